@@ -1,0 +1,1 @@
+"""Notifications to everyone involved, on the channels they use."""

@@ -1,0 +1,1 @@
+"""Notifications and who receives them; plain Python, no I/O."""

@@ -1,0 +1,1 @@
+"""Proposal and issue routing for union member representatives (云履职)."""

@@ -1,0 +1,1 @@
+"""Cases and their closed loop; plain Python, no I/O."""

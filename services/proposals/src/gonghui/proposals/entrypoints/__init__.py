@@ -1,0 +1,1 @@
+"""How the outside world reaches the proposals service: HTTP and streams."""

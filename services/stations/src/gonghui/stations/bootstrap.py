@@ -1,0 +1,45 @@
+"""The one place that wires the stations service together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from gonghui.shared.clock import Clock, SystemClock
+from gonghui.shared.db import create_engine, session_factory
+from gonghui.shared.http import create_service_app
+from gonghui.shared.runtime import StreamRuntime
+from gonghui.shared.streams import StreamKeys
+from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
+from gonghui.stations.entrypoints.consumers import department_handlers
+from gonghui.stations.entrypoints.http import stations_router
+from gonghui.stations.settings import StationsSettings
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def create_app(settings: StationsSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    """The stations service: HTTP on :8001 and the department outboxes it applies."""
+    settings = settings or StationsSettings()
+    clock = clock or SystemClock()
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    keys = StreamKeys(settings.stream_prefix)
+
+    def uow_factory() -> StationsUnitOfWork:
+        return StationsUnitOfWork(sessions, service="stations", keys=keys, clock=clock)
+
+    runtime = StreamRuntime(
+        service="stations",
+        settings=settings,
+        uow_factory=uow_factory,
+        department_handlers=department_handlers(code_prefix=settings.code_prefix),
+    )
+    return create_service_app(
+        title="gonghui stations",
+        description="户外劳动者服务站点: the registry of outdoor-worker service stations.",
+        runtime=runtime,
+        engine=engine,
+        routers=[stations_router(uow_factory, clock)],
+    )

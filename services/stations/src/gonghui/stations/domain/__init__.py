@@ -1,0 +1,1 @@
+"""Stations as the provincial standard describes them; plain Python, no I/O."""

@@ -1,0 +1,335 @@
+"""Applying stream entries: validate, dedupe, persist in one transaction, then ack (DESIGN §4)."""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import ValidationError
+from redis.asyncio import Redis
+from sqlalchemy import select, tuple_
+from sqlalchemy.exc import IntegrityError
+
+from gonghui.shared import metrics
+from gonghui.shared.contracts import CATALOGUE, Catalogue, Command, Contract
+from gonghui.shared.db import ProcessedEvent
+from gonghui.shared.deadletters import Burial, DeadLetters
+from gonghui.shared.envelope import CloudEvent, InvalidEntry, describe
+from gonghui.shared.streams import StreamKeys
+from gonghui.shared.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+C = TypeVar("C", bound=Contract)
+
+INTAKE_SERVICE = "stations"
+"""Judges department entries whose type names no known contract, so each is dead-lettered once."""
+
+
+class Rejected(Exception):
+    """A permanent refusal (a broken rule, a forbidden act): the entry goes to the DLQ with this reason."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One raw stream entry as read from Redis."""
+
+    stream: str
+    entry_id: str
+    fields: dict[bytes, bytes]
+
+
+@dataclass(frozen=True)
+class Incoming(Generic[C]):
+    """A validated entry: its envelope, its typed payload and where it came from."""
+
+    entry: Entry
+    envelope: CloudEvent
+    data: C
+    department: str | None
+    """The department that wrote it, from the stream key (never from the payload)."""
+
+
+Handler = Callable[[Incoming[Any], Any], Awaitable[None]]
+
+
+class Handlers:
+    """The contract types one consumer applies, each with the use case it calls."""
+
+    def __init__(self) -> None:
+        self._by_type: dict[str, tuple[type[Contract], Handler]] = {}
+
+    def on(self, contract: type[C]) -> Callable[[Handler], Handler]:
+        """Register the function that applies `contract`; it gets (Incoming, uow)."""
+
+        def register(handler: Handler) -> Handler:
+            self._by_type[contract.type_name] = (contract, handler)
+            return handler
+
+        return register
+
+    def get(self, type_name: str) -> tuple[type[Contract], Handler] | None:
+        """The contract and handler for a type, if this consumer applies it."""
+        return self._by_type.get(type_name)
+
+    @property
+    def contracts(self) -> list[type[Contract]]:
+        """Every contract this consumer applies."""
+        return [contract for contract, _ in self._by_type.values()]
+
+
+@dataclass(frozen=True)
+class _Skip:
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Dead:
+    reason: str
+
+
+class GroupConsumer:
+    """Everything one consumer group does with the entries of one stream.
+
+    Department outboxes are read by every service; an entry there is the business of the
+    service that owns its type, and the others acknowledge it untouched. Event streams are
+    read by the services that subscribed; a type a consumer does not know is skipped, so
+    producers can add new events without breaking anyone.
+    """
+
+    def __init__(
+        self,
+        *,
+        stream: str,
+        group: str,
+        consumer: str,
+        service: str,
+        handlers: Handlers,
+        uow_factory: Callable[[], UnitOfWork],
+        redis: Redis,
+        keys: StreamKeys,
+        dead_letters: DeadLetters,
+        max_deliveries: int = 5,
+        catalogue: Catalogue = CATALOGUE,
+    ) -> None:
+        self.stream = stream
+        self.group = group
+        self.consumer = consumer
+        self._service = service
+        self._handlers = handlers
+        self._uow_factory = uow_factory
+        self._redis = redis
+        self._keys = keys
+        self._dead_letters = dead_letters
+        self._max_deliveries = max_deliveries
+        self._catalogue = catalogue
+        self._department = keys.department_of(stream)
+        self._expected_source = keys.expected_source(stream)
+        self._last_errors: OrderedDict[str, str] = OrderedDict()
+
+    async def process(self, entries: list[Entry], *, deliveries: dict[str, int] | None = None) -> None:
+        """Apply a batch; ack what was applied, skipped or dead-lettered; leave failures pending."""
+        deliveries = deliveries or {}
+        to_apply: list[Incoming[Any]] = []
+        skipped: list[str] = []
+        burials: list[Burial] = []
+        for entry in entries:
+            verdict = self._judge(entry)
+            if isinstance(verdict, _Skip):
+                skipped.append(entry.entry_id)
+            elif isinstance(verdict, _Dead):
+                burials.append(self._burial(entry, verdict.reason, deliveries))
+            else:
+                to_apply.append(verdict)
+
+        applied, refused = await self._apply(to_apply)
+        burials.extend(self._burial(item.entry, reason, deliveries) for item, reason in refused)
+
+        await self._dead_letters.bury(burials)
+        done = applied + skipped + [b.entry_id for b in burials]
+        if done:
+            await self._redis.xack(self.stream, self.group, *done)
+        self._count("skipped", len(skipped))
+        self._count("dead_lettered", len(burials))
+
+    async def reclaim(self, *, min_idle_ms: int, count: int = 100) -> int:
+        """Take over entries idle in the pending list; retry them or, past the limit, bury them."""
+        start = "0-0"
+        reclaimed = 0
+        while True:
+            next_id, claimed, *_ = await self._redis.xautoclaim(
+                self.stream, self.group, self.consumer, min_idle_ms, start_id=start, count=count
+            )
+            entries = [
+                Entry(self.stream, entry_id.decode(), fields)
+                for entry_id, fields in claimed
+                if fields is not None
+            ]
+            if entries:
+                reclaimed += len(entries)
+                counts = await self._delivery_counts(entries)
+                worn_out = [e for e in entries if counts.get(e.entry_id, 1) > self._max_deliveries]
+                await self._give_up(worn_out, counts)
+                retry = [e for e in entries if e not in worn_out]
+                await self.process(retry, deliveries=counts)
+            if next_id in (b"0-0", "0-0"):
+                return reclaimed
+            start = next_id
+
+    def _judge(self, entry: Entry) -> Incoming[Any] | _Skip | _Dead:
+        if self._department is not None and self._responsible_service(entry) != self._service:
+            return _Skip("another service's command")
+        try:
+            envelope = CloudEvent.from_fields(entry.fields)
+        except InvalidEntry as exc:
+            return _Dead(str(exc))
+        if envelope.source != self._expected_source:
+            return _Dead(
+                f"source {envelope.source!r} does not match stream {entry.stream!r} "
+                f"(expected {self._expected_source!r})"
+            )
+        route = self._handlers.get(envelope.type)
+        if route is None:
+            if self._department is None:
+                return _Skip(f"{envelope.type} is not applied by {self.group}")
+            if self._catalogue.get(envelope.type) is None:
+                return _Dead(f"unknown type {envelope.type!r}")
+            return _Dead(f"{envelope.type!r} is not a command {self._service} accepts from departments")
+        contract, _ = route
+        if self._department is not None and not issubclass(contract, Command):
+            return _Dead(f"{envelope.type!r} is an event; departments may only send commands")
+        try:
+            data = contract.model_validate(envelope.data)
+        except ValidationError as exc:
+            return _Dead(f"invalid {envelope.type} data: {describe(exc)}")
+        return Incoming(entry=entry, envelope=envelope, data=data, department=self._department)
+
+    def _responsible_service(self, entry: Entry) -> str:
+        type_name = entry.fields.get(b"type", b"").decode("utf-8", errors="replace")
+        return self._catalogue.owner_of(type_name) or INTAKE_SERVICE
+
+    async def _apply(self, items: list[Incoming[Any]]) -> tuple[list[str], list[tuple[Incoming[Any], str]]]:
+        """Apply all in one transaction; if that fails, one by one to isolate the bad ones."""
+        if not items:
+            return [], []
+        try:
+            await self._apply_together(items)
+            return [item.entry.entry_id for item in items], []
+        except Exception as exc:
+            if len(items) == 1:
+                return self._classify(items[0], exc)
+        applied: list[str] = []
+        refused: list[tuple[Incoming[Any], str]] = []
+        for item in items:
+            try:
+                await self._apply_together([item])
+                applied.append(item.entry.entry_id)
+            except Exception as exc:
+                done, dead = self._classify(item, exc)
+                applied += done
+                refused += dead
+        return applied, refused
+
+    async def _apply_together(self, items: list[Incoming[Any]]) -> None:
+        async with self._uow_factory() as uow:
+            fresh = await self._not_yet_applied(uow, items)
+            for item in fresh:
+                _, handler = self._handlers.get(item.envelope.type)  # type: ignore[misc]
+                await handler(item, uow)
+            uow.session.add_all(
+                ProcessedEvent(
+                    group=self.group,
+                    source=item.envelope.source,
+                    event_id=item.envelope.id,
+                    processed_at=uow.clock.now(),
+                )
+                for item in fresh
+            )
+            await uow.commit()
+        self._count("applied", len(fresh))
+        self._count("duplicate", len(items) - len(fresh))
+
+    async def _not_yet_applied(self, uow: UnitOfWork, items: list[Incoming[Any]]) -> list[Incoming[Any]]:
+        keys = {(item.envelope.source, item.envelope.id) for item in items}
+        seen = set(
+            (
+                await uow.session.execute(
+                    select(ProcessedEvent.source, ProcessedEvent.event_id).where(
+                        ProcessedEvent.group == self.group,
+                        tuple_(ProcessedEvent.source, ProcessedEvent.event_id).in_(keys),
+                    )
+                )
+            ).tuples()
+        )
+        fresh = []
+        for item in items:
+            key = (item.envelope.source, item.envelope.id)
+            if key not in seen:
+                seen.add(key)
+                fresh.append(item)
+        return fresh
+
+    def _classify(
+        self, item: Incoming[Any], exc: Exception
+    ) -> tuple[list[str], list[tuple[Incoming[Any], str]]]:
+        """Permanent refusals are buried; a lost race on the dedupe key is done; the rest retry."""
+        if isinstance(exc, Rejected):
+            return [], [(item, str(exc))]
+        if isinstance(exc, ValidationError):
+            return [], [(item, f"rejected by {self._service}: {describe(exc)}")]
+        if isinstance(exc, IntegrityError) and "processed_events" in str(exc.orig or exc):
+            # Another replica applied the same event first; ours rolled back.
+            return [item.entry.entry_id], []
+        reason = f"{type(exc).__name__}: {exc}"
+        log.warning("%s could not apply %s on %s: %s", self.group, item.entry.entry_id, self.stream, reason)
+        self._remember_error(item.entry.entry_id, reason)
+        self._count("failed", 1)
+        return [], []
+
+    async def _delivery_counts(self, entries: list[Entry]) -> dict[str, int]:
+        pending = await self._redis.xpending_range(
+            self.stream,
+            self.group,
+            min=entries[0].entry_id,
+            max=entries[-1].entry_id,
+            count=len(entries) * 2 + 10,
+            consumername=self.consumer,
+        )
+        return {p["message_id"].decode(): int(p["times_delivered"]) for p in pending}
+
+    async def _give_up(self, entries: Iterable[Entry], counts: dict[str, int]) -> None:
+        burials = [
+            self._burial(
+                entry,
+                f"gave up after {counts[entry.entry_id]} deliveries; last error: "
+                f"{self._last_errors.get(entry.entry_id, 'not recorded by this replica')}",
+                counts,
+            )
+            for entry in entries
+        ]
+        await self._dead_letters.bury(burials)
+        if burials:
+            await self._redis.xack(self.stream, self.group, *[b.entry_id for b in burials])
+            self._count("dead_lettered", len(burials))
+
+    def _burial(self, entry: Entry, reason: str, deliveries: dict[str, int]) -> Burial:
+        return Burial(
+            stream=entry.stream,
+            group=self.group,
+            entry_id=entry.entry_id,
+            fields=entry.fields,
+            reason=reason,
+            deliveries=deliveries.get(entry.entry_id, 1),
+        )
+
+    def _remember_error(self, entry_id: str, reason: str) -> None:
+        self._last_errors[entry_id] = reason
+        while len(self._last_errors) > 10_000:
+            self._last_errors.popitem(last=False)
+
+    def _count(self, outcome: str, n: int) -> None:
+        if n:
+            metrics.ENTRIES.labels(group=self.group, stream=self.stream, outcome=outcome).inc(n)

@@ -1,0 +1,18 @@
+"""Every payload contract on the bus, one module per producing service."""
+
+from gonghui.shared.contracts.base import Catalogue, Command, Contract, Event
+from gonghui.shared.contracts.notify import NotificationDelivered
+from gonghui.shared.contracts.proposals import ProposalSubmitted
+from gonghui.shared.contracts.stations import RegisterStation, StationRegistered, StationUpdated
+
+CATALOGUE = Catalogue(
+    contracts=(
+        RegisterStation,
+        StationRegistered,
+        StationUpdated,
+        ProposalSubmitted,
+        NotificationDelivered,
+    )
+)
+
+__all__ = ["CATALOGUE", "Catalogue", "Command", "Contract", "Event"]

@@ -1,0 +1,53 @@
+"""The base of every payload contract and the catalogue that names them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Owner = Literal["stations", "proposals", "notify"]
+
+
+class Contract(BaseModel):
+    """A frozen `data` payload; unknown fields are ignored so producers can add optional ones."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    type_name: ClassVar[str]
+    owner: ClassVar[Owner]
+
+
+class Command(Contract):
+    """Something a party asks a service to do (imperative type, e.g. `station.register.v1`)."""
+
+
+class Event(Contract):
+    """Something a service announces has happened (past tense, e.g. `station.registered.v1`)."""
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every contract type known to the platform, looked up by its `type` attribute."""
+
+    contracts: tuple[type[Contract], ...]
+
+    def __post_init__(self) -> None:
+        names = [c.type_name for c in self.contracts]
+        duplicated = {n for n in names if names.count(n) > 1}
+        if duplicated:
+            raise ValueError(f"contract types defined twice: {sorted(duplicated)}")
+
+    def get(self, type_name: str) -> type[Contract] | None:
+        """The contract for a type, or None if the platform does not know it."""
+        return next((c for c in self.contracts if c.type_name == type_name), None)
+
+    def owner_of(self, type_name: str) -> Owner | None:
+        """The service responsible for a type, or None if unknown."""
+        contract = self.get(type_name)
+        return contract.owner if contract else None
+
+    def commands_for(self, owner: Owner) -> list[type[Contract]]:
+        """The commands a service accepts from departments."""
+        return [c for c in self.contracts if c.owner == owner and issubclass(c, Command)]

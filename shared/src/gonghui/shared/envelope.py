@@ -1,0 +1,154 @@
+"""CloudEvents 1.0 carried as the fields of one Redis stream entry (DESIGN §2)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from ulid import ULID
+
+SPEC_VERSION = "1.0"
+_TYPE_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+\.v[0-9]+$"
+_ATTRIBUTES = (
+    "specversion",
+    "id",
+    "source",
+    "type",
+    "time",
+    "subject",
+    "datacontenttype",
+    "dataschema",
+    "traceparent",
+    "correlationid",
+)
+
+
+class InvalidEntry(Exception):
+    """A stream entry that can never be applied; the message is the reason kept in the DLQ."""
+
+
+def new_event_id() -> str:
+    """A fresh, time-ordered event id (ULID)."""
+    return str(ULID())
+
+
+class CloudEvent(BaseModel):
+    """One CloudEvent: the attributes are stream entry fields, `data` is a JSON object."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    specversion: str = Field(SPEC_VERSION, description="CloudEvents version; always `1.0`.")
+    id: str = Field(
+        min_length=1, max_length=200, description="Unique per `source`; the idempotency key."
+    )
+    source: str = Field(
+        min_length=1,
+        max_length=200,
+        description="Who wrote it: `gonghui/<service>` or `dept/<code>`; must match the stream.",
+    )
+    type: str = Field(
+        pattern=_TYPE_PATTERN,
+        description="`<entity>.<verb>.v<N>`: imperative for commands, past tense for events.",
+    )
+    data: dict[str, Any] = Field(description="The payload, a JSON object (the `data` field).")
+    time: datetime | None = Field(None, description="When it happened, RFC 3339.")
+    subject: str | None = Field(None, description="The entity: a station code, a proposal id.")
+    datacontenttype: str | None = Field(
+        "application/json", description="Always `application/json` when given."
+    )
+    dataschema: str | None = Field(None, description="URI of the payload's schema, if any.")
+    traceparent: str | None = Field(None, description="W3C trace context.")
+    correlationid: str | None = Field(
+        None, description="Ties together everything one proposal or request caused."
+    )
+
+    @field_validator("specversion")
+    @classmethod
+    def _is_one_dot_zero(cls, value: str) -> str:
+        if value != SPEC_VERSION:
+            raise ValueError(f"specversion must be {SPEC_VERSION}")
+        return value
+
+    @field_validator("datacontenttype")
+    @classmethod
+    def _is_json(cls, value: str | None) -> str | None:
+        if value is not None and value.split(";")[0].strip() != "application/json":
+            raise ValueError("datacontenttype must be application/json")
+        return value
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        source: str,
+        type: str,
+        data: BaseModel | Mapping[str, Any],
+        subject: str | None = None,
+        correlationid: str | None = None,
+        time: datetime | None = None,
+        id: str | None = None,
+    ) -> CloudEvent:
+        """A new event with a fresh id and the current time unless given."""
+        payload = data.model_dump(mode="json") if isinstance(data, BaseModel) else dict(data)
+        return cls(
+            id=id or new_event_id(),
+            source=source,
+            type=type,
+            data=payload,
+            subject=subject,
+            correlationid=correlationid,
+            time=time or datetime.now(UTC),
+        )
+
+    @classmethod
+    def from_fields(cls, fields: Mapping[bytes | str, bytes | str]) -> CloudEvent:
+        """Build and validate the envelope from a raw stream entry; raise InvalidEntry."""
+        try:
+            text = {_text(k): _text(v) for k, v in fields.items()}
+        except UnicodeDecodeError as exc:
+            raise InvalidEntry("entry is not UTF-8 text") from exc
+        missing = [name for name in ("specversion", "id", "source", "type", "data") if name not in text]
+        if missing:
+            raise InvalidEntry(f"missing CloudEvents attribute(s): {', '.join(missing)}")
+        try:
+            data = json.loads(text["data"])
+        except ValueError as exc:
+            raise InvalidEntry(f"data is not JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise InvalidEntry("data must be a JSON object")
+        attributes = {name: text[name] for name in _ATTRIBUTES if text.get(name)}
+        try:
+            return cls.model_validate({**attributes, "data": data})
+        except ValidationError as exc:
+            raise InvalidEntry(f"invalid envelope: {describe(exc)}") from exc
+
+    def to_fields(self) -> dict[str, str]:
+        """The stream entry fields, as any Redis client would XADD them."""
+        fields = {
+            "specversion": self.specversion,
+            "id": self.id,
+            "source": self.source,
+            "type": self.type,
+        }
+        for name in ("time", "subject", "datacontenttype", "dataschema", "traceparent", "correlationid"):
+            value = getattr(self, name)
+            if value is not None:
+                fields[name] = value.isoformat() if isinstance(value, datetime) else value
+        fields["data"] = json.dumps(self.data, ensure_ascii=False, separators=(",", ":"))
+        return fields
+
+
+def describe(error: ValidationError) -> str:
+    """A short, readable summary of a pydantic validation error for a DLQ reason."""
+    parts = []
+    for item in error.errors()[:5]:
+        where = ".".join(str(p) for p in item["loc"]) or "value"
+        parts.append(f"{where}: {item['msg']}")
+    return "; ".join(parts)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else value

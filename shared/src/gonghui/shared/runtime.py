@@ -1,0 +1,270 @@
+"""A service's stream consumers on FastStream, kept alive: groups, subscribers, reclaim, departments."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Annotated, Any, Literal, Union
+
+from faststream import AckPolicy
+from faststream.message import StreamMessage
+from faststream.redis import RedisBroker, StreamSub
+from faststream.specification import AsyncAPI
+from pydantic import Field, create_model
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from gonghui.shared import metrics
+from gonghui.shared.consumer import Entry, GroupConsumer, Handlers
+from gonghui.shared.contracts import CATALOGUE, Contract, Event
+from gonghui.shared.deadletters import DeadLetters
+from gonghui.shared.departments import DepartmentDirectory
+from gonghui.shared.envelope import CloudEvent
+from gonghui.shared.settings import ServiceSettings
+from gonghui.shared.streams import StreamKeys
+from gonghui.shared.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Subscription:
+    consumer: GroupConsumer
+    subscriber: Any
+    wanted: bool = True
+
+
+@dataclass
+class StreamRuntime:
+    """Runs the consumer groups of one service and never lets one die silently.
+
+    Groups are created before reading (never by FastStream's `last_id`); a subscriber that
+    stopped because Redis lost its group is noticed by the keeper, its group re-created and
+    the subscriber restarted, and `/readyz` is red until then.
+    """
+
+    service: str
+    settings: ServiceSettings
+    uow_factory: Callable[[], UnitOfWork]
+    streams: dict[str, Handlers] = field(default_factory=dict)
+    """Handlers for fixed streams, by full stream key (e.g. `stations.events`)."""
+    department_handlers: Handlers | None = None
+    """Handlers applied to every active department's outbox."""
+
+    def __post_init__(self) -> None:
+        self.keys = StreamKeys(self.settings.stream_prefix)
+        self.redis = Redis.from_url(self.settings.redis_url)
+        self.broker = RedisBroker(self.settings.redis_url, apply_types=False, logger=None)
+        self.dead_letters = DeadLetters(self.redis, self.keys)
+        self.directory = DepartmentDirectory(self.redis, self.keys)
+        self._subscriptions: dict[str, _Subscription] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stop = asyncio.Event()
+        self._ready = False
+        self._declare_publications()
+
+    @property
+    def group(self) -> str:
+        """The consumer group this service reads every stream with."""
+        return self.service
+
+    async def start(self) -> None:
+        """Connect, create groups and subscribers, start the keeper and reclaimers."""
+        await self.broker.start()
+        await self._converge()
+        self._tasks = [
+            asyncio.create_task(self._every(self.settings.keeper_interval_s, self._converge), name="keeper"),
+            asyncio.create_task(self._every(self.settings.reclaim_interval_s, self._reclaim), name="reclaim"),
+        ]
+
+    async def stop(self) -> None:
+        """Stop reading; entries in flight stay pending and are reclaimed later."""
+        self._stop.set()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.broker.stop()
+        await self.redis.aclose()
+
+    def readiness(self) -> dict[str, Any]:
+        """Which subscribers run; ready only when every wanted one does."""
+        wanted = {s: sub for s, sub in self._subscriptions.items() if sub.wanted}
+        stopped = sorted(s for s, sub in wanted.items() if not sub.subscriber.running)
+        metrics.SUBSCRIBERS_WANTED.labels(service=self.service).set(len(wanted))
+        metrics.SUBSCRIBERS_RUNNING.labels(service=self.service).set(len(wanted) - len(stopped))
+        return {"ready": self._ready and not stopped, "subscribers": len(wanted), "stopped": stopped}
+
+    def asyncapi(self) -> str:
+        """The AsyncAPI 3.0 document of what this service reads and writes."""
+        spec = AsyncAPI(
+            self.broker,
+            title=f"gonghui {self.service}",
+            version="1.0.0",
+            schema_version="3.0.0",
+            description=f"Streams the {self.service} service reads and writes. "
+            "Every entry is a CloudEvent whose attributes are the entry's fields.",
+        )
+        return spec.to_specification().to_json()
+
+    def consumer(self, stream: str) -> GroupConsumer:
+        """The consumer of one stream (for tests and operators)."""
+        return self._subscriptions[stream].consumer
+
+    async def _converge(self) -> None:
+        """Bring the running subscribers in line with the streams and the directory."""
+        try:
+            wanted = dict(self.streams)
+            if self.department_handlers is not None:
+                for code in await self.directory.active_codes():
+                    wanted[self.keys.outbox(code)] = self.department_handlers
+            for stream, handlers in wanted.items():
+                await self._keep_running(stream, handlers)
+            for stream, sub in self._subscriptions.items():
+                if stream not in wanted and sub.wanted:
+                    sub.wanted = False
+                    await sub.subscriber.stop()
+                    log.info("%s stopped reading %s (department revoked)", self.service, stream)
+            self._ready = True
+        except Exception:
+            self._ready = False
+            log.exception("%s could not bring its subscribers up; retrying", self.service)
+
+    async def _keep_running(self, stream: str, handlers: Handlers) -> None:
+        sub = self._subscriptions.get(stream)
+        if sub is not None and sub.wanted and sub.subscriber.running:
+            return
+        await self._ensure_group(stream)
+        if sub is None:
+            sub = self._subscribe(stream, handlers)
+            self._subscriptions[stream] = sub
+        elif sub.subscriber.running:
+            sub.wanted = True
+            return
+        elif sub.wanted:
+            log.error("%s: subscriber of %s had stopped; group ensured, restarting it", self.service, stream)
+        sub.wanted = True
+        await sub.subscriber.start()
+        log.info("%s reading %s as group %s", self.service, stream, self.group)
+
+    async def _ensure_group(self, stream: str) -> None:
+        # From 0, not $: if Redis lost the group, nothing still in the stream is skipped;
+        # what was applied before is skipped by the dedupe table instead.
+        try:
+            await self.redis.xgroup_create(stream, self.group, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    def _subscribe(self, stream: str, handlers: Handlers) -> _Subscription:
+        consumer = GroupConsumer(
+            stream=stream,
+            group=self.group,
+            consumer=self.settings.consumer_name,
+            service=self.service,
+            handlers=handlers,
+            uow_factory=self.uow_factory,
+            redis=self.redis,
+            keys=self.keys,
+            dead_letters=self.dead_letters,
+            max_deliveries=self.settings.max_deliveries,
+        )
+
+        async def apply(batch: list[Entry]) -> None:
+            await consumer.process(batch)
+
+        apply.__annotations__ = {"batch": list[_documented_union(tuple(handlers.contracts))], "return": None}
+        subscriber = self.broker.subscriber(
+            stream=StreamSub(
+                stream,
+                group=self.group,
+                consumer=self.settings.consumer_name,
+                batch=True,
+                max_records=self.settings.batch_size,
+                polling_interval=self.settings.polling_interval_ms,
+            ),
+            parser=_whole_entries,
+            decoder=_entries_body,
+            ack_policy=AckPolicy.MANUAL,
+            title=f"{stream}:{self.group}",
+            description=f"Read by group `{self.group}`; types: "
+            + ", ".join(f"`{c.type_name}`" for c in handlers.contracts),
+        )
+        subscriber(apply)
+        return _Subscription(consumer=consumer, subscriber=subscriber)
+
+    async def _reclaim(self) -> None:
+        for sub in list(self._subscriptions.values()):
+            if not sub.wanted:
+                continue
+            try:
+                await sub.consumer.reclaim(min_idle_ms=self.settings.reclaim_idle_ms)
+            except ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    log.exception("reclaim on %s failed", sub.consumer.stream)
+            except Exception:
+                log.exception("reclaim on %s failed", sub.consumer.stream)
+
+    async def _every(self, seconds: float, job: Callable[[], Any]) -> None:
+        while not self._stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=seconds)
+            if not self._stop.is_set():
+                await job()
+
+    def _declare_publications(self) -> None:
+        events = [c for c in CATALOGUE.contracts if c.owner == self.service and issubclass(c, Event)]
+        for contract in events:
+            self.broker.publisher(
+                self.keys.events(self.service),
+                schema=_envelope_of(contract),
+                title=f"{self.keys.events(self.service)}:{contract.type_name}",
+                description=(contract.__doc__ or "").strip(),
+            )
+
+
+async def _whole_entries(message: Any, _default_parser: Any) -> StreamMessage[Any]:
+    """Keep every field of every entry (FastStream's own parser keeps only `data`)."""
+    entries = [
+        Entry(message["channel"], entry_id.decode(), fields)
+        for entry_id, fields in zip(message["message_ids"], message["data"], strict=True)
+    ]
+    return StreamMessage(
+        raw_message=message,
+        body=entries,
+        headers={},
+        path={},
+        content_type=None,
+        message_id=entries[0].entry_id if entries else "",
+    )
+
+
+async def _entries_body(message: StreamMessage[Any], _default_decoder: Any) -> list[Entry]:
+    return message.body
+
+
+@cache
+def _envelope_of(contract: type[Contract]) -> type[CloudEvent]:
+    """The CloudEvent model with `type` and `data` fixed to one contract, for the AsyncAPI document."""
+    return create_model(
+        contract.__name__ + "Entry",
+        __base__=CloudEvent,
+        __doc__=(contract.__doc__ or "").strip(),
+        type=(Literal[contract.type_name], Field(description="The contract type.")),
+        data=(contract, Field(description="The payload, JSON text in the `data` field.")),
+    )
+
+
+@cache
+def _documented_union(contracts: tuple[type[Contract], ...]) -> Any:
+    envelopes = tuple(_envelope_of(c) for c in contracts)
+    if not envelopes:
+        return CloudEvent
+    if len(envelopes) == 1:
+        return envelopes[0]
+    return Annotated[Union[envelopes], Field(discriminator="type")]  # noqa: UP007

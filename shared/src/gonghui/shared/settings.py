@@ -1,0 +1,72 @@
+"""Settings of a service, read from the environment once at start-up (never at import)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+VAR_DIR = Path(os.environ.get("GONGHUI_VAR_DIR", "var"))
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev-secret"}
+
+
+def default_redis_url() -> str:
+    """REDIS_URL, else the embedded server `gonghui up` started, else the local default."""
+    if url := os.environ.get("REDIS_URL"):
+        return url
+    written = VAR_DIR / "redis.url"
+    if written.exists():
+        return written.read_text().strip()
+    return "redis://127.0.0.1:6379/0"
+
+
+class ServiceSettings(BaseSettings):
+    """What every service needs; each service subclasses it with its own env prefix."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    environment: str = Field("development", description="`development` or `production`.")
+    redis_url: str = Field(default_factory=default_redis_url)
+    stream_prefix: str = Field(
+        default_factory=lambda: os.environ.get("GONGHUI_STREAM_PREFIX", ""),
+        description="Prefix of every key, e.g. `fj:`, so deployments can share one Redis.",
+    )
+    database_url: str = ""
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    consumer_name: str = Field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
+    batch_size: int = Field(100, ge=1, le=10_000)
+    polling_interval_ms: int = Field(100, ge=10)
+    reclaim_idle_ms: int = Field(30_000, ge=100, description="Idle time before a pending entry is retried.")
+    reclaim_interval_s: float = Field(5.0, gt=0)
+    max_deliveries: int = Field(5, ge=1, description="Deliveries before an entry is dead-lettered.")
+    keeper_interval_s: float = Field(1.0, gt=0, description="How often groups and subscribers are checked.")
+    relay_batch_size: int = Field(500, ge=1)
+    relay_poll_interval_s: float = Field(0.05, gt=0)
+
+    @field_validator("stream_prefix")
+    @classmethod
+    def _prefix_shape(cls, value: str) -> str:
+        if value and not value.endswith(":"):
+            raise ValueError("stream_prefix must end with ':' (e.g. 'fj:')")
+        return value
+
+    @model_validator(mode="after")
+    def _default_database(self) -> ServiceSettings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{VAR_DIR / (self.service_name() + '.db')}"
+        return self
+
+    @classmethod
+    def service_name(cls) -> str:
+        """The service these settings belong to (its env prefix, lowercased)."""
+        return str(cls.model_config.get("env_prefix", "")).rstrip("_").lower()
+
+    def require_secret(self, value: str, name: str) -> str:
+        """Refuse placeholder secrets outside development."""
+        if self.environment != "development" and value.lower() in PLACEHOLDER_SECRETS:
+            raise ValueError(f"{name} must be set to a real secret outside development")
+        return value

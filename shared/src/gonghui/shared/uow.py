@@ -1,0 +1,110 @@
+"""The unit of work: one transaction, its repositories and the events it will publish."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gonghui.shared.clock import Clock, SystemClock
+from gonghui.shared.contracts import Contract
+from gonghui.shared.db import OutboxRow
+from gonghui.shared.envelope import CloudEvent
+from gonghui.shared.streams import StreamKeys, service_source
+
+
+class UnitOfWork:
+    """Repositories never commit; this does, writing state and outgoing events together.
+
+    Entering it again while it is open joins the open transaction, so a use case that commits
+    on its own also works inside a consumer that applies a whole batch in one transaction.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        service: str,
+        keys: StreamKeys,
+        clock: Clock | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self.service = service
+        self.keys = keys
+        self.clock = clock or SystemClock()
+        self._depth = 0
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        """The open session; only valid inside `async with uow`."""
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open: use `async with uow:`")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        self._depth += 1
+        if self._depth == 1:
+            self._session = self._sessions()
+            self.open_repositories(self._session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._session is not None:
+            session, self._session = self._session, None
+            try:
+                await session.rollback()
+            finally:
+                await session.close()
+
+    def open_repositories(self, session: AsyncSession) -> None:
+        """Hook for subclasses: attach repositories to the new session."""
+
+    def emit(
+        self,
+        event: Contract,
+        *,
+        subject: str | None = None,
+        correlationid: str | None = None,
+        stream: str | None = None,
+    ) -> CloudEvent:
+        """Queue an event on this service's stream (or `stream`), committed with the change."""
+        envelope = CloudEvent.create(
+            source=service_source(self.service),
+            type=event.type_name,
+            data=event,
+            subject=subject,
+            correlationid=correlationid,
+            time=self.clock.now(),
+        )
+        self.publish(envelope, stream=stream or self.keys.events(self.service))
+        return envelope
+
+    def publish(self, envelope: CloudEvent, *, stream: str) -> None:
+        """Queue an already built envelope for `stream`."""
+        self.session.add(
+            OutboxRow(
+                stream=stream,
+                event_id=envelope.id,
+                fields=envelope.to_fields(),
+                created_at=self.clock.now(),
+            )
+        )
+
+    async def commit(self) -> None:
+        """Commit, unless an outer scope owns the transaction (then it commits for us)."""
+        if self._depth == 1:
+            await self.session.commit()
+        else:
+            await self.session.flush()
+
+    async def rollback(self) -> None:
+        """Throw away everything done in this unit of work."""
+        await self.session.rollback()

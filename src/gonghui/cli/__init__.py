@@ -1,0 +1,1 @@
+"""The `gonghui` command: run the system, operate the bus."""

@@ -1,0 +1,3 @@
+from gonghui.cli.main import app
+
+app()

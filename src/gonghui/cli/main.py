@@ -1,0 +1,246 @@
+"""The `gonghui` command."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+from redis.asyncio import Redis
+from rich.console import Console
+from rich.table import Table
+
+from gonghui.cli import embedded_redis
+from gonghui.cli.services import SERVICES
+from gonghui.cli.supervisor import Supervisor, child_env, python_command
+from gonghui.shared.db import create_engine, session_factory
+from gonghui.shared.deadletters import DeadLetters
+from gonghui.shared.departments import DepartmentDirectory, DirectoryError, connection_url
+from gonghui.shared.migrations import upgrade
+from gonghui.shared.outbox import OutboxRelay
+from gonghui.shared.settings import VAR_DIR, default_redis_url
+from gonghui.shared.streams import StreamKeys
+
+app = typer.Typer(help="gonghui: trade-union services for outdoor workers.", no_args_is_help=True)
+dlq_app = typer.Typer(help="Dead letters: entries that could not be applied.", no_args_is_help=True)
+dept_app = typer.Typer(help="The department directory: partners on the bus.", no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
+app.add_typer(dept_app, name="dept")
+console = Console()
+T = TypeVar("T")
+
+EMBEDDED_PORT = 6390
+ServiceName = Annotated[str, typer.Argument(help="stations, proposals or notify")]
+
+
+def _run(job: Callable[..., Awaitable[T]], *args: Any) -> T:
+    return asyncio.run(job(*args))
+
+
+def _service(name: str):  # type: ignore[no-untyped-def]
+    if name not in SERVICES:
+        raise typer.BadParameter(f"unknown service {name!r}; choose from {', '.join(SERVICES)}")
+    return SERVICES[name]
+
+
+def _keys() -> StreamKeys:
+    return StreamKeys(os.environ.get("GONGHUI_STREAM_PREFIX", ""))
+
+
+@app.command()
+def up() -> None:
+    """Run the whole system: Redis (embedded unless REDIS_URL is set), migrations, services, relays."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    supervisor = Supervisor(report=lambda line: console.print(f"[bold yellow]gonghui up:[/] {line}"))
+    redis_url = os.environ.get("REDIS_URL")
+    try:
+        if redis_url is None:
+            port = embedded_redis.free_port(EMBEDDED_PORT)
+            data_dir = VAR_DIR / "redis"
+            server = supervisor.add(
+                "redis", embedded_redis.command(data_dir, port=port), child_env(), stop_last=True
+            )
+            embedded_redis.wait_until_ready(server, port=port, log=data_dir / "server.log")
+            redis_url = f"redis://127.0.0.1:{port}/0"
+            (VAR_DIR / "redis.url").write_text(redis_url + "\n")
+            console.print(f"embedded Redis (valkey, AOF on) at {redis_url}, data in {data_dir}/")
+        env = child_env(REDIS_URL=redis_url)
+        os.environ["REDIS_URL"] = redis_url
+        for entry in SERVICES.values():
+            _run(upgrade, entry.migrations, entry.settings().database_url)
+        console.print("migrations applied")
+        for entry in SERVICES.values():
+            settings = entry.settings()
+            supervisor.add(entry.name, python_command("serve", entry.name), env)
+            supervisor.add(f"{entry.name}-relay", python_command("relay", entry.name), env)
+            console.print(
+                f"[bold green]{entry.name}[/] http://{settings.http_host}:{settings.http_port}"
+                f"  (docs /docs, ready /readyz, streams /asyncapi)"
+            )
+        console.print("Ctrl-C stops everything.")
+    except BaseException:
+        supervisor.stop_all()
+        raise
+    raise typer.Exit(supervisor.run())
+
+
+@app.command()
+def serve(
+    service: ServiceName,
+    port: Annotated[int | None, typer.Option(help="HTTP port (default: the service's own)")] = None,
+    host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
+) -> None:
+    """Run one service's HTTP API and stream consumers."""
+    import uvicorn
+
+    entry = _service(service)
+    settings = entry.settings()
+    uvicorn.run(
+        entry.app_factory,
+        factory=True,
+        host=host or settings.http_host,
+        port=port or settings.http_port,
+        log_level="info",
+        timeout_graceful_shutdown=10,
+    )
+
+
+@app.command()
+def relay(service: ServiceName) -> None:
+    """Run one service's outbox relay until SIGINT or SIGTERM."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    entry = _service(service)
+    settings = entry.settings()
+
+    async def main() -> None:
+        engine = create_engine(settings.database_url)
+        redis = Redis.from_url(settings.redis_url)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        relay = OutboxRelay(
+            session_factory(engine),
+            redis,
+            service=service,
+            batch_size=settings.relay_batch_size,
+            poll_interval=settings.relay_poll_interval_s,
+        )
+        logging.getLogger(__name__).info("outbox relay of %s running", service)
+        try:
+            await relay.run(stop)
+        finally:
+            await redis.aclose()
+            await engine.dispose()
+
+    asyncio.run(main())
+
+
+@app.command()
+def migrate(services: Annotated[list[str] | None, typer.Argument(help="Default: all")] = None) -> None:
+    """Bring the services' databases to the newest schema."""
+    for name in services or list(SERVICES):
+        entry = _service(name)
+        _run(upgrade, entry.migrations, entry.settings().database_url)
+        console.print(f"{name}: migrated")
+
+
+async def _with_redis(job: Callable[[Redis], Awaitable[T]]) -> T:
+    redis = Redis.from_url(default_redis_url())
+    try:
+        return await job(redis)
+    finally:
+        await redis.aclose()
+
+
+@dlq_app.command("list")
+def dlq_list(
+    stream: Annotated[str | None, typer.Option(help="Only this DLQ stream (`<stream>.dlq`)")] = None,
+    count: int = 50,
+) -> None:
+    """The oldest dead letters, with their reasons."""
+    letters = _run(_with_redis, lambda r: DeadLetters(r, _keys()).list(stream, count=count))
+    table = Table("dlq", "id", "group", "deliveries", "reason")
+    for letter in letters:
+        table.add_row(letter.dlq, letter.id, letter.group, str(letter.deliveries), letter.reason)
+    console.print(table if letters else "no dead letters")
+
+
+@dlq_app.command("show")
+def dlq_show(dlq: str, letter_id: str) -> None:
+    """One dead letter in full: reason, source stream, original fields."""
+    letter = _run(_with_redis, lambda r: DeadLetters(r, _keys()).show(dlq, letter_id))
+    if letter is None:
+        console.print(f"no dead letter {letter_id} on {dlq}")
+        raise typer.Exit(1)
+    console.print_json(data=vars(letter))
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    dlq: str,
+    letter_ids: Annotated[list[str] | None, typer.Argument(help="Default with --all: every one")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Replay every dead letter of this DLQ")] = False,
+) -> None:
+    """Put dead letters back on their stream (after fixing the cause); consumers skip what they applied."""
+
+    async def replay(redis: Redis) -> list[tuple[str, str]]:
+        letters = DeadLetters(redis, _keys())
+        ids = letter_ids or ([letter.id for letter in await letters.list(dlq, count=100_000)] if all_ else [])
+        if not ids:
+            raise typer.BadParameter("name dead-letter ids, or pass --all")
+        return [(letter_id, await letters.replay(dlq, letter_id)) for letter_id in ids]
+
+    for old, new in _run(_with_redis, replay):
+        console.print(f"{old} replayed as {new}")
+
+
+@dept_app.command("add")
+def dept_add(
+    code: str,
+    name: Annotated[str, typer.Option("--name", help="The department's name, e.g. 兴业银行福州分行")],
+) -> None:
+    """Provision a department: its Redis user, its inbox group, its place in the directory."""
+
+    async def add(redis: Redis):  # type: ignore[no-untyped-def]
+        directory = DepartmentDirectory(redis, _keys())
+        department, password = await directory.add(code, name)
+        return department, directory.username(code), password
+
+    try:
+        department, username, password = _run(_with_redis, add)
+    except DirectoryError as exc:
+        console.print(f"[red]refused:[/] {exc}")
+        raise typer.Exit(2) from exc
+    keys = _keys()
+    console.print(f"department [bold]{department.code}[/] ({department.name}) added")
+    console.print(f"  publishes to  {keys.outbox(code)}")
+    console.print(f"  reads         {keys.inbox(code)} as group {code}")
+    console.print("connection URL (shown once, keep it secret):")
+    print(connection_url(default_redis_url(), username=username, password=password))
+
+
+@dept_app.command("list")
+def dept_list() -> None:
+    """Every department, active or revoked."""
+    departments = _run(_with_redis, lambda r: DepartmentDirectory(r, _keys()).all())
+    table = Table("code", "name", "status", "since")
+    for d in departments:
+        table.add_row(d.code, d.name, d.status, d.revoked_at or d.created_at)
+    console.print(table if departments else "no departments")
+
+
+@dept_app.command("revoke")
+def dept_revoke(code: str) -> None:
+    """Revoke a department at once: its user is deleted and its connections closed."""
+    try:
+        department = _run(_with_redis, lambda r: DepartmentDirectory(r, _keys()).revoke(code))
+    except DirectoryError as exc:
+        console.print(f"[red]refused:[/] {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"department {department.code} revoked at {department.revoked_at}")
