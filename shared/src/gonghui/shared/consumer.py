@@ -254,16 +254,13 @@ class GroupConsumer:
 
     async def _not_yet_applied(self, uow: UnitOfWork, items: list[Incoming[Any]]) -> list[Incoming[Any]]:
         keys = {(item.envelope.source, item.envelope.id) for item in items}
-        seen = set(
-            (
-                await uow.session.execute(
-                    select(ProcessedEvent.source, ProcessedEvent.event_id).where(
-                        ProcessedEvent.group == self.group,
-                        tuple_(ProcessedEvent.source, ProcessedEvent.event_id).in_(keys),
-                    )
-                )
-            ).tuples()
+        rows = await uow.session.execute(
+            select(ProcessedEvent.source, ProcessedEvent.event_id).where(
+                ProcessedEvent.group == self.group,
+                tuple_(ProcessedEvent.source, ProcessedEvent.event_id).in_(keys),
+            )
         )
+        seen = {(source, event_id) for source, event_id in rows}
         fresh = []
         for item in items:
             key = (item.envelope.source, item.envelope.id)

@@ -1,0 +1,77 @@
+"""Fixtures shared by every test: real Redis, real databases, a key prefix per test."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+
+from gonghui.shared.streams import StreamKeys
+from tests.support.servers import delete_keys, postgres_server, redis_server, scratch_postgres_database
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """The Redis every test shares (each under its own key prefix)."""
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    """A PostgreSQL server to create scratch databases on, or None."""
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture
+def prefix() -> str:
+    """A key prefix no other test uses."""
+    return f"t{uuid.uuid4().hex[:10]}:"
+
+
+@pytest.fixture
+def keys(prefix: str) -> StreamKeys:
+    """Stream keys under this test's prefix."""
+    return StreamKeys(prefix)
+
+
+@pytest.fixture
+async def redis(redis_url: str, prefix: str) -> AsyncIterator[Redis]:
+    """A client of the shared Redis; whatever the test wrote under its prefix is removed after."""
+    client = Redis.from_url(redis_url)
+    try:
+        yield client
+    finally:
+        await delete_keys(client, prefix)
+        await client.aclose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def new_database(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_url: str | None
+) -> AsyncIterator[Callable[[], Awaitable[str]]]:
+    """Makes empty databases of each backend in turn: the same test runs on SQLite and PostgreSQL."""
+    if request.param == "postgresql" and postgres_url is None:
+        pytest.skip("no PostgreSQL: set DATABASE_URL or run a Docker engine")
+    async with contextlib.AsyncExitStack() as stack:
+        made = 0
+
+        async def make() -> str:
+            nonlocal made
+            made += 1
+            if request.param == "sqlite":
+                return f"sqlite:///{tmp_path / f'db{made}.sqlite'}"
+            return await stack.enter_async_context(scratch_postgres_database(postgres_url))
+
+        yield make
+
+
+@pytest.fixture
+async def database_url(new_database: Callable[[], Awaitable[str]]) -> str:
+    """One empty database of each backend in turn."""
+    return await new_database()

@@ -1,0 +1,185 @@
+"""Consuming department outboxes: validate, dedupe, persist, dead-letter, reclaim."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy import func, select
+
+from gonghui.shared.consumer import GroupConsumer, Handlers, Incoming
+from gonghui.shared.contracts.stations import RegisterStation
+from gonghui.shared.deadletters import DeadLetters
+from gonghui.shared.streams import StreamKeys
+from gonghui.stations.adapters.orm import StationRow
+from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
+from gonghui.stations.application.handlers import register_station
+from gonghui.stations.entrypoints.consumers import department_handlers
+from tests.support.builders import entry, station_data
+from tests.support.streams import create_group, pending_count, read_new
+
+DEPT = "cib-bank"
+
+
+def consumer_for(
+    redis: Redis,
+    keys: StreamKeys,
+    uow: Callable[[], StationsUnitOfWork],
+    *,
+    handlers: Handlers | None = None,
+    name: str = "c1",
+    max_deliveries: int = 5,
+) -> GroupConsumer:
+    return GroupConsumer(
+        stream=keys.outbox(DEPT),
+        group="stations",
+        consumer=name,
+        service="stations",
+        handlers=handlers or department_handlers(code_prefix="GH"),
+        uow_factory=uow,
+        redis=redis,
+        keys=keys,
+        dead_letters=DeadLetters(redis, keys),
+        max_deliveries=max_deliveries,
+    )
+
+
+async def station_count(uow: Callable[[], StationsUnitOfWork]) -> int:
+    async with uow() as unit:
+        return await unit.session.scalar(select(func.count()).select_from(StationRow))
+
+
+async def deliver(redis: Redis, consumer: GroupConsumer, *entries: dict[str, str]) -> None:
+    await create_group(redis, consumer.stream, consumer.group)
+    for fields in entries:
+        await redis.xadd(consumer.stream, fields)
+    await consumer.process(await read_new(redis, consumer.stream, consumer.group, consumer.consumer))
+
+
+async def test_registration_is_stored_and_announced(redis: Redis, keys: StreamKeys, stations_uow) -> None:
+    consumer = consumer_for(redis, keys, stations_uow)
+    await deliver(redis, consumer, entry(DEPT))
+    async with stations_uow() as uow:
+        station = await uow.stations.by_external_ref(DEPT, "CIB-FZ-0001")
+    assert station is not None and station.code == "GH-000001"
+    assert station.operator == DEPT
+    assert await pending_count(redis, consumer.stream, "stations") == 0
+
+
+async def test_duplicate_entry_changes_nothing(redis: Redis, keys: StreamKeys, stations_uow) -> None:
+    consumer = consumer_for(redis, keys, stations_uow)
+    first = entry(DEPT, event_id="evt-1")
+    renamed = entry(DEPT, data=station_data(name="改了名字的驿站"), event_id="evt-1")
+    await deliver(redis, consumer, first, first)
+    await deliver(redis, consumer, renamed)
+    async with stations_uow() as uow:
+        station = await uow.stations.by_external_ref(DEPT, "CIB-FZ-0001")
+    assert await station_count(stations_uow) == 1
+    assert station.name == "兴业银行鼓楼支行爱心驿站"
+    assert await pending_count(redis, consumer.stream, "stations") == 0
+
+
+async def test_bad_entries_are_dead_lettered_with_a_reason_and_neighbours_still_apply(
+    redis: Redis, keys: StreamKeys, stations_uow
+) -> None:
+    consumer = consumer_for(redis, keys, stations_uow)
+    missing_field = station_data(external_ref="B")
+    del missing_field["manager_phone"]
+    await deliver(
+        redis,
+        consumer,
+        entry(DEPT, data=station_data(external_ref="A")),
+        entry(DEPT, data="{not json"),
+        entry(DEPT, "station.teleport.v1", data={}),
+        entry(DEPT, data=missing_field),
+        entry(DEPT, data=station_data(external_ref="C"), source="dept/police"),
+        {"type": "station.register.v1", "data": "{}"},
+        entry(DEPT, data=station_data(external_ref="D", manager_phone="12345")),
+        entry(DEPT, data=station_data(external_ref="E")),
+    )
+    letters = await DeadLetters(redis, keys).list(keys.dlq(keys.outbox(DEPT)))
+    reasons = [letter.reason for letter in letters]
+    assert len(reasons) == 6
+    assert "data is not JSON" in reasons[0]
+    assert "unknown type 'station.teleport.v1'" in reasons[1]
+    assert "manager_phone: Field required" in reasons[2]
+    assert "source 'dept/police' does not match" in reasons[3]
+    assert "missing CloudEvents attribute(s): specversion, id, source" in reasons[4]
+    assert "manager_phone" in reasons[5] and "mainland" in reasons[5]
+    assert all(letter.group == "stations" and letter.deliveries == 1 for letter in letters)
+    assert letters[0].original["data"] == "{not json"
+    assert await station_count(stations_uow) == 2
+    assert await pending_count(redis, consumer.stream, "stations") == 0
+
+
+async def test_other_services_commands_are_left_to_them(redis: Redis, keys: StreamKeys, stations_uow) -> None:
+    consumer = consumer_for(redis, keys, stations_uow)
+    await deliver(redis, consumer, entry(DEPT, "notification.delivered.v1", data={}))
+    assert await DeadLetters(redis, keys).list() == []
+    assert await pending_count(redis, consumer.stream, "stations") == 0
+
+
+async def test_poison_entry_goes_to_dlq_after_max_deliveries_and_others_are_unaffected(
+    redis: Redis, keys: StreamKeys, stations_uow
+) -> None:
+    handlers = Handlers()
+
+    @handlers.on(RegisterStation)
+    async def fragile(msg: Incoming[RegisterStation], uow: StationsUnitOfWork) -> None:
+        if msg.data.external_ref == "POISON":
+            raise RuntimeError("the handler trips over this one every time")
+        await register_station(msg.data, operator=msg.department, code_prefix="GH", uow=uow)
+
+    consumer = consumer_for(redis, keys, stations_uow, handlers=handlers, max_deliveries=3)
+    await deliver(
+        redis,
+        consumer,
+        entry(DEPT, data=station_data(external_ref="A")),
+        entry(DEPT, data=station_data(external_ref="POISON")),
+        entry(DEPT, data=station_data(external_ref="B")),
+    )
+    assert await station_count(stations_uow) == 2
+    assert await pending_count(redis, consumer.stream, "stations") == 1
+
+    for _ in range(3):
+        await consumer.reclaim(min_idle_ms=0)
+
+    letters = await DeadLetters(redis, keys).list()
+    assert len(letters) == 1
+    assert letters[0].deliveries == 4
+    assert "gave up after 4 deliveries" in letters[0].reason
+    assert "the handler trips over this one every time" in letters[0].reason
+    assert await pending_count(redis, consumer.stream, "stations") == 0
+    assert await station_count(stations_uow) == 2
+
+
+async def test_reclaim_retries_an_entry_whose_first_attempt_failed(
+    redis: Redis, keys: StreamKeys, stations_uow
+) -> None:
+    attempts = []
+    handlers = Handlers()
+
+    @handlers.on(RegisterStation)
+    async def flaky(msg: Incoming[RegisterStation], uow: StationsUnitOfWork) -> None:
+        attempts.append(msg.envelope.id)
+        if len(attempts) == 1:
+            raise ConnectionError("database briefly away")
+        await register_station(msg.data, operator=msg.department, code_prefix="GH", uow=uow)
+
+    consumer = consumer_for(redis, keys, stations_uow, handlers=handlers)
+    await deliver(redis, consumer, entry(DEPT))
+    assert await station_count(stations_uow) == 0
+    await consumer_for(redis, keys, stations_uow, handlers=handlers, name="c2").reclaim(min_idle_ms=0)
+    assert await station_count(stations_uow) == 1
+    assert await pending_count(redis, consumer.stream, "stations") == 0
+
+
+@pytest.mark.parametrize("count", [250])
+async def test_a_large_batch_applies_in_one_pass(redis: Redis, keys: StreamKeys, stations_uow, count: int) -> None:
+    consumer = consumer_for(redis, keys, stations_uow)
+    await create_group(redis, consumer.stream, "stations")
+    for i in range(count):
+        await redis.xadd(consumer.stream, entry(DEPT, data=station_data(external_ref=f"R{i}")))
+    await consumer.process(await read_new(redis, consumer.stream, "stations", "c1", count=count))
+    assert await station_count(stations_uow) == count

@@ -1,0 +1,1 @@
+"""Real servers for the test suite (DESIGN §6): env URLs, then testcontainers, then embedded."""
