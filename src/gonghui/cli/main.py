@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import signal
@@ -162,9 +163,13 @@ async def _with_redis(job: Callable[[Redis], Awaitable[T]]) -> T:
 def dlq_list(
     stream: Annotated[str | None, typer.Option(help="Only this DLQ stream (`<stream>.dlq`)")] = None,
     count: int = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, for scripts")] = False,
 ) -> None:
     """The oldest dead letters, with their reasons."""
     letters = _run(_with_redis, lambda r: DeadLetters(r, _keys()).list(stream, count=count))
+    if as_json:
+        print(json.dumps([vars(letter) for letter in letters], ensure_ascii=False))
+        return
     table = Table("dlq", "id", "group", "deliveries", "reason")
     for letter in letters:
         table.add_row(letter.dlq, letter.id, letter.group, str(letter.deliveries), letter.reason)

@@ -1,0 +1,124 @@
+"""The whole system as separate processes, for end-to-end tests: services, relays, real streams."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from gonghui.cli import embedded_redis
+from gonghui.cli.services import SERVICES
+
+
+@dataclass
+class RunningSystem:
+    """Base URLs of the running services and the environment they share."""
+
+    urls: dict[str, str]
+    env: dict[str, str]
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    logs: Path | None = None
+
+    def url(self, service: str, path: str = "") -> str:
+        """`http://127.0.0.1:<port><path>` of a service."""
+        return self.urls[service] + path
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        """Send a signal to one process (`stations`, `stations-relay`, ...)."""
+        self.processes[name].send_signal(sig)
+        self.processes[name].wait(timeout=15)
+
+    def log(self, name: str) -> str:
+        """What a process printed so far."""
+        assert self.logs is not None
+        return (self.logs / f"{name}.log").read_text(errors="replace")
+
+
+def wait_until(condition: Callable[[], Any], *, timeout: float = 20.0, interval: float = 0.1) -> Any:
+    """Poll until `condition()` is truthy and return it; fail with the last value on timeout."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            last = condition()
+            if last:
+                return last
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s; last value: {last!r}")
+
+
+@contextlib.contextmanager
+def running_system(
+    *,
+    redis_url: str,
+    prefix: str,
+    workdir: Path,
+    database_urls: dict[str, str] | None = None,
+    services: tuple[str, ...] = tuple(SERVICES),
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[RunningSystem]:
+    """Start each service and its relay as `gonghui serve|relay` processes; stop them after."""
+    logs = workdir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "REDIS_URL": redis_url,
+        "GONGHUI_STREAM_PREFIX": prefix,
+        "GONGHUI_VAR_DIR": str(workdir / "var"),
+        "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
+    }
+    system = RunningSystem(urls={}, env=env, logs=logs)
+    for name in services:
+        upper = name.upper()
+        env.setdefault(f"{upper}_DATABASE_URL", (database_urls or {}).get(name) or f"sqlite:///{workdir / name}.db")
+        env.setdefault(f"{upper}_RECLAIM_IDLE_MS", "1000")
+        env.setdefault(f"{upper}_RECLAIM_INTERVAL_S", "0.5")
+        env.setdefault(f"{upper}_KEEPER_INTERVAL_S", "0.3")
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "gonghui.cli", "migrate", *services],
+            env=env, check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        for name in services:
+            port = embedded_redis.free_port()
+            system.urls[name] = f"http://127.0.0.1:{port}"
+            for process, args in ((name, ["serve", name, "--port", str(port)]), (f"{name}-relay", ["relay", name])):
+                with open(logs / f"{process}.log", "wb") as out:
+                    system.processes[process] = subprocess.Popen(
+                        [sys.executable, "-m", "gonghui.cli", *args],
+                        env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                    )  # fmt: skip
+        for name in services:
+            wait_until(lambda n=name: httpx.get(system.url(n, "/readyz"), timeout=2).status_code == 200, timeout=60)
+        yield system
+    finally:
+        for process in system.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in system.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def restart(system: RunningSystem, name: str) -> None:
+    """Start a process of the system again after it was killed."""
+    process = system.processes[name]
+    assert process.poll() is not None, f"{name} is still running"
+    assert system.logs is not None
+    with open(system.logs / f"{name}.log", "ab") as out:
+        system.processes[name] = subprocess.Popen(
+            process.args, env=system.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
