@@ -36,7 +36,7 @@ def consumer_for(
         group="stations",
         consumer=name,
         service="stations",
-        handlers=handlers or department_handlers(code_prefix="GH"),
+        handlers=handlers or department_handlers(worker_id_secret="test-secret"),
         uow_factory=uow,
         redis=redis,
         keys=keys,
@@ -62,7 +62,7 @@ async def test_registration_is_stored_and_announced(redis: Redis, keys: StreamKe
     await deliver(redis, consumer, entry(DEPT))
     async with stations_uow() as uow:
         station = await uow.stations.by_external_ref(DEPT, "CIB-FZ-0001")
-    assert station is not None and station.code == "GH-000001"
+    assert station is not None and station.code == "FJ-FZ-GL-0001"
     assert station.operator == DEPT
     assert await pending_count(redis, consumer.stream, "stations") == 0
 
@@ -129,7 +129,7 @@ async def test_poison_entry_goes_to_dlq_after_max_deliveries_and_others_are_unaf
     async def fragile(msg: Incoming[RegisterStation], uow: StationsUnitOfWork) -> None:
         if msg.data.external_ref == "POISON":
             raise RuntimeError("the handler trips over this one every time")
-        await register_station(msg.data, operator=msg.department, code_prefix="GH", uow=uow)
+        await register_station(msg.data, operator=msg.department, uow=uow)
 
     consumer = consumer_for(redis, keys, stations_uow, handlers=handlers, max_deliveries=3)
     await deliver(
@@ -165,7 +165,7 @@ async def test_reclaim_retries_an_entry_whose_first_attempt_failed(
         attempts.append(msg.envelope.id)
         if len(attempts) == 1:
             raise ConnectionError("database briefly away")
-        await register_station(msg.data, operator=msg.department, code_prefix="GH", uow=uow)
+        await register_station(msg.data, operator=msg.department, uow=uow)
 
     consumer = consumer_for(redis, keys, stations_uow, handlers=handlers)
     await deliver(redis, consumer, entry(DEPT))

@@ -34,12 +34,12 @@ def create_app(settings: StationsSettings | None = None, *, clock: Clock | None 
         service="stations",
         settings=settings,
         uow_factory=uow_factory,
-        department_handlers=department_handlers(code_prefix=settings.code_prefix),
+        department_handlers=department_handlers(worker_id_secret=settings.worker_id_secret),
     )
     return create_service_app(
         title="gonghui stations",
         description="户外劳动者服务站点: the registry of outdoor-worker service stations.",
         runtime=runtime,
         engine=engine,
-        routers=[stations_router(uow_factory, clock)],
+        routers=[stations_router(uow_factory, clock, settings)],
     )

@@ -3,13 +3,11 @@
 from gonghui.shared.contracts.base import Catalogue, Command, Contract, Event
 from gonghui.shared.contracts.notify import NotificationDelivered
 from gonghui.shared.contracts.proposals import ProposalSubmitted
-from gonghui.shared.contracts.stations import RegisterStation, StationRegistered, StationUpdated
+from gonghui.shared.contracts.stations import STATION_CONTRACTS
 
 CATALOGUE = Catalogue(
     contracts=(
-        RegisterStation,
-        StationRegistered,
-        StationUpdated,
+        *STATION_CONTRACTS,
         ProposalSubmitted,
         NotificationDelivered,
     )

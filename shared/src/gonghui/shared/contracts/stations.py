@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from opening_hours import OpeningHours, ParserError
-from pydantic import Field, field_validator
+from pydantic import AwareDatetime, Field, field_validator, model_validator
 
-from gonghui.shared.contracts.base import Command, Event
+from gonghui.shared.contracts.base import Command, Contract, Event
 from gonghui.shared.contracts.common import DepartmentCode, MainlandPhone
 
 
@@ -27,6 +27,34 @@ class StationService(StrEnum):
     TOILET = "toilet"
 
 
+class CoordSystem(StrEnum):
+    """Datum of coordinates: WGS-84 (GPS) or GCJ-02 (Amap, Tencent maps)."""
+
+    WGS84 = "wgs84"
+    GCJ02 = "gcj02"
+
+
+class PostedDocuments(Contract):
+    """公示上墙: the three documents every station posts (text or a URL)."""
+
+    management_rules: str | None = Field(None, max_length=5000, description="管理制度.")
+    service_process: str | None = Field(None, max_length=5000, description="服务流程.")
+    safety_notice: str | None = Field(None, max_length=5000, description="安全须知.")
+
+
+AREA_CODE = r"^\d{6}$"
+
+
+def _valid_hours(value: str | None) -> str | None:
+    if value is None:
+        return value
+    try:
+        OpeningHours(value)
+    except (ParserError, ValueError) as exc:
+        raise ValueError(f"not valid OSM opening_hours: {str(exc).splitlines()[0]}") from exc
+    return value
+
+
 class RegisterStation(Command):
     """station.register.v1: a partner registers a station it operates, or re-sends it to update."""
 
@@ -36,10 +64,12 @@ class RegisterStation(Command):
     external_ref: str = Field(
         min_length=1, max_length=100, description="The partner's own id for the station; stable."
     )
-    name: str = Field(min_length=2, max_length=120, description="Public name, e.g. `兴业银行鼓楼支行爱心驿站`.")
+    name: str = Field(
+        min_length=2, max_length=120, description="Public name, e.g. `兴业银行鼓楼支行爱心驿站`."
+    )
     address: str = Field(min_length=4, max_length=300, description="Street address, zh-CN.")
-    lat: float = Field(ge=-90, le=90, description="Latitude, WGS-84 degrees.")
-    lon: float = Field(ge=-180, le=180, description="Longitude, WGS-84 degrees.")
+    lat: float = Field(ge=-90, le=90, description="Latitude in degrees (datum: `coord_system`).")
+    lon: float = Field(ge=-180, le=180, description="Longitude in degrees (datum: `coord_system`).")
     services: list[StationService] = Field(
         min_length=1, description="Free services offered; keys from the fixed taxonomy."
     )
@@ -48,22 +78,118 @@ class RegisterStation(Command):
         max_length=500,
         description="Opening hours in OSM `opening_hours` syntax, e.g. `Mo-Su 08:00-20:00`.",
     )
-    manager_name: str = Field(min_length=1, max_length=50, description="The manager's name (public).")
+    manager_name: str = Field(
+        min_length=1, max_length=50, description="The manager's name (public)."
+    )
     manager_phone: MainlandPhone = Field(description="The manager's phone (public by design).")
+    area_code: str | None = Field(
+        None,
+        pattern=AREA_CODE,
+        description="GB/T 2260 six-digit area code; derived from address or coordinates if absent.",
+    )
+    coord_system: CoordSystem = Field(
+        CoordSystem.WGS84, description="Datum of `lat`/`lon`; stored as WGS-84 either way."
+    )
+    co_builders: list[str] = Field(
+        default_factory=list, max_length=20, description="Co-building partners (共建单位), by name."
+    )
+    funding_source: str | None = Field(None, max_length=100, description="Who funds the station.")
+    documents: PostedDocuments = Field(
+        default_factory=PostedDocuments, description="Posted documents (公示上墙)."
+    )
 
-    @field_validator("open_hours")
-    @classmethod
-    def _parses_as_osm(cls, value: str) -> str:
-        try:
-            OpeningHours(value)
-        except ParserError as exc:
-            raise ValueError(f"not valid OSM opening_hours: {str(exc).splitlines()[0]}") from exc
-        return value
+    _hours = field_validator("open_hours")(classmethod(lambda cls, v: _valid_hours(v)))
 
     @field_validator("services")
     @classmethod
     def _no_repeats(cls, value: list[StationService]) -> list[StationService]:
         return sorted(set(value))
+
+
+class _StationCommand(Command):
+    """A command about one station the sending department operates."""
+
+    code: str | None = Field(None, max_length=40, description="The station code; or give:")
+    external_ref: str | None = Field(
+        None, max_length=100, description="The department's own id for the station."
+    )
+    actor: str | None = Field(
+        None, max_length=60, description="The person at the department who acts (recorded)."
+    )
+
+    @model_validator(mode="after")
+    def _names_one_station(self) -> _StationCommand:
+        if (self.code is None) == (self.external_ref is None):
+            raise ValueError("give exactly one of `code` or `external_ref`")
+        return self
+
+
+class UpdateStation(_StationCommand):
+    """station.update.v1: change a station's public information; absent fields stay as they are."""
+
+    type_name = "station.update.v1"
+    owner = "stations"
+
+    name: str | None = Field(None, min_length=2, max_length=120, description="Public name.")
+    address: str | None = Field(None, min_length=4, max_length=300, description="Address.")
+    lat: float | None = Field(None, ge=-90, le=90, description="Latitude (datum: coord_system).")
+    lon: float | None = Field(None, ge=-180, le=180, description="Longitude (datum: coord_system).")
+    coord_system: CoordSystem = Field(CoordSystem.WGS84, description="Datum of `lat`/`lon`.")
+    services: list[StationService] | None = Field(None, min_length=1, description="Services.")
+    open_hours: str | None = Field(None, max_length=500, description="OSM opening_hours.")
+    manager_name: str | None = Field(None, min_length=1, max_length=50, description="Manager.")
+    manager_phone: MainlandPhone | None = Field(None, description="Manager's phone.")
+    co_builders: list[str] | None = Field(None, max_length=20, description="Co-builders.")
+    funding_source: str | None = Field(None, max_length=100, description="Funding source.")
+    documents: PostedDocuments | None = Field(None, description="Posted documents.")
+
+    _hours = field_validator("open_hours")(classmethod(lambda cls, v: _valid_hours(v)))
+
+    @model_validator(mode="after")
+    def _both_coordinates(self) -> UpdateStation:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("give `lat` and `lon` together")
+        return self
+
+
+class SuspendStation(_StationCommand):
+    """station.suspend.v1: close a station for a while (临时关闭), with a reason and an end."""
+
+    type_name = "station.suspend.v1"
+    owner = "stations"
+
+    reason: str = Field(min_length=2, max_length=500, description="Why it closes.")
+    until: AwareDatetime = Field(description="Until when (RFC 3339, with a zone).")
+
+
+class ResumeStation(_StationCommand):
+    """station.resume.v1: reopen a suspended station."""
+
+    type_name = "station.resume.v1"
+    owner = "stations"
+
+    reason: str = Field("reopened", min_length=2, max_length=500, description="Why it reopens.")
+
+
+class ExitStation(_StationCommand):
+    """station.exit.v1: 退出机制: retire a station for good; its code is never reused."""
+
+    type_name = "station.exit.v1"
+    owner = "stations"
+
+    reason: str = Field(min_length=2, max_length=500, description="Why it leaves the registry.")
+
+
+class RecordVisit(_StationCommand):
+    """visit.record.v1: a worker used a station (the partner's own check-in system)."""
+
+    type_name = "visit.record.v1"
+    owner = "stations"
+
+    worker_id: str = Field(
+        min_length=1, max_length=100, description="The partner's id of the worker; hashed."
+    )
+    visited_at: AwareDatetime = Field(description="When the worker checked in (RFC 3339).")
 
 
 class StationRegistered(Event):
@@ -85,6 +211,7 @@ class StationRegistered(Event):
     open_hours: str = Field(description="OSM opening_hours.")
     status: str = Field(description="Lifecycle state: proposed, active, suspended or exited.")
     registered_at: datetime = Field(description="When the registry accepted it.")
+    area_code: str | None = Field(None, description="GB/T 2260 area code the code was issued in.")
 
 
 class StationUpdated(Event):
@@ -100,3 +227,139 @@ class StationUpdated(Event):
     lon: float = Field(description="Longitude, WGS-84, after the change.")
     services: list[StationService] = Field(description="Free services after the change.")
     open_hours: str = Field(description="OSM opening_hours after the change.")
+    actor: str | None = Field(None, description="Who changed it.")
+
+
+class StationAssessed(Event):
+    """station.assessed.v1: a six-point (六有) assessment was recorded."""
+
+    type_name = "station.assessed.v1"
+    owner = "stations"
+
+    code: str = Field(description="The station code.")
+    assessment_id: str = Field(description="The assessment's id.")
+    assessor: str = Field(description="Who assessed.")
+    passed: bool = Field(description="Whether all six criteria passed.")
+    failed: list[str] = Field(description="Criteria that did not pass.")
+    map_verified_on: date | None = Field(None, description="When the map entry was last checked.")
+    assessed_at: datetime = Field(description="When.")
+
+
+class _Transition(Event):
+    """A lifecycle step of one station (动态管理), with who and why."""
+
+    code: str = Field(description="The station code.")
+    from_status: str = Field(description="State before.")
+    to_status: str = Field(description="State after.")
+    actor: str = Field(description="Who did it: a staff member, or `dept/<code>[:person]`.")
+    reason: str = Field(description="Why.")
+    at: datetime = Field(description="When.")
+
+
+class StationActivated(_Transition):
+    """station.activated.v1: the station passed the six-point gate and hung the plaque."""
+
+    type_name = "station.activated.v1"
+    owner = "stations"
+
+
+class StationSuspended(_Transition):
+    """station.suspended.v1: the station is closed for a while."""
+
+    type_name = "station.suspended.v1"
+    owner = "stations"
+
+    until: datetime = Field(description="Until when it is closed.")
+
+
+class StationResumed(_Transition):
+    """station.resumed.v1: a suspended station reopened."""
+
+    type_name = "station.resumed.v1"
+    owner = "stations"
+
+
+class StationExited(_Transition):
+    """station.exited.v1: 退出: the station left the registry; its code is never reused."""
+
+    type_name = "station.exited.v1"
+    owner = "stations"
+
+
+class ActivityPublished(Event):
+    """activity.published.v1: a station or city union published an activity (subject = its id)."""
+
+    type_name = "activity.published.v1"
+    owner = "stations"
+
+    activity_id: str = Field(description="The activity's id.")
+    title: str = Field(description="Title.")
+    station_code: str | None = Field(None, description="The hosting station, if any.")
+    area_code: str = Field(description="Area of the organising union or station.")
+    place: str = Field(description="Where.")
+    starts_at: datetime = Field(description="Start.")
+    ends_at: datetime = Field(description="End.")
+    capacity: int = Field(description="Places.")
+    published_by: str = Field(description="Who published it.")
+
+
+class _SignupStep(Event):
+    """One worker's step on one activity; the worker appears only as an opaque hash."""
+
+    activity_id: str = Field(description="The activity's id.")
+    worker_ref: str = Field(description="Opaque, keyed hash of the worker's id.")
+    status: str = Field(description="The sign-up's state after the step.")
+    confirmed: int = Field(description="Confirmed places taken after the step.")
+    waitlisted: int = Field(description="Workers waiting after the step.")
+    at: datetime = Field(description="When.")
+
+
+class ActivitySignedUp(_SignupStep):
+    """activity.signed_up.v1: a worker signed up (status `confirmed` or `waitlisted`)."""
+
+    type_name = "activity.signed_up.v1"
+    owner = "stations"
+
+
+class ActivitySignupCancelled(_SignupStep):
+    """activity.signup_cancelled.v1: a worker cancelled."""
+
+    type_name = "activity.signup_cancelled.v1"
+    owner = "stations"
+
+
+class ActivitySignupPromoted(_SignupStep):
+    """activity.signup_promoted.v1: a waitlisted worker got a place someone gave up."""
+
+    type_name = "activity.signup_promoted.v1"
+    owner = "stations"
+
+
+class ActivityCheckedIn(_SignupStep):
+    """activity.checked_in.v1: a confirmed worker checked in on the day."""
+
+    type_name = "activity.checked_in.v1"
+    owner = "stations"
+
+
+STATION_CONTRACTS: tuple[type[Contract], ...] = (
+    RegisterStation,
+    UpdateStation,
+    SuspendStation,
+    ResumeStation,
+    ExitStation,
+    RecordVisit,
+    StationRegistered,
+    StationUpdated,
+    StationAssessed,
+    StationActivated,
+    StationSuspended,
+    StationResumed,
+    StationExited,
+    ActivityPublished,
+    ActivitySignedUp,
+    ActivitySignupCancelled,
+    ActivitySignupPromoted,
+    ActivityCheckedIn,
+)
+"""Every contract of the stations service, for the catalogue."""

@@ -1,31 +1,62 @@
-"""Reading and writing stations; repositories never commit."""
+"""Reading and writing the registry; repositories never commit."""
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+import math
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gonghui.stations.adapters.orm import CodeSequence, StationRow
-from gonghui.stations.domain.geo import bounding_box
-from gonghui.stations.domain.model import Station, StationStatus
-
-_COLUMNS = (
-    "code",
-    "external_ref",
-    "operator",
-    "name",
-    "address",
-    "lat",
-    "lon",
-    "services",
-    "open_hours",
-    "manager_name",
-    "manager_phone",
-    "registered_at",
-    "updated_at",
+from gonghui.stations.adapters.orm import (
+    GRID_DEGREES,
+    ActivityRow,
+    AssessmentRow,
+    CodeSequence,
+    SignupRow,
+    StationRow,
+    TransitionRow,
+    VisitDayRow,
+    VisitorRow,
 )
+from gonghui.stations.domain.activities import Activity, SignupStatus
+from gonghui.stations.domain.areas import contains
+from gonghui.stations.domain.geo import bounding_box
+from gonghui.stations.domain.model import (
+    Assessment,
+    Criterion,
+    CriterionScore,
+    Station,
+    StationStatus,
+    Transition,
+)
+
+_STATION_FIELDS = tuple(f.name for f in fields(Station))
+
+
+def lat_band(lat: float) -> int:
+    """The latitude band of the search index a latitude falls in."""
+    return math.floor(lat / GRID_DEGREES)
+
+
+def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
+    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What the nearest search needs of one station."""
+
+    code: str
+    name: str
+    status: str
+    lat: float
+    lon: float
+    services: list[str]
+    open_hours: str
 
 
 class StationRepository:
@@ -34,32 +65,74 @@ class StationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def get(self, code: str) -> Station | None:
-        """A station by its code."""
-        row = await self._session.get(StationRow, code)
-        return _to_domain(row) if row else None
+    async def get(self, code: str, *, for_update: bool = False) -> Station | None:
+        """A station by its code (locked for the transaction if `for_update`)."""
+        query = select(StationRow).where(StationRow.code == code)
+        if for_update:
+            query = query.with_for_update()
+        row = await self._session.scalar(query)
+        return _to_station(row) if row else None
 
     async def by_external_ref(self, operator: str | None, external_ref: str) -> Station | None:
         """The station an operator knows as `external_ref`."""
         row = await self._session.scalar(
             select(StationRow).where(
-                StationRow.operator.is_(None) if operator is None else StationRow.operator == operator,
+                StationRow.operator.is_(None)
+                if operator is None
+                else StationRow.operator == operator,
                 StationRow.external_ref == external_ref,
             )
         )
-        return _to_domain(row) if row else None
+        return _to_station(row) if row else None
 
-    async def within_box(self, lat: float, lon: float, radius_m: float) -> list[Station]:
-        """Every station in the bounding box of a circle (callers filter by exact distance)."""
+    async def candidates_near(self, lat: float, lon: float, radius_m: float) -> list[Candidate]:
+        """Stations (not exited) in the bounding box of a circle, through the band index.
+
+        The index is (lat_band, lon): one short range scan of `lon` per latitude band the box
+        touches, so the work grows with the stations near the point, not with the registry.
+        """
         min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_m)
-        rows = await self._session.scalars(
-            select(StationRow).where(
-                StationRow.lat.between(min_lat, max_lat),
+        bands = list(range(lat_band(min_lat), lat_band(max_lat) + 1))
+        rows = await self._session.execute(
+            select(
+                StationRow.code,
+                StationRow.name,
+                StationRow.status,
+                StationRow.lat,
+                StationRow.lon,
+                StationRow.services,
+                StationRow.open_hours,
+            ).where(
+                StationRow.lat_band.in_(bands),
                 StationRow.lon.between(min_lon, max_lon),
+                StationRow.lat.between(min_lat, max_lat),
                 StationRow.status != StationStatus.EXITED.value,
             )
         )
-        return [_to_domain(row) for row in rows]
+        return [Candidate(*row) for row in rows]
+
+    async def every(self, *, include_exited: bool = False) -> list[Station]:
+        """All stations (for exports), by code."""
+        query = select(StationRow).order_by(StationRow.code)
+        if not include_exited:
+            query = query.where(StationRow.status != StationStatus.EXITED.value)
+        return [_to_station(row) for row in await self._session.scalars(query)]
+
+    async def counts_in(self, area_code: str) -> tuple[dict[str, int], dict[str, int]]:
+        """Stations in an area by status, and active stations by area code."""
+        rows = await self._session.execute(
+            select(StationRow.area_code, StationRow.status, func.count()).group_by(
+                StationRow.area_code, StationRow.status
+            )
+        )
+        by_status: dict[str, int] = {}
+        active_by_area: dict[str, int] = {}
+        for code, status, n in rows:
+            if contains(area_code, code):
+                by_status[status] = by_status.get(status, 0) + n
+                if status == StationStatus.ACTIVE.value:
+                    active_by_area[code] = active_by_area.get(code, 0) + n
+        return by_status, active_by_area
 
     def add(self, station: Station) -> None:
         """Store a new station."""
@@ -69,7 +142,64 @@ class StationRepository:
         """Write back a changed station."""
         values = _to_row(station)
         code = values.pop("code")
-        await self._session.execute(update(StationRow).where(StationRow.code == code).values(**values))
+        await self._session.execute(
+            update(StationRow).where(StationRow.code == code).values(**values)
+        )
+
+    def add_transition(self, transition: Transition) -> None:
+        """Record one lifecycle step."""
+        self._session.add(TransitionRow(**vars(transition)))
+
+    async def transitions(self, code: str) -> list[Transition]:
+        """A station's life, oldest first."""
+        rows = await self._session.scalars(
+            select(TransitionRow).where(TransitionRow.code == code).order_by(TransitionRow.id)
+        )
+        return [
+            Transition(
+                code=r.code,
+                from_status=r.from_status,
+                to_status=r.to_status,
+                actor=r.actor,
+                reason=r.reason,
+                at=r.at,
+                until=r.until,
+            )
+            for r in rows
+        ]
+
+    def add_assessment(self, assessment: Assessment) -> None:
+        """Record a six-point assessment."""
+        self._session.add(
+            AssessmentRow(
+                id=assessment.id,
+                code=assessment.code,
+                assessor=assessment.assessor,
+                scores={c.value: vars(s) for c, s in assessment.scores.items()},
+                passed=assessment.passed,
+                map_verified_on=assessment.map_verified_on,
+                assessed_at=assessment.assessed_at,
+            )
+        )
+
+    async def assessments(self, code: str) -> list[Assessment]:
+        """A station's assessments, latest first."""
+        rows = await self._session.scalars(
+            select(AssessmentRow)
+            .where(AssessmentRow.code == code)
+            .order_by(AssessmentRow.assessed_at.desc())
+        )
+        return [
+            Assessment(
+                id=r.id,
+                code=r.code,
+                assessor=r.assessor,
+                scores={Criterion(c): CriterionScore(**s) for c, s in r.scores.items()},  # type: ignore[arg-type]
+                map_verified_on=r.map_verified_on,
+                assessed_at=r.assessed_at,
+            )
+            for r in rows
+        ]
 
 
 class CodeAllocator:
@@ -80,10 +210,10 @@ class CodeAllocator:
 
     async def next(self, prefix: str) -> int:
         """The next number under `prefix`, starting at 1."""
-        dialect = self._session.bind.dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
         await self._session.execute(
-            insert(CodeSequence).values(prefix=prefix, last_value=0).on_conflict_do_nothing()
+            _insert(self._session)(CodeSequence)
+            .values(prefix=prefix, last_value=0)
+            .on_conflict_do_nothing()
         )
         # The UPDATE takes the row lock, so two replicas allocating at once are serialised.
         return await self._session.scalar(
@@ -94,12 +224,147 @@ class CodeAllocator:
         )
 
 
-def _to_domain(row: StationRow) -> Station:
-    return Station(
-        **{name: getattr(row, name) for name in _COLUMNS},
-        status=StationStatus(row.status),
-    )
+class ActivityRepository:
+    """Activities and their sign-ups."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def add(self, activity: Activity) -> None:
+        """Store a new activity."""
+        self._session.add(ActivityRow(**vars(activity)))
+
+    async def get(self, activity_id: str, *, for_update: bool = False) -> Activity | None:
+        """An activity; `for_update` serialises sign-ups for it across replicas."""
+        if for_update:
+            # An UPDATE takes the row lock on every backend (SQLite already holds the write lock).
+            await self._session.execute(
+                update(ActivityRow)
+                .where(ActivityRow.id == activity_id)
+                .values(confirmed=ActivityRow.confirmed)
+            )
+        row = await self._session.get(ActivityRow, activity_id, populate_existing=True)
+        return _to_activity(row) if row else None
+
+    async def listing(
+        self, *, station_code: str | None, area_code: str | None, ends_after: datetime
+    ) -> list[Activity]:
+        """Activities not yet over, soonest first."""
+        query = select(ActivityRow).where(ActivityRow.ends_at > ends_after)
+        if station_code:
+            query = query.where(ActivityRow.station_code == station_code)
+        rows = await self._session.scalars(query.order_by(ActivityRow.starts_at).limit(500))
+        return [
+            _to_activity(r) for r in rows if area_code is None or contains(area_code, r.area_code)
+        ]
+
+    async def save_counts(self, activity: Activity) -> None:
+        """Write back the counts."""
+        await self._session.execute(
+            update(ActivityRow)
+            .where(ActivityRow.id == activity.id)
+            .values(
+                confirmed=activity.confirmed,
+                waitlisted=activity.waitlisted,
+                checked_in=activity.checked_in,
+            )
+        )
+
+    async def signup(self, activity_id: str, worker_ref: str) -> SignupRow | None:
+        """One worker's sign-up."""
+        return await self._session.scalar(
+            select(SignupRow).where(
+                SignupRow.activity_id == activity_id, SignupRow.worker_ref == worker_ref
+            )
+        )
+
+    def add_signup(
+        self, activity_id: str, worker_ref: str, status: SignupStatus, at: datetime
+    ) -> None:
+        """A new sign-up."""
+        self._session.add(
+            SignupRow(activity_id=activity_id, worker_ref=worker_ref, status=status, queued_at=at)
+        )
+
+    async def first_waiting(self, activity_id: str) -> SignupRow | None:
+        """The waitlisted sign-up that has waited longest."""
+        return await self._session.scalar(
+            select(SignupRow)
+            .where(
+                SignupRow.activity_id == activity_id,
+                SignupRow.status == SignupStatus.WAITLISTED.value,
+            )
+            .order_by(SignupRow.queued_at, SignupRow.id)
+            .limit(1)
+        )
+
+
+class VisitRepository:
+    """Visit counts per station and day."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def record(self, *, code: str, area_code: str, day: date, worker_ref: str) -> bool:
+        """Count one visit; return whether the worker is new for that station and day."""
+        insert = _insert(self._session)
+        new_worker = await self._session.execute(
+            insert(VisitorRow)
+            .values(code=code, day=day, worker_ref=worker_ref)
+            .on_conflict_do_nothing()
+        )
+        first = new_worker.rowcount == 1
+        await self._session.execute(
+            insert(VisitDayRow)
+            .values(code=code, day=day, area_code=area_code, visits=0, unique_workers=0)
+            .on_conflict_do_nothing()
+        )
+        await self._session.execute(
+            update(VisitDayRow)
+            .where(VisitDayRow.code == code, VisitDayRow.day == day)
+            .values(
+                visits=VisitDayRow.visits + 1,
+                unique_workers=VisitDayRow.unique_workers + (1 if first else 0),
+            )
+        )
+        return first
+
+    async def days(self, code: str, since: date, until: date) -> list[VisitDayRow]:
+        """Per-day counts of one station."""
+        rows = await self._session.scalars(
+            select(VisitDayRow)
+            .where(VisitDayRow.code == code, VisitDayRow.day.between(since, until))
+            .order_by(VisitDayRow.day)
+        )
+        return list(rows)
+
+    async def totals_by_area(self, since: date, until: date) -> dict[str, tuple[int, int, int]]:
+        """(person-visits, worker-days, stations visited) by area code."""
+        rows = await self._session.execute(
+            select(
+                VisitDayRow.area_code,
+                func.sum(VisitDayRow.visits),
+                func.sum(VisitDayRow.unique_workers),
+                func.count(func.distinct(VisitDayRow.code)),
+            )
+            .where(VisitDayRow.day.between(since, until))
+            .group_by(VisitDayRow.area_code)
+        )
+        return {code: (int(v), int(u), int(s)) for code, v, u, s in rows}
+
+
+def _to_station(row: StationRow) -> Station:
+    values = {name: getattr(row, name) for name in _STATION_FIELDS}
+    values["status"] = StationStatus(row.status)
+    return Station(**values)
 
 
 def _to_row(station: Station) -> dict[str, object]:
-    return {**{name: getattr(station, name) for name in _COLUMNS}, "status": station.status.value}
+    values = {name: getattr(station, name) for name in _STATION_FIELDS}
+    values["status"] = station.status.value
+    values["lat_band"] = lat_band(station.lat)
+    return values
+
+
+def _to_activity(row: ActivityRow) -> Activity:
+    return Activity(**{f.name: getattr(row, f.name) for f in fields(Activity)})

@@ -3,16 +3,25 @@
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gonghui.shared.uow import UnitOfWork
-from gonghui.stations.adapters.repositories import CodeAllocator, StationRepository
+from gonghui.stations.adapters.repositories import (
+    ActivityRepository,
+    CodeAllocator,
+    StationRepository,
+    VisitRepository,
+)
 
 
 class StationsUnitOfWork(UnitOfWork):
-    """Stations and code numbers, committed together with outgoing events."""
+    """Stations, codes, activities and visits, committed with outgoing events."""
 
     stations: StationRepository
     codes: CodeAllocator
+    activities: ActivityRepository
+    visits: VisitRepository
 
     def open_repositories(self, session: AsyncSession) -> None:
         """Attach the repositories to the new session."""
         self.stations = StationRepository(session)
         self.codes = CodeAllocator(session)
+        self.activities = ActivityRepository(session)
+        self.visits = VisitRepository(session)

@@ -2,18 +2,81 @@
 
 from __future__ import annotations
 
-from gonghui.shared.consumer import Handlers, Incoming
-from gonghui.shared.contracts.stations import RegisterStation
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from gonghui.shared.consumer import Handlers, Incoming, Rejected
+from gonghui.shared.contracts.stations import (
+    ExitStation,
+    RecordVisit,
+    RegisterStation,
+    ResumeStation,
+    SuspendStation,
+    UpdateStation,
+)
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
-from gonghui.stations.application.handlers import register_station
+from gonghui.stations.application import handlers as uc
+from gonghui.stations.domain.activities import SignupRefused
+from gonghui.stations.domain.areas import UnknownArea
+from gonghui.stations.domain.model import InvalidTransition
+
+_REFUSALS = (uc.StationNotFound, uc.NotYourStation, InvalidTransition, UnknownArea, SignupRefused)
 
 
-def department_handlers(*, code_prefix: str) -> Handlers:
-    """What the registry accepts on `dept.<code>.outbox`."""
+async def _or_reject(step: Awaitable[Any]) -> None:
+    """A refusal by the registry's rules is permanent: the entry goes to the DLQ with the reason."""
+    try:
+        await step
+    except _REFUSALS as exc:
+        raise Rejected(str(exc).strip("'\"")) from exc
+
+
+def department_handlers(*, worker_id_secret: str) -> Handlers:
+    """What the registry accepts on `dept.<code>.outbox`; a partner acts only on its stations."""
     handlers = Handlers()
 
-    @handlers.on(RegisterStation)
-    async def on_register(msg: Incoming[RegisterStation], uow: StationsUnitOfWork) -> None:
-        await register_station(msg.data, operator=msg.department, code_prefix=code_prefix, uow=uow)
+    def on(contract: type, use: Callable[[Any, str, StationsUnitOfWork], Awaitable[Any]]) -> None:
+        @handlers.on(contract)
+        async def apply(msg: Incoming[Any], uow: StationsUnitOfWork) -> None:
+            assert msg.department is not None
+            await _or_reject(use(msg.data, msg.department, uow))
 
+    def ref(cmd: Any, dept: str) -> dict[str, Any]:
+        return {"code": cmd.code, "external_ref": cmd.external_ref, "operator": dept}
+
+    on(RegisterStation, lambda c, d, uow: uc.register_station(c, operator=d, uow=uow))
+    on(
+        UpdateStation,
+        lambda c, d, uow: uc.update_station(
+            c, operator=d, actor=uc.partner_actor(d, c.actor), uow=uow
+        ),
+    )
+    on(
+        SuspendStation,
+        lambda c, d, uow: uc.suspend_station(
+            **ref(c, d),
+            actor=uc.partner_actor(d, c.actor),
+            reason=c.reason,
+            until=c.until,
+            uow=uow,
+        ),
+    )
+    on(
+        ResumeStation,
+        lambda c, d, uow: uc.resume_station(
+            **ref(c, d), actor=uc.partner_actor(d, c.actor), reason=c.reason, uow=uow
+        ),
+    )
+    on(
+        ExitStation,
+        lambda c, d, uow: uc.exit_station(
+            **ref(c, d), actor=uc.partner_actor(d, c.actor), reason=c.reason, uow=uow
+        ),
+    )
+    on(
+        RecordVisit,
+        lambda c, d, uow: uc.record_visit(
+            **ref(c, d), worker_id=c.worker_id, at=c.visited_at, secret=worker_id_secret, uow=uow
+        ),
+    )
     return handlers

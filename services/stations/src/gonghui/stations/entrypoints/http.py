@@ -1,36 +1,85 @@
-"""The public HTTP API of the registry."""
+"""The HTTP API of the registry: public information, search, lifecycle, visits, activities."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel, Field
 
-from gonghui.shared.clock import Clock
-from gonghui.shared.http import NotFound
+from gonghui.shared.clock import SHANGHAI, Clock
+from gonghui.shared.contracts.common import DepartmentCode
+from gonghui.shared.contracts.stations import (
+    AREA_CODE,
+    CoordSystem,
+    PostedDocuments,
+    RegisterStation,
+    StationService,
+    UpdateStation,
+)
+from gonghui.shared.envelope import new_event_id
+from gonghui.shared.http import Conflict, NotFound
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
-from gonghui.stations.domain.geo import distance_m
+from gonghui.stations.application import handlers as uc
+from gonghui.stations.domain.activities import Activity, SignupRefused
+from gonghui.stations.domain.areas import AREAS, UnknownArea, children, contains
+from gonghui.stations.domain.geo import wgs84_to_gcj02
+from gonghui.stations.domain.model import Criterion, CriterionScore, InvalidTransition, Station
+from gonghui.stations.settings import StationsSettings
+
+Actor = Annotated[str, Field(min_length=1, max_length=60, description="Who acts (recorded).")]
+Reason = Annotated[str, Field(min_length=2, max_length=500, description="Why (recorded).")]
+CoordQuery = Annotated[
+    CoordSystem, Query(description="Datum of coordinates in and out: `wgs84` or `gcj02`.")
+]
+
+
+@contextmanager
+def http_errors() -> Iterator[None]:
+    """Domain refusals as HTTP answers: 404 unknown, 409 not now, 403 not yours, 400 bad area."""
+    try:
+        yield
+    except (uc.StationNotFound, LookupError) as exc:
+        raise NotFound(str(exc).strip("'\"")) from exc
+    except (InvalidTransition, SignupRefused) as exc:
+        raise Conflict(str(exc)) from exc
+    except uc.NotYourStation as exc:
+        raise HTTPException(403, str(exc)) from exc
+    except (UnknownArea, ValueError) as exc:
+        raise HTTPException(400, str(exc)) from exc
 
 
 class StationOut(BaseModel):
-    """A station's public information (公示)."""
+    """A station's public information (公示) and where it stands."""
 
-    code: str = Field(description="Station code, e.g. `GH-000007`.")
+    code: str = Field(description="Station code, e.g. `FJ-FZ-GL-0007`; never reused.")
     name: str
     address: str
-    lat: float = Field(description="Latitude, WGS-84.")
-    lon: float = Field(description="Longitude, WGS-84.")
+    area_code: str = Field(description="GB/T 2260 area code.")
+    lat: float = Field(description="Latitude in the requested datum (WGS-84 by default).")
+    lon: float = Field(description="Longitude in the requested datum.")
     services: list[str]
     open_hours: str = Field(description="OSM opening_hours.")
-    open_now: bool = Field(description="Whether the hours say it is open now (Asia/Shanghai).")
+    open_now: bool = Field(description="Active and open by its hours now (Asia/Shanghai).")
     manager_name: str
     manager_phone: str
-    status: str
+    documents: dict[str, str | None] = Field(description="Posted documents (公示上墙).")
+    status: str = Field(description="proposed, active, suspended or exited.")
+    status_reason: str | None
+    suspended_until: datetime | None
     operator: str | None
+    co_builders: list[str]
+    funding_source: str | None
+    compliant: bool = Field(description="Whether the latest six-point (六有) assessment passed.")
+    assessed_at: datetime | None
+    map_verified_on: date | None = Field(description="When its map entry was last checked.")
+    recheck_due: bool = Field(description="No assessment, or the latest is too old.")
     registered_at: datetime
+    updated_at: datetime | None
 
 
 class NearbyStation(BaseModel):
@@ -42,6 +91,8 @@ class NearbyStation(BaseModel):
     distance_m: float = Field(description="Great-circle distance from the search point, metres.")
     open_now: bool
     services: list[str]
+    lat: float
+    lon: float
 
 
 class NearbyPage(BaseModel):
@@ -50,52 +101,423 @@ class NearbyPage(BaseModel):
     items: list[NearbyStation]
 
 
-def stations_router(uow_factory: Callable[[], StationsUnitOfWork], clock: Clock) -> APIRouter:
-    """Routes for reading the registry."""
-    router = APIRouter(prefix="/stations", tags=["stations"])
+class StaffRegistration(RegisterStation):
+    """A station registered by union staff; `operator` names the partner that runs it, if any."""
 
-    @router.get("", summary="Stations near a point, nearest first")
-    async def nearby(
-        lat: Annotated[float, Query(ge=-90, le=90, description="Latitude, WGS-84.")],
-        lon: Annotated[float, Query(ge=-180, le=180, description="Longitude, WGS-84.")],
-        radius_m: Annotated[float, Query(gt=0, le=50_000)] = 2_000,
-        limit: Annotated[int, Query(ge=1, le=200)] = 20,
-    ) -> NearbyPage:
-        async with uow_factory() as uow:
-            candidates = await uow.stations.within_box(lat, lon, radius_m)
+    operator: DepartmentCode | None = None
+    actor: Actor
+
+
+class StaffUpdate(BaseModel):
+    """Fields to change (absent ones stay) and who changes them."""
+
+    actor: Actor
+    name: str | None = None
+    address: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    services: list[StationService] | None = None
+    open_hours: str | None = None
+    manager_name: str | None = None
+    manager_phone: str | None = None
+    co_builders: list[str] | None = None
+    funding_source: str | None = None
+    documents: PostedDocuments | None = None
+
+
+class Step(BaseModel):
+    """Who takes a lifecycle step and why."""
+
+    actor: Actor
+    reason: Reason
+
+
+class Suspension(Step):
+    """A temporary closure."""
+
+    until: AwareDatetime = Field(description="Until when (RFC 3339 with a zone).")
+
+
+class Score(BaseModel):
+    """One criterion as found."""
+
+    passed: bool
+    note: str = Field("", max_length=1000)
+    evidence: str | None = Field(None, max_length=500, description="A photo URL or reference.")
+
+
+class AssessmentIn(BaseModel):
+    """A six-point (六有) assessment."""
+
+    assessor: Actor
+    criteria: dict[Criterion, Score] = Field(
+        description="All six: sign, layout, facilities, services, rules, map_info."
+    )
+    map_verified_on: date | None = Field(None, description="When the map entry was verified.")
+
+
+class WorkerIn(BaseModel):
+    """A worker, by the id on their QR code or app account (hashed on arrival, never stored)."""
+
+    worker_id: str = Field(min_length=1, max_length=100)
+
+
+class ActivityIn(BaseModel):
+    """An activity to publish: by a station (`station_code`) or a city union (`area_code`)."""
+
+    title: str = Field(min_length=2, max_length=120)
+    description: str = Field("", max_length=5000)
+    station_code: str | None = None
+    area_code: str | None = Field(None, pattern=AREA_CODE)
+    place: str = Field(min_length=2, max_length=300)
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    capacity: int = Field(ge=1, le=100_000)
+    actor: Actor
+
+
+class ActivityOut(BaseModel):
+    """An activity with its counts (一键预览)."""
+
+    id: str
+    title: str
+    description: str
+    station_code: str | None
+    area_code: str
+    place: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    places_left: int
+    confirmed: int
+    waitlisted: int
+    checked_in: int
+    published_by: str
+
+
+def stations_router(
+    uow_factory: Callable[[], StationsUnitOfWork], clock: Clock, settings: StationsSettings
+) -> APIRouter:
+    """Routes of the registry."""
+    router = APIRouter(tags=["stations"])
+    secret = settings.worker_id_secret
+
+    def out(station: Station, system: CoordSystem) -> StationOut:
+        lat, lon = _coords(station.lat, station.lon, system)
         now = clock.now()
-        hits = sorted(
-            (
-                (distance_m(lat, lon, station.lat, station.lon), station)
-                for station in candidates
+        values = {n: getattr(station, n) for n in StationOut.model_fields if hasattr(station, n)}
+        values.update(
+            lat=lat,
+            lon=lon,
+            status=station.status.value,
+            open_now=station.is_open(now),
+            recheck_due=uc.assessment_stale(
+                station, now, max_age_days=settings.assessment_max_age_days
             ),
-            key=lambda pair: pair[0],
         )
-        return NearbyPage(
-            items=[
-                NearbyStation(
-                    code=station.code,
-                    name=station.name,
-                    status=station.status.value,
-                    distance_m=round(meters, 1),
-                    open_now=station.is_open(now),
-                    services=station.services,
+        return StationOut(**values)
+
+    @router.get("/stations", summary="Stations near a point, nearest first")
+    async def nearby(
+        lat: Annotated[float, Query(ge=-90, le=90, description="Latitude of the search point.")],
+        lon: Annotated[float, Query(ge=-180, le=180, description="Longitude.")],
+        radius_m: Annotated[float, Query(gt=0, le=50_000)] = 2_000,
+        service: Annotated[
+            list[StationService] | None, Query(description="Only stations offering all of these.")
+        ] = None,
+        open_now: Annotated[bool, Query(description="Only active stations open now.")] = False,
+        limit: Annotated[int, Query(ge=1, le=200)] = 20,
+        coord_system: CoordQuery = CoordSystem.WGS84,
+    ) -> NearbyPage:
+        lat, lon = uc.to_wgs84(lat, lon, coord_system)
+        hits = await uc.find_nearby(
+            uow_factory(),
+            lat=lat,
+            lon=lon,
+            radius_m=radius_m,
+            service=[str(s) for s in service or ()],
+            open_now=open_now,
+            limit=limit,
+            at=clock.now(),
+        )
+        items = []
+        for hit in hits:
+            h_lat, h_lon = _coords(hit.lat, hit.lon, coord_system)
+            items.append(
+                NearbyStation(**{**vars(hit), "distance_m": round(hit.distance_m, 1)}).model_copy(
+                    update={"lat": h_lat, "lon": h_lon}
                 )
-                for meters, station in hits
-                if meters <= radius_m
-            ][:limit]
+            )
+        return NearbyPage(items=items)
+
+    @router.get("/stations.geojson", summary="Every station not exited, as RFC 7946 GeoJSON")
+    async def geojson() -> JSONResponse:
+        async with uow_factory() as uow:
+            stations = await uow.stations.every()
+        now = clock.now()
+        features = [
+            {
+                "type": "Feature",
+                "id": s.code,
+                "geometry": {"type": "Point", "coordinates": [round(s.lon, 7), round(s.lat, 7)]},
+                "properties": {
+                    "code": s.code,
+                    "name": s.name,
+                    "address": s.address,
+                    "status": s.status.value,
+                    "services": s.services,
+                    "open_hours": s.open_hours,
+                    "open_now": s.is_open(now),
+                    "manager_name": s.manager_name,
+                    "manager_phone": s.manager_phone,
+                    "area_code": s.area_code,
+                    "operator": s.operator,
+                },
+            }
+            for s in stations
+        ]
+        return JSONResponse(
+            {"type": "FeatureCollection", "features": features},
+            media_type="application/geo+json",
         )
 
-    @router.get("/{code}", summary="One station's public information")
-    async def get_station(code: str) -> StationOut:
+    @router.post("/stations", status_code=201, summary="Register a station (union staff)")
+    async def register(body: StaffRegistration) -> StationOut:
+        with http_errors():
+            station = await uc.register_station(body, operator=body.operator, uow=uow_factory())
+        return out(station, CoordSystem.WGS84)
+
+    @router.get("/stations/{code}", summary="One station's public information")
+    async def get_station(code: str, coord_system: CoordQuery = CoordSystem.WGS84) -> StationOut:
         async with uow_factory() as uow:
             station = await uow.stations.get(code)
         if station is None:
             raise NotFound(f"no station {code}")
-        return StationOut(
-            **{name: getattr(station, name) for name in StationOut.model_fields if name not in ("open_now", "status")},
-            status=station.status.value,
-            open_now=station.is_open(clock.now()),
-        )
+        return out(station, coord_system)
+
+    @router.patch("/stations/{code}", summary="Change public information")
+    async def update(
+        code: str, body: StaffUpdate, coord_system: CoordQuery = CoordSystem.WGS84
+    ) -> StationOut:
+        fields = body.model_dump(exclude={"actor"}, exclude_none=True)
+        with http_errors():
+            cmd = UpdateStation.model_validate(
+                {**fields, "code": code, "coord_system": coord_system}
+            )
+            station = await uc.update_station(
+                cmd, operator=None, actor=body.actor, uow=uow_factory()
+            )
+        return out(station, coord_system)
+
+    @router.post("/stations/{code}/assessments", status_code=201, summary="Six-point assessment")
+    async def assess(code: str, body: AssessmentIn) -> dict[str, Any]:
+        with http_errors():
+            assessment = await uc.assess_station(
+                code,
+                assessor=body.assessor,
+                scores={c: CriterionScore(**s.model_dump()) for c, s in body.criteria.items()},
+                map_verified_on=body.map_verified_on,
+                uow=uow_factory(),
+            )
+        return {"id": assessment.id, "passed": assessment.passed, "failed": assessment.failed}
+
+    @router.get("/stations/{code}/assessments", summary="Assessments, latest first")
+    async def assessments(code: str) -> list[dict[str, Any]]:
+        async with uow_factory() as uow:
+            found = await uow.stations.assessments(code)
+        return [
+            {
+                "id": a.id,
+                "assessor": a.assessor,
+                "passed": a.passed,
+                "failed": a.failed,
+                "criteria": {c.value: vars(s) for c, s in a.scores.items()},
+                "map_verified_on": a.map_verified_on,
+                "assessed_at": a.assessed_at,
+            }
+            for a in found
+        ]
+
+    @router.post("/stations/{code}/activate", summary="挂牌: proposed -> active (needs 六有)")
+    async def activate(code: str, body: Step) -> StationOut:
+        with http_errors():
+            station = await uc.activate_station(
+                code, actor=body.actor, reason=body.reason, uow=uow_factory()
+            )
+        return out(station, CoordSystem.WGS84)
+
+    @router.post("/stations/{code}/suspend", summary="active -> suspended until a date")
+    async def suspend(code: str, body: Suspension) -> StationOut:
+        with http_errors():
+            station = await uc.suspend_station(
+                code=code, actor=body.actor, reason=body.reason, until=body.until,
+                uow=uow_factory(),
+            )  # fmt: skip
+        return out(station, CoordSystem.WGS84)
+
+    @router.post("/stations/{code}/resume", summary="suspended -> active")
+    async def resume(code: str, body: Step) -> StationOut:
+        with http_errors():
+            station = await uc.resume_station(
+                code=code, actor=body.actor, reason=body.reason, uow=uow_factory()
+            )
+        return out(station, CoordSystem.WGS84)
+
+    @router.post("/stations/{code}/exit", summary="退出: -> exited, for good")
+    async def exit_(code: str, body: Step) -> StationOut:
+        with http_errors():
+            station = await uc.exit_station(
+                code=code, actor=body.actor, reason=body.reason, uow=uow_factory()
+            )
+        return out(station, CoordSystem.WGS84)
+
+    @router.get("/stations/{code}/history", summary="Every lifecycle step, oldest first")
+    async def history(code: str) -> list[dict[str, Any]]:
+        async with uow_factory() as uow:
+            if await uow.stations.get(code) is None:
+                raise NotFound(f"no station {code}")
+            steps = await uow.stations.transitions(code)
+        return [vars(step) for step in steps]
+
+    @router.post("/stations/{code}/visits", status_code=201, summary="QR check-in at a station")
+    async def check_in_visit(code: str, body: WorkerIn) -> dict[str, Any]:
+        with http_errors():
+            first = await uc.record_visit(
+                code=code,
+                worker_id=body.worker_id,
+                at=clock.now(),
+                secret=secret,
+                uow=uow_factory(),
+            )
+        return {"code": code, "first_today": first}
+
+    @router.get("/stations/{code}/visits", summary="Visits per day (Asia/Shanghai)")
+    async def visits(
+        code: str, since: date | None = None, until: date | None = None
+    ) -> list[dict[str, Any]]:
+        until = until or clock.now().astimezone(SHANGHAI).date()
+        since = since or until - timedelta(days=30)
+        async with uow_factory() as uow:
+            days = await uow.visits.days(code, since, until)
+        return [
+            {"day": d.day, "visits": d.visits, "unique_workers": d.unique_workers} for d in days
+        ]
+
+    @router.get("/areas", summary="Known administrative areas (GB/T 2260)")
+    async def areas() -> list[dict[str, Any]]:
+        return [
+            {"code": a.code, "name": a.name, "level": a.level, "abbr": a.abbr}
+            for a in AREAS.values()
+        ]
+
+    @router.get("/areas/{area_code}/totals", summary="Stations, coverage and visits in an area")
+    async def area_totals(
+        area_code: str, since: date | None = None, until: date | None = None
+    ) -> dict[str, Any]:
+        until = until or clock.now().astimezone(SHANGHAI).date()
+        since = since or until - timedelta(days=30)
+        with http_errors():
+            parts = children(area_code)
+        async with uow_factory() as uow:
+            by_status, active_by_area = await uow.stations.counts_in(area_code)
+            visit_totals = await uow.visits.totals_by_area(since, until)
+        covered = [p.code for p in parts if any(contains(p.code, code) for code in active_by_area)]
+        inside = [v for code, v in visit_totals.items() if contains(area_code, code)]
+        return {
+            "area_code": area_code,
+            "since": since,
+            "until": until,
+            "stations": by_status,
+            "active_stations": sum(active_by_area.values()),
+            "coverage": {
+                "parts": len(parts),
+                "parts_with_active_station": len(covered),
+                "ratio": round(len(covered) / len(parts), 3) if parts else None,
+            },
+            "visits": sum(v[0] for v in inside),
+            "worker_days": sum(v[1] for v in inside),
+            "stations_visited": sum(v[2] for v in inside),
+        }
+
+    @router.post("/activities", status_code=201, summary="Publish an activity")
+    async def publish(body: ActivityIn) -> ActivityOut:
+        with http_errors():
+            area_code = body.area_code
+            if body.station_code is not None:
+                async with uow_factory() as uow:
+                    station = await uow.stations.get(body.station_code)
+                if station is None:
+                    raise uc.StationNotFound(f"no station {body.station_code}")
+                area_code = station.area_code
+            if area_code is None:
+                raise ValueError("give `station_code` or `area_code`")
+            activity = Activity(
+                id=new_event_id(),
+                title=body.title,
+                description=body.description,
+                station_code=body.station_code,
+                area_code=area_code,
+                place=body.place,
+                starts_at=body.starts_at,
+                ends_at=body.ends_at,
+                capacity=body.capacity,
+                published_by=body.actor,
+                published_at=clock.now(),
+            )
+            await uc.publish_activity(activity, uow=uow_factory())
+        return _activity_out(activity)
+
+    @router.get("/activities", summary="Activities not yet over, soonest first (一键预览)")
+    async def activities(
+        station_code: str | None = None, area_code: str | None = None
+    ) -> list[ActivityOut]:
+        async with uow_factory() as uow:
+            found = await uow.activities.listing(
+                station_code=station_code, area_code=area_code, ends_after=clock.now()
+            )
+        return [_activity_out(a) for a in found]
+
+    @router.get("/activities/{activity_id}", summary="One activity and its counts")
+    async def activity(activity_id: str) -> ActivityOut:
+        async with uow_factory() as uow:
+            found = await uow.activities.get(activity_id)
+        if found is None:
+            raise NotFound(f"no activity {activity_id}")
+        return _activity_out(found)
+
+    @router.post("/activities/{activity_id}/signups", summary="一键报名: sign up (or waitlist)")
+    async def sign_up(activity_id: str, body: WorkerIn) -> dict[str, Any]:
+        with http_errors():
+            status, found = await uc.sign_up(
+                activity_id, worker_id=body.worker_id, secret=secret, uow=uow_factory()
+            )
+        return {"status": status.value, "activity": _activity_out(found)}
+
+    @router.post("/activities/{activity_id}/cancellations", summary="Cancel a sign-up")
+    async def cancel(activity_id: str, body: WorkerIn) -> ActivityOut:
+        with http_errors():
+            found = await uc.cancel_signup(
+                activity_id, worker_id=body.worker_id, secret=secret, uow=uow_factory()
+            )
+        return _activity_out(found)
+
+    @router.post("/activities/{activity_id}/check-ins", summary="Check in on the day")
+    async def check_in(activity_id: str, body: WorkerIn) -> ActivityOut:
+        with http_errors():
+            found = await uc.check_in(
+                activity_id, worker_id=body.worker_id, secret=secret, uow=uow_factory()
+            )
+        return _activity_out(found)
 
     return router
+
+
+def _coords(lat: float, lon: float, system: CoordSystem) -> tuple[float, float]:
+    return wgs84_to_gcj02(lat, lon) if system is CoordSystem.GCJ02 else (lat, lon)
+
+
+def _activity_out(a: Activity) -> ActivityOut:
+    return ActivityOut(
+        **{n: getattr(a, n) for n in ActivityOut.model_fields if n != "places_left"},
+        places_left=max(0, a.capacity - a.confirmed),
+    )
