@@ -1,0 +1,80 @@
+"""The stations app over ASGI on a migrated database of each backend, with a clock we move."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gonghui.shared.clock import ManualClock
+from gonghui.shared.db import OutboxRow, create_engine, session_factory
+from gonghui.stations.bootstrap import create_app
+from gonghui.stations.settings import StationsSettings
+from tests.support.builders import station_data
+
+STAFF = "省总工会-陈敏"
+SIX_PASS = {
+    c: {"passed": True, "note": "现场核查通过"}
+    for c in ("sign", "layout", "facilities", "services", "rules", "map_info")
+}
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """Saturday 2026-11-28 10:00 in Shanghai."""
+    return ManualClock(datetime(2026, 11, 28, 2, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+async def client(
+    stations_engine: AsyncEngine, database_url: str, redis_url: str, prefix: str, clock: ManualClock
+) -> AsyncIterator[httpx.AsyncClient]:
+    """HTTP straight into the app (no lifespan: the stream runtime is not needed here)."""
+    settings = StationsSettings(
+        database_url=database_url,
+        redis_url=redis_url,
+        stream_prefix=prefix,
+        worker_id_secret="test-secret",
+    )
+    app = create_app(settings, clock=clock)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://stations") as http:
+        yield http
+    await app.state.engine.dispose()
+
+
+async def register(client: httpx.AsyncClient, **overrides: Any) -> dict[str, Any]:
+    """Register a station as union staff; fail loudly if refused."""
+    body = {**station_data(), "actor": STAFF, **overrides}
+    response = await client.post("/stations", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def activate(client: httpx.AsyncClient, code: str) -> None:
+    """Pass the six-point gate and hang the plaque."""
+    assessed = await client.post(
+        f"/stations/{code}/assessments",
+        json={"assessor": "市总工会-李审", "criteria": SIX_PASS, "map_verified_on": "2026-11-20"},
+    )
+    assert assessed.status_code == 201, assessed.text
+    response = await client.post(f"/stations/{code}/activate", json={"actor": STAFF, "reason": "六有达标"})
+    assert response.status_code == 200, response.text
+
+
+async def emitted(engine: AsyncEngine) -> list[tuple[str, str]]:
+    """(type, subject) of every event written to the outbox, in order."""
+    async with session_factory(engine)() as session:
+        rows = await session.scalars(select(OutboxRow).order_by(OutboxRow.id))
+        return [(r.fields["type"], r.fields.get("subject", "")) for r in rows]
+
+
+@pytest.fixture
+def engine_for(database_url: str):  # type: ignore[no-untyped-def]
+    """A second engine on the same database: another replica."""
+    return lambda: create_engine(database_url)
