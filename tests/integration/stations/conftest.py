@@ -63,7 +63,9 @@ async def activate(client: httpx.AsyncClient, code: str) -> None:
         json={"assessor": "市总工会-李审", "criteria": SIX_PASS, "map_verified_on": "2026-11-20"},
     )
     assert assessed.status_code == 201, assessed.text
-    response = await client.post(f"/stations/{code}/activate", json={"actor": STAFF, "reason": "六有达标"})
+    response = await client.post(
+        f"/stations/{code}/activate", json={"actor": STAFF, "reason": "六有达标"}
+    )
     assert response.status_code == 200, response.text
 
 

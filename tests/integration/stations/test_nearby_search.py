@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from itertools import pairwise
 from datetime import UTC, datetime
 
 import pytest
@@ -77,17 +78,25 @@ async def test_search_matches_brute_force_on_random_stations(
         open_now = rng.random() < 0.5
         limit = rng.choice([1, 5, 20, 200])
         found = await find_nearby(
-            stations_uow(), lat=lat, lon=lon, radius_m=radius, service=service,
-            open_now=open_now, limit=limit, at=AT,
-        )  # fmt: skip
+            stations_uow(),
+            lat=lat,
+            lon=lon,
+            radius_m=radius,
+            service=service,
+            open_now=open_now,
+            limit=limit,
+            at=AT,
+        )
         assert [h.code for h in found] == brute_force(
             rows, lat, lon, radius, service, open_now, limit
         )
-        assert all(a.distance_m <= b.distance_m for a, b in zip(found, found[1:], strict=False))
+        assert all(a.distance_m <= b.distance_m for a, b in pairwise(found))
         assert all(h.open_now for h in found) or not open_now
 
 
-async def test_search_near_the_edge_of_a_latitude_band(stations_engine: AsyncEngine, stations_uow) -> None:
+async def test_search_near_the_edge_of_a_latitude_band(
+    stations_engine: AsyncEngine, stations_uow
+) -> None:
     rows = random_rows(random.Random(3), 2)
     rows[0].update(lat=26.0999999, lon=119.3, lat_band=lat_band(26.0999999), status="active")
     rows[1].update(lat=26.1000001, lon=119.3, lat_band=lat_band(26.1000001), status="active")

@@ -131,7 +131,9 @@ async def test_whole_lifecycle_through_the_six_point_gate(
     client: httpx.AsyncClient, stations_engine: AsyncEngine, clock: ManualClock
 ) -> None:
     code = (await register(client))["code"]
-    refused = await client.post(f"/stations/{code}/activate", json={"actor": STAFF, "reason": "挂牌"})
+    refused = await client.post(
+        f"/stations/{code}/activate", json={"actor": STAFF, "reason": "挂牌"}
+    )
     assert refused.status_code == 409 and "no six-point" in refused.json()["detail"]
 
     failing = {**SIX_PASS, "map_info": {"passed": False, "note": "地图未标注"}}
@@ -139,7 +141,9 @@ async def test_whole_lifecycle_through_the_six_point_gate(
         f"/stations/{code}/assessments", json={"assessor": "李审", "criteria": failing}
     )
     assert verdict.json() == {"id": verdict.json()["id"], "passed": False, "failed": ["map_info"]}
-    refused = await client.post(f"/stations/{code}/activate", json={"actor": STAFF, "reason": "挂牌"})
+    refused = await client.post(
+        f"/stations/{code}/activate", json={"actor": STAFF, "reason": "挂牌"}
+    )
     assert refused.status_code == 409 and "did not pass" in refused.json()["detail"]
 
     await activate(client, code)
@@ -149,7 +153,8 @@ async def test_whole_lifecycle_through_the_six_point_gate(
 
     until = (clock.now() + timedelta(days=3)).isoformat()
     suspended = await client.post(
-        f"/stations/{code}/suspend", json={"actor": "站长林晓", "reason": "台风停业", "until": until}
+        f"/stations/{code}/suspend",
+        json={"actor": "站长林晓", "reason": "台风停业", "until": until},
     )
     assert suspended.json()["status"] == "suspended" and suspended.json()["open_now"] is False
     again = await client.post(
@@ -157,7 +162,9 @@ async def test_whole_lifecycle_through_the_six_point_gate(
     )
     assert again.status_code == 409
     await client.post(f"/stations/{code}/resume", json={"actor": "站长林晓", "reason": "台风过境"})
-    exited = await client.post(f"/stations/{code}/exit", json={"actor": STAFF, "reason": "场地收回"})
+    exited = await client.post(
+        f"/stations/{code}/exit", json={"actor": STAFF, "reason": "场地收回"}
+    )
     assert exited.json()["status"] == "exited"
     late = await client.post(f"/stations/{code}/exit", json={"actor": STAFF, "reason": "再退"})
     assert late.status_code == 409 and "already exited" in late.json()["detail"]
@@ -182,7 +189,9 @@ async def test_whole_lifecycle_through_the_six_point_gate(
     ]
 
 
-async def test_stale_assessment_flags_recheck(client: httpx.AsyncClient, clock: ManualClock) -> None:
+async def test_stale_assessment_flags_recheck(
+    client: httpx.AsyncClient, clock: ManualClock
+) -> None:
     code = (await register(client))["code"]
     await activate(client, code)
     clock.advance(timedelta(days=366))
@@ -205,7 +214,9 @@ async def test_update_changes_only_given_fields_and_is_announced(
 
 async def test_unknown_station_is_404(client: httpx.AsyncClient) -> None:
     assert (await client.get("/stations/FJ-FZ-GL-9999")).status_code == 404
-    missing = await client.post("/stations/FJ-FZ-GL-9999/exit", json={"actor": STAFF, "reason": "xx"})
+    missing = await client.post(
+        "/stations/FJ-FZ-GL-9999/exit", json={"actor": STAFF, "reason": "xx"}
+    )
     assert missing.status_code == 404
 
 

@@ -46,7 +46,9 @@ def test_areas_contain_their_districts() -> None:
 
 def test_gcj02_matches_the_published_reference_point() -> None:
     # The reference pair of the widely used coordtransform libraries (Tiananmen).
-    assert wgs84_to_gcj02(39.915, 116.404) == pytest.approx((39.91640428150164, 116.41024449916938), abs=1e-12)
+    assert wgs84_to_gcj02(39.915, 116.404) == pytest.approx(
+        (39.91640428150164, 116.41024449916938), abs=1e-12
+    )
 
 
 def test_gcj02_round_trip_is_within_a_centimetre_across_fujian() -> None:

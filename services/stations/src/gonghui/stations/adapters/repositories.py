@@ -59,6 +59,15 @@ class Candidate:
     open_hours: str
 
 
+@dataclass(frozen=True)
+class VisitDay:
+    """Visits of one station on one day."""
+
+    day: date
+    visits: int
+    unique_workers: int
+
+
 class StationRepository:
     """Stations by code, by the operator's own reference, and by area on the map."""
 
@@ -329,14 +338,14 @@ class VisitRepository:
         )
         return first
 
-    async def days(self, code: str, since: date, until: date) -> list[VisitDayRow]:
+    async def days(self, code: str, since: date, until: date) -> list[VisitDay]:
         """Per-day counts of one station."""
-        rows = await self._session.scalars(
-            select(VisitDayRow)
+        rows = await self._session.execute(
+            select(VisitDayRow.day, VisitDayRow.visits, VisitDayRow.unique_workers)
             .where(VisitDayRow.code == code, VisitDayRow.day.between(since, until))
             .order_by(VisitDayRow.day)
         )
-        return list(rows)
+        return [VisitDay(*row) for row in rows]
 
     async def totals_by_area(self, since: date, until: date) -> dict[str, tuple[int, int, int]]:
         """(person-visits, worker-days, stations visited) by area code."""
