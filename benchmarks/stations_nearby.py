@@ -1,0 +1,206 @@
+"""Nearest open station with a service among 200,000: our search vs brute force vs raw GEOSEARCH.
+
+Run: `uv run python benchmarks/stations_nearby.py` (REDIS_URL; DATABASE_URL=postgresql://... adds
+PostgreSQL next to SQLite). Each query asks what a worker asks: the 10 nearest stations within
+2 km that are open now and have drinking water.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+from redis.asyncio import Redis
+from sqlalchemy import insert
+from sqlalchemy.engine import make_url
+
+from gonghui.shared.db import create_engine, session_factory
+from gonghui.shared.migrations import upgrade
+from gonghui.shared.streams import StreamKeys
+from gonghui.stations.adapters.orm import StationRow
+from gonghui.stations.adapters.repositories import lat_band
+from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
+from gonghui.stations.application.handlers import find_nearby
+from gonghui.stations.bootstrap import MIGRATIONS
+from gonghui.stations.domain.geo import distance_m
+from gonghui.stations.domain.model import open_at
+
+AT = datetime(2026, 11, 28, 4, 30, tzinfo=UTC)  # Saturday 12:30 in Shanghai
+SERVICES = ["drinking_water", "rest", "toilet", "charging", "heating", "cooling", "wifi"]
+HOURS = ["24/7", "Mo-Fr 08:00-18:00", "Mo-Su 07:00-21:00", "Sa,Su 10:00-16:00", "Mo-Su 06:00-10:00"]
+RADIUS_M, LIMIT, SERVICE = 2_000, 10, ["drinking_water"]
+
+
+def stations(
+    n: int, rng: random.Random
+) -> tuple[list[dict[str, object]], list[tuple[float, float]]]:
+    """`n` stations clustered around 400 towns across China, as rows of the stations table."""
+    towns = [(rng.uniform(21.0, 42.0), rng.uniform(101.0, 122.0)) for _ in range(400)]
+    rows = []
+    for i in range(n):
+        t_lat, t_lon = rng.choice(towns)
+        lat, lon = rng.gauss(t_lat, 0.12), rng.gauss(t_lon, 0.12)
+        rows.append(
+            {
+                "code": f"B-{i:06d}",
+                "external_ref": f"B-{i}",
+                "operator": None,
+                "name": f"驿站{i}",
+                "address": "—",
+                "lat": lat,
+                "lon": lon,
+                "lat_band": lat_band(lat),
+                "services": rng.sample(SERVICES, rng.randint(1, 5)),
+                "open_hours": rng.choice(HOURS),
+                "manager_name": "站长",
+                "manager_phone": "13800138000",
+                "area_code": "100000",
+                "co_builders": [],
+                "documents": {},
+                "status": rng.choice(["active"] * 8 + ["proposed", "suspended"]),
+                "compliant": True,
+                "registered_at": AT,
+            }
+        )
+    return rows, towns
+
+
+def brute_force(rows: list[dict[str, object]], lat: float, lon: float) -> list[str]:
+    """Every station, exact distance, the same filters: the answer the index must give."""
+    hits = []
+    for r in rows:
+        meters = distance_m(lat, lon, r["lat"], r["lon"])  # type: ignore[arg-type]
+        if meters > RADIUS_M or not set(SERVICE) <= set(r["services"]):  # type: ignore[arg-type]
+            continue
+        if r["status"] == "active" and open_at(r["open_hours"], AT):  # type: ignore[arg-type]
+            hits.append((meters, r["code"]))
+    return [code for _, code in sorted(hits)[:LIMIT]]
+
+
+def summary(name: str, seconds: list[float]) -> tuple[str, float, float, float]:
+    ms = sorted(s * 1000 for s in seconds)
+    return name, statistics.fmean(ms), ms[len(ms) // 2], ms[int(len(ms) * 0.95) - 1]
+
+
+async def load(url: str, rows: list[dict[str, object]]) -> float:
+    started = time.perf_counter()
+    await upgrade(MIGRATIONS, url)
+    engine = create_engine(url)
+    async with engine.begin() as connection:
+        for i in range(0, len(rows), 5_000):
+            await connection.execute(insert(StationRow), rows[i : i + 5_000])
+    await engine.dispose()
+    return time.perf_counter() - started
+
+
+async def ours(url: str, queries: list[tuple[float, float]]) -> tuple[list[float], list[list[str]]]:
+    engine = create_engine(url)
+    sessions = session_factory(engine)
+    keys = StreamKeys("bench:")
+    times, answers = [], []
+    for lat, lon in queries:
+        started = time.perf_counter()
+        hits = await find_nearby(
+            StationsUnitOfWork(sessions, service="stations", keys=keys),
+            lat=lat, lon=lon, radius_m=RADIUS_M, service=SERVICE, open_now=True, limit=LIMIT, at=AT,
+        )  # fmt: skip
+        times.append(time.perf_counter() - started)
+        answers.append([h.code for h in hits])
+    await engine.dispose()
+    return times, answers
+
+
+async def geosearch(redis: Redis, key: str, queries: list[tuple[float, float]]) -> list[float]:
+    times = []
+    for lat, lon in queries:
+        started = time.perf_counter()
+        await redis.geosearch(
+            key, longitude=lon, latitude=lat, radius=RADIUS_M, unit="m", sort="ASC",
+            count=LIMIT, withdist=True,
+        )  # fmt: skip
+        times.append(time.perf_counter() - started)
+    return times
+
+
+async def main(n: int, n_queries: int, n_brute: int) -> None:
+    rng = random.Random(2026)
+    rows, towns = stations(n, rng)
+    queries = []
+    for _ in range(n_queries):
+        t_lat, t_lon = rng.choice(towns)
+        queries.append((rng.gauss(t_lat, 0.08), rng.gauss(t_lon, 0.08)))
+    print(f"{n:,} stations around 400 towns; {n_queries} queries: 10 nearest within 2 km, "
+          "open now, with drinking water\n")  # fmt: skip
+
+    backends: list[tuple[str, str]] = []
+    tmp = Path(tempfile.mkdtemp(prefix="bench-stations-"))
+    backends.append(("sqlite", f"sqlite:///{tmp / 'stations.db'}"))
+    pg_admin = os.environ.get("DATABASE_URL", "")
+    pg_name = f"bench_stations_{uuid.uuid4().hex[:8]}"
+    if pg_admin.startswith("postgres"):
+        admin = await asyncpg.connect(pg_admin.replace("+asyncpg", ""))
+        await admin.execute(f'CREATE DATABASE "{pg_name}"')
+        await admin.close()
+        url = make_url(pg_admin).set(database=pg_name).render_as_string(hide_password=False)
+        backends.append(("postgresql", url))
+
+    redis = Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    key = f"bench:{uuid.uuid4().hex[:8]}:stations.geo"
+    results = []
+    try:
+        pipe = redis.pipeline(transaction=False)
+        for r in rows:
+            pipe.geoadd(key, (r["lon"], r["lat"], r["code"]))
+        await pipe.execute()
+        geo_times = await geosearch(redis, key, queries)
+
+        brute_times, brute_answers = [], []
+        for lat, lon in queries[:n_brute]:
+            started = time.perf_counter()
+            brute_answers.append(brute_force(rows, lat, lon))
+            brute_times.append(time.perf_counter() - started)
+
+        for name, url in backends:
+            loaded = await load(url, rows)
+            times, answers = await ours(url, queries)
+            assert answers[:n_brute] == brute_answers, f"{name}: results differ from brute force"
+            found = sum(1 for a in answers if a)
+            print(f"{name}: loaded in {loaded:.1f} s; {found}/{n_queries} queries found a station; "
+                  f"first {n_brute} match brute force exactly")  # fmt: skip
+            results.append(summary(f"ours, {name} (band index)", times))
+        results.append(summary("brute force scan (in memory)", brute_times))
+        results.append(summary("raw GEOSEARCH (no filters)", geo_times))
+    finally:
+        await redis.delete(key)
+        await redis.aclose()
+        if len(backends) > 1:
+            admin = await asyncpg.connect(pg_admin.replace("+asyncpg", ""))
+            await admin.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+            await admin.close()
+
+    brute_mean = next(r[1] for r in results if r[0].startswith("brute"))
+    geo_mean = next(r[1] for r in results if r[0].startswith("raw"))
+    print(f"\n{'':34} {'mean ms':>9} {'p50 ms':>9} {'p95 ms':>9} {'vs brute':>9} {'vs GEO':>8}")
+    for name, mean, p50, p95 in results:
+        print(f"{name:34} {mean:9.3f} {p50:9.3f} {p95:9.3f} "
+              f"{brute_mean / mean:8.0f}x {mean / geo_mean:7.1f}x")  # fmt: skip
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--stations", type=int, default=200_000)
+    parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument(
+        "--brute", type=int, default=20, help="queries also answered by brute force"
+    )
+    args = parser.parse_args()
+    asyncio.run(main(args.stations, args.queries, args.brute))
