@@ -17,6 +17,7 @@ from rich.table import Table
 
 from gonghui.cli import embedded_redis
 from gonghui.cli.services import SERVICES
+from gonghui.cli.stations import demo, stations_app
 from gonghui.cli.supervisor import Supervisor, child_env, python_command
 from gonghui.shared.db import create_engine, session_factory
 from gonghui.shared.deadletters import DeadLetters
@@ -31,6 +32,8 @@ dlq_app = typer.Typer(help="Dead letters: entries that could not be applied.", n
 dept_app = typer.Typer(help="The department directory: partners on the bus.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(dept_app, name="dept")
+app.add_typer(stations_app, name="stations")
+app.command()(demo)
 console = Console()
 T = TypeVar("T")
 
