@@ -342,6 +342,94 @@ class ActivityCheckedIn(_SignupStep):
     owner = "stations"
 
 
+class DonationRecorded(Event):
+    """donation.recorded.v1: money or goods were donated to a station or an area's stations."""
+
+    type_name = "donation.recorded.v1"
+    owner = "stations"
+
+    donation_id: str = Field(description="The ledger entry's id.")
+    donor: str = Field(
+        description="The donor (an organisation or a person who agreed to be named)."
+    )
+    kind: str = Field(description="`money` or `goods`.")
+    amount_fen: int | None = Field(None, description="Money, in fen (0.01 yuan).")
+    goods: str | None = Field(None, description="What goods.")
+    quantity: int | None = Field(None, description="How many of the goods.")
+    station_code: str | None = Field(None, description="The receiving station, if one.")
+    area_code: str = Field(description="Area the donation is for.")
+    received_at: datetime = Field(description="When it was received.")
+
+
+class SuppliesChanged(Event):
+    """supplies.changed.v1: a station's stock of one kind of supplies went up or down."""
+
+    type_name = "supplies.changed.v1"
+    owner = "stations"
+
+    code: str = Field(description="The station code.")
+    item: str = Field(description="water, food, medicine or protective_kit.")
+    change: int = Field(description="Units added (positive) or used (negative).")
+    quantity: int = Field(description="Units in stock after the change.")
+    low_threshold: int = Field(description="At or below this the stock is low.")
+    low: bool = Field(description="Whether the stock is low now: time to replenish.")
+    actor: str = Field(description="Who recorded it.")
+
+
+class SubsidyStep(Event):
+    """subsidy.<step>.v1: one step of a model rest room's subsidy application (subject = its id)."""
+
+    owner = "stations"
+
+    subsidy_id: str = Field(description="The application's id.")
+    code: str = Field(description="The applying station.")
+    status: str = Field(
+        description="applied, under_review, approved, rejected, disbursed, reported."
+    )
+    requested_fen: int = Field(description="Amount asked for, in fen.")
+    approved_fen: int | None = Field(None, description="Amount approved, in fen.")
+    disbursed_fen: int | None = Field(None, description="Amount paid out, in fen.")
+    actor: str = Field(description="Who took the step.")
+    note: str = Field(description="Why, or what was reported.")
+    at: datetime = Field(description="When.")
+
+
+class SubsidyApplied(SubsidyStep):
+    """subsidy.applied.v1: a station applied for a model rest room subsidy."""
+
+    type_name = "subsidy.applied.v1"
+
+
+class SubsidyReviewStarted(SubsidyStep):
+    """subsidy.review_started.v1: the union started reviewing the application."""
+
+    type_name = "subsidy.review_started.v1"
+
+
+class SubsidyApproved(SubsidyStep):
+    """subsidy.approved.v1: the application was approved, with the amount."""
+
+    type_name = "subsidy.approved.v1"
+
+
+class SubsidyRejected(SubsidyStep):
+    """subsidy.rejected.v1: the application was rejected, with the reason."""
+
+    type_name = "subsidy.rejected.v1"
+
+
+class SubsidyDisbursed(SubsidyStep):
+    """subsidy.disbursed.v1: the approved money was paid out."""
+
+    type_name = "subsidy.disbursed.v1"
+
+
+class SubsidyUsageReported(SubsidyStep):
+    """subsidy.usage_reported.v1: the station reported how the money was used."""
+
+    type_name = "subsidy.usage_reported.v1"
+
+
 STATION_CONTRACTS: tuple[type[Contract], ...] = (
     RegisterStation,
     UpdateStation,
@@ -361,5 +449,13 @@ STATION_CONTRACTS: tuple[type[Contract], ...] = (
     ActivitySignupCancelled,
     ActivitySignupPromoted,
     ActivityCheckedIn,
+    DonationRecorded,
+    SuppliesChanged,
+    SubsidyApplied,
+    SubsidyReviewStarted,
+    SubsidyApproved,
+    SubsidyRejected,
+    SubsidyDisbursed,
+    SubsidyUsageReported,
 )
 """Every contract of the stations service, for the catalogue."""

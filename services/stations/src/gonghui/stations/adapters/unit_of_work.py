@@ -3,6 +3,7 @@
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gonghui.shared.uow import UnitOfWork
+from gonghui.stations.adapters.ledger import LedgerRepository
 from gonghui.stations.adapters.repositories import (
     ActivityRepository,
     CodeAllocator,
@@ -12,12 +13,13 @@ from gonghui.stations.adapters.repositories import (
 
 
 class StationsUnitOfWork(UnitOfWork):
-    """Stations, codes, activities and visits, committed with outgoing events."""
+    """Stations, codes, activities, visits and the ledger, committed with outgoing events."""
 
     stations: StationRepository
     codes: CodeAllocator
     activities: ActivityRepository
     visits: VisitRepository
+    ledger: LedgerRepository
 
     def open_repositories(self, session: AsyncSession) -> None:
         """Attach the repositories to the new session."""
@@ -25,3 +27,4 @@ class StationsUnitOfWork(UnitOfWork):
         self.codes = CodeAllocator(session)
         self.activities = ActivityRepository(session)
         self.visits = VisitRepository(session)
+        self.ledger = LedgerRepository(session)

@@ -28,6 +28,7 @@ from gonghui.stations.application import handlers as uc
 from gonghui.stations.domain.activities import Activity, SignupRefused
 from gonghui.stations.domain.areas import AREAS, UnknownArea, children, contains
 from gonghui.stations.domain.geo import wgs84_to_gcj02
+from gonghui.stations.domain.ledger import LedgerRefused
 from gonghui.stations.domain.model import Criterion, CriterionScore, InvalidTransition, Station
 from gonghui.stations.settings import StationsSettings
 
@@ -45,7 +46,7 @@ def http_errors() -> Iterator[None]:
         yield
     except (uc.StationNotFound, LookupError) as exc:
         raise NotFound(str(exc).strip("'\"")) from exc
-    except (InvalidTransition, SignupRefused) as exc:
+    except (InvalidTransition, SignupRefused, LedgerRefused) as exc:
         raise Conflict(str(exc)) from exc
     except uc.NotYourStation as exc:
         raise HTTPException(403, str(exc)) from exc
