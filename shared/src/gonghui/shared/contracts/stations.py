@@ -98,7 +98,10 @@ class RegisterStation(Command):
         default_factory=PostedDocuments, description="Posted documents (公示上墙)."
     )
 
-    _hours = field_validator("open_hours")(classmethod(lambda cls, v: _valid_hours(v)))
+    @field_validator("open_hours")
+    @classmethod
+    def _parses_as_osm(cls, value: str) -> str:
+        return _valid_hours(value)
 
     @field_validator("services")
     @classmethod
@@ -143,7 +146,10 @@ class UpdateStation(_StationCommand):
     funding_source: str | None = Field(None, max_length=100, description="Funding source.")
     documents: PostedDocuments | None = Field(None, description="Posted documents.")
 
-    _hours = field_validator("open_hours")(classmethod(lambda cls, v: _valid_hours(v)))
+    @field_validator("open_hours")
+    @classmethod
+    def _parses_as_osm(cls, value: str | None) -> str | None:
+        return _valid_hours(value)
 
     @model_validator(mode="after")
     def _both_coordinates(self) -> UpdateStation:

@@ -42,8 +42,12 @@ from gonghui.stations.domain.model import (
 from gonghui.stations.domain.privacy import worker_ref
 
 
-class StationNotFound(LookupError):
-    """No station by that code or reference (HTTP 404; from a partner: the DLQ)."""
+class Missing(LookupError):
+    """No such station, activity or application (HTTP 404; from a partner: the DLQ)."""
+
+
+class StationNotFound(Missing):
+    """No station by that code or reference."""
 
 
 class NotYourStation(PermissionError):
@@ -452,7 +456,7 @@ def assessment_stale(station: Station, now: datetime, *, max_age_days: int) -> b
 async def _activity(uow: StationsUnitOfWork, activity_id: str) -> Activity:
     activity = await uow.activities.get(activity_id, for_update=True)
     if activity is None:
-        raise LookupError(f"no activity {activity_id}")
+        raise Missing(f"no activity {activity_id}")
     return activity
 
 

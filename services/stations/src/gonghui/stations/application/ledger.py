@@ -17,7 +17,7 @@ from gonghui.shared.contracts.stations import (
 )
 from gonghui.shared.envelope import new_event_id
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
-from gonghui.stations.application.handlers import find_station
+from gonghui.stations.application.handlers import Missing, find_station
 from gonghui.stations.domain.areas import area
 from gonghui.stations.domain.ledger import LedgerRefused, Subsidy, Supply, SupplyItem
 from gonghui.stations.domain.model import StationStatus
@@ -132,7 +132,7 @@ async def subsidy_step(
     async with uow:
         subsidy = await uow.ledger.subsidy(subsidy_id)
         if subsidy is None:
-            raise LookupError(f"no subsidy application {subsidy_id}")
+            raise Missing(f"no subsidy application {subsidy_id}")
         now = uow.clock.now()
         if step in ("approve", "disburse") and amount_fen is None:
             raise ValueError(f"{step} needs amount_fen")

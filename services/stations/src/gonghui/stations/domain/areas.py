@@ -212,8 +212,11 @@ def contains(outer: str, inner: str) -> bool:
     """Whether area `inner` lies within area `outer` (or is it)."""
     if outer == NATIONAL_CODE:
         return True
-    stem = outer.rstrip("0")
-    return inner.startswith(stem[: len(stem) + len(stem) % 2])
+    if outer.endswith("0000"):
+        return inner[:2] == outer[:2]
+    if outer.endswith("00"):
+        return inner[:4] == outer[:4]
+    return inner == outer
 
 
 def _nearest(areas: list[Area], lat: float, lon: float) -> tuple[Area | None, float]:

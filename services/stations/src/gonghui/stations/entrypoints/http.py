@@ -44,7 +44,7 @@ def http_errors() -> Iterator[None]:
     """Domain refusals as HTTP answers: 404 unknown, 409 not now, 403 not yours, 400 bad area."""
     try:
         yield
-    except (uc.StationNotFound, LookupError) as exc:
+    except uc.Missing as exc:
         raise NotFound(str(exc).strip("'\"")) from exc
     except (InvalidTransition, SignupRefused, LedgerRefused) as exc:
         raise Conflict(str(exc)) from exc
