@@ -49,6 +49,8 @@ async def test_sign_up_waitlist_promotion_and_check_in(
 
     after = await client.post(f"/activities/{aid}/cancellations", json={"worker_id": "rider-2"})
     assert after.json()["confirmed"] == 2 and after.json()["waitlisted"] == 1  # rider-3 moved up
+    back = await client.post(f"/activities/{aid}/signups", json={"worker_id": "rider-2"})
+    assert back.json()["status"] == "waitlisted"  # back in the queue, at its end
 
     early = await client.post(f"/activities/{aid}/check-ins", json={"worker_id": "rider-3"})
     assert early.status_code == 409 and "day of the activity" in early.json()["detail"]
@@ -61,13 +63,14 @@ async def test_sign_up_waitlist_promotion_and_check_in(
     assert stranger.status_code == 409
 
     counts = (await client.get(f"/activities/{aid}")).json()
-    assert (counts["confirmed"], counts["waitlisted"], counts["checked_in"]) == (2, 1, 1)
+    assert (counts["confirmed"], counts["waitlisted"], counts["checked_in"]) == (2, 2, 1)
     steps = [t for t, subject in await emitted(stations_engine) if subject == aid]
     assert steps == [
         "activity.published.v1",
         *["activity.signed_up.v1"] * 4,
         "activity.signup_cancelled.v1",
         "activity.signup_promoted.v1",
+        "activity.signed_up.v1",
         "activity.checked_in.v1",
     ]
 

@@ -22,7 +22,7 @@ from gonghui.stations.adapters.orm import (
     VisitDayRow,
     VisitorRow,
 )
-from gonghui.stations.domain.activities import Activity, SignupStatus
+from gonghui.stations.domain.activities import Activity, Signup, SignupStatus
 from gonghui.stations.domain.areas import contains
 from gonghui.stations.domain.geo import bounding_box
 from gonghui.stations.domain.model import (
@@ -279,11 +279,27 @@ class ActivityRepository:
             )
         )
 
-    async def signup(self, activity_id: str, worker_ref: str) -> SignupRow | None:
+    async def signup(self, activity_id: str, worker_ref: str) -> Signup | None:
         """One worker's sign-up."""
-        return await self._session.scalar(
+        row = await self._session.scalar(
             select(SignupRow).where(
                 SignupRow.activity_id == activity_id, SignupRow.worker_ref == worker_ref
+            )
+        )
+        return _to_signup(row) if row else None
+
+    async def save_signup(self, signup: Signup) -> None:
+        """Write back a sign-up's status and times."""
+        await self._session.execute(
+            update(SignupRow)
+            .where(
+                SignupRow.activity_id == signup.activity_id,
+                SignupRow.worker_ref == signup.worker_ref,
+            )
+            .values(
+                status=signup.status.value,
+                queued_at=signup.queued_at,
+                checked_in_at=signup.checked_in_at,
             )
         )
 
@@ -295,9 +311,9 @@ class ActivityRepository:
             SignupRow(activity_id=activity_id, worker_ref=worker_ref, status=status, queued_at=at)
         )
 
-    async def first_waiting(self, activity_id: str) -> SignupRow | None:
+    async def first_waiting(self, activity_id: str) -> Signup | None:
         """The waitlisted sign-up that has waited longest."""
-        return await self._session.scalar(
+        row = await self._session.scalar(
             select(SignupRow)
             .where(
                 SignupRow.activity_id == activity_id,
@@ -306,6 +322,7 @@ class ActivityRepository:
             .order_by(SignupRow.queued_at, SignupRow.id)
             .limit(1)
         )
+        return _to_signup(row) if row else None
 
 
 class VisitRepository:
@@ -373,6 +390,12 @@ def _to_row(station: Station) -> dict[str, object]:
     values["status"] = station.status.value
     values["lat_band"] = lat_band(station.lat)
     return values
+
+
+def _to_signup(row: SignupRow) -> Signup:
+    return Signup(
+        row.activity_id, row.worker_ref, SignupStatus(row.status), row.queued_at, row.checked_in_at
+    )
 
 
 def _to_activity(row: ActivityRow) -> Activity:

@@ -374,11 +374,12 @@ async def sign_up(
         ref = worker_ref(secret, worker_id)
         now = uow.clock.now()
         existing = await uow.activities.signup(activity_id, ref)
-        if existing is not None and existing.status != SignupStatus.CANCELLED:
-            return SignupStatus(existing.status), activity
+        if existing is not None and existing.status is not SignupStatus.CANCELLED:
+            return existing.status, activity
         status = activity.status_for_new_signup(now)
         if existing is not None:
-            existing.status, existing.queued_at = status.value, now
+            existing.status, existing.queued_at = status, now
+            await uow.activities.save_signup(existing)
         else:
             uow.activities.add_signup(activity_id, ref, status, now)
         if status is SignupStatus.CONFIRMED:
@@ -400,12 +401,13 @@ async def cancel_signup(
         ref = worker_ref(secret, worker_id)
         now = uow.clock.now()
         signup = await uow.activities.signup(activity_id, ref)
-        if signup is None or signup.status == SignupStatus.CANCELLED:
+        if signup is None or signup.status is SignupStatus.CANCELLED:
             raise SignupRefused("no sign-up to cancel")
-        if signup.status == SignupStatus.CHECKED_IN:
+        if signup.status is SignupStatus.CHECKED_IN:
             raise SignupRefused("already checked in; nothing to cancel")
-        was_confirmed = signup.status == SignupStatus.CONFIRMED
-        signup.status = SignupStatus.CANCELLED.value
+        was_confirmed = signup.status is SignupStatus.CONFIRMED
+        signup.status = SignupStatus.CANCELLED
+        await uow.activities.save_signup(signup)
         if was_confirmed:
             activity.confirmed -= 1
         else:
@@ -414,7 +416,8 @@ async def cancel_signup(
         if was_confirmed and now < activity.ends_at:
             promoted = await uow.activities.first_waiting(activity_id)
             if promoted is not None:
-                promoted.status = SignupStatus.CONFIRMED.value
+                promoted.status = SignupStatus.CONFIRMED
+                await uow.activities.save_signup(promoted)
                 activity.confirmed += 1
                 activity.waitlisted -= 1
         await uow.activities.save_counts(activity)
@@ -439,8 +442,9 @@ async def check_in(
         signup = await uow.activities.signup(activity_id, ref)
         if signup is None:
             raise SignupRefused("not signed up for this activity")
-        activity.check_in_allowed(SignupStatus(signup.status), now)
-        signup.status, signup.checked_in_at = SignupStatus.CHECKED_IN.value, now
+        activity.check_in_allowed(signup.status, now)
+        signup.status, signup.checked_in_at = SignupStatus.CHECKED_IN, now
+        await uow.activities.save_signup(signup)
         activity.checked_in += 1
         await uow.activities.save_counts(activity)
         _emit_step(uow, ActivityCheckedIn, activity, ref, SignupStatus.CHECKED_IN, now)

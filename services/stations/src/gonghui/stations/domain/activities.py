@@ -18,6 +18,17 @@ class SignupStatus(StrEnum):
     CHECKED_IN = "checked_in"
 
 
+@dataclass
+class Signup:
+    """One worker's sign-up for one activity; the worker only as an opaque ref."""
+
+    activity_id: str
+    worker_ref: str
+    status: SignupStatus
+    queued_at: datetime
+    checked_in_at: datetime | None = None
+
+
 class SignupRefused(Exception):
     """The step is not possible now; the message says why (HTTP 409)."""
 
