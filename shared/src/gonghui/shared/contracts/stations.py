@@ -251,7 +251,7 @@ class StationAssessed(Event):
     assessed_at: datetime = Field(description="When.")
 
 
-class _Transition(Event):
+class StationTransition(Event):
     """A lifecycle step of one station (动态管理), with who and why."""
 
     code: str = Field(description="The station code.")
@@ -262,14 +262,14 @@ class _Transition(Event):
     at: datetime = Field(description="When.")
 
 
-class StationActivated(_Transition):
+class StationActivated(StationTransition):
     """station.activated.v1: the station passed the six-point gate and hung the plaque."""
 
     type_name = "station.activated.v1"
     owner = "stations"
 
 
-class StationSuspended(_Transition):
+class StationSuspended(StationTransition):
     """station.suspended.v1: the station is closed for a while."""
 
     type_name = "station.suspended.v1"
@@ -278,14 +278,14 @@ class StationSuspended(_Transition):
     until: datetime = Field(description="Until when it is closed.")
 
 
-class StationResumed(_Transition):
+class StationResumed(StationTransition):
     """station.resumed.v1: a suspended station reopened."""
 
     type_name = "station.resumed.v1"
     owner = "stations"
 
 
-class StationExited(_Transition):
+class StationExited(StationTransition):
     """station.exited.v1: 退出: the station left the registry; its code is never reused."""
 
     type_name = "station.exited.v1"
@@ -309,7 +309,7 @@ class ActivityPublished(Event):
     published_by: str = Field(description="Who published it.")
 
 
-class _SignupStep(Event):
+class SignupStep(Event):
     """One worker's step on one activity; the worker appears only as an opaque hash."""
 
     activity_id: str = Field(description="The activity's id.")
@@ -320,28 +320,28 @@ class _SignupStep(Event):
     at: datetime = Field(description="When.")
 
 
-class ActivitySignedUp(_SignupStep):
+class ActivitySignedUp(SignupStep):
     """activity.signed_up.v1: a worker signed up (status `confirmed` or `waitlisted`)."""
 
     type_name = "activity.signed_up.v1"
     owner = "stations"
 
 
-class ActivitySignupCancelled(_SignupStep):
+class ActivitySignupCancelled(SignupStep):
     """activity.signup_cancelled.v1: a worker cancelled."""
 
     type_name = "activity.signup_cancelled.v1"
     owner = "stations"
 
 
-class ActivitySignupPromoted(_SignupStep):
+class ActivitySignupPromoted(SignupStep):
     """activity.signup_promoted.v1: a waitlisted worker got a place someone gave up."""
 
     type_name = "activity.signup_promoted.v1"
     owner = "stations"
 
 
-class ActivityCheckedIn(_SignupStep):
+class ActivityCheckedIn(SignupStep):
     """activity.checked_in.v1: a confirmed worker checked in on the day."""
 
     type_name = "activity.checked_in.v1"

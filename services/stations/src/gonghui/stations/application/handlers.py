@@ -14,12 +14,14 @@ from gonghui.shared.contracts.stations import (
     ActivitySignupPromoted,
     CoordSystem,
     RegisterStation,
+    SignupStep,
     StationActivated,
     StationAssessed,
     StationExited,
     StationRegistered,
     StationResumed,
     StationSuspended,
+    StationTransition,
     StationUpdated,
     UpdateStation,
 )
@@ -464,7 +466,14 @@ async def _activity(uow: StationsUnitOfWork, activity_id: str) -> Activity:
     return activity
 
 
-def _emit_step(uow, event_type, activity, ref, status, now) -> None:  # type: ignore[no-untyped-def]
+def _emit_step(
+    uow: StationsUnitOfWork,
+    event_type: type[SignupStep],
+    activity: Activity,
+    ref: str,
+    status: SignupStatus,
+    now: datetime,
+) -> None:
     uow.emit(
         event_type(
             activity_id=activity.id,
@@ -478,8 +487,15 @@ def _emit_step(uow, event_type, activity, ref, status, now) -> None:  # type: ig
     )
 
 
-async def _record_step(  # type: ignore[no-untyped-def]
-    uow: StationsUnitOfWork, station: Station, event_type, before, *, actor, reason, until=None
+async def _record_step(
+    uow: StationsUnitOfWork,
+    station: Station,
+    event_type: type[StationTransition],
+    before: StationStatus,
+    *,
+    actor: str,
+    reason: str,
+    until: datetime | None = None,
 ) -> None:
     now = uow.clock.now()
     step = Transition(

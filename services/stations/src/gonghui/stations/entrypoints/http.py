@@ -243,12 +243,9 @@ def stations_router(
         )
         items = []
         for hit in hits:
-            h_lat, h_lon = _coords(hit.lat, hit.lon, coord_system)
-            items.append(
-                NearbyStation(**{**vars(hit), "distance_m": round(hit.distance_m, 1)}).model_copy(
-                    update={"lat": h_lat, "lon": h_lon}
-                )
-            )
+            lat, lon = _coords(hit.lat, hit.lon, coord_system)
+            shown = {"distance_m": round(hit.distance_m, 1), "lat": lat, "lon": lon}
+            items.append(NearbyStation(**{**vars(hit), **shown}))
         return NearbyPage(items=items)
 
     @router.get("/stations.geojson", summary="Every station not exited, as RFC 7946 GeoJSON")
