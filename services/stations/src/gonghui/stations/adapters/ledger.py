@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gonghui.stations.adapters.orm import DonationRow, SubsidyRow, SupplyRow
-from gonghui.stations.domain.areas import contains
+from gonghui.stations.domain.areas import code_stem
 from gonghui.stations.domain.ledger import Subsidy, SubsidyStatus, Supply, SupplyItem
 
 _SUBSIDY_FIELDS = tuple(f.name for f in fields(Subsidy))
@@ -27,10 +27,12 @@ class LedgerRepository:
     async def donations(self, area_code: str) -> list[dict[str, object]]:
         """Donations for stations or unions inside an area, newest first."""
         rows = await self._session.scalars(
-            select(DonationRow).order_by(DonationRow.received_at.desc()).limit(1000)
+            select(DonationRow)
+            .where(DonationRow.area_code.startswith(code_stem(area_code)))
+            .order_by(DonationRow.received_at.desc())
         )
         names = [c.name for c in DonationRow.__table__.columns]
-        return [{n: getattr(r, n) for n in names} for r in rows if contains(area_code, r.area_code)]
+        return [{n: getattr(r, n) for n in names} for r in rows]
 
     async def supply(self, code: str, item: SupplyItem) -> Supply | None:
         """One station's stock of one item (locked for the transaction)."""

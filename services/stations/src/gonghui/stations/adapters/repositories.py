@@ -23,7 +23,7 @@ from gonghui.stations.adapters.orm import (
     VisitorRow,
 )
 from gonghui.stations.domain.activities import Activity, Signup, SignupStatus
-from gonghui.stations.domain.areas import contains
+from gonghui.stations.domain.areas import code_stem, contains
 from gonghui.stations.domain.geo import bounding_box
 from gonghui.stations.domain.model import (
     Assessment,
@@ -262,10 +262,10 @@ class ActivityRepository:
         query = select(ActivityRow).where(ActivityRow.ends_at > ends_after)
         if station_code:
             query = query.where(ActivityRow.station_code == station_code)
+        if area_code:
+            query = query.where(ActivityRow.area_code.startswith(code_stem(area_code)))
         rows = await self._session.scalars(query.order_by(ActivityRow.starts_at).limit(500))
-        return [
-            _to_activity(r) for r in rows if area_code is None or contains(area_code, r.area_code)
-        ]
+        return [_to_activity(r) for r in rows]
 
     async def save_counts(self, activity: Activity) -> None:
         """Write back the counts."""

@@ -208,15 +208,20 @@ def children(code: str) -> list[Area]:
     return []
 
 
+def code_stem(code: str) -> str:
+    """What every area code inside `code` starts with: `35` for Fujian, `3501` for Fuzhou."""
+    if code == NATIONAL_CODE:
+        return ""
+    if code.endswith("0000"):
+        return code[:2]
+    if code.endswith("00"):
+        return code[:4]
+    return code
+
+
 def contains(outer: str, inner: str) -> bool:
     """Whether area `inner` lies within area `outer` (or is it)."""
-    if outer == NATIONAL_CODE:
-        return True
-    if outer.endswith("0000"):
-        return inner[:2] == outer[:2]
-    if outer.endswith("00"):
-        return inner[:4] == outer[:4]
-    return inner == outer
+    return inner.startswith(code_stem(outer))
 
 
 def _nearest(areas: list[Area], lat: float, lon: float) -> tuple[Area | None, float]:
