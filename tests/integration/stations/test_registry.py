@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from datetime import timedelta
 
 import httpx
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gonghui.shared.clock import ManualClock
 from gonghui.shared.contracts.stations import RegisterStation
-from gonghui.shared.db import session_factory
+from gonghui.shared.db import OutboxRow, session_factory
 from gonghui.shared.streams import StreamKeys
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from gonghui.stations.application.handlers import register_station
@@ -232,3 +234,12 @@ async def test_geojson_is_rfc7946(client: httpx.AsyncClient) -> None:
         lon, lat = feature["geometry"]["coordinates"]  # RFC 7946: longitude first, WGS-84
         assert feature["geometry"]["type"] == "Point" and 119 < lon < 120 and 26 < lat < 27
         assert re.fullmatch(r"FJ-FZ-GL-\d{4}", feature["id"])
+
+
+async def test_registration_records_who_registered(
+    client: httpx.AsyncClient, stations_engine: AsyncEngine
+) -> None:
+    await register(client)
+    async with session_factory(stations_engine)() as session:
+        row = await session.scalar(select(OutboxRow).order_by(OutboxRow.id))
+    assert json.loads(row.fields["data"])["actor"] == STAFF

@@ -218,6 +218,7 @@ class StationRegistered(Event):
     status: str = Field(description="Lifecycle state: proposed, active, suspended or exited.")
     registered_at: datetime = Field(description="When the registry accepted it.")
     area_code: str | None = Field(None, description="GB/T 2260 area code the code was issued in.")
+    actor: str | None = Field(None, description="Who registered it: staff, or `dept/<code>`.")
 
 
 class StationUpdated(Event):

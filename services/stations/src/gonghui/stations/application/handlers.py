@@ -89,9 +89,18 @@ async def find_station(
 
 
 async def register_station(
-    cmd: RegisterStation, *, operator: str | None, uow: StationsUnitOfWork
+    cmd: RegisterStation,
+    *,
+    operator: str | None,
+    uow: StationsUnitOfWork,
+    actor: str | None = None,
 ) -> Station:
-    """编号管理: number and record a new station, or update it if the operator sent it before."""
+    """编号管理: number and record a new station, or update it if the operator sent it before.
+
+    `actor` is who registers: union staff over HTTP; a partner's own commands are recorded as
+    `dept/<code>`.
+    """
+    actor = actor or _actor_of(operator, None)
     async with uow:
         now = uow.clock.now()
         public = _public_of(cmd)
@@ -102,7 +111,7 @@ async def register_station(
             changed = station.revise(at=now, **public)
             if changed:
                 await uow.stations.save(station)
-                _emit_updated(uow, station, changed, actor=_actor_of(operator, None))
+                _emit_updated(uow, station, changed, actor=actor)
         else:
             area_code = cmd.area_code or locate(
                 address=cmd.address, lat=public["lat"], lon=public["lon"]
@@ -132,6 +141,7 @@ async def register_station(
                     status=station.status.value,
                     registered_at=station.registered_at,
                     area_code=station.area_code,
+                    actor=actor,
                 ),
                 subject=station.code,
             )

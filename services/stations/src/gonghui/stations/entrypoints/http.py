@@ -282,7 +282,9 @@ def stations_router(
     @router.post("/stations", status_code=201, summary="Register a station (union staff)")
     async def register(body: StaffRegistration) -> StationOut:
         with http_errors():
-            station = await uc.register_station(body, operator=body.operator, uow=uow_factory())
+            station = await uc.register_station(
+                body, operator=body.operator, actor=body.actor, uow=uow_factory()
+            )
         return out(station, CoordSystem.WGS84)
 
     @router.get("/stations/{code}", summary="One station's public information")
