@@ -8,10 +8,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
+from gonghui.shared.streams import StreamKeys
 from redis.asyncio import Redis
 
-from gonghui.shared.streams import StreamKeys
-from tests.support.servers import delete_keys, postgres_server, redis_server, scratch_postgres_database
+from tests.support.servers import (
+    delete_keys,
+    postgres_server,
+    redis_server,
+    scratch_postgres_database,
+)
 
 
 @pytest.fixture(scope="session")

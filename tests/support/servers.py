@@ -10,13 +10,13 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+from gonghui.shared.db import async_url
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from gonghui.cli import embedded_redis
-from gonghui.shared.db import async_url
 
 
 def docker_available() -> bool:

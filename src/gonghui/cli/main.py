@@ -11,13 +11,6 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 import typer
-from redis.asyncio import Redis
-from rich.console import Console
-from rich.table import Table
-
-from gonghui.cli import embedded_redis
-from gonghui.cli.services import SERVICES
-from gonghui.cli.supervisor import Supervisor, child_env, python_command
 from gonghui.shared.db import create_engine, session_factory
 from gonghui.shared.deadletters import DeadLetters
 from gonghui.shared.departments import DepartmentDirectory, DirectoryError, connection_url
@@ -25,6 +18,13 @@ from gonghui.shared.migrations import upgrade
 from gonghui.shared.outbox import OutboxRelay
 from gonghui.shared.settings import VAR_DIR, default_redis_url
 from gonghui.shared.streams import StreamKeys
+from redis.asyncio import Redis
+from rich.console import Console
+from rich.table import Table
+
+from gonghui.cli import embedded_redis
+from gonghui.cli.services import SERVICES
+from gonghui.cli.supervisor import Supervisor, child_env, python_command
 
 app = typer.Typer(help="gonghui: trade-union services for outdoor workers.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Dead letters: entries that could not be applied.", no_args_is_help=True)
@@ -55,9 +55,13 @@ def _keys() -> StreamKeys:
 @app.command()
 def up() -> None:
     """Run the whole system: Redis (embedded unless REDIS_URL is set), migrations, services, relays."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    supervisor = Supervisor(report=lambda line: console.print(f"[bold yellow]gonghui up:[/] {line}"))
+    supervisor = Supervisor(
+        report=lambda line: console.print(f"[bold yellow]gonghui up:[/] {line}")
+    )
     redis_url = os.environ.get("REDIS_URL")
     try:
         if redis_url is None:
@@ -114,7 +118,9 @@ def serve(
 @app.command()
 def relay(service: ServiceName) -> None:
     """Run one service's outbox relay until SIGINT or SIGTERM."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     entry = _service(service)
     settings = entry.settings()
 
@@ -143,7 +149,9 @@ def relay(service: ServiceName) -> None:
 
 
 @app.command()
-def migrate(services: Annotated[list[str] | None, typer.Argument(help="Default: all")] = None) -> None:
+def migrate(
+    services: Annotated[list[str] | None, typer.Argument(help="Default: all")] = None,
+) -> None:
     """Bring the services' databases to the newest schema."""
     for name in services or list(SERVICES):
         entry = _service(name)
@@ -161,7 +169,9 @@ async def _with_redis(job: Callable[[Redis], Awaitable[T]]) -> T:
 
 @dlq_app.command("list")
 def dlq_list(
-    stream: Annotated[str | None, typer.Option(help="Only this DLQ stream (`<stream>.dlq`)")] = None,
+    stream: Annotated[
+        str | None, typer.Option(help="Only this DLQ stream (`<stream>.dlq`)")
+    ] = None,
     count: int = 50,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON, for scripts")] = False,
 ) -> None:
@@ -189,14 +199,20 @@ def dlq_show(dlq: str, letter_id: str) -> None:
 @dlq_app.command("replay")
 def dlq_replay(
     dlq: str,
-    letter_ids: Annotated[list[str] | None, typer.Argument(help="Default with --all: every one")] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Replay every dead letter of this DLQ")] = False,
+    letter_ids: Annotated[
+        list[str] | None, typer.Argument(help="Default with --all: every one")
+    ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Replay every dead letter of this DLQ")
+    ] = False,
 ) -> None:
     """Put dead letters back on their stream (after fixing the cause); consumers skip what they applied."""
 
     async def replay(redis: Redis) -> list[tuple[str, str]]:
         letters = DeadLetters(redis, _keys())
-        ids = letter_ids or ([letter.id for letter in await letters.list(dlq, count=100_000)] if all_ else [])
+        ids = letter_ids or (
+            [letter.id for letter in await letters.list(dlq, count=100_000)] if all_ else []
+        )
         if not ids:
             raise typer.BadParameter("name dead-letter ids, or pass --all")
         return [(letter_id, await letters.replay(dlq, letter_id)) for letter_id in ids]
@@ -208,7 +224,9 @@ def dlq_replay(
 @dept_app.command("add")
 def dept_add(
     code: str,
-    name: Annotated[str, typer.Option("--name", help="The department's name, e.g. 兴业银行福州分行")],
+    name: Annotated[
+        str, typer.Option("--name", help="The department's name, e.g. 兴业银行福州分行")
+    ],
 ) -> None:
     """Provision a department: its Redis user, its inbox group, its place in the directory."""
 

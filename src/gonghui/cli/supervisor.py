@@ -52,7 +52,9 @@ class Supervisor:
 
     def run(self) -> int:
         """Watch until asked to stop; return the exit code for the command."""
-        previous = {sig: signal.signal(sig, self._request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        previous = {
+            sig: signal.signal(sig, self._request_stop) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
         code = 0
         try:
             while not self._stopping:
