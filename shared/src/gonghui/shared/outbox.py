@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gonghui.shared import metrics
 from gonghui.shared.clock import Clock, SystemClock
 from gonghui.shared.db import OutboxRow
+from gonghui.shared.retention import trim_stream
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,8 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval: float = 0.05,
         max_idle_wait: float = 0.5,
-        keep_sent_for: timedelta = timedelta(days=7),
+        retention: timedelta = timedelta(days=7),
+        trim_every: timedelta = timedelta(minutes=1),
         clock: Clock | None = None,
     ) -> None:
         self._sessions = sessions
@@ -39,8 +41,11 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_interval = poll_interval
         self._max_idle_wait = max_idle_wait
-        self._keep_sent_for = keep_sent_for
+        self._retention = retention
         self._clock = clock or SystemClock()
+        self._trim_every = trim_every
+        self._streams_written: set[str] = set()
+        self._last_upkeep = self._clock.now()
 
     async def relay_once(self) -> int:
         """Send one batch of pending rows; return how many went out."""
@@ -61,6 +66,7 @@ class OutboxRelay:
                 for row in rows:
                     pipe.xadd(row.stream, row.fields)
                 await pipe.execute()
+            self._streams_written.update(row.stream for row in rows)
             await session.execute(
                 update(OutboxRow)
                 .where(OutboxRow.id.in_([row.id for row in rows]))
@@ -71,12 +77,18 @@ class OutboxRelay:
 
     async def prune_sent(self) -> int:
         """Delete rows sent longer ago than the retention window."""
-        cutoff = self._clock.now() - self._keep_sent_for
+        cutoff = self._clock.now() - self._retention
         async with self._sessions() as session, session.begin():
             result = await session.execute(
                 delete(OutboxRow).where(OutboxRow.sent_at.is_not(None), OutboxRow.sent_at < cutoff)
             )
         return result.rowcount or 0
+
+    async def upkeep(self) -> None:
+        """Delete old sent rows and trim the streams this relay writes (DESIGN §4, bounded streams)."""
+        await self.prune_sent()
+        for stream in sorted(self._streams_written):
+            await trim_stream(self._redis, stream, keep_for=self._retention, now=self._clock.now())
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until `stop` is set; failures are logged and retried, never fatal.
@@ -85,13 +97,12 @@ class OutboxRelay:
         little while a new event still leaves within half a second.
         """
         wait = self._poll_interval
-        batches = 0
         while not stop.is_set():
             try:
                 sent = await self.relay_once()
-                batches += 1
-                if batches % 10_000 == 0:
-                    await self.prune_sent()
+                if self._clock.now() - self._last_upkeep >= self._trim_every:
+                    self._last_upkeep = self._clock.now()
+                    await self.upkeep()
                 wait = self._poll_interval if sent else min(wait * 2, self._max_idle_wait)
             except Exception:
                 log.exception("outbox relay of %s failed; retrying in %.1fs", self._service, wait)
