@@ -111,3 +111,12 @@ async def test_department_joins_and_leaves_a_running_service(
     await poll(stations_http, "/readyz", lambda rs: rs[-1].json()["subscribers"]["subscribers"] == 0)
     assert (await stations_http.get("/readyz")).status_code == 200
 
+
+
+async def test_asyncapi_documents_the_contracts_for_partners(stations_http: httpx.AsyncClient) -> None:
+    spec = (await stations_http.get("/asyncapi")).json()
+    assert spec["asyncapi"] == "3.0.0"
+    schemas = spec["components"]["schemas"]
+    assert schemas["RegisterStation"]["properties"]["open_hours"]["description"].startswith("Opening hours")
+    published = [c["address"] for c in spec["channels"].values()]
+    assert any(address.endswith("stations.events") for address in published)

@@ -65,7 +65,7 @@ class StreamRuntime:
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
         self._ready = False
-        self._declare_publications()
+        self._catalogue_broker = self._describe()
 
     @property
     def group(self) -> str:
@@ -103,7 +103,7 @@ class StreamRuntime:
     def asyncapi(self) -> str:
         """The AsyncAPI 3.0 document of what this service reads and writes."""
         spec = AsyncAPI(
-            self.broker,
+            self._catalogue_broker,
             title=f"gonghui {self.service}",
             version="1.0.0",
             schema_version="3.0.0",
@@ -178,7 +178,6 @@ class StreamRuntime:
         async def apply(batch: list[Entry]) -> None:
             await consumer.process(batch)
 
-        apply.__annotations__ = {"batch": list[_documented_union(tuple(handlers.contracts))], "return": None}
         subscriber = self.broker.subscriber(
             stream=StreamSub(
                 stream,
@@ -191,9 +190,6 @@ class StreamRuntime:
             parser=_whole_entries,
             decoder=_entries_body,
             ack_policy=AckPolicy.MANUAL,
-            title=f"{stream}:{self.group}",
-            description=f"Read by group `{self.group}`; types: "
-            + ", ".join(f"`{c.type_name}`" for c in handlers.contracts),
         )
         subscriber(apply)
         return _Subscription(consumer=consumer, subscriber=subscriber)
@@ -217,15 +213,31 @@ class StreamRuntime:
             if not self._stop.is_set():
                 await job()
 
-    def _declare_publications(self) -> None:
+    def _describe(self) -> RedisBroker:
+        """A broker that is never started, holding what the AsyncAPI document shows.
+
+        Department outboxes are subscribed at run time, one per department; the document shows
+        them once, as the `dept.{code}.outbox` template, whether or not a department exists yet.
+        """
+        catalogue = RedisBroker(self.settings.redis_url, apply_types=False, logger=None)
+        read = dict(self.streams)
+        if self.department_handlers is not None:
+            read[self.keys.outbox("{code}")] = self.department_handlers
+        for stream, handlers in read.items():
+            catalogue.subscriber(
+                stream=StreamSub(stream, group=self.group, consumer="any"),
+                title=f"{stream}:{self.group}",
+                description=f"Read by consumer group `{self.group}`.",
+            )(_documented_handler(tuple(handlers.contracts)))
         events = [c for c in CATALOGUE.contracts if c.owner == self.service and issubclass(c, Event)]
         for contract in events:
-            self.broker.publisher(
+            catalogue.publisher(
                 self.keys.events(self.service),
                 schema=_envelope_of(contract),
                 title=f"{self.keys.events(self.service)}:{contract.type_name}",
                 description=(contract.__doc__ or "").strip(),
             )
+        return catalogue
 
 
 async def _whole_entries(message: Any, _default_parser: Any) -> StreamMessage[Any]:
@@ -260,11 +272,18 @@ def _envelope_of(contract: type[Contract]) -> type[CloudEvent]:
     )
 
 
-@cache
-def _documented_union(contracts: tuple[type[Contract], ...]) -> Any:
+def _documented_handler(contracts: tuple[type[Contract], ...]) -> Callable[..., Any]:
+    """A handler whose signature tells the AsyncAPI generator which envelopes a stream carries."""
     envelopes = tuple(_envelope_of(c) for c in contracts)
     if not envelopes:
-        return CloudEvent
-    if len(envelopes) == 1:
-        return envelopes[0]
-    return Annotated[Union[envelopes], Field(discriminator="type")]  # noqa: UP007
+        payload: Any = CloudEvent
+    elif len(envelopes) == 1:
+        payload = envelopes[0]
+    else:
+        payload = Annotated[Union[envelopes], Field(discriminator="type")]  # noqa: UP007
+
+    async def entries(batch: list[Any]) -> None:
+        """Never called: the document only."""
+
+    entries.__annotations__ = {"batch": list[payload], "return": None}
+    return entries
