@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import secrets
 import logging
 import os
 import signal
@@ -15,8 +17,9 @@ from gonghui.shared.db import create_engine, session_factory
 from gonghui.shared.deadletters import DeadLetters
 from gonghui.shared.departments import DepartmentDirectory, DirectoryError, connection_url
 from gonghui.shared.migrations import upgrade
-from gonghui.shared.outbox import OutboxRelay
+from gonghui.shared.outbox import Feeds, OutboxRelay
 from gonghui.shared.settings import VAR_DIR, default_redis_url
+from gonghui.shared.signing import Signing
 from gonghui.shared.streams import StreamKeys
 from redis.asyncio import Redis
 from rich.console import Console
@@ -131,12 +134,14 @@ def relay(service: ServiceName) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        keys = StreamKeys(settings.stream_prefix)
         relay = OutboxRelay(
             session_factory(engine),
             redis,
             service=service,
             batch_size=settings.relay_batch_size,
             poll_interval=settings.relay_poll_interval_s,
+            feeds=Feeds(DepartmentDirectory(redis, keys), keys),
         )
         logging.getLogger(__name__).info("outbox relay of %s running", service)
         try:
@@ -221,49 +226,99 @@ def dlq_replay(
         console.print(f"{old} replayed as {new}")
 
 
-@dept_app.command("add")
-def dept_add(
-    code: str,
-    name: Annotated[
-        str, typer.Option("--name", help="The department's name, e.g. 兴业银行福州分行")
-    ],
-) -> None:
-    """Provision a department: its Redis user, its inbox group, its place in the directory."""
-
-    async def add(redis: Redis):  # type: ignore[no-untyped-def]
-        directory = DepartmentDirectory(redis, _keys())
-        department, password = await directory.add(code, name)
-        return department, directory.username(code), password
-
+def _directory(job: Callable[[DepartmentDirectory], Awaitable[T]]) -> T:
+    """Run a directory operation; a refusal prints its reason and exits with status 2."""
     try:
-        department, username, password = _run(_with_redis, add)
+        return _run(_with_redis, lambda redis: job(DepartmentDirectory(redis, _keys())))
     except DirectoryError as exc:
         console.print(f"[red]refused:[/] {exc}")
         raise typer.Exit(2) from exc
+
+
+def _print_url(code: str, password: str) -> None:
+    print(connection_url(default_redis_url(), username=DepartmentDirectory.username_in(_keys(), code), password=password))
+
+
+@dept_app.command("add")
+def dept_add(
+    code: str,
+    name: Annotated[str, typer.Option("--name", help="The department's name, e.g. 兴业银行福州分行")],
+) -> None:
+    """Provision a department: its Redis user, its inbox group, its place in the directory."""
+    department, password = _directory(lambda d: d.add(code, name))
     keys = _keys()
     console.print(f"department [bold]{department.code}[/] ({department.name}) added")
     console.print(f"  publishes to  {keys.outbox(code)}")
     console.print(f"  reads         {keys.inbox(code)} as group {code}")
     console.print("connection URL (shown once, keep it secret):")
-    print(connection_url(default_redis_url(), username=username, password=password))
+    _print_url(code, password)
 
 
 @dept_app.command("list")
 def dept_list() -> None:
     """Every department, active or revoked."""
-    departments = _run(_with_redis, lambda r: DepartmentDirectory(r, _keys()).all())
-    table = Table("code", "name", "status", "since")
+    departments = _directory(lambda d: d.all())
+    table = Table("code", "name", "status", "since", "feed", "signed")
     for d in departments:
-        table.add_row(d.code, d.name, d.status, d.revoked_at or d.created_at)
+        signed = d.signing.scheme if d.signing else "-"
+        table.add_row(d.code, d.name, d.status, d.revoked_at or d.created_at, ", ".join(d.grants) or "-", signed)
     console.print(table if departments else "no departments")
 
 
 @dept_app.command("revoke")
 def dept_revoke(code: str) -> None:
     """Revoke a department at once: its user is deleted and its connections closed."""
-    try:
-        department = _run(_with_redis, lambda r: DepartmentDirectory(r, _keys()).revoke(code))
-    except DirectoryError as exc:
-        console.print(f"[red]refused:[/] {exc}")
-        raise typer.Exit(2) from exc
+    department = _directory(lambda d: d.revoke(code))
     console.print(f"department {department.code} revoked at {department.revoked_at}")
+
+
+@dept_app.command("rotate")
+def dept_rotate(
+    code: str,
+    finish: Annotated[bool, typer.Option("--finish", help="Retire the old password")] = False,
+) -> None:
+    """Rotate a department's password without downtime: both work until `--finish`."""
+    if finish:
+        _directory(lambda d: d.finish_rotation(code))
+        console.print(f"department {code}: old password retired, its connections closed")
+        return
+    _, password = _directory(lambda d: d.rotate(code))
+    console.print("new connection URL (shown once); the old one works until `--finish`:")
+    _print_url(code, password)
+
+
+@dept_app.command("grant")
+def dept_grant(
+    code: str,
+    stream: Annotated[str, typer.Argument(help="stations.events, proposals.events or notify.events")],
+    revoke: Annotated[bool, typer.Option("--revoke", help="Stop the copy instead")] = False,
+) -> None:
+    """Give a department a read-only copy of a public stream on its own feed."""
+    department = _directory(lambda d: d.ungrant(code, stream) if revoke else d.grant(code, stream))
+    console.print(f"{_keys().feed(code)} carries: {', '.join(department.grants) or 'nothing'}")
+
+
+@dept_app.command("require-signature")
+def dept_require_signature(
+    code: str,
+    scheme: Annotated[str, typer.Option(help="hmac-sha256 or ed25519")] = "hmac-sha256",
+    public_key: Annotated[str | None, typer.Option(help="ed25519: the department's public key, base64")] = None,
+    off: Annotated[bool, typer.Option("--off", help="Stop requiring signatures")] = False,
+) -> None:
+    """Require a department to sign its entries; for HMAC a shared secret is printed once."""
+    secret = None
+    if off:
+        signing = None
+    elif scheme == "hmac-sha256":
+        secret = base64.b64encode(secrets.token_bytes(32)).decode()
+        signing = Signing(scheme, secret)
+    elif scheme == "ed25519" and public_key:
+        signing = Signing(scheme, public_key)
+    else:
+        raise typer.BadParameter("choose --scheme hmac-sha256, or ed25519 with --public-key")
+    _directory(lambda d: d.require_signature(code, signing))
+    if secret:
+        console.print("HMAC secret (shown once; sign `id.sigtimestamp.data` with it):")
+        print(secret)
+    else:
+        console.print(f"department {code}: signatures {'no longer required' if off else 'required (ed25519)'}")

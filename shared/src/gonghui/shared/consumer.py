@@ -14,10 +14,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from gonghui.shared import metrics
+from gonghui.shared.clock import Clock, SystemClock
 from gonghui.shared.contracts import CATALOGUE, Catalogue, Command, Contract
 from gonghui.shared.db import ProcessedEvent
 from gonghui.shared.deadletters import Burial, DeadLetters
 from gonghui.shared.envelope import CloudEvent, InvalidEntry, describe
+from gonghui.shared.signing import Signing, verify
 from gonghui.shared.streams import StreamKeys
 from gonghui.shared.uow import UnitOfWork
 
@@ -114,6 +116,8 @@ class GroupConsumer:
         dead_letters: DeadLetters,
         max_deliveries: int = 5,
         catalogue: Catalogue = CATALOGUE,
+        signing: Signing | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.stream = stream
         self.group = group
@@ -126,6 +130,9 @@ class GroupConsumer:
         self._dead_letters = dead_letters
         self._max_deliveries = max_deliveries
         self._catalogue = catalogue
+        self.signing = signing
+        """When set, every entry must carry a valid, fresh signature of the department."""
+        self._clock = clock or SystemClock()
         self._department = keys.department_of(stream)
         self._expected_source = keys.expected_source(stream)
         self._last_errors: OrderedDict[str, str] = OrderedDict()
@@ -183,6 +190,8 @@ class GroupConsumer:
         if self._department is not None and self._responsible_service(entry) != self._service:
             return _Skip("another service's command")
         try:
+            if self.signing is not None:
+                verify(entry.fields, self.signing, now=self._clock.now())
             envelope = CloudEvent.from_fields(entry.fields)
         except InvalidEntry as exc:
             return _Dead(str(exc))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import timedelta
 
 from redis.asyncio import Redis
@@ -14,9 +15,32 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gonghui.shared import metrics
 from gonghui.shared.clock import Clock, SystemClock
 from gonghui.shared.db import OutboxRow
+from gonghui.shared.departments import DepartmentDirectory
 from gonghui.shared.retention import trim_stream
+from gonghui.shared.streams import StreamKeys
 
 log = logging.getLogger(__name__)
+
+
+class Feeds:
+    """Which department feeds get a copy of a public stream, refreshed from the directory."""
+
+    def __init__(self, directory: DepartmentDirectory, keys: StreamKeys, *, refresh_every: float = 1.0) -> None:
+        self._directory = directory
+        self._keys = keys
+        self._refresh_every = refresh_every
+        self._copies: dict[str, list[str]] = {}
+        self._fetched_at = float("-inf")
+
+    async def copies_of(self, stream: str) -> list[str]:
+        """Feed keys of the departments granted `stream` (a full stream key)."""
+        if time.monotonic() - self._fetched_at > self._refresh_every:
+            copies: dict[str, list[str]] = {}
+            for department in (await self._directory.active()).values():
+                for granted in department.grants:
+                    copies.setdefault(self._keys.prefix + granted, []).append(self._keys.feed(department.code))
+            self._copies, self._fetched_at = copies, time.monotonic()
+        return self._copies.get(stream, [])
 
 
 class OutboxRelay:
@@ -33,6 +57,7 @@ class OutboxRelay:
         max_idle_wait: float = 0.5,
         retention: timedelta = timedelta(days=7),
         trim_every: timedelta = timedelta(minutes=1),
+        feeds: Feeds | None = None,
         clock: Clock | None = None,
     ) -> None:
         self._sessions = sessions
@@ -44,6 +69,7 @@ class OutboxRelay:
         self._retention = retention
         self._clock = clock or SystemClock()
         self._trim_every = trim_every
+        self._feeds = feeds
         self._streams_written: set[str] = set()
         self._last_upkeep = self._clock.now()
 
@@ -62,11 +88,15 @@ class OutboxRelay:
             rows = (await session.execute(query)).all()
             if not rows:
                 return 0
+            copies = {stream: await self._copies_of(stream) for stream in {row.stream for row in rows}}
             async with self._redis.pipeline(transaction=False) as pipe:
                 for row in rows:
                     pipe.xadd(row.stream, row.fields)
+                    for feed in copies[row.stream]:
+                        pipe.xadd(feed, row.fields)
                 await pipe.execute()
-            self._streams_written.update(row.stream for row in rows)
+            self._streams_written.update(copies)
+            self._streams_written.update(feed for feeds in copies.values() for feed in feeds)
             await session.execute(
                 update(OutboxRow)
                 .where(OutboxRow.id.in_([row.id for row in rows]))
@@ -74,6 +104,9 @@ class OutboxRelay:
             )
         metrics.OUTBOX_RELAYED.labels(service=self._service).inc(len(rows))
         return len(rows)
+
+    async def _copies_of(self, stream: str) -> list[str]:
+        return await self._feeds.copies_of(stream) if self._feeds else []
 
     async def prune_sent(self) -> int:
         """Delete rows sent longer ago than the retention window."""

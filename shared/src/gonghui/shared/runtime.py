@@ -120,11 +120,13 @@ class StreamRuntime:
         """Bring the running subscribers in line with the streams and the directory."""
         try:
             wanted = dict(self.streams)
-            if self.department_handlers is not None:
-                for code in await self.directory.active_codes():
-                    wanted[self.keys.outbox(code)] = self.department_handlers
+            departments = await self.directory.active() if self.department_handlers is not None else {}
+            for code in departments:
+                wanted[self.keys.outbox(code)] = self.department_handlers
             for stream, handlers in wanted.items():
                 await self._keep_running(stream, handlers)
+            for code, department in departments.items():
+                self._subscriptions[self.keys.outbox(code)].consumer.signing = department.signing
             for stream, sub in self._subscriptions.items():
                 if stream not in wanted and sub.wanted:
                     sub.wanted = False
