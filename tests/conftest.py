@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -17,6 +18,9 @@ from tests.support.servers import (
     redis_server,
     scratch_postgres_database,
 )
+
+
+os.environ.setdefault("GONGHUI_AUTH_SECRET", "a-secret-only-the-test-suite-uses-" + uuid.uuid4().hex)
 
 
 @pytest.fixture(scope="session")

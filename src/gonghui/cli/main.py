@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 import typer
+from gonghui.shared.auth import Principal, Role, UserDirectory, auth_secret
 from gonghui.shared.db import create_engine, session_factory
 from gonghui.shared.deadletters import DeadLetters
 from gonghui.shared.departments import DepartmentDirectory, DirectoryError, connection_url
@@ -32,8 +33,10 @@ from gonghui.cli.supervisor import Supervisor, child_env, python_command
 app = typer.Typer(help="gonghui: trade-union services for outdoor workers.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Dead letters: entries that could not be applied.", no_args_is_help=True)
 dept_app = typer.Typer(help="The department directory: partners on the bus.", no_args_is_help=True)
+user_app = typer.Typer(help="People and their bearer tokens.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(dept_app, name="dept")
+app.add_typer(user_app, name="user")
 console = Console()
 T = TypeVar("T")
 
@@ -322,3 +325,36 @@ def dept_require_signature(
         print(secret)
     else:
         console.print(f"department {code}: signatures {'no longer required' if off else 'required (ed25519)'}")
+
+
+@user_app.command("add")
+def user_add(
+    sub: Annotated[str, typer.Argument(help="An opaque id for the person, e.g. rep-0042")],
+    role: Annotated[Role, typer.Option(help="What the person does")],
+    area: Annotated[str | None, typer.Option(help="Six-digit area the role covers (GB/T 2260)")] = None,
+    department: Annotated[str | None, typer.Option(help="For handlers and partners: their department")] = None,
+) -> None:
+    """Issue a bearer token (printed once) for a person with a role and an area."""
+    principal = Principal(sub=sub, role=role, area=area, department=department)
+    token = _run(_with_redis, lambda r: UserDirectory(r, _keys()).add(principal, secret=auth_secret()))
+    console.print(f"{sub}: {role.value}" + (f" in {area}" if area else "") + "; bearer token (shown once):")
+    print(token)
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """Every person holding a live token."""
+    users = _run(_with_redis, lambda r: UserDirectory(r, _keys()).all())
+    table = Table("id", "role", "area", "department")
+    for user in users:
+        table.add_row(user.sub, user.role.value, user.area or "-", user.department or "-")
+    console.print(table if users else "no users")
+
+
+@user_app.command("revoke")
+def user_revoke(sub: str) -> None:
+    """Revoke a person's token; every service refuses it from the next request on."""
+    if not _run(_with_redis, lambda r: UserDirectory(r, _keys()).revoke(sub)):
+        console.print(f"no user {sub}")
+        raise typer.Exit(1)
+    console.print(f"{sub}: token revoked")
