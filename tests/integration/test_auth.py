@@ -45,7 +45,7 @@ async def test_the_right_role_gets_in_and_others_are_told_why_not(app_and_users)
 
 async def test_forged_and_revoked_tokens_are_refused(app_and_users) -> None:
     http, users = app_and_users
-    forged, _ = issue_token(Principal(sub="x", role=Role.UNION_ADMIN), secret="not-the-deployment-key")
+    forged, _ = issue_token(Principal(sub="x", role=Role.UNION_ADMIN), secret="not-the-deployment-key-but-long-enough-for-hs256")
     assert (await http.get("/reviews", headers=bearer(forged))).status_code == 401
 
     token = await users.add(Principal(sub="rev-2", role=Role.REVIEWER), secret=auth_secret())
