@@ -14,7 +14,15 @@ import asyncio
 
 from redis.asyncio import Redis
 
-from benchmarks.support import arguments, backends, redis_url, report, scratch_database, scratch_prefix, timed
+from benchmarks.support import (
+    arguments,
+    backends,
+    redis_url,
+    report,
+    scratch_database,
+    scratch_prefix,
+    timed,
+)
 from gonghui.notify.adapters.unit_of_work import NotifyUnitOfWork
 from gonghui.notify.bootstrap import MIGRATIONS
 from gonghui.notify.entrypoints.consumers import station_event_handlers

@@ -14,7 +14,15 @@ from datetime import UTC, datetime
 
 from sqlalchemy import insert
 
-from benchmarks.support import arguments, backends, redis_url, report, scratch_database, scratch_prefix, timed
+from benchmarks.support import (
+    arguments,
+    backends,
+    redis_url,
+    report,
+    scratch_database,
+    scratch_prefix,
+    timed,
+)
 from gonghui.shared.contracts.stations import StationUpdated
 from gonghui.shared.db import OutboxRow, create_engine, session_factory
 from gonghui.shared.envelope import CloudEvent

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
 from gonghui.notify.adapters.unit_of_work import NotifyUnitOfWork
 from gonghui.notify.bootstrap import MIGRATIONS as NOTIFY_MIGRATIONS
 from gonghui.shared.db import create_engine, session_factory
@@ -12,7 +14,6 @@ from gonghui.shared.migrations import upgrade
 from gonghui.shared.streams import StreamKeys
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from gonghui.stations.bootstrap import MIGRATIONS as STATIONS_MIGRATIONS
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 
 @pytest.fixture

@@ -9,7 +9,15 @@ import pytest
 from fastapi import Depends, FastAPI
 from redis.asyncio import Redis
 
-from gonghui.shared.auth import Authenticator, Principal, Role, UserDirectory, auth_secret, issue_token, require
+from gonghui.shared.auth import (
+    Authenticator,
+    Principal,
+    Role,
+    UserDirectory,
+    auth_secret,
+    issue_token,
+    require,
+)
 from gonghui.shared.streams import StreamKeys
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from redis.asyncio import Redis
+from sqlalchemy import func, select
+
 from gonghui.shared.consumer import GroupConsumer, Handlers, Incoming
 from gonghui.shared.contracts.stations import RegisterStation
 from gonghui.shared.deadletters import DeadLetters
@@ -13,9 +16,6 @@ from gonghui.stations.adapters.orm import StationRow
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from gonghui.stations.application.handlers import register_station
 from gonghui.stations.entrypoints.consumers import department_handlers
-from redis.asyncio import Redis
-from sqlalchemy import func, select
-
 from tests.support.builders import entry, station_data
 from tests.support.streams import create_group, pending_count, read_new
 

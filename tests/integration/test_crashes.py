@@ -7,6 +7,9 @@ import signal
 import subprocess
 import sys
 
+from redis.asyncio import Redis
+from sqlalchemy import func, select
+
 from gonghui.notify.adapters.orm import NotificationRow
 from gonghui.notify.entrypoints.consumers import station_event_handlers
 from gonghui.shared.consumer import GroupConsumer
@@ -16,9 +19,6 @@ from gonghui.shared.deadletters import DeadLetters
 from gonghui.shared.outbox import OutboxRelay
 from gonghui.shared.streams import StreamKeys
 from gonghui.stations.application.handlers import register_station
-from redis.asyncio import Redis
-from sqlalchemy import func, select
-
 from tests.integration.test_consumer import consumer_for, station_count
 from tests.support.builders import entry, station_data
 from tests.support.streams import create_group, pending_count, read_new

@@ -11,6 +11,8 @@ import os
 import signal
 import sys
 
+from redis.asyncio import Redis
+
 from gonghui.shared.consumer import GroupConsumer
 from gonghui.shared.db import create_engine, session_factory
 from gonghui.shared.deadletters import DeadLetters
@@ -18,8 +20,6 @@ from gonghui.shared.outbox import OutboxRelay
 from gonghui.shared.streams import StreamKeys
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from gonghui.stations.entrypoints.consumers import department_handlers
-from redis.asyncio import Redis
-
 from tests.support.streams import read_new
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from gonghui.shared.consumer import Entry
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
+
+from gonghui.shared.consumer import Entry
 
 
 async def create_group(redis: Redis, stream: str, group: str) -> None:

@@ -17,6 +17,7 @@ import httpx
 
 from gonghui.cli import embedded_redis
 from gonghui.cli.services import SERVICES
+from gonghui.shared.privacy import leaks
 
 
 @dataclass
@@ -122,6 +123,8 @@ def running_system(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+    leaked = {log.name: found for log in logs.glob("*.log") if (found := leaks(log.read_text(errors="replace")))}
+    assert not leaked, f"unmasked personal numbers in service logs: {leaked}"
 
 
 def restart(system: RunningSystem, name: str) -> None:

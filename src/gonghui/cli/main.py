@@ -5,23 +5,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import secrets
 import logging
 import os
+import secrets
 import signal
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 import typer
-from gonghui.shared.auth import Principal, Role, UserDirectory, auth_secret
-from gonghui.shared.db import create_engine, session_factory
-from gonghui.shared.deadletters import DeadLetters
-from gonghui.shared.departments import DepartmentDirectory, DirectoryError, connection_url
-from gonghui.shared.migrations import upgrade
-from gonghui.shared.outbox import Feeds, OutboxRelay
-from gonghui.shared.settings import VAR_DIR, default_redis_url
-from gonghui.shared.signing import Signing
-from gonghui.shared.streams import StreamKeys
 from redis.asyncio import Redis
 from rich.console import Console
 from rich.table import Table
@@ -29,6 +20,16 @@ from rich.table import Table
 from gonghui.cli import embedded_redis
 from gonghui.cli.services import SERVICES
 from gonghui.cli.supervisor import Supervisor, child_env, python_command
+from gonghui.shared.auth import Principal, Role, UserDirectory, auth_secret
+from gonghui.shared.db import create_engine, session_factory
+from gonghui.shared.deadletters import DeadLetters
+from gonghui.shared.departments import DepartmentDirectory, DirectoryError, connection_url
+from gonghui.shared.migrations import upgrade
+from gonghui.shared.outbox import Feeds, OutboxRelay
+from gonghui.shared.privacy import configure_logging
+from gonghui.shared.settings import VAR_DIR, default_redis_url
+from gonghui.shared.signing import Signing
+from gonghui.shared.streams import StreamKeys
 
 app = typer.Typer(help="gonghui: trade-union services for outdoor workers.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Dead letters: entries that could not be applied.", no_args_is_help=True)
@@ -61,9 +62,7 @@ def _keys() -> StreamKeys:
 @app.command()
 def up() -> None:
     """Run the whole system: Redis (embedded unless REDIS_URL is set), migrations, services, relays."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging()
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     supervisor = Supervisor(
         report=lambda line: console.print(f"[bold yellow]gonghui up:[/] {line}")
@@ -111,12 +110,13 @@ def serve(
 
     entry = _service(service)
     settings = entry.settings()
+    configure_logging()
     uvicorn.run(
         entry.app_factory,
         factory=True,
         host=host or settings.http_host,
         port=port or settings.http_port,
-        log_level="info",
+        log_config=None,  # uvicorn's loggers go to the root handler, which masks personal numbers
         timeout_graceful_shutdown=10,
     )
 
@@ -124,9 +124,7 @@ def serve(
 @app.command()
 def relay(service: ServiceName) -> None:
     """Run one service's outbox relay until SIGINT or SIGTERM."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging()
     entry = _service(service)
     settings = entry.settings()
 
