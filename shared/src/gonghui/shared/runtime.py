@@ -24,6 +24,7 @@ from gonghui.shared.contracts import CATALOGUE, Contract, Event
 from gonghui.shared.deadletters import DeadLetters
 from gonghui.shared.departments import DepartmentDirectory
 from gonghui.shared.envelope import CloudEvent
+from gonghui.shared.ratelimit import TokenBucket
 from gonghui.shared.settings import ServiceSettings
 from gonghui.shared.streams import StreamKeys
 from gonghui.shared.uow import UnitOfWork
@@ -177,7 +178,16 @@ class StreamRuntime:
             max_deliveries=self.settings.max_deliveries,
         )
 
+        limit = (
+            TokenBucket(rate=self.settings.department_rate, burst=self.settings.department_burst)
+            if self.keys.department_of(stream)
+            else None
+        )
+
         async def apply(batch: list[Entry]) -> None:
+            if limit is not None:
+                # Waiting here leaves the rest in Redis: backpressure on this department only.
+                await limit.take(len(batch))
             await consumer.process(batch)
 
         subscriber = self.broker.subscriber(

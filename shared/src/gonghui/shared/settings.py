@@ -44,6 +44,10 @@ class ServiceSettings(BaseSettings):
     reclaim_interval_s: float = Field(5.0, gt=0)
     max_deliveries: int = Field(5, ge=1, description="Deliveries before an entry is dead-lettered.")
     keeper_interval_s: float = Field(1.0, gt=0, description="How often groups and subscribers are checked.")
+    department_rate: float = Field(
+        500.0, gt=0, description="Entries a second one department's outbox is applied at, on average."
+    )
+    department_burst: int = Field(2_000, ge=1, description="Entries a department may send at once.")
     relay_batch_size: int = Field(500, ge=1)
     relay_poll_interval_s: float = Field(0.05, gt=0)
 
