@@ -17,7 +17,7 @@ from gonghui.stations.bootstrap import MIGRATIONS, create_app
 from gonghui.stations.settings import StationsSettings
 from tests.support.builders import entry, station_data
 
-FLOOD = 1_500
+FLOOD = 900
 RATE = 300
 BOUND_S = 3.0
 """Measured here: about one batch of the flooder (100 entries) plus a poll, 1.7 s on a loaded machine."""
