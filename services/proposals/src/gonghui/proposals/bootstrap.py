@@ -10,10 +10,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from gonghui.proposals.adapters.unit_of_work import ProposalsUnitOfWork
 from gonghui.proposals.application.handlers import CaseNotFound, ConcurrentChange
+from gonghui.proposals.application.participation import DiscussionNotFound, KeyContactNotFound
 from gonghui.proposals.domain.model import InvalidTransition
-from gonghui.proposals.entrypoints.consumers import department_handlers
+from gonghui.proposals.entrypoints.consumers import department_handlers, own_event_handlers
 from gonghui.proposals.entrypoints.deadlines import DeadlineChecker
 from gonghui.proposals.entrypoints.http import proposals_router, routing_router
+from gonghui.proposals.entrypoints.participation_http import participation_router
 from gonghui.proposals.settings import ProposalsSettings
 from gonghui.shared.clock import Clock, SystemClock
 from gonghui.shared.db import create_engine, session_factory
@@ -40,6 +42,7 @@ def create_app(settings: ProposalsSettings | None = None, *, clock: Clock | None
         service="proposals",
         settings=settings,
         uow_factory=uow_factory,
+        streams={keys.events("proposals"): own_event_handlers()},
         department_handlers=department_handlers(policy),
     )
     app = create_service_app(
@@ -48,7 +51,13 @@ def create_app(settings: ProposalsSettings | None = None, *, clock: Clock | None
         "to the departments that fix them.",
         runtime=runtime,
         engine=engine,
-        routers=[proposals_router(uow_factory, policy), routing_router(uow_factory)],
+        routers=[
+            proposals_router(uow_factory, policy),
+            routing_router(uow_factory),
+            participation_router(
+                uow_factory, policy, personal_data_roles=settings.personal_data_roles
+            ),
+        ],
     )
     checker = DeadlineChecker(
         uow_factory,
@@ -73,8 +82,10 @@ def create_app(settings: ProposalsSettings | None = None, *, clock: Clock | None
     async def _concurrent(_: Request, exc: ConcurrentChange) -> JSONResponse:
         return JSONResponse(status_code=409, content={"detail": str(exc)})
 
-    @app.exception_handler(CaseNotFound)
-    async def _not_found(_: Request, exc: CaseNotFound) -> JSONResponse:
-        return JSONResponse(status_code=404, content={"detail": str(exc)})
+    for missing in (CaseNotFound, DiscussionNotFound, KeyContactNotFound):
+
+        @app.exception_handler(missing)
+        async def _not_found(_: Request, exc: Exception) -> JSONResponse:
+            return JSONResponse(status_code=404, content={"detail": str(exc)})
 
     return app

@@ -1,5 +1,11 @@
 """The proposals unit of work."""
 
+from gonghui.proposals.adapters.participation import (
+    DiscussionRepository,
+    DutyRepository,
+    KeyContactRepository,
+    RatingRepository,
+)
 from gonghui.proposals.adapters.repositories import (
     CaseRepository,
     DeadlineRepository,
@@ -10,14 +16,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 
 class ProposalsUnitOfWork(UnitOfWork):
-    """Cases, deadlines and routing, committed together with outgoing events."""
+    """Cases and everything around them, committed together with outgoing events."""
 
     proposals: CaseRepository
     deadlines: DeadlineRepository
     routing: RoutingRepository
+    discussions: DiscussionRepository
+    ratings: RatingRepository
+    key_contacts: KeyContactRepository
+    duty: DutyRepository
 
     def open_repositories(self, session: AsyncSession) -> None:
         """Attach the repositories to the new session."""
         self.proposals = CaseRepository(session)
         self.deadlines = DeadlineRepository(session)
         self.routing = RoutingRepository(session)
+        self.discussions = DiscussionRepository(session)
+        self.ratings = RatingRepository(session)
+        self.key_contacts = KeyContactRepository(session)
+        self.duty = DutyRepository(session)

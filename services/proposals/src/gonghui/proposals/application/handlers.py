@@ -84,6 +84,7 @@ async def submit_proposal(
     policy: DeadlinePolicy,
     discussion_id: str | None = None,
     key_contact_phone: str | None = None,
+    note: str | None = None,
 ) -> Case:
     """Record a submitted case; a zero-distance report is offered to every eligible unit at once."""
     async with uow:
@@ -100,6 +101,7 @@ async def submit_proposal(
             responsible_person=cmd.responsible_person,
             key_contact_id=cmd.key_contact_id,
             discussion_id=discussion_id,
+            note=note,
         )
         submission = case.new_transitions[0]
         if case.kind is CaseKind.ZERO_DISTANCE:

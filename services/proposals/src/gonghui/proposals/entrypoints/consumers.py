@@ -7,6 +7,7 @@ from typing import Any
 
 from gonghui.proposals.adapters.unit_of_work import ProposalsUnitOfWork
 from gonghui.proposals.application import handlers as cases
+from gonghui.proposals.application.participation import record_duty
 from gonghui.proposals.domain.deadlines import DeadlinePolicy
 from gonghui.proposals.domain.model import InvalidTransition
 from gonghui.shared.consumer import Handlers, Incoming, Rejected
@@ -15,6 +16,11 @@ from gonghui.shared.contracts.proposals import (
     ClaimReport,
     CompleteCase,
     DeclineCase,
+    DiscussionCommented,
+    DiscussionOpened,
+    KeyContactVisited,
+    ProposalSubmitted,
+    ProposalTransitioned,
     ReportProgress,
 )
 
@@ -46,3 +52,25 @@ def department_handlers(policy: DeadlinePolicy | None = None) -> Handlers:
     handlers.on(DeclineCase)(apply(cases.decline))
     handlers.on(ClaimReport)(apply(cases.claim))
     return handlers
+
+
+def own_event_handlers() -> Handlers:
+    """履职记录: what the service derives from its own `proposals.events`."""
+    handlers = Handlers()
+
+    async def record(msg: Incoming[Any], uow: ProposalsUnitOfWork) -> None:
+        await record_duty(msg.envelope, msg.data, uow=uow)
+
+    for contract in DUTY_EVENTS:
+        handlers.on(contract)(record)
+    return handlers
+
+
+DUTY_EVENTS = (
+    ProposalSubmitted,
+    ProposalTransitioned,
+    DiscussionOpened,
+    DiscussionCommented,
+    KeyContactVisited,
+)
+"""Events that show a representative's work."""
