@@ -116,8 +116,9 @@ class WorkItem(Event):
 class ProposalAssigned(WorkItem):
     """proposal.assigned.v1 (inbox): a case is now yours; answer `proposal.accept_assignment.v1`.
 
-    Also sent again, with `reason`, when the supervisor sends the result back or the submitter
-    reopens the case: then continue handling and send progress and completion again.
+    Also sent, with `reason`, when your zero-distance claim won (no acceptance needed), when the
+    supervisor sends the result back or when the submitter reopens the case: then go on
+    handling and send progress and completion again.
     """
 
     type_name = "proposal.assigned.v1"
@@ -131,7 +132,9 @@ class ProposalAssigned(WorkItem):
     accept_by: datetime | None = Field(None, description="Accept before this time.")
     complete_by: datetime | None = Field(None, description="Complete before this time.")
     reason: str = Field(
-        "assigned", description="`assigned`, `reassigned`, `sent_back` or `reopened`."
+        "assigned",
+        description="`assigned` or `reassigned` (accept it), `claimed` (your claim won: it is "
+        "already yours, go on with progress), `sent_back` or `reopened` (handle it again).",
     )
     note: str | None = Field(None, description="The reviewer's or supervisor's note.")
     key_contact_id: str | None = Field(None, description="Opaque id of a key contact concerned.")

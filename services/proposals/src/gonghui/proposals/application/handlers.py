@@ -402,6 +402,7 @@ async def claim(
             for other in case.offered_to:
                 if other != unit:
                     _to_inbox(uow, other, case, claimed)
+            _send_work(uow, case, policy, now=now, reason="claimed", note=cmd.note)
             await uow.commit()
             return True
         raise ConcurrentChange(f"case {cmd.proposal_id} kept changing while being claimed")
