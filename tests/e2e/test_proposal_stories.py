@@ -7,11 +7,13 @@ outbox (tests/support/simulated_department.py).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -20,9 +22,10 @@ import httpx
 import pytest
 from gonghui.shared.clock import SHANGHAI
 from redis import Redis as SyncRedis
+from redis.asyncio import Redis
 
 from gonghui.cli import embedded_redis
-from tests.support.servers import run_cli
+from tests.support.servers import delete_keys, run_cli
 from tests.support.system import RunningSystem, running_system, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -31,10 +34,34 @@ ROOT = Path(__file__).resolve().parents[2]
 Departments = Callable[..., Path]
 
 
-@pytest.fixture
-def departments(system: RunningSystem, tmp_path: Path) -> Iterator[Departments]:
+@pytest.fixture(scope="module")
+def system(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
+    """One system for the three stories (they use different departments and people)."""
+    prefix = f"t{uuid.uuid4().hex[:10]}:"
+    try:
+        with running_system(
+            redis_url=redis_url, prefix=prefix, workdir=tmp_path_factory.mktemp("stories")
+        ) as running:
+            yield running
+    finally:
+        asyncio.run(_forget(redis_url, prefix))
+
+
+async def _forget(redis_url: str, prefix: str) -> None:
+    client = Redis.from_url(redis_url)
+    try:
+        await delete_keys(client, prefix)
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture(scope="module")
+def departments(
+    system: RunningSystem, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Departments]:
     """Provision a department and start its own system; returns the file of what it received."""
     processes: list[subprocess.Popen[bytes]] = []
+    logs = tmp_path_factory.mktemp("departments")
 
     def start(code: str, name: str, kind: str, *flags: str) -> Path:
         added = run_cli("dept", "add", code, "--name", name, env=system.env)
@@ -44,9 +71,9 @@ def departments(system: RunningSystem, tmp_path: Path) -> Iterator[Departments]:
             system.url("proposals", f"/units/{code}"), json={"name": name, "kind": kind}
         )
         assert put.status_code == 200, put.text
-        log = tmp_path / f"{code}.jsonl"
+        log = logs / f"{code}.jsonl"
         log.touch()
-        with open(tmp_path / f"{code}.out", "wb") as out:
+        with open(logs / f"{code}.out", "wb") as out:
             processes.append(
                 subprocess.Popen(
                     [sys.executable, "-m", "tests.support.simulated_department", "--url", url,
@@ -55,6 +82,8 @@ def departments(system: RunningSystem, tmp_path: Path) -> Iterator[Departments]:
                     cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
                 )
             )  # fmt: skip
+        # Proposals reads its own events plus every department's outbox, without a restart.
+        wait_until(lambda: subscribers(system) == len(processes) + 1)
         return log
 
     yield start
@@ -68,6 +97,11 @@ def departments(system: RunningSystem, tmp_path: Path) -> Iterator[Departments]:
             process.wait()
 
 
+def subscribers(system: RunningSystem) -> int:
+    """How many streams the proposals service reads."""
+    return httpx.get(system.url("proposals", "/readyz")).json()["subscribers"]["subscribers"]
+
+
 def received(log: Path) -> list[dict]:
     """What a department's system took from its inbox."""
     return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line]
@@ -76,16 +110,6 @@ def received(log: Path) -> list[dict]:
 def rule(system: RunningSystem, unit: str, category: str, area_prefix: str | None = None) -> None:
     body = {"unit_code": unit, "category": category, "area_prefix": area_prefix}
     assert httpx.post(system.url("proposals", "/routing-rules"), json=body).status_code == 201
-
-
-def reading_outboxes(system: RunningSystem, count: int) -> None:
-    """Wait until proposals reads `count` department outboxes (plus its own event stream)."""
-    wait_until(
-        lambda: (
-            httpx.get(system.url("proposals", "/readyz")).json()["subscribers"]["subscribers"]
-            == count + 1
-        )
-    )
 
 
 def act(system: RunningSystem, path: str, **body: object) -> dict:
@@ -111,7 +135,6 @@ def test_truck_drivers_proposal_goes_through_all_five_steps(
         "--result", "共享“司机之家”已开放；司机子女入学名额已落实",
     )  # fmt: skip
     rule(system, "dushu-town", "transport", "330482")
-    reading_outboxes(system, 1)
 
     submitted = act(
         system, "/proposals", kind="proposal", title="关于为货车司机建设“司机之家”的提案",
@@ -167,7 +190,6 @@ def test_livestream_skills_issue_goes_from_discussion_to_a_proposal(
         "--result", "企业工会结对开展直播带货技能培训 3 期，120 人参加",
     )  # fmt: skip
     rule(system, "ecom-union", "skills")
-    reading_outboxes(system, 1)
 
     issue = act(
         system, "/discussions", title="直播带货从业人员缺少技能培训",
@@ -249,7 +271,6 @@ def test_home_visit_becomes_zero_distance_report_claimed_the_same_evening(
     for code, category in [("lvdi-property", "housing"), ("anju-property", "housing"),
                            ("hehe-care", "care"), ("red-cross", "care")]:  # fmt: skip
         rule(system, code, category, "3304")
-    reading_outboxes(system, 4)
 
     contact = act(system, "/key-contacts", **WANG)
     assert contact["name"] == "王**"
