@@ -130,7 +130,9 @@ class ProposalAssigned(WorkItem):
     responsible_person: str | None = Field(None, description="Named person responsible (hotline).")
     submitted_by: str = Field(description="Opaque id of the representative to contact.")
     accept_by: datetime | None = Field(None, description="Accept before this time.")
-    complete_by: datetime | None = Field(None, description="Complete before this time.")
+    complete_by: datetime | None = Field(
+        None, description="Complete before this time (handling time runs from acceptance)."
+    )
     reason: str = Field(
         "assigned",
         description="`assigned` or `reassigned` (accept it), `claimed` (your claim won: it is "
