@@ -92,6 +92,12 @@ async def test_two_claims_at_once_have_exactly_one_winner(
             d["claimed_by"] == winner for d in told if d["proposal_id"] == report.id
         )
         assert any(d["proposal_id"] == report.id for d in told)
+        yours = [
+            d
+            for t, d in await outbox(proposals_uow, keys.inbox(winner))
+            if t == "proposal.assigned.v1"
+        ]
+        assert [d["reason"] for d in yours if d["proposal_id"] == report.id] == ["claimed"]
 
 
 async def test_two_replicas_checking_deadlines_escalate_each_late_step_once(
