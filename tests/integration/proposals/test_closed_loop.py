@@ -288,3 +288,42 @@ async def test_hotline_case_is_high_priority_with_a_named_person(
         json.dumps((await outbox(proposals_uow, keys.events("proposals")))[0][1])
     )
     assert submitted["priority"] == "high"
+
+
+async def test_send_back_and_reopen_put_the_case_back_on_the_unit_inbox(
+    redis, keys, proposals_uow, policy
+) -> None:
+    unit = "jx-transport"
+    case = await cases.submit_proposal(TRUCK_DRIVERS, uow=proposals_uow(), policy=policy)
+    await cases.accept(
+        case.id, by="g", note=None, responsible_person=None, uow=proposals_uow(), policy=policy
+    )
+    await cases.assign(
+        case.id, by="g", unit_code=unit, note=None, uow=proposals_uow(), policy=policy
+    )
+
+    async def unit_says(type_name: str, **data: object) -> None:
+        await answer(
+            redis, keys, proposals_uow, policy, unit, type_name, {"proposal_id": case.id, **data}
+        )
+
+    await unit_says("proposal.accept_assignment.v1")
+    await unit_says("proposal.complete.v1", result="已选址")
+    await cases.send_back(case.id, by="s", note="尚未开放", uow=proposals_uow(), policy=policy)
+    await unit_says("proposal.complete.v1", result="司机之家已开放")
+    await cases.verify(case.id, by="s", note=None, uow=proposals_uow(), policy=policy)
+    await cases.reopen(
+        case.id, by="rep-shen", reason="夜间未开放", uow=proposals_uow(), policy=policy
+    )
+    await unit_says("proposal.complete.v1", result="已实行24小时开放")
+    await cases.verify(case.id, by="s", note=None, uow=proposals_uow(), policy=policy)
+    closed = await cases.give_feedback(
+        case.id, by="rep-shen", satisfaction=4, comment=None, uow=proposals_uow(), policy=policy
+    )
+    assert closed.status is CaseStatus.CLOSED and closed.result == "已实行24小时开放"
+    reasons = [d["reason"] for _, d in await outbox(proposals_uow, keys.inbox(unit))]
+    assert reasons == ["assigned", "sent_back", "reopened"]
+    with pytest.raises(InvalidTransition, match="only once"):
+        await cases.reopen(
+            case.id, by="rep-shen", reason="again", uow=proposals_uow(), policy=policy
+        )

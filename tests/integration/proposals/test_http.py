@@ -100,3 +100,16 @@ async def test_merge_and_override_and_routing_admin(api: httpx.AsyncClient) -> N
         await api.post("/routing-rules", json={"unit_code": "ghost", "category": "x"})
     ).status_code == 201
     assert any(r["unit_code"] == "ghost" for r in (await api.get("/routing-rules")).json()["items"])
+
+
+async def test_cases_are_listed_by_status_and_unit(api: httpx.AsyncClient) -> None:
+    first = (await api.post("/proposals", json=CASE)).json()["id"]
+    second = (await api.post("/proposals", json=CASE)).json()["id"]
+    await api.post(f"/proposals/{first}/accept", json={"actor": "g"})
+    await api.post(f"/proposals/{first}/assign", json={"actor": "g"})
+    assigned = (await api.get("/proposals", params={"unit": "dushu-town"})).json()["items"]
+    assert [c["id"] for c in assigned] == [first]
+    waiting = (await api.get("/proposals", params={"status": "submitted"})).json()["items"]
+    assert [c["id"] for c in waiting] == [second]
+    everything = (await api.get("/proposals", params={"submitted_by": "rep-shen"})).json()["items"]
+    assert [c["id"] for c in everything] == [second, first]

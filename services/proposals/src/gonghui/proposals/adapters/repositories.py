@@ -114,6 +114,28 @@ class CaseRepository:
                 timelines[t.proposal_id].append(_transition(t))
         return [_case(row, timelines[row.id]) for row in rows]
 
+    async def search(
+        self,
+        *,
+        status: str | None = None,
+        kind: str | None = None,
+        unit: str | None = None,
+        submitted_by: str | None = None,
+        limit: int = 100,
+    ) -> list[Case]:
+        """Cases matching every filter given, newest first, without timelines."""
+        query = select(ProposalRow)
+        for column, value in (
+            (ProposalRow.status, status),
+            (ProposalRow.kind, kind),
+            (ProposalRow.unit_code, unit),
+            (ProposalRow.submitted_by, submitted_by),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        query = query.order_by(ProposalRow.submitted_at.desc(), ProposalRow.id.desc()).limit(limit)
+        return [_case(row, []) for row in await self._session.scalars(query)]
+
     async def submitted_by(self, person: str) -> list[Case]:
         """Every case a representative submitted, without timelines."""
         rows = await self._session.scalars(

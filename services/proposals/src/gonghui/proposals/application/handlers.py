@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from gonghui.proposals.adapters.unit_of_work import ProposalsUnitOfWork
@@ -17,6 +18,7 @@ from gonghui.proposals.domain.model import (
     Transition,
 )
 from gonghui.proposals.domain.routing import eligible, route
+from gonghui.shared.contracts.base import Event
 from gonghui.shared.contracts.common import mask_phone
 from gonghui.shared.contracts.proposals import (
     AcceptAssignment,
@@ -443,7 +445,12 @@ async def check_deadlines(*, uow: ProposalsUnitOfWork, limit: int = 200) -> int:
 # Plumbing of the use cases
 
 
-async def _change(uow: ProposalsUnitOfWork, proposal_id: str, policy: DeadlinePolicy, act) -> Case:  # type: ignore[no-untyped-def]
+async def _change(
+    uow: ProposalsUnitOfWork,
+    proposal_id: str,
+    policy: DeadlinePolicy,
+    act: Callable[[Case, datetime], Transition],
+) -> Case:
     async with uow:
         case = await get_case(uow, proposal_id)
         transition: Transition = act(case, uow.clock.now())
@@ -536,8 +543,8 @@ def _send_work(
     )
 
 
-def _to_inbox(uow: ProposalsUnitOfWork, unit: str, case: Case, item: object) -> None:
-    uow.emit(item, subject=case.id, correlationid=case.id, stream=uow.keys.inbox(unit))  # type: ignore[arg-type]
+def _to_inbox(uow: ProposalsUnitOfWork, unit: str, case: Case, item: Event) -> None:
+    uow.emit(item, subject=case.id, correlationid=case.id, stream=uow.keys.inbox(unit))
 
 
 def _claimed_by(case: Case) -> str | None:

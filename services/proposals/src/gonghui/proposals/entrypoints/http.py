@@ -246,7 +246,7 @@ def proposals_router(
     async def submit(cmd: SubmitProposal) -> ProposalOut:
         return await view(await cases.submit_proposal(cmd, uow=uow_factory(), policy=policy))
 
-    @router.get("", summary="Cases, newest first")
+    @router.get("", summary="Cases, newest first (without their timelines)")
     async def list_cases(
         status_: str | None = Query(None, alias="status"),
         kind: str | None = None,
@@ -255,16 +255,10 @@ def proposals_router(
         limit: int = Query(100, ge=1, le=1000),
     ) -> dict[str, list[ProposalOut]]:
         async with uow_factory() as uow:
-            found = await uow.proposals.all_between(None, None)
-        found = [
-            c
-            for c in reversed(found)
-            if (status_ is None or c.status.value == status_)
-            and (kind is None or c.kind.value == kind)
-            and (unit is None or c.unit_code == unit)
-            and (submitted_by is None or c.submitted_by == submitted_by)
-        ]
-        return {"items": [ProposalOut.of(c) for c in found[:limit]]}
+            found = await uow.proposals.search(
+                status=status_, kind=kind, unit=unit, submitted_by=submitted_by, limit=limit
+            )
+        return {"items": [ProposalOut.of(c) for c in found]}
 
     @router.get("/{proposal_id}", summary="A case, its full timeline and its deadlines (进度可视)")
     async def get_proposal(proposal_id: str) -> ProposalOut:

@@ -17,7 +17,6 @@ from gonghui.proposals.domain.stats import GROUPINGS
 from gonghui.proposals.entrypoints.http import ProposalOut
 from gonghui.shared.clock import SHANGHAI
 from gonghui.shared.contracts.proposals import CaseKind
-from gonghui.shared.http import NotFound
 from pydantic import BaseModel, Field
 
 Person = Field(min_length=1, max_length=64, description="Opaque id of a person.")
@@ -275,7 +274,7 @@ def participation_router(
         contact_id: str, x_role: str | None = Header(None)
     ) -> dict[str, list[dict[str, Any]]]:
         if x_role not in personal_data_roles:
-            raise NotFound("no access log visible to this role")
+            raise HTTPException(403, "this role may not see the access log")
         async with uow_factory() as uow:
             rows = await uow.key_contacts.access_log(contact_id)
         return {
