@@ -154,3 +154,30 @@ async def test_a_step_done_in_time_is_never_escalated(proposals_uow, policy, clo
     async with proposals_uow() as uow:
         review = next(d for d in await uow.deadlines.of(case.id) if d.step.value == "review")
     assert review.state(clock.now()) == "met"
+
+
+async def test_a_declined_report_can_be_offered_again_and_claimed_by_another_unit(
+    redis: Redis, keys, proposals_uow, policy
+) -> None:
+    report = await cases.submit_proposal(HOUSE_IN_DISREPAIR, uow=proposals_uow(), policy=policy)
+
+    async def says(code: str, type_name: str, **data: object) -> None:
+        consumer = department_consumer(redis, keys, proposals_uow, code, policy=policy)
+        await create_group(redis, consumer.stream, consumer.group)
+        await redis.xadd(
+            consumer.stream, entry(code, type_name, {"proposal_id": report.id, **data})
+        )
+        await consumer.process(await read_new(redis, consumer.stream, consumer.group, "c1"))
+
+    await says("lvdi-property", "proposal.claim.v1")
+    await says("lvdi-property", "proposal.decline.v1", reason="人手不足")
+    again = await cases.offer(
+        report.id, by="g", units=None, note="重新发布", uow=proposals_uow(), policy=policy
+    )
+    assert again.status is CaseStatus.OFFERED and again.claimed_by is None
+    await says("anju-property", "proposal.claim.v1")
+    async with proposals_uow() as uow:
+        claimed = await cases.get_case(uow, report.id)
+    assert claimed.claimed_by == "anju-property" and claimed.unit_code == "anju-property"
+    offers = [t for t, _ in await outbox(proposals_uow, keys.inbox("anju-property"))]
+    assert offers.count("proposal.offered.v1") == 2

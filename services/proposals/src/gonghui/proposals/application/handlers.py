@@ -130,27 +130,7 @@ async def submit_proposal(
         )
         await _record(uow, case, transitions, policy)
         if case.status is CaseStatus.OFFERED:
-            claim_by = _due(case, DeadlineStep.CLAIM, now, policy)
-            for unit in case.offered_to:
-                _to_inbox(
-                    uow,
-                    unit,
-                    case,
-                    ProposalOffered(
-                        proposal_id=case.id,
-                        kind=case.kind,
-                        title=case.title,
-                        body=case.body,
-                        category=case.category,
-                        area_code=case.area_code,
-                        submitted_by=case.submitted_by,
-                        claim_by=claim_by,
-                        key_contact_id=case.key_contact_id,
-                        key_contact_phone=mask_phone(key_contact_phone)
-                        if key_contact_phone
-                        else None,
-                    ),
-                )
+            _send_offers(uow, case, policy, now=now, key_contact_phone=key_contact_phone)
         await uow.commit()
         return case
 
@@ -281,6 +261,38 @@ async def assign(
         return case
 
 
+async def offer(
+    proposal_id: str,
+    *,
+    by: str,
+    units: list[str] | None,
+    note: str | None,
+    uow: ProposalsUnitOfWork,
+    policy: DeadlinePolicy,
+) -> Case:
+    """零距离: offer a report for claiming again, to `units` or to every eligible unit."""
+    async with uow:
+        case = await get_case(uow, proposal_id)
+        if units is None:
+            units = eligible(
+                await uow.routing.rules(), category=case.category, area_code=case.area_code
+            )
+        for code in units:
+            unit = await uow.routing.unit(code)
+            if unit is None or not unit.active:
+                raise InvalidTransition(f"办理单位 {code} 不存在或已停用 (no active unit {code})")
+        now = uow.clock.now()
+        transition = case.offer(units, by=by, at=now, note=note)
+        await _save(uow, case, [transition], policy)
+        phone = None
+        if case.key_contact_id is not None:
+            contact = await uow.key_contacts.get(case.key_contact_id)
+            phone = contact.phone if contact else None
+        _send_offers(uow, case, policy, now=now, key_contact_phone=phone)
+        await uow.commit()
+        return case
+
+
 async def verify(
     proposal_id: str, *, by: str, note: str | None, uow: ProposalsUnitOfWork, policy: DeadlinePolicy
 ) -> Case:
@@ -388,7 +400,7 @@ async def claim(
     async with uow:
         for _ in range(10):
             case = await get_case(uow, cmd.proposal_id)
-            winner = _claimed_by(case)
+            winner = case.claimed_by
             if winner is not None:
                 if winner != unit:
                     _to_inbox(uow, unit, case, _claimed_event(case, winner))
@@ -543,16 +555,41 @@ def _send_work(
     )
 
 
+def _send_offers(
+    uow: ProposalsUnitOfWork,
+    case: Case,
+    policy: DeadlinePolicy,
+    *,
+    now: datetime,
+    key_contact_phone: str | None,
+) -> None:
+    claim_by = _due(case, DeadlineStep.CLAIM, now, policy)
+    for unit in case.offered_to:
+        _to_inbox(
+            uow,
+            unit,
+            case,
+            ProposalOffered(
+                proposal_id=case.id,
+                kind=case.kind,
+                title=case.title,
+                body=case.body,
+                category=case.category,
+                area_code=case.area_code,
+                submitted_by=case.submitted_by,
+                claim_by=claim_by,
+                key_contact_id=case.key_contact_id,
+                key_contact_phone=mask_phone(key_contact_phone) if key_contact_phone else None,
+            ),
+        )
+
+
 def _to_inbox(uow: ProposalsUnitOfWork, unit: str, case: Case, item: Event) -> None:
     uow.emit(item, subject=case.id, correlationid=case.id, stream=uow.keys.inbox(unit))
 
 
-def _claimed_by(case: Case) -> str | None:
-    return next((t.unit_code for t in case.timeline if t.action is Action.CLAIM), None)
-
-
 def _claimed_event(case: Case, winner: str) -> ProposalClaimed:
-    at = next((t.at for t in case.timeline if t.action is Action.CLAIM), None)
+    at = next((t.at for t in reversed(case.timeline) if t.action is Action.CLAIM), None)
     return ProposalClaimed(
         proposal_id=case.id,
         claimed_by=winner,

@@ -244,6 +244,16 @@ class Case:
         return "high" if self.kind in PRIORITY_KINDS else "normal"
 
     @property
+    def claimed_by(self) -> str | None:
+        """The unit whose claim won the latest offer of a zero-distance report, if any."""
+        for transition in reversed(self.timeline):
+            if transition.action is A.CLAIM:
+                return transition.unit_code
+            if transition.action is A.OFFER:
+                return None
+        return None
+
+    @property
     def is_final(self) -> bool:
         """Whether nothing more can happen to it."""
         return self.status in (S.REJECTED, S.MERGED) or (self.status is S.CLOSED and self.reopened)

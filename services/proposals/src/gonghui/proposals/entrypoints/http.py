@@ -11,7 +11,7 @@ from gonghui.proposals.adapters.unit_of_work import ProposalsUnitOfWork
 from gonghui.proposals.application import handlers as cases
 from gonghui.proposals.application.handlers import SubmitProposal
 from gonghui.proposals.domain.deadlines import Deadline, DeadlinePolicy
-from gonghui.proposals.domain.model import Action, Case, Transition, action_label, status_label
+from gonghui.proposals.domain.model import Case, Transition, action_label, status_label
 from gonghui.proposals.domain.routing import Unit, UnitKind
 from gonghui.shared.clock import SHANGHAI
 from gonghui.shared.http import NotFound
@@ -129,7 +129,7 @@ class ProposalOut(BaseModel):
             status_label=status_label(case.status),
             priority=case.priority,
             unit_code=case.unit_code,
-            claimed_by=next((t.unit_code for t in case.timeline if t.action is Action.CLAIM), None),
+            claimed_by=case.claimed_by,
             offered_to=case.offered_to,
             responsible_person=case.responsible_person,
             handler=case.handler,
@@ -189,6 +189,14 @@ class Assignment(ActorNote):
 
     unit_code: str | None = Field(
         None, description="A unit, overriding the routing rules; omit to route."
+    )
+
+
+class Offer(ActorNote):
+    """零距离: offer a report for claiming."""
+
+    unit_codes: list[str] | None = Field(
+        None, min_length=1, description="Units to offer it to; omit for every eligible unit."
     )
 
 
@@ -330,6 +338,19 @@ def proposals_router(
                 proposal_id,
                 by=cmd.actor,
                 unit_code=cmd.unit_code,
+                note=cmd.note,
+                uow=uow_factory(),
+                policy=policy,
+            )
+        )
+
+    @router.post("/{proposal_id}/offer", summary="Offer a zero-distance report for claiming again")
+    async def offer(proposal_id: str, cmd: Offer) -> ProposalOut:
+        return await view(
+            await cases.offer(
+                proposal_id,
+                by=cmd.actor,
+                units=cmd.unit_codes,
                 note=cmd.note,
                 uow=uow_factory(),
                 policy=policy,
