@@ -23,7 +23,7 @@ from gonghui.proposals.domain.model import (
     Transition,
 )
 from gonghui.proposals.domain.routing import RoutingRule, Unit, UnitKind
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 _CASE_FIELDS = (
@@ -303,10 +303,6 @@ class RoutingRepository:
             return False
         await self._session.delete(row)
         return True
-
-    async def count_units(self) -> int:
-        """How many units exist."""
-        return int(await self._session.scalar(select(func.count()).select_from(UnitRow)) or 0)
 
 
 def _deadline(row: DeadlineRow) -> Deadline:

@@ -39,7 +39,6 @@ from gonghui.shared.envelope import new_event_id
 from pydantic import BaseModel, Field
 
 SYSTEM = "system"
-_NOTE = 2_000
 
 
 class CaseNotFound(Exception):

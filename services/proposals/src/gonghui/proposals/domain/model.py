@@ -121,9 +121,6 @@ RULES: dict[Action, tuple[frozenset[CaseStatus], CaseStatus | None, Step]] = {
 }
 """Action -> (statuses it is allowed from, status after (None = unchanged), step)."""
 
-UNIT_ACTIONS = frozenset({A.ACCEPT_ASSIGNMENT, A.DECLINE, A.PROGRESS, A.COMPLETE})
-"""Actions only the unit the case is assigned to may take."""
-
 DEADLINES_OPENED: dict[Action, tuple[DeadlineStep, ...]] = {
     A.SUBMIT: (DeadlineStep.REVIEW, DeadlineStep.CLOSURE),
     A.RESUBMIT: (DeadlineStep.REVIEW,),
@@ -252,11 +249,6 @@ class Case:
             if transition.action is A.OFFER:
                 return None
         return None
-
-    @property
-    def is_final(self) -> bool:
-        """Whether nothing more can happen to it."""
-        return self.status in (S.REJECTED, S.MERGED) or (self.status is S.CLOSED and self.reopened)
 
     # 2. Group review (小组审议)
 
