@@ -98,7 +98,6 @@ class DeadlineStep(StrEnum):
 
 S = CaseStatus
 A = Action
-_ANY_OPEN = frozenset({S.ACCEPTED, S.OFFERED, S.ASSIGNED, S.IN_PROGRESS, S.COMPLETED})
 
 RULES: dict[Action, tuple[frozenset[CaseStatus], CaseStatus | None, Step]] = {
     A.RESUBMIT: (frozenset({S.RETURNED}), S.SUBMITTED, Step.SUBMISSION),
