@@ -2,7 +2,7 @@
 
 from gonghui.shared.contracts.base import Catalogue, Command, Contract, Event
 from gonghui.shared.contracts.notify import NotificationDelivered
-from gonghui.shared.contracts.proposals import ProposalSubmitted
+from gonghui.shared.contracts.proposals import PROPOSAL_CONTRACTS
 from gonghui.shared.contracts.stations import RegisterStation, StationRegistered, StationUpdated
 
 CATALOGUE = Catalogue(
@@ -10,7 +10,7 @@ CATALOGUE = Catalogue(
         RegisterStation,
         StationRegistered,
         StationUpdated,
-        ProposalSubmitted,
+        *PROPOSAL_CONTRACTS,
         NotificationDelivered,
     )
 )
