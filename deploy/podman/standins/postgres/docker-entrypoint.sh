@@ -21,7 +21,12 @@ if [ "$1" = "postgres" ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
     fi
     for f in /docker-entrypoint-initdb.d/*; do
         case "$f" in
-            *.sh) echo "running $f"; . "$f" ;;
+            *.sh)
+                echo "running $f"
+                # As the official image: executable scripts are run, the others sourced.
+                # shellcheck disable=SC1090
+                if [ -x "$f" ]; then "$f"; else . "$f"; fi
+                ;;
             *.sql) echo "running $f"; psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" -f "$f" ;;
         esac
     done
