@@ -237,7 +237,9 @@ def _directory(job: Callable[[DepartmentDirectory], Awaitable[T]]) -> T:
 
 
 def _print_url(code: str, password: str) -> None:
-    print(connection_url(default_redis_url(), username=DepartmentDirectory.username_in(_keys(), code), password=password))
+    # Inside compose the admin URL names the internal host; partners need the public one.
+    public = os.environ.get("GONGHUI_PUBLIC_REDIS_URL") or default_redis_url()
+    print(connection_url(public, username=DepartmentDirectory.username_in(_keys(), code), password=password))
 
 
 @dept_app.command("add")
@@ -247,6 +249,8 @@ def dept_add(
 ) -> None:
     """Provision a department: its Redis user, its inbox group, its place in the directory."""
     department, password = _directory(lambda d: d.add(code, name))
+    if not _directory(lambda d: d.persists_users()):
+        console.print("[yellow]warning:[/] this Redis has no ACL file; the user is lost when Redis restarts")
     keys = _keys()
     console.print(f"department [bold]{department.code}[/] ({department.name}) added")
     console.print(f"  publishes to  {keys.outbox(code)}")

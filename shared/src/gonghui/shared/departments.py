@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
@@ -14,6 +15,8 @@ from redis.exceptions import ResponseError
 
 from gonghui.shared.signing import Signing
 from gonghui.shared.streams import DEPARTMENT_CODE, SERVICES, StreamKeys
+
+log = logging.getLogger(__name__)
 
 
 class DirectoryError(Exception):
@@ -221,13 +224,20 @@ class DepartmentDirectory:
             if "BUSYGROUP" not in str(exc):
                 raise
 
-    async def _save_acl(self) -> None:
-        # Users live in the ACL file, not in the AOF: without ACL SAVE a restart forgets them.
+    async def persists_users(self) -> bool:
+        """Whether Redis keeps department users across a restart (it has an ACL file)."""
         try:
             await self._redis.execute_command("ACL", "SAVE")
         except ResponseError as exc:
-            if "ACL file" not in str(exc) and "aclfile" not in str(exc).lower():
-                raise
+            if "ACL file" in str(exc) or "aclfile" in str(exc).lower():
+                return False
+            raise
+        return True
+
+    async def _save_acl(self) -> None:
+        # Users live in the ACL file, not in the AOF: without ACL SAVE a restart forgets them.
+        if not await self.persists_users():
+            log.warning("Redis has no ACL file: department users will be lost when it restarts")
 
 
 def _new_password() -> tuple[str, str]:
