@@ -2,13 +2,13 @@
 
 from gonghui.shared.contracts.base import Catalogue, Command, Contract, Event
 from gonghui.shared.contracts.notify import NotificationDelivered
-from gonghui.shared.contracts.proposals import ProposalSubmitted
+from gonghui.shared.contracts.proposals import PROPOSAL_CONTRACTS
 from gonghui.shared.contracts.stations import STATION_CONTRACTS
 
 CATALOGUE = Catalogue(
     contracts=(
         *STATION_CONTRACTS,
-        ProposalSubmitted,
+        *PROPOSAL_CONTRACTS,
         NotificationDelivered,
     )
 )

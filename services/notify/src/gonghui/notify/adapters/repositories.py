@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from dataclasses import fields
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +21,7 @@ class NotificationRepository:
 
     def add(self, notification: Notification) -> None:
         """Store a new notification."""
-        self._session.add(NotificationRow(**asdict(notification)))
+        self._session.add(NotificationRow(**{name: getattr(notification, name) for name in _COLUMNS}))
 
     async def list(self, *, recipient: str | None = None, limit: int = 50) -> list[Notification]:
         """The newest notifications, of one recipient or all."""
