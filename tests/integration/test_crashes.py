@@ -68,7 +68,7 @@ async def test_relay_killed_between_xadd_and_marking_sent_has_exactly_one_effect
     notify_uow,
 ) -> None:
     await register_station(
-        RegisterStation(**station_data()), operator=DEPT, code_prefix="GH", uow=stations_uow()
+        RegisterStation(**station_data()), operator=DEPT, uow=stations_uow()
     )
     events = keys.events("stations")
     await create_group(redis, events, "notify")
@@ -98,7 +98,7 @@ async def test_rolled_back_transaction_publishes_nothing(
     uow = stations_uow()
     async with uow:
         await register_station(
-            RegisterStation(**station_data()), operator=DEPT, code_prefix="GH", uow=uow
+            RegisterStation(**station_data()), operator=DEPT, uow=uow
         )
         await uow.rollback()
     assert await OutboxRelay(stations_sessions, redis, service="stations").relay_once() == 0

@@ -28,7 +28,7 @@ async def test_replayed_dead_letter_applies_once_the_cause_is_fixed(
     async def during_outage(msg: Incoming[RegisterStation], uow: StationsUnitOfWork) -> None:
         if outage["on"]:
             raise TimeoutError("geocoder unreachable")
-        await register_station(msg.data, operator=msg.department, code_prefix="GH", uow=uow)
+        await register_station(msg.data, operator=msg.department, uow=uow)
 
     consumer = consumer_for(redis, keys, stations_uow, handlers=handlers, max_deliveries=1)
     await deliver(redis, consumer, entry(DEPT, event_id="evt-outage"))

@@ -60,7 +60,7 @@ async def test_granted_feed_gets_copies_of_public_events_and_nothing_else(
     with pytest.raises(DirectoryError, match="not a public stream"):
         await directory.grant("transport", "dept.police.outbox")
 
-    await register_station(RegisterStation(**station_data()), operator=DEPT, code_prefix="GH", uow=stations_uow())
+    await register_station(RegisterStation(**station_data()), operator=DEPT, uow=stations_uow())
     relay = OutboxRelay(stations_sessions, redis, service="stations", feeds=Feeds(directory, keys))
     assert await relay.relay_once() == 1
 

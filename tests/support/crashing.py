@@ -43,7 +43,7 @@ async def consumer_dies_before_ack(department: str) -> None:
         group="stations",
         consumer="doomed",
         service="stations",
-        handlers=department_handlers(code_prefix="GH"),
+        handlers=department_handlers(worker_id_secret="test-secret"),
         uow_factory=lambda: StationsUnitOfWork(sessions, service="stations", keys=keys),
         redis=redis,
         keys=keys,
