@@ -104,10 +104,9 @@ async def register_station(
     async with uow:
         now = uow.clock.now()
         public = _public_of(cmd)
-        station = await uow.stations.by_external_ref(operator, cmd.external_ref)
-        if station is not None:
-            station = await uow.stations.get(station.code, for_update=True)
-            assert station is not None
+        known = await uow.stations.by_external_ref(operator, cmd.external_ref)
+        if known is not None:
+            station = await find_station(uow, code=known.code)
             changed = station.revise(at=now, **public)
             if changed:
                 await uow.stations.save(station)
