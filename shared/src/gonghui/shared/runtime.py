@@ -241,14 +241,16 @@ class StreamRuntime:
                 title=f"{stream}:{self.group}",
                 description=f"Read by consumer group `{self.group}`.",
             )(_documented_handler(tuple(handlers.contracts)))
+        written = {"events": self.keys.events(self.service), "inbox": self.keys.inbox("{code}")}
         events = [c for c in CATALOGUE.contracts if c.owner == self.service and issubclass(c, Event)]
         for contract in events:
-            catalogue.publisher(
-                self.keys.events(self.service),
-                schema=_envelope_of(contract),
-                title=f"{self.keys.events(self.service)}:{contract.type_name}",
-                description=(contract.__doc__ or "").strip(),
-            )
+            for stream in (written[name] for name in contract.streams):
+                catalogue.publisher(
+                    stream,
+                    schema=_envelope_of(contract),
+                    title=f"{stream}:{contract.type_name}",
+                    description=(contract.__doc__ or "").strip(),
+                )
         return catalogue
 
 

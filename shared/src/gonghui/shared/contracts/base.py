@@ -26,6 +26,9 @@ class Command(Contract):
 class Event(Contract):
     """Something a service announces has happened (past tense, e.g. `station.registered.v1`)."""
 
+    streams: ClassVar[tuple[Literal["events", "inbox"], ...]] = ("events",)
+    """Where it is written: the service's own `<service>.events`, departments' inboxes, or both."""
+
 
 @dataclass(frozen=True)
 class Catalogue:

@@ -74,6 +74,7 @@ class ProposalClaimed(Event):
 
     type_name = "proposal.claimed.v1"
     owner = "proposals"
+    streams = ("events", "inbox")
 
     proposal_id: str = Field(description="The report's case id.")
     claimed_by: str = Field(description="Code of the unit that won the claim.")
@@ -90,6 +91,7 @@ class ProposalOverdue(Event):
 
     type_name = "proposal.overdue.v1"
     owner = "proposals"
+    streams = ("events", "inbox")
 
     proposal_id: str = Field(description="The case id.")
     kind: CaseKind = Field(description="Kind of case.")
@@ -107,6 +109,7 @@ class WorkItem(Event):
     """Common fields of everything the proposals service puts on a unit's inbox."""
 
     owner = "proposals"
+    streams = ("inbox",)
 
     proposal_id: str = Field(description="The case id; answer with it.")
     kind: CaseKind = Field(description="Kind of case.")
