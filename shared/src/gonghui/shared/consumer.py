@@ -259,16 +259,15 @@ class GroupConsumer:
             by_key.setdefault((item.envelope.source, item.envelope.id), item)
         now = uow.clock.now()
         insert = pg_insert if uow.session.bind.dialect.name == "postgresql" else sqlite_insert
+        # Core, not ORM, and executemany: the compiled statement is cached and reused per batch.
         inserted = await uow.session.execute(
-            insert(ProcessedEvent)
-            .values(
-                [
-                    {"group": self.group, "source": source, "event_id": event_id, "processed_at": now}
-                    for source, event_id in by_key
-                ]
-            )
+            insert(ProcessedEvent.__table__)
             .on_conflict_do_nothing()
-            .returning(ProcessedEvent.source, ProcessedEvent.event_id)
+            .returning(ProcessedEvent.source, ProcessedEvent.event_id),
+            [
+                {"group": self.group, "source": source, "event_id": event_id, "processed_at": now}
+                for source, event_id in by_key
+            ],
         )
         fresh = {(source, event_id) for source, event_id in inserted}
         return [item for key, item in by_key.items() if key in fresh]

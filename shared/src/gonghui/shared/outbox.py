@@ -74,18 +74,28 @@ class OutboxRelay:
         self._last_upkeep = self._clock.now()
 
     async def relay_once(self) -> int:
-        """Send one batch of pending rows; return how many went out."""
+        """Send one batch of pending rows; return how many went out.
+
+        The batch is claimed and marked sent in one statement, XADDed, then committed: a crash
+        before the commit rolls the marks back and the rows go out again (at least once).
+        """
         async with self._sessions() as session, session.begin():
-            query = (
-                select(OutboxRow.id, OutboxRow.stream, OutboxRow.fields)
+            pending = (
+                select(OutboxRow.id)
                 .where(OutboxRow.sent_at.is_(None))
                 .order_by(OutboxRow.id)
                 .limit(self._batch_size)
             )
             if session.bind.dialect.name == "postgresql":
                 # Replicas of the relay share the work instead of sending the same rows twice.
-                query = query.with_for_update(skip_locked=True)
-            rows = (await session.execute(query)).all()
+                pending = pending.with_for_update(skip_locked=True)
+            claimed = await session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_(pending.scalar_subquery()))
+                .values(sent_at=self._clock.now())
+                .returning(OutboxRow.id, OutboxRow.stream, OutboxRow.fields)
+            )
+            rows = sorted(claimed.all(), key=lambda row: row.id)  # RETURNING keeps no order
             if not rows:
                 return 0
             copies = {stream: await self._copies_of(stream) for stream in {row.stream for row in rows}}
@@ -97,11 +107,6 @@ class OutboxRelay:
                 await pipe.execute()
             self._streams_written.update(copies)
             self._streams_written.update(feed for feeds in copies.values() for feed in feeds)
-            await session.execute(
-                update(OutboxRow)
-                .where(OutboxRow.id.in_([row.id for row in rows]))
-                .values(sent_at=self._clock.now())
-            )
         metrics.OUTBOX_RELAYED.labels(service=self._service).inc(len(rows))
         return len(rows)
 

@@ -106,7 +106,7 @@ class UnitOfWork:
         if self._depth == 1:
             if self._outbox:
                 # One multi-row INSERT for every event of the transaction, in emission order.
-                await self.session.execute(insert(OutboxRow), self._outbox)
+                await self.session.execute(insert(OutboxRow.__table__), self._outbox)
                 self._outbox.clear()
             await self.session.commit()
 
