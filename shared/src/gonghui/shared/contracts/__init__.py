@@ -1,7 +1,11 @@
 """Every payload contract on the bus, one module per producing service."""
 
 from gonghui.shared.contracts.base import Catalogue, Command, Contract, Event
-from gonghui.shared.contracts.notify import NotificationDelivered
+from gonghui.shared.contracts.notify import (
+    BroadcastRequested,
+    NotificationDelivered,
+    NotificationFailed,
+)
 from gonghui.shared.contracts.proposals import ProposalSubmitted
 from gonghui.shared.contracts.stations import RegisterStation, StationRegistered, StationUpdated
 
@@ -12,6 +16,8 @@ CATALOGUE = Catalogue(
         StationUpdated,
         ProposalSubmitted,
         NotificationDelivered,
+        NotificationFailed,
+        BroadcastRequested,
     )
 )
 
