@@ -37,7 +37,7 @@ class HttpSink:
     received: list[Request] = field(default_factory=list)
     script: dict[str, list[int]] = field(default_factory=dict)
     bodies: dict[str, bytes] = field(default_factory=dict)
-    """Response body by path prefix; by default what DingTalk, WeCom and Feishu answer on success."""
+    """Response body by path prefix; by default what DingTalk, WeCom and Feishu say on success."""
 
     def url(self, path: str = "/") -> str:
         """`http://127.0.0.1:<port><path>`."""

@@ -185,7 +185,7 @@ class TargetIn(BaseModel):
     )
 
 
-class RecipientIn(BaseModel):
+class RecipientFields(BaseModel):
     """A person, a role's group or a department, with channels and preferences."""
 
     name: str = Field(min_length=1, max_length=100)
@@ -213,6 +213,10 @@ class RecipientIn(BaseModel):
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
 
+
+class RecipientIn(RecipientFields):
+    """A recipient as an admin writes it: times and channels are checked."""
+
     @field_validator("quiet_start", "quiet_end")
     @classmethod
     def _hhmm(cls, value: str | None) -> str | None:
@@ -228,7 +232,7 @@ class RecipientIn(BaseModel):
         return value
 
 
-class RecipientOut(RecipientIn):
+class RecipientOut(RecipientFields):
     """A stored recipient; secrets are never shown back."""
 
     id: str
