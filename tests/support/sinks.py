@@ -121,3 +121,35 @@ def smtp_sink() -> Iterator[tuple[int, list[Mail]]]:
         yield port, inbox
     finally:
         controller.stop()
+
+
+@contextlib.contextmanager
+def threaded_http_sink() -> Iterator[HttpSink]:
+    """An HTTP sink on its own thread and loop, for tests that block (e2e `wait_until`)."""
+    sink = HttpSink(port=free_port())
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+
+    async def serve() -> asyncio.AbstractServer:
+        server = await asyncio.start_server(sink._handle, "127.0.0.1", sink.port)
+        started.set()
+        return server
+
+    async def shutdown(server: asyncio.AbstractServer) -> None:
+        server.close()
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    server = asyncio.run_coroutine_threadsafe(serve(), loop).result(timeout=10)
+    started.wait(10)
+    try:
+        yield sink
+    finally:
+        asyncio.run_coroutine_threadsafe(shutdown(server), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
