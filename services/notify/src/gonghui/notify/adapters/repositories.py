@@ -56,7 +56,8 @@ class NotificationRepository:
 
     async def add_many(self, notifications: Iterable[Notification]) -> int:
         """Store many (a broadcast page); duplicates are skipped."""
-        rows = [asdict(n) for n in notifications]
+        # Not dataclasses.asdict: it deep-copies, which dominates a million-person broadcast.
+        rows = [{name: getattr(n, name) for name in _COLUMNS} for n in notifications]
         return await insert_ignoring_duplicates(self._session, NotificationRow, rows)
 
     async def list(
@@ -156,11 +157,27 @@ class RecipientRepository:
         return bool(result.rowcount)
 
     async def page_with_role(
-        self, role: str, *, area: str | None, after: str | None, limit: int
+        self, role: str, *, area: str | None, after: str | None, limit: int, brief: bool = False
     ) -> list[Recipient]:
-        """People holding a role (in an area, if given), in id order after `after`: one page."""
+        """People holding a role (in an area, if given), in id order after `after`: one page.
+
+        `brief` loads only what a broadcast needs (no roles, supervisor or quiet hours).
+        """
+        columns = (
+            [RecipientRow]
+            if not brief
+            else [
+                RecipientRow.id,
+                RecipientRow.name,
+                RecipientRow.locale,
+                RecipientRow.channels,
+                RecipientRow.opt_outs,
+                RecipientRow.lat,
+                RecipientRow.lon,
+            ]
+        )
         query = (
-            select(RecipientRow)
+            select(*columns)
             .join(RecipientRoleRow, RecipientRoleRow.recipient_id == RecipientRow.id)
             .where(RecipientRoleRow.role == role)
             .order_by(RecipientRoleRow.recipient_id)
@@ -174,8 +191,20 @@ class RecipientRepository:
                 (literal(area).like(RecipientRow.area_code + "%"))
                 | (RecipientRow.area_code.like(area + "%"))
             )
-        return [_recipient(row) for row in await self._session.scalars(query)]
-
+        if not brief:
+            return [_recipient(row) for row in await self._session.scalars(query)]
+        return [
+            Recipient(
+                id=rid,
+                name=name,
+                locale=locale,
+                channels=[Target(**t) for t in channels],
+                opt_outs=opt_outs,
+                lat=lat,
+                lon=lon,
+            )
+            for rid, name, locale, channels, opt_outs, lat, lon in await self._session.execute(query)
+        ]
 
 def _rule(row: RuleRow) -> Rule:
     return Rule(**{name: getattr(row, name) for name in _RULE_COLUMNS})

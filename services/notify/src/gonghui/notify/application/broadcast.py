@@ -177,6 +177,7 @@ class BroadcastWorker:
                 area=audience.get("area_code"),
                 after=after,
                 limit=self._policy.broadcast_page,
+                brief=True,
             )
             notifications, deliveries = self._messages(people, spec, cause, index, now=now)
             await uow.notifications.add_many(notifications)

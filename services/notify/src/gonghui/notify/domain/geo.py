@@ -7,7 +7,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 _EARTH_M = 6_371_000.0
-_CELL_DEG = 0.05
+_M_PER_DEG = math.pi * _EARTH_M / 180
+_CELL_DEG = 0.01
+"""About 1.1 km: a city's stations spread over many cells, so few are compared per person."""
 
 
 @dataclass(frozen=True)
@@ -30,13 +32,20 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 class NearestIndex:
-    """Finds the nearest place by searching grid rings outward until none can be nearer."""
+    """Finds the nearest place by searching grid rings outward until none can be nearer.
+
+    Candidates are compared on a flat (equirectangular) distance, which ranks places the
+    same way as the great-circle one at city scale; the winner's distance is the haversine.
+    """
 
     def __init__(self, places: list[Place]) -> None:
         self._cells: dict[tuple[int, int], list[Place]] = defaultdict(list)
         for place in places:
             self._cells[self._cell(place.lat, place.lon)].append(place)
-        self._max_ring = 1 + int(180 / _CELL_DEG) if places else -1
+        if places:
+            rows = [i for i, _ in self._cells]
+            cols = [j for _, j in self._cells]
+            self._extent = (min(rows), max(rows), min(cols), max(cols))
 
     @staticmethod
     def _cell(lat: float, lon: float) -> tuple[int, int]:
@@ -46,25 +55,33 @@ class NearestIndex:
         self, lat: float, lon: float, *, within_m: float | None = None
     ) -> tuple[Place, float] | None:
         """The nearest place and its distance, or None (none at all, or none within range)."""
+        if not self._cells:
+            return None
         ci, cj = self._cell(lat, lon)
-        best: tuple[Place, float] | None = None
-        # One ring of cells is at least this far away (latitude shrinks only longitude cells).
-        ring_m = _CELL_DEG * 111_000 * max(math.cos(math.radians(min(abs(lat) + 1, 89))), 0.01)
-        ring = 0
-        while ring <= self._max_ring:
-            if best is not None and (ring - 1) * ring_m > best[1]:
-                break
-            if within_m is not None and (ring - 1) * ring_m > within_m:
+        scale = math.cos(math.radians(lat))
+        # Every cell of ring r is at least (r - 1) cells away along one axis.
+        ring_deg = _CELL_DEG * max(scale, 0.01)
+        limit = None if within_m is None else within_m / _M_PER_DEG
+        lo_i, hi_i, lo_j, hi_j = self._extent
+        last_ring = max(abs(ci - lo_i), abs(ci - hi_i), abs(cj - lo_j), abs(cj - hi_j))
+        best: Place | None = None
+        best_sq = math.inf
+        for ring in range(last_ring + 1):
+            floor_deg = (ring - 1) * ring_deg
+            if floor_deg > 0 and (floor_deg**2 > best_sq or (limit is not None and floor_deg > limit)):
                 break
             for i in range(ci - ring, ci + ring + 1):
-                for j in range(cj - ring, cj + ring + 1):
-                    if ring and abs(i - ci) != ring and abs(j - cj) != ring:
-                        continue
+                edge = abs(i - ci) == ring
+                step = 1 if edge else 2 * ring
+                for j in range(cj - ring, cj + ring + 1, step or 1):
                     for place in self._cells.get((i, j), ()):
-                        d = distance_m(lat, lon, place.lat, place.lon)
-                        if best is None or d < best[1]:
-                            best = (place, d)
-            ring += 1
-        if best is None or (within_m is not None and best[1] > within_m):
+                        dy, dx = place.lat - lat, (place.lon - lon) * scale
+                        d_sq = dy * dy + dx * dx
+                        if d_sq < best_sq:
+                            best, best_sq = place, d_sq
+        if best is None:
             return None
-        return best
+        found = distance_m(lat, lon, best.lat, best.lon)
+        if within_m is not None and found > within_m:
+            return None
+        return best, found

@@ -59,4 +59,6 @@ def check(source: str) -> None:
 
 def render(source: str, context: dict[str, Any]) -> str:
     """Render a template; missing fields render empty rather than failing a notification."""
+    if "{" not in source:
+        return source.strip()  # plain text: a broadcast title rendered a million times
     return _compiled(source).render(context).strip()
