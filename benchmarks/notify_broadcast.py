@@ -23,6 +23,7 @@ import resource
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 from redis.asyncio import Redis
@@ -41,7 +42,10 @@ from gonghui.shared.envelope import CloudEvent
 from gonghui.shared.migrations import upgrade
 from gonghui.shared.streams import StreamKeys
 
-TEMPLATE = "{{ recipient.name }}，今日高温，最近的开放驿站：{{ nearest_station.name }}（约 {{ nearest_station.distance_m }} 米）。"
+TEMPLATE = (
+    "{{ recipient.name }}，今日高温，最近的开放驿站："
+    "{{ nearest_station.name }}（约 {{ nearest_station.distance_m }} 米）。"
+)
 
 
 def peak_rss_mb() -> float:
@@ -78,13 +82,24 @@ async def load_people(sessions, n: int) -> None:  # type: ignore[no-untyped-def]
             rid = f"w{i:08d}"
             people.append(
                 {
-                    "id": rid, "name": f"工友{i}", "kind": "person", "roles": ["worker"],
-                    "area_code": "350102", "department": None, "supervisor": None, "locale": "zh-CN",
-                    "channels": [], "quiet_start": None, "quiet_end": None, "opt_outs": [],
-                    "digest": False, "lat": 26.0 + rng.uniform(0, 0.2), "lon": 119.2 + rng.uniform(0, 0.2),
-                    "updated_at": STAMP,
+                    "id": rid,
+                    "name": f"工友{i}",
+                    "kind": "person",
+                    "roles": ["worker"],
+                    "area_code": "350102",
+                    "department": None,
+                    "supervisor": None,
+                    "locale": "zh-CN",
+                    "channels": [],
+                    "quiet_start": None,
+                    "quiet_end": None,
+                    "opt_outs": [],
+                    "digest": False,
+                    "lat": 26.0 + rng.uniform(0, 0.2),
+                    "lon": 119.2 + rng.uniform(0, 0.2),
+                    "updated_at": datetime.now(UTC),
                 }
-            )  # fmt: skip
+            )
             roles.append({"role": "worker", "recipient_id": rid})
         async with sessions() as session, session.begin():
             await session.execute(insert(RecipientRow), people)
@@ -151,10 +166,15 @@ async def main() -> None:
             rng = random.Random(2)
             for s in range(300):
                 station = {
-                    "code": f"FZ-{s:04d}", "name": f"驿站{s}", "address": "福州", "status": "active",
-                    "lat": 26.0 + rng.uniform(0, 0.2), "lon": 119.2 + rng.uniform(0, 0.2),
-                    "services": ["cooling"], "open_hours": "24/7",
-                }  # fmt: skip
+                    "code": f"FZ-{s:04d}",
+                    "name": f"驿站{s}",
+                    "address": "福州",
+                    "status": "active",
+                    "lat": 26.0 + rng.uniform(0, 0.2),
+                    "lon": 119.2 + rng.uniform(0, 0.2),
+                    "services": ["cooling"],
+                    "open_hours": "24/7",
+                }
                 await record_station(station, uow=uow_factory())
             before = peak_rss_mb()
             reached, ours = await fan_out(uow_factory, keys, args.page)
@@ -178,8 +198,6 @@ async def main() -> None:
         f"peak RSS before fan-out {before:.0f} MB, after {after:.0f} MB (+{after - before:.0f} MB)"
     )
 
-
-STAMP = __import__("datetime").datetime.now(__import__("datetime").UTC)
 
 if __name__ == "__main__":
     asyncio.run(main())

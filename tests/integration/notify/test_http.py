@@ -142,3 +142,7 @@ async def test_default_rules_are_listed_and_editable(api: httpx.AsyncClient) -> 
     assert (await api.put("/rules/station-registered", json=edited)).json()["enabled"] is False
     assert (await api.delete("/rules/station-registered")).status_code == 204
     assert (await api.delete("/rules/station-registered")).status_code == 404
+
+
+async def test_rule_id_must_be_a_slug(api: httpx.AsyncClient) -> None:
+    assert (await api.put("/rules/Not A Slug", json=ESCALATE)).status_code == 422

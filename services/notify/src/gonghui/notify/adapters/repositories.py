@@ -203,8 +203,11 @@ class RecipientRepository:
                 lat=lat,
                 lon=lon,
             )
-            for rid, name, locale, channels, opt_outs, lat, lon in await self._session.execute(query)
+            for rid, name, locale, channels, opt_outs, lat, lon in await self._session.execute(
+                query
+            )
         ]
+
 
 def _rule(row: RuleRow) -> Rule:
     return Rule(**{name: getattr(row, name) for name in _RULE_COLUMNS})

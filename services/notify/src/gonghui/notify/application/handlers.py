@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -331,8 +330,3 @@ async def record_station(data: dict[str, Any], *, uow: NotifyUnitOfWork) -> None
         values = {k: data[k] for k in fields if k in data}
         await uow.stations.upsert(data["code"], {**values, "updated_at": uow.clock.now()})
         await uow.commit()
-
-
-def as_dict(rule: Rule) -> dict[str, Any]:
-    """A rule as JSON."""
-    return asdict(rule)

@@ -68,7 +68,9 @@ class NearestIndex:
         best_sq = math.inf
         for ring in range(last_ring + 1):
             floor_deg = (ring - 1) * ring_deg
-            if floor_deg > 0 and (floor_deg**2 > best_sq or (limit is not None and floor_deg > limit)):
+            beyond_best = floor_deg**2 > best_sq
+            beyond_limit = limit is not None and floor_deg > limit
+            if floor_deg > 0 and (beyond_best or beyond_limit):
                 break
             for i in range(ci - ring, ci + ring + 1):
                 edge = abs(i - ci) == ring

@@ -13,8 +13,6 @@ APPRISE_KINDS = ("dingtalk", "wecom", "feishu", "email", "sms", "apprise")
 TARGET_KINDS = (WEBHOOK, *APPRISE_KINDS)
 RULE_CHANNELS = (IN_APP, PREFERRED, *TARGET_KINDS)
 
-PRIORITIES = ("normal", "urgent", "critical")
-
 
 @dataclass
 class Notification:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field, field_validator
 
 from gonghui.notify.adapters.channels import check_target
@@ -323,7 +323,7 @@ def admin_router(
 
     @router.put("/rules/{rule_id}", tags=["rules"], summary="Create or replace a rule")
     async def put_rule_route(
-        rule_id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")], rule: RuleIn
+        rule_id: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")], rule: RuleIn
     ) -> RuleOut:
         stored = await put_rule(Rule(id=rule_id, **rule.model_dump()), uow=uow_factory())
         return RuleOut(**vars(stored))
