@@ -146,3 +146,14 @@ async def test_default_rules_are_listed_and_editable(api: httpx.AsyncClient) -> 
 
 async def test_rule_id_must_be_a_slug(api: httpx.AsyncClient) -> None:
     assert (await api.put("/rules/Not A Slug", json=ESCALATE)).status_code == 422
+
+
+async def test_template_that_fails_on_the_data_still_notifies(
+    api: httpx.AsyncClient, uow: Uow
+) -> None:
+    rule = {**ESCALATE, "title_zh": "截止 {{ due | local }}", "recipients": ["$assigned_to"]}
+    assert (await api.put("/rules/stalled", json=rule)).status_code == 200
+    stalled = event("proposal.stalled.v1", "P-8", {"assigned_to": "h-1", "due": "not a time"})
+    await apply_rules(stalled, stalled.data, uow=uow())
+    [notice] = (await api.get("/notifications", params={"recipient": "h-1"})).json()["items"]
+    assert notice["title"] == "proposal.stalled.v1 P-8"

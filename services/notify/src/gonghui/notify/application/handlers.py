@@ -40,8 +40,16 @@ def message_context(
 def render_for(rule: Rule, context: dict[str, Any], *, locale: str) -> tuple[str, str]:
     """(title, body) of a rule for one recipient."""
     title_template, body_template = rule.templates(locale)
-    title = templates.render(title_template, context)[:200]
-    return title or rule.event_type, templates.render(body_template, context)
+    try:
+        title = templates.render(title_template, context)[:200]
+        body = templates.render(body_template, context)
+    except Exception as exc:
+        # A template that fails on this event's data (say, `| local` on a non-time) must not
+        # hold up the event: send a plain message and say why in the log.
+        log.warning("rule %s could not render for %s: %s", rule.id, context["event"]["id"], exc)
+        subject = context["event"]["subject"] or ""
+        return f"{rule.event_type} {subject}".strip(), f"（模板无法渲染）{rule.description}"
+    return title or rule.event_type, body
 
 
 async def resolve(text: str, data: dict[str, Any], uow: NotifyUnitOfWork) -> list[str]:
