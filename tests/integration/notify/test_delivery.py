@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from datetime import timedelta
 
 from redis.asyncio import Redis
 
-from gonghui.notify.application.dispatch import delivery_dlq_stream
+from gonghui.notify.adapters.channels import Channels
+from gonghui.notify.application.dispatch import Dispatcher, delivery_dlq_stream
 from gonghui.notify.application.handlers import apply_rules
 from gonghui.notify.domain.model import Target
 from gonghui.shared.deadletters import DeadLetters
 from gonghui.shared.streams import StreamKeys
 from tests.integration.notify.conftest import (
+    POLICY,
     Uow,
     deliveries,
     drain,
@@ -159,3 +163,31 @@ async def test_opt_out_silences_all_but_critical_messages(uow: Uow, dispatcher) 
     ]
     assert {(d.status, d.note) for d in skipped} == {("skipped", "opted out")}
     assert [n.subject for n in await inbox(uow, "role:review_group")] == ["P-2"]
+
+
+async def test_two_dispatchers_never_send_the_same_delivery(
+    uow: Uow, redis: Redis, keys: StreamKeys
+) -> None:
+    async with http_sink() as sink:
+        await person(uow, "role:review_group", webhook(sink.url("/review")))
+        for n in range(60):
+            submitted = event("proposal.submitted.v1", f"P-{n}", {"title": f"事项{n}"})
+            await apply_rules(submitted, submitted.data, uow=uow())
+        channels = Channels()
+        small = dataclasses.replace(POLICY, batch_size=7)
+        replicas = [
+            Dispatcher(
+                uow,
+                channels=channels,
+                dead_letters=DeadLetters(redis, keys),
+                keys=keys,
+                policy=small,
+            )
+            for _ in range(3)
+        ]
+        while sum(await asyncio.gather(*(r.run_once() for r in replicas))):
+            pass
+        await channels.aclose()
+
+    subjects = [r.json()["data"]["subject"] for r in sink.received]
+    assert sorted(subjects) == sorted(f"P-{n}" for n in range(60))
