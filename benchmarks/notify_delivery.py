@@ -41,17 +41,29 @@ from gonghui.shared.deadletters import DeadLetters
 from gonghui.shared.envelope import CloudEvent
 from gonghui.shared.migrations import upgrade
 from gonghui.shared.streams import StreamKeys
-from tests.support.sinks import HttpSink
 
-CONCURRENCY = 32
+CONCURRENCY = 8
 
 
 def serve_sink(port: int) -> None:
-    """Run an HTTP sink that answers 200 until killed."""
+    """Run an HTTP/1.1 server on loopback that answers 200 to every POST until killed."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while await reader.readline():
+                length = 0
+                while (header := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = header.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                await reader.readexactly(length)
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}")
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
 
     async def main() -> None:
-        sink = HttpSink(port=port)
-        server = await asyncio.start_server(sink._handle, "127.0.0.1", port)
+        server = await asyncio.start_server(handle, "127.0.0.1", port)
         async with server:
             await server.serve_forever()
 

@@ -137,8 +137,15 @@ class Dispatcher:
         burials: list[Burial] = []
         async with self._uow_factory() as uow:
             now = uow.clock.now()
+            ids = [claimed.id for claimed, _ in results]
+            current = {
+                row.id: row
+                for row in await uow.session.scalars(
+                    select(DeliveryRow).where(DeliveryRow.id.in_(ids))
+                )
+            }
             for claimed, outcome in results:
-                row = await uow.session.get(DeliveryRow, claimed.id)
+                row = current.get(claimed.id)
                 if row is None or row.claim_token != token or row.status != "sending":
                     continue  # our lease ran out and another replica took it over
                 target = Target(**row.targets[row.target_index])
