@@ -225,9 +225,8 @@ async def main() -> None:
     print(f"notify broadcast fan-out : {ours:8.2f} s  {args.people / ours:10,.0f} msg/s")
     print(f"raw pipelined XADD       : {base:8.2f} s  {args.people / base:10,.0f} msg/s")
     print(f"ratio (fan-out / XADD throughput): {base / ours:.2f}")
-    print(
-        f"peak RSS before fan-out {before:.0f} MB, after {after:.0f} MB (+{after - before:.0f} MB)"
-    )
+    grew = after - before
+    print(f"RSS before the fan-out {before:.0f} MB, peak during it {after:.0f} MB (+{grew:.0f} MB)")
 
 
 if __name__ == "__main__":
