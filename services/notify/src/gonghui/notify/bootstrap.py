@@ -47,12 +47,16 @@ class NotifyRuntime(StreamRuntime):
     workers: list[Worker] = field(default_factory=list)
     on_start: Callable[[], Awaitable[object]] | None = None
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._halt = asyncio.Event()
+        self._loops: list[asyncio.Task[None]] = []
+
     async def start(self) -> None:
         """Install default rules, start the consumers, then the loops."""
         if self.on_start is not None:
             await self.on_start()
         await super().start()
-        self._halt = asyncio.Event()
         self._loops = [asyncio.create_task(worker(self._halt)) for worker in self.workers]
 
     async def stop(self) -> None:
