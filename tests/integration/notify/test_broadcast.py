@@ -20,8 +20,9 @@ from gonghui.shared.consumer import GroupConsumer
 from gonghui.shared.deadletters import DeadLetters
 from gonghui.shared.envelope import CloudEvent
 from gonghui.shared.streams import StreamKeys
-from tests.integration.notify.conftest import Uow
+from tests.integration.notify.conftest import Uow, drain, inbox, person, webhook
 from tests.support.builders import entry
+from tests.support.sinks import http_sink
 from tests.support.streams import create_group, read_new
 
 STATIONS = [
@@ -170,3 +171,19 @@ def _cause(row: BroadcastRow) -> CloudEvent:
 
 def _index() -> NearestIndex:
     return NearestIndex([Place(s[0], s[1], "福州", s[2], s[3]) for s in OPEN])
+
+
+async def test_broadcast_on_personal_channels_goes_through_the_dispatcher(
+    uow: Uow, redis: Redis, keys: StreamKeys, dispatcher
+) -> None:
+    async with http_sink() as sink:
+        await person(uow, "w1", webhook(sink.url("/w1")), roles=["worker"], area_code="350102")
+        await person(uow, "w2", roles=["worker"], area_code="350102")  # inbox only
+        alert = {**HEAT, "audience": {"role": "worker"}, "channels": ["in_app", "webhook"]}
+        alert["body_zh"] = "{{ recipient.name }}：注意防暑。"
+        await send(redis, keys, uow, "weather", alert)
+        await BroadcastWorker(uow, policy=DeliveryPolicy()).run_once()
+        await drain(dispatcher)
+
+    assert [r.json()["data"]["body"] for r in sink.received] == ["w1：注意防暑。"]
+    assert [len(await inbox(uow, w)) for w in ("w1", "w2")] == [1, 1]

@@ -85,7 +85,9 @@ async def resolve(text: str, data: dict[str, Any], uow: NotifyUnitOfWork) -> lis
             if len(page) < 500:
                 break
             after = page[-1].id
-    return ids
+    if len(ids) >= PEOPLE_LIMIT:
+        log.warning("selector %s reached %d people and stopped; use a broadcast", text, len(ids))
+    return ids[:PEOPLE_LIMIT]
 
 
 def delivery_row(
