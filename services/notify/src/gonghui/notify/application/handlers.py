@@ -182,10 +182,10 @@ async def deliver_in_app(
 
 
 async def apply_rules(cause: CloudEvent, data: dict[str, Any], *, uow: NotifyUnitOfWork) -> int:
-    """Notify everyone the rules for this event type name; return how many deliveries were made.
+    """Notify everyone that the rules of this event type name; return how many deliveries were made.
 
     Each (event, recipient, channel) becomes one delivery row under a unique key, so a
-    redelivered event changes nothing.
+    redelivered event changes nothing; if two rules name the same person, the first (by id) wins.
     """
     async with uow:
         now = uow.clock.now()
