@@ -7,12 +7,15 @@ import dataclasses
 from datetime import timedelta
 
 from redis.asyncio import Redis
+from sqlalchemy import select
 
 from gonghui.notify.adapters.channels import Channels
 from gonghui.notify.application.dispatch import Dispatcher, delivery_dlq_stream
 from gonghui.notify.application.handlers import apply_rules
 from gonghui.notify.domain.model import Target
+from gonghui.shared.db import OutboxRow
 from gonghui.shared.deadletters import DeadLetters
+from gonghui.shared.envelope import CloudEvent
 from gonghui.shared.streams import StreamKeys
 from tests.integration.notify.conftest import (
     POLICY,
@@ -191,3 +194,29 @@ async def test_two_dispatchers_never_send_the_same_delivery(
 
     subjects = [r.json()["data"]["subject"] for r in sink.received]
     assert sorted(subjects) == sorted(f"P-{n}" for n in range(60))
+
+
+async def test_department_is_told_on_its_own_inbox_stream(
+    uow: Uow, dispatcher, keys: StreamKeys
+) -> None:
+    await person(uow, "dept:transport", Target("inbox", "transport"), kind="department")
+    assigned = event(
+        "proposal.assigned.v1", "P-5", {"title": "司机之家", "department": "transport"}
+    )
+    await apply_rules(assigned, assigned.data, uow=uow())
+    await drain(dispatcher)
+
+    [(row, _)] = [
+        (d, a)
+        for d, a in await deliveries(uow, recipient="dept:transport")
+        if d.channel == "preferred"
+    ]
+    async with uow() as unit:
+        rows = await unit.session.scalars(
+            select(OutboxRow).where(OutboxRow.stream == keys.inbox("transport"))
+        )
+        [posted] = [CloudEvent.from_fields(r.fields) for r in rows]
+    assert posted.type == "notification.posted.v1" and posted.id == row.id
+    assert posted.source == "gonghui/notify" and posted.subject == "P-5"
+    assert posted.data["title"] == "交办：司机之家" and posted.data["cause_event_id"] == assigned.id
+    assert row.delivered_via == "inbox"

@@ -5,6 +5,7 @@ from gonghui.shared.contracts.notify import (
     BroadcastRequested,
     NotificationDelivered,
     NotificationFailed,
+    NotificationPosted,
 )
 from gonghui.shared.contracts.proposals import ProposalSubmitted
 from gonghui.shared.contracts.stations import RegisterStation, StationRegistered, StationUpdated
@@ -17,6 +18,7 @@ CATALOGUE = Catalogue(
         ProposalSubmitted,
         NotificationDelivered,
         NotificationFailed,
+        NotificationPosted,
         BroadcastRequested,
     )
 )

@@ -40,6 +40,24 @@ class NotificationFailed(Event):
     failed_at: datetime = Field(description="When notify gave up.")
 
 
+class NotificationPosted(Event):
+    """notification.posted.v1: a message for a department, written to its `dept.<code>.inbox`.
+
+    The envelope's `id` is the delivery id: a department that sees it twice drops the repeat.
+    """
+
+    type_name = "notification.posted.v1"
+    owner = "notify"
+
+    delivery_id: str = Field(description="The delivery's id (also the envelope id).")
+    cause_event_id: str = Field(description="The `id` of the event that caused it.")
+    cause_type: str = Field(description="The `type` of the event that caused it.")
+    recipient: str = Field(description="The department as a recipient, e.g. `dept:transport`.")
+    title: str = Field(description="Title, zh-CN unless the department asked for English.")
+    body: str = Field(description="Body text.")
+    priority: str = Field(description="normal, urgent or critical.")
+
+
 class Priority(StrEnum):
     """How urgent a message is: urgent and critical pass quiet hours; critical passes opt-outs."""
 

@@ -15,7 +15,8 @@ from typing import Any
 import apprise
 import httpx
 
-from gonghui.notify.domain.model import APPRISE_KINDS, WEBHOOK, Target
+from gonghui.notify.domain.model import APPRISE_KINDS, INBOX, WEBHOOK, Target
+from gonghui.shared.streams import DEPARTMENT_CODE
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,10 @@ def check_target(target: Target) -> str | None:
             base64.b64decode(target.secret.removeprefix("whsec_"), validate=True)
         except ValueError:
             return "the webhook secret is not base64 after `whsec_`"
+        return None
+    if target.kind == INBOX:
+        if not DEPARTMENT_CODE.match(target.address):
+            return "an inbox address is a department code, e.g. `transport`"
         return None
     if target.kind in APPRISE_KINDS:
         if apprise.Apprise.instantiate(target.address) is None:

@@ -17,12 +17,16 @@ from gonghui.notify.adapters.orm import AttemptRow, DeliveryRow
 from gonghui.notify.adapters.unit_of_work import NotifyUnitOfWork
 from gonghui.notify.application.handlers import deliver_in_app
 from gonghui.notify.application.policy import DeliveryPolicy
-from gonghui.notify.domain.model import IN_APP, Target
+from gonghui.notify.domain.model import IN_APP, INBOX, Target
 from gonghui.notify.domain.policy import backoff
-from gonghui.shared.contracts.notify import NotificationDelivered, NotificationFailed
+from gonghui.shared.contracts.notify import (
+    NotificationDelivered,
+    NotificationFailed,
+    NotificationPosted,
+)
 from gonghui.shared.deadletters import Burial, DeadLetters
 from gonghui.shared.envelope import CloudEvent, new_event_id
-from gonghui.shared.streams import StreamKeys
+from gonghui.shared.streams import StreamKeys, service_source
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +119,8 @@ class Dispatcher:
 
     async def _send(self, row: DeliveryRow) -> Outcome:
         target = Target(**row.targets[row.target_index])
-        if target.kind == IN_APP:
-            return Outcome(ok=True)
+        if target.kind in (IN_APP, INBOX):
+            return Outcome(ok=True)  # written in the recording transaction (inbox, outbox)
         async with self._limit:
             return await self._channels.send(
                 target,
@@ -194,6 +198,27 @@ class Dispatcher:
                 cause_event_id=f"{row.event_id}#{row.purpose}",
             )
             return
+        if target.kind == INBOX:
+            # Through the outbox, in this transaction; the delivery id is the envelope id.
+            posted = NotificationPosted(
+                delivery_id=row.id,
+                cause_event_id=row.event_id,
+                cause_type=row.event_type,
+                recipient=row.recipient,
+                title=row.title,
+                body=row.body,
+                priority=row.priority,
+            )
+            envelope = CloudEvent.create(
+                source=service_source("notify"),
+                type=posted.type_name,
+                data=posted,
+                subject=row.subject,
+                correlationid=row.correlationid,
+                time=now,
+                id=row.id,
+            )
+            uow.publish(envelope, stream=self._keys.inbox(target.address))
         uow.emit(
             NotificationDelivered(
                 notification_id=row.id,

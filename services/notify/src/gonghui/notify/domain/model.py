@@ -9,8 +9,10 @@ from typing import Any
 IN_APP = "in_app"
 PREFERRED = "preferred"
 WEBHOOK = "webhook"
+INBOX = "inbox"
+"""A department's own `dept.<code>.inbox` stream on the bus; the address is its code."""
 APPRISE_KINDS = ("dingtalk", "wecom", "feishu", "email", "sms", "apprise")
-TARGET_KINDS = (WEBHOOK, *APPRISE_KINDS)
+TARGET_KINDS = (WEBHOOK, INBOX, *APPRISE_KINDS)
 RULE_CHANNELS = (IN_APP, PREFERRED, *TARGET_KINDS)
 
 
