@@ -220,3 +220,23 @@ async def test_department_is_told_on_its_own_inbox_stream(
     assert posted.source == "gonghui/notify" and posted.subject == "P-5"
     assert posted.data["title"] == "交办：司机之家" and posted.data["cause_event_id"] == assigned.id
     assert row.delivered_via == "inbox"
+
+
+async def test_retry_that_would_fall_in_quiet_hours_waits_for_the_morning(
+    uow: Uow, dispatcher, clock
+) -> None:
+    clock.advance(timedelta(hours=11, minutes=59, seconds=55))  # 21:59:55 in Shanghai
+    async with http_sink() as sink:
+        sink.fail("/review", 503)
+        quiet = {"quiet_start": "22:00", "quiet_end": "07:00"}
+        await person(uow, "role:review_group", webhook(sink.url("/review")), **quiet)
+        await apply_rules(SUBMITTED, SUBMITTED.data, uow=uow())
+        await drain(dispatcher)
+        row, _ = await only_delivery(uow, "role:review_group")
+        assert row.note == "retry held for quiet hours until 07:00"
+        clock.advance(timedelta(hours=9))  # 06:59:55
+        assert await drain(dispatcher) == 0
+        clock.advance(timedelta(seconds=5))
+        await drain(dispatcher)
+    row, attempts = await only_delivery(uow, "role:review_group")
+    assert row.status == "delivered" and [a.ok for a in attempts] == [False, True]

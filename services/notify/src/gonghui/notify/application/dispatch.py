@@ -17,8 +17,9 @@ from gonghui.notify.adapters.orm import AttemptRow, DeliveryRow
 from gonghui.notify.adapters.unit_of_work import NotifyUnitOfWork
 from gonghui.notify.application.handlers import deliver_in_app
 from gonghui.notify.application.policy import DeliveryPolicy
-from gonghui.notify.domain.model import IN_APP, INBOX, Target
-from gonghui.notify.domain.policy import backoff
+from gonghui.notify.domain.model import IN_APP, INBOX, Recipient, Target
+from gonghui.notify.domain.policy import backoff, quiet_until
+from gonghui.shared.clock import SHANGHAI
 from gonghui.shared.contracts.notify import (
     NotificationDelivered,
     NotificationFailed,
@@ -148,6 +149,8 @@ class Dispatcher:
                     select(DeliveryRow).where(DeliveryRow.id.in_(ids))
                 )
             }
+            failing = [c.recipient for c, o in results if not o.ok and c.priority == "normal"]
+            people = await uow.recipients.many(failing)
             for claimed, outcome in results:
                 row = current.get(claimed.id)
                 if row is None or row.claim_token != token or row.status != "sending":
@@ -172,6 +175,8 @@ class Dispatcher:
                     burial = self._failed(row, outcome, uow=uow, now=now)
                     if burial is not None:
                         burials.append(burial)
+                    elif (person := people.get(row.recipient)) is not None:
+                        self._respect_quiet_hours(row, person)
             # Dead letters first: if the commit then fails, the retry buries again (a duplicate
             # dead letter) rather than never.
             await self._dead_letters.bury(burials)
@@ -231,6 +236,19 @@ class Dispatcher:
             subject=row.subject,
             correlationid=row.correlationid,
         )
+
+    @staticmethod
+    def _respect_quiet_hours(row: DeliveryRow, person: Recipient) -> None:
+        """A normal message's retry that would fall in quiet hours waits for the morning."""
+        held = quiet_until(
+            row.next_attempt_at,
+            start=person.quiet_start,
+            end=person.quiet_end,
+            priority=row.priority,
+        )
+        if held is not None:
+            row.next_attempt_at = held
+            row.note = f"retry held for quiet hours until {held.astimezone(SHANGHAI):%H:%M}"
 
     def _failed(
         self, row: DeliveryRow, outcome: Outcome, *, uow: NotifyUnitOfWork, now: datetime
