@@ -157,3 +157,28 @@ async def test_template_that_fails_on_the_data_still_notifies(
     await apply_rules(stalled, stalled.data, uow=uow())
     [notice] = (await api.get("/notifications", params={"recipient": "h-1"})).json()["items"]
     assert notice["title"] == "proposal.stalled.v1 P-8"
+
+
+async def test_preview_shows_who_would_be_told_and_what_without_sending(
+    api: httpx.AsyncClient, uow: Uow
+) -> None:
+    await api.put("/recipients/handler-1", json={"name": "王办", "supervisor": "chief-1"})
+    hook = {"kind": "webhook", "address": "http://127.0.0.1:9/x", "secret": new_webhook_secret()}
+    await api.put("/recipients/chief-1", json={"name": "李科长", "channels": [hook]})
+    sample = {
+        "data": {"proposal_id": "H-1", "title": "欠薪求助", "assigned_to": "handler-1"},
+        "subject": "H-1",
+    }
+    shown = (await api.post("/rules/proposal-overdue-escalation/preview", json=sample)).json()
+    assert shown == [
+        {
+            "recipient": "chief-1",
+            "registered": True,
+            "title": "【督办】逾期未办结：欠薪求助",
+            "body": "事项（编号 H-1）已超过办理期限，承办：handler-1。请督促办理。",
+            "channels": {"in_app": [], "preferred": ["webhook"]},
+            "opted_out": False,
+        }
+    ]
+    assert (await api.get("/deliveries")).json()["items"] == []
+    assert (await api.post("/rules/nope/preview", json=sample)).status_code == 404

@@ -309,6 +309,38 @@ def _reminder_times(
     ]
 
 
+async def preview(
+    rule: Rule, data: dict[str, Any], *, subject: str | None, uow: NotifyUnitOfWork
+) -> list[dict[str, Any]]:
+    """Who a rule would tell about an event with this data, and what: nothing is stored or sent."""
+    cause = CloudEvent.create(
+        source="gonghui/preview", type=rule.event_type, data=data, subject=subject
+    )
+    async with uow:
+        ids: list[str] = []
+        for text in rule.recipients:
+            ids += [i for i in await resolve(text, data, uow) if i not in ids]
+        known = await uow.recipients.many(ids)
+    shown = []
+    for recipient in (known.get(i) or Recipient.unknown(i) for i in ids):
+        title, body = render_for(
+            rule, message_context(cause, data, recipient), locale=recipient.locale
+        )
+        shown.append(
+            {
+                "recipient": recipient.id,
+                "registered": recipient.id in known,
+                "title": title,
+                "body": body,
+                "channels": {c: [t.kind for t in recipient.targets_for(c)] for c in rule.channels},
+                "opted_out": recipient.opted_out_of(
+                    event_type=rule.event_type, rule_id=rule.id, priority=rule.priority
+                ),
+            }
+        )
+    return shown
+
+
 async def put_rule(rule: Rule, *, uow: NotifyUnitOfWork) -> Rule:
     """Create or replace a rule after checking its selectors, channels and templates."""
     async with uow:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field, field_validator
@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, field_validator
 from gonghui.notify.adapters.channels import check_target
 from gonghui.notify.adapters.unit_of_work import NotifyUnitOfWork
 from gonghui.notify.application.broadcast import request_broadcast
-from gonghui.notify.application.handlers import put_recipient, put_rule
+from gonghui.notify.application.handlers import preview, put_recipient, put_rule
 from gonghui.notify.domain import selectors, templates
 from gonghui.notify.domain.model import RULE_CHANNELS, TARGET_KINDS, Recipient, Rule, Target
 from gonghui.notify.domain.policy import check_hhmm
@@ -175,6 +175,24 @@ class RuleOut(RuleIn):
     id: str
 
 
+class PreviewIn(BaseModel):
+    """A sample event's data to try a rule on."""
+
+    data: dict[str, Any] = Field(description="The event's `data`, as the producer would send it.")
+    subject: str | None = Field(None, max_length=100, description="The event's subject.")
+
+
+class PreviewOut(BaseModel):
+    """What one recipient would get."""
+
+    recipient: str
+    registered: bool = Field(description="False: not in the directory, so in-app only.")
+    title: str
+    body: str
+    channels: dict[str, list[str]] = Field(description="Per rule channel, the kinds it would use.")
+    opted_out: bool
+
+
 class TargetIn(BaseModel):
     """One channel address."""
 
@@ -327,6 +345,17 @@ def admin_router(
     ) -> RuleOut:
         stored = await put_rule(Rule(id=rule_id, **rule.model_dump()), uow=uow_factory())
         return RuleOut(**vars(stored))
+
+    @router.post(
+        "/rules/{rule_id}/preview", tags=["rules"], summary="Who a rule would tell, and what"
+    )
+    async def preview_rule(rule_id: str, sample: PreviewIn) -> list[PreviewOut]:
+        async with uow_factory() as uow:
+            rule = await uow.rules.get(rule_id)
+        if rule is None:
+            raise NotFound(f"no rule {rule_id!r}")
+        shown = await preview(rule, sample.data, subject=sample.subject, uow=uow_factory())
+        return [PreviewOut(**item) for item in shown]
 
     @router.delete("/rules/{rule_id}", tags=["rules"], status_code=204, summary="Delete a rule")
     async def delete_rule(rule_id: str) -> Response:
