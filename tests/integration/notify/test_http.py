@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -10,7 +11,9 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from gonghui.notify.adapters.channels import new_webhook_secret
+from gonghui.notify.application.broadcast import BroadcastWorker
 from gonghui.notify.application.handlers import apply_rules
+from gonghui.notify.application.policy import DeliveryPolicy
 from gonghui.notify.entrypoints.http import admin_router, notifications_router
 from gonghui.shared.http import Conflict, NotFound
 from tests.integration.notify.conftest import Uow, drain, event
@@ -182,3 +185,56 @@ async def test_preview_shows_who_would_be_told_and_what_without_sending(
     ]
     assert (await api.get("/deliveries")).json()["items"] == []
     assert (await api.post("/rules/nope/preview", json=sample)).status_code == 404
+
+
+async def test_operator_retries_a_failed_delivery_once_the_partner_is_back(
+    api: httpx.AsyncClient, uow: Uow, dispatcher, clock
+) -> None:
+    async with http_sink() as sink:
+        sink.fail("/review", *[500] * 3)
+        hook = {"kind": "webhook", "address": sink.url("/review"), "secret": new_webhook_secret()}
+        await api.put(
+            "/recipients/role:review_group", json={"name": "审议小组", "channels": [hook]}
+        )
+        submitted = event("proposal.submitted.v1", "P-1", {"title": "送清凉"})
+        await apply_rules(submitted, submitted.data, uow=uow())
+        for _ in range(4):
+            await drain(dispatcher)
+            clock.advance(timedelta(minutes=5))
+        [failed] = (await api.get("/deliveries", params={"status": "failed"})).json()["items"]
+        assert (await api.post(f"/deliveries/{failed['id']}/retry")).json()["status"] == "pending"
+        assert (await api.post(f"/deliveries/{failed['id']}/retry")).status_code == 409
+        await drain(dispatcher)
+        assert len(sink.to("/review")) == 4
+    [row] = [
+        d
+        for d in (await api.get("/deliveries", params={"recipient": "role:review_group"})).json()[
+            "items"
+        ]
+        if d["channel"] == "preferred"
+    ]
+    assert row["status"] == "delivered" and [a["ok"] for a in row["log"]] == [
+        False,
+        False,
+        False,
+        True,
+    ]
+
+
+async def test_union_starts_a_broadcast_over_http(api: httpx.AsyncClient, uow: Uow) -> None:
+    await api.put(
+        "/recipients/w1", json={"name": "工友", "roles": ["worker"], "area_code": "350102"}
+    )
+    alert = {
+        "broadcast_id": "cold-1",
+        "title_zh": "寒潮",
+        "body_zh": "{{ recipient.name }}注意保暖",
+        "audience": {},
+    }
+    started = await api.post("/broadcasts", json=alert)
+    assert started.status_code == 202 and started.json()["status"] == "pending"
+    await BroadcastWorker(uow, policy=DeliveryPolicy()).run_once()
+    assert (await api.get("/broadcasts/union:cold-1")).json()["sent"] == 1
+    [notice] = (await api.get("/notifications", params={"recipient": "w1"})).json()["items"]
+    assert notice["body"] == "工友注意保暖" and notice["priority"] == "urgent"
+    assert (await api.get("/broadcasts/union:nope")).status_code == 404

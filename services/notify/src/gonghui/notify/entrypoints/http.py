@@ -440,21 +440,23 @@ def admin_router(
         "/broadcasts", tags=["broadcasts"], status_code=202, summary="The union starts a broadcast"
     )
     async def start_broadcast(command: BroadcastRequested) -> BroadcastOut:
-        async with uow_factory() as uow:
-            cause = CloudEvent.create(
-                source=service_source("notify"),
-                type=command.type_name,
-                data=command,
-                time=uow.clock.now(),
+        cause = CloudEvent.create(
+            source=service_source("notify"), type=command.type_name, data=command
+        )
+        try:
+            await request_broadcast(
+                command,
+                cause=cause,
+                department=UNION,
+                allowed=broadcasters | {UNION},
+                uow=uow_factory(),
             )
-            try:
-                await request_broadcast(
-                    command, cause=cause, department=UNION, allowed=broadcasters | {UNION}, uow=uow
-                )
-            except Rejected as exc:
-                raise Conflict(str(exc)) from exc
+        except Rejected as exc:
+            raise Conflict(str(exc)) from exc
+        async with uow_factory() as uow:
             row = await uow.broadcasts.get(f"{UNION}:{command.broadcast_id}")
-        assert row is not None
+        if row is None:
+            raise NotFound(f"broadcast {command.broadcast_id!r} was not stored")
         return _broadcast_out(row)
 
     @router.get("/broadcasts/{broadcast_id}", tags=["broadcasts"], summary="A broadcast's progress")
