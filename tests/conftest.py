@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -10,8 +11,26 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
+from gonghui.shared.privacy import MaskingFilter, leaks
 from gonghui.shared.streams import StreamKeys
-from tests.support.servers import delete_keys, postgres_server, redis_server, scratch_postgres_database
+from tests.support.servers import (
+    delete_keys,
+    personal_numbers_in_streams,
+    postgres_server,
+    redis_server,
+    scratch_postgres_database,
+)
+
+os.environ.setdefault("GONGHUI_AUTH_SECRET", "a-secret-only-the-test-suite-uses-" + uuid.uuid4().hex)
+
+
+@pytest.fixture(autouse=True)
+def no_personal_numbers_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Every log line the code writes passes the masking filter; none may show a phone or ID number."""
+    caplog.handler.addFilter(MaskingFilter())
+    yield
+    leaked = leaks(caplog.text)
+    assert not leaked, f"unmasked personal numbers in log lines: {leaked}"
 
 
 @pytest.fixture(scope="session")
@@ -46,6 +65,8 @@ async def redis(redis_url: str, prefix: str) -> AsyncIterator[Redis]:
     client = Redis.from_url(redis_url)
     try:
         yield client
+        leaked = await personal_numbers_in_streams(client, prefix)
+        assert not leaked, f"unmasked personal numbers on streams: {leaked}"
     finally:
         await delete_keys(client, prefix)
         await client.aclose()

@@ -37,14 +37,18 @@ def nearby(system: RunningSystem) -> list[dict]:
 
 
 def notifications(system: RunningSystem) -> list[dict]:
-    return httpx.get(system.url("notify", "/notifications"), params={"recipient": "role:station_admin"}).json()["items"]
+    return httpx.get(
+        system.url("notify", "/notifications"), params={"recipient": "role:station_admin"}
+    ).json()["items"]
 
 
 def dead_letters(system: RunningSystem) -> list[dict]:
     return json.loads(run_cli("dlq", "list", "--json", env=system.env).stdout)
 
 
-async def test_partner_registers_station_and_everyone_sees_it(system: RunningSystem, redis: Redis) -> None:
+async def test_partner_registers_station_and_everyone_sees_it(
+    system: RunningSystem, redis: Redis
+) -> None:
     prefix = system.env["GONGHUI_STREAM_PREFIX"]
     added = run_cli("dept", "add", "cib-bank", "--name", "兴业银行福州分行", env=system.env)
     assert added.returncode == 0, added.stderr
@@ -55,11 +59,15 @@ async def test_partner_registers_station_and_everyone_sees_it(system: RunningSys
 
     good = entry("cib-bank", event_id="cib-0001")
     second = entry(
-        "cib-bank", data=station_data(external_ref="CIB-FZ-0002", lat=26.0901, lon=119.2980), event_id="cib-0002"
+        "cib-bank",
+        data=station_data(external_ref="CIB-FZ-0002", lat=26.0901, lon=119.2980),
+        event_id="cib-0002",
     )
     not_json = entry("cib-bank", data="not json", event_id="bad-1")
     unknown_type = entry("cib-bank", "station.teleport.v1", data={}, event_id="bad-2")
-    missing_field = entry("cib-bank", data={k: v for k, v in station_data().items() if k != "lat"}, event_id="bad-3")
+    missing_field = entry(
+        "cib-bank", data={k: v for k, v in station_data().items() if k != "lat"}, event_id="bad-3"
+    )
     forged = entry("cib-bank", source="dept/police", event_id="bad-4")
     for fields in [not_json, good, unknown_type, missing_field, good, forged, second]:
         assert xadd(dept_url, outbox, fields), "the partner's XADD was refused"
@@ -78,7 +86,12 @@ async def test_partner_registers_station_and_everyone_sees_it(system: RunningSys
     assert all(n["title"].startswith("新站点登记") for n in inbox)
 
     letters = wait_until(lambda: len(dead_letters(system)) == 4 and dead_letters(system))
-    assert sorted(letter["original"]["id"] for letter in letters) == ["bad-1", "bad-2", "bad-3", "bad-4"]
+    assert sorted(letter["original"]["id"] for letter in letters) == [
+        "bad-1",
+        "bad-2",
+        "bad-3",
+        "bad-4",
+    ]
     assert all(letter["reason"] and letter["group"] == "stations" for letter in letters)
 
     # The duplicate of `good` changed nothing: two stations, two events, two notifications.

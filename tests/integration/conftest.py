@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gonghui.notify.adapters.unit_of_work import NotifyUnitOfWork
 from gonghui.notify.bootstrap import MIGRATIONS as NOTIFY_MIGRATIONS
@@ -26,10 +26,17 @@ async def stations_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-def stations_uow(stations_engine: AsyncEngine, keys: StreamKeys) -> Callable[[], StationsUnitOfWork]:
+def stations_sessions(stations_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions on the stations database."""
+    return session_factory(stations_engine)
+
+
+@pytest.fixture
+def stations_uow(
+    stations_sessions: async_sessionmaker[AsyncSession], keys: StreamKeys
+) -> Callable[[], StationsUnitOfWork]:
     """Units of work of the stations service."""
-    sessions = session_factory(stations_engine)
-    return lambda: StationsUnitOfWork(sessions, service="stations", keys=keys)
+    return lambda: StationsUnitOfWork(stations_sessions, service="stations", keys=keys)
 
 
 @pytest.fixture

@@ -54,10 +54,14 @@ async def deliver(redis: Redis, consumer: GroupConsumer, *entries: dict[str, str
     await create_group(redis, consumer.stream, consumer.group)
     for fields in entries:
         await redis.xadd(consumer.stream, fields)
-    await consumer.process(await read_new(redis, consumer.stream, consumer.group, consumer.consumer))
+    await consumer.process(
+        await read_new(redis, consumer.stream, consumer.group, consumer.consumer)
+    )
 
 
-async def test_registration_is_stored_and_announced(redis: Redis, keys: StreamKeys, stations_uow) -> None:
+async def test_registration_is_stored_and_announced(
+    redis: Redis, keys: StreamKeys, stations_uow
+) -> None:
     consumer = consumer_for(redis, keys, stations_uow)
     await deliver(redis, consumer, entry(DEPT))
     async with stations_uow() as uow:
@@ -67,7 +71,9 @@ async def test_registration_is_stored_and_announced(redis: Redis, keys: StreamKe
     assert await pending_count(redis, consumer.stream, "stations") == 0
 
 
-async def test_duplicate_entry_changes_nothing(redis: Redis, keys: StreamKeys, stations_uow) -> None:
+async def test_duplicate_entry_changes_nothing(
+    redis: Redis, keys: StreamKeys, stations_uow
+) -> None:
     consumer = consumer_for(redis, keys, stations_uow)
     first = entry(DEPT, event_id="evt-1")
     renamed = entry(DEPT, data=station_data(name="改了名字的驿站"), event_id="evt-1")
@@ -113,7 +119,9 @@ async def test_bad_entries_are_dead_lettered_with_a_reason_and_neighbours_still_
     assert await pending_count(redis, consumer.stream, "stations") == 0
 
 
-async def test_other_services_commands_are_left_to_them(redis: Redis, keys: StreamKeys, stations_uow) -> None:
+async def test_other_services_commands_are_left_to_them(
+    redis: Redis, keys: StreamKeys, stations_uow
+) -> None:
     consumer = consumer_for(redis, keys, stations_uow)
     await deliver(redis, consumer, entry(DEPT, "notification.delivered.v1", data={}))
     assert await DeadLetters(redis, keys).list() == []
@@ -170,13 +178,17 @@ async def test_reclaim_retries_an_entry_whose_first_attempt_failed(
     consumer = consumer_for(redis, keys, stations_uow, handlers=handlers)
     await deliver(redis, consumer, entry(DEPT))
     assert await station_count(stations_uow) == 0
-    await consumer_for(redis, keys, stations_uow, handlers=handlers, name="c2").reclaim(min_idle_ms=0)
+    await consumer_for(redis, keys, stations_uow, handlers=handlers, name="c2").reclaim(
+        min_idle_ms=0
+    )
     assert await station_count(stations_uow) == 1
     assert await pending_count(redis, consumer.stream, "stations") == 0
 
 
 @pytest.mark.parametrize("count", [250])
-async def test_a_large_batch_applies_in_one_pass(redis: Redis, keys: StreamKeys, stations_uow, count: int) -> None:
+async def test_a_large_batch_applies_in_one_pass(
+    redis: Redis, keys: StreamKeys, stations_uow, count: int
+) -> None:
     consumer = consumer_for(redis, keys, stations_uow)
     await create_group(redis, consumer.stream, "stations")
     for i in range(count):

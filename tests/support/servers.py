@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from gonghui.cli import embedded_redis
 from gonghui.shared.db import async_url
+from gonghui.shared.privacy import leaks_in_entry
 
 
 def docker_available() -> bool:
@@ -99,6 +100,16 @@ async def delete_keys(redis: Redis, prefix: str) -> None:
         name = user.decode() if isinstance(user, bytes) else user
         if name.startswith(user_prefix):
             await redis.execute_command("ACL", "DELUSER", name)
+
+
+async def personal_numbers_in_streams(redis: Redis, prefix: str) -> dict[str, list[str]]:
+    """Unmasked phone and ID numbers in any stream entry under `prefix`, by stream."""
+    found: dict[str, list[str]] = {}
+    async for key in redis.scan_iter(match=f"{prefix}*", count=1000, _type="stream"):
+        for _, fields in await redis.xrange(key):
+            if leaked := leaks_in_entry(fields):
+                found.setdefault(key.decode(), []).extend(leaked)
+    return found
 
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -17,10 +17,16 @@ async def create_group(redis: Redis, stream: str, group: str) -> None:
             raise
 
 
-async def read_new(redis: Redis, stream: str, group: str, consumer: str, count: int = 100) -> list[Entry]:
+async def read_new(
+    redis: Redis, stream: str, group: str, consumer: str, count: int = 100
+) -> list[Entry]:
     """XREADGROUP `>`: the entries never delivered to the group, now pending for `consumer`."""
     response = await redis.xreadgroup(group, consumer, {stream: ">"}, count=count)
-    return [Entry(stream, entry_id.decode(), fields) for _, entries in response for entry_id, fields in entries]
+    return [
+        Entry(stream, entry_id.decode(), fields)
+        for _, entries in response
+        for entry_id, fields in entries
+    ]
 
 
 async def pending_count(redis: Redis, stream: str, group: str) -> int:

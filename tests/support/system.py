@@ -17,6 +17,7 @@ import httpx
 
 from gonghui.cli import embedded_redis
 from gonghui.cli.services import SERVICES
+from gonghui.shared.privacy import leaks
 
 
 @dataclass
@@ -43,7 +44,9 @@ class RunningSystem:
         return (self.logs / f"{name}.log").read_text(errors="replace")
 
 
-def wait_until(condition: Callable[[], Any], *, timeout: float = 20.0, interval: float = 0.1) -> Any:
+def wait_until(
+    condition: Callable[[], Any], *, timeout: float = 20.0, interval: float = 0.1
+) -> Any:
     """Poll until `condition()` is truthy and return it; fail with the last value on timeout."""
     deadline = time.monotonic() + timeout
     last: Any = None
@@ -80,7 +83,10 @@ def running_system(
     system = RunningSystem(urls={}, env=env, logs=logs)
     for name in services:
         upper = name.upper()
-        env.setdefault(f"{upper}_DATABASE_URL", (database_urls or {}).get(name) or f"sqlite:///{workdir / name}.db")
+        env.setdefault(
+            f"{upper}_DATABASE_URL",
+            (database_urls or {}).get(name) or f"sqlite:///{workdir / name}.db",
+        )
         env.setdefault(f"{upper}_RECLAIM_IDLE_MS", "1000")
         env.setdefault(f"{upper}_RECLAIM_INTERVAL_S", "0.5")
         env.setdefault(f"{upper}_KEEPER_INTERVAL_S", "0.3")
@@ -92,14 +98,20 @@ def running_system(
         for name in services:
             port = embedded_redis.free_port()
             system.urls[name] = f"http://127.0.0.1:{port}"
-            for process, args in ((name, ["serve", name, "--port", str(port)]), (f"{name}-relay", ["relay", name])):
+            for process, args in (
+                (name, ["serve", name, "--port", str(port)]),
+                (f"{name}-relay", ["relay", name]),
+            ):
                 with open(logs / f"{process}.log", "wb") as out:
                     system.processes[process] = subprocess.Popen(
                         [sys.executable, "-m", "gonghui.cli", *args],
                         env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
                     )  # fmt: skip
         for name in services:
-            wait_until(lambda n=name: httpx.get(system.url(n, "/readyz"), timeout=2).status_code == 200, timeout=60)
+            wait_until(
+                lambda n=name: httpx.get(system.url(n, "/readyz"), timeout=2).status_code == 200,
+                timeout=60,
+            )
         yield system
     finally:
         for process in system.processes.values():
@@ -111,6 +123,8 @@ def running_system(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+    leaked = {log.name: found for log in logs.glob("*.log") if (found := leaks(log.read_text(errors="replace")))}
+    assert not leaked, f"unmasked personal numbers in service logs: {leaked}"
 
 
 def restart(system: RunningSystem, name: str) -> None:
@@ -120,5 +134,9 @@ def restart(system: RunningSystem, name: str) -> None:
     assert system.logs is not None
     with open(system.logs / f"{name}.log", "ab") as out:
         system.processes[name] = subprocess.Popen(
-            process.args, env=system.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            process.args,
+            env=system.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )

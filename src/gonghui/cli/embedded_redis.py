@@ -55,7 +55,9 @@ def command(data_dir: Path, *, port: int, appendonly: bool = True) -> list[str]:
     ]  # fmt: skip
 
 
-def wait_until_ready(process: subprocess.Popen[bytes], *, port: int, log: Path, timeout: float = 15) -> None:
+def wait_until_ready(
+    process: subprocess.Popen[bytes], *, port: int, log: Path, timeout: float = 15
+) -> None:
     """Block until the server answers PING; raise if it exits or stays silent."""
     client = redis.Redis(port=port, socket_connect_timeout=0.2)
     deadline = time.monotonic() + timeout
@@ -73,7 +75,9 @@ def wait_until_ready(process: subprocess.Popen[bytes], *, port: int, log: Path, 
 def start(data_dir: Path, *, port: int, appendonly: bool = True) -> subprocess.Popen[bytes]:
     """Start a server of our own (tests use this) and wait until it answers."""
     process = subprocess.Popen(
-        command(data_dir, port=port, appendonly=appendonly), stdin=subprocess.DEVNULL, start_new_session=True
+        command(data_dir, port=port, appendonly=appendonly),
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         wait_until_ready(process, port=port, log=data_dir / "server.log")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import os
+import secrets
 import signal
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
@@ -18,19 +20,24 @@ from rich.table import Table
 from gonghui.cli import embedded_redis
 from gonghui.cli.services import SERVICES
 from gonghui.cli.supervisor import Supervisor, child_env, python_command
+from gonghui.shared.auth import Principal, Role, UserDirectory, auth_secret
 from gonghui.shared.db import create_engine, session_factory
 from gonghui.shared.deadletters import DeadLetters
 from gonghui.shared.departments import DepartmentDirectory, DirectoryError, connection_url
 from gonghui.shared.migrations import upgrade
-from gonghui.shared.outbox import OutboxRelay
+from gonghui.shared.outbox import Feeds, OutboxRelay
+from gonghui.shared.privacy import configure_logging
 from gonghui.shared.settings import VAR_DIR, default_redis_url
+from gonghui.shared.signing import Signing
 from gonghui.shared.streams import StreamKeys
 
 app = typer.Typer(help="gonghui: trade-union services for outdoor workers.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Dead letters: entries that could not be applied.", no_args_is_help=True)
 dept_app = typer.Typer(help="The department directory: partners on the bus.", no_args_is_help=True)
+user_app = typer.Typer(help="People and their bearer tokens.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(dept_app, name="dept")
+app.add_typer(user_app, name="user")
 console = Console()
 T = TypeVar("T")
 
@@ -55,9 +62,11 @@ def _keys() -> StreamKeys:
 @app.command()
 def up() -> None:
     """Run the whole system: Redis (embedded unless REDIS_URL is set), migrations, services, relays."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    supervisor = Supervisor(report=lambda line: console.print(f"[bold yellow]gonghui up:[/] {line}"))
+    supervisor = Supervisor(
+        report=lambda line: console.print(f"[bold yellow]gonghui up:[/] {line}")
+    )
     redis_url = os.environ.get("REDIS_URL")
     try:
         if redis_url is None:
@@ -101,12 +110,13 @@ def serve(
 
     entry = _service(service)
     settings = entry.settings()
+    configure_logging()
     uvicorn.run(
         entry.app_factory,
         factory=True,
         host=host or settings.http_host,
         port=port or settings.http_port,
-        log_level="info",
+        log_config=None,  # uvicorn's loggers go to the root handler, which masks personal numbers
         timeout_graceful_shutdown=10,
     )
 
@@ -114,7 +124,7 @@ def serve(
 @app.command()
 def relay(service: ServiceName) -> None:
     """Run one service's outbox relay until SIGINT or SIGTERM."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     entry = _service(service)
     settings = entry.settings()
 
@@ -125,12 +135,14 @@ def relay(service: ServiceName) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        keys = StreamKeys(settings.stream_prefix)
         relay = OutboxRelay(
             session_factory(engine),
             redis,
             service=service,
             batch_size=settings.relay_batch_size,
             poll_interval=settings.relay_poll_interval_s,
+            feeds=Feeds(DepartmentDirectory(redis, keys), keys),
         )
         logging.getLogger(__name__).info("outbox relay of %s running", service)
         try:
@@ -143,7 +155,9 @@ def relay(service: ServiceName) -> None:
 
 
 @app.command()
-def migrate(services: Annotated[list[str] | None, typer.Argument(help="Default: all")] = None) -> None:
+def migrate(
+    services: Annotated[list[str] | None, typer.Argument(help="Default: all")] = None,
+) -> None:
     """Bring the services' databases to the newest schema."""
     for name in services or list(SERVICES):
         entry = _service(name)
@@ -161,7 +175,9 @@ async def _with_redis(job: Callable[[Redis], Awaitable[T]]) -> T:
 
 @dlq_app.command("list")
 def dlq_list(
-    stream: Annotated[str | None, typer.Option(help="Only this DLQ stream (`<stream>.dlq`)")] = None,
+    stream: Annotated[
+        str | None, typer.Option(help="Only this DLQ stream (`<stream>.dlq`)")
+    ] = None,
     count: int = 50,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON, for scripts")] = False,
 ) -> None:
@@ -189,14 +205,20 @@ def dlq_show(dlq: str, letter_id: str) -> None:
 @dlq_app.command("replay")
 def dlq_replay(
     dlq: str,
-    letter_ids: Annotated[list[str] | None, typer.Argument(help="Default with --all: every one")] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Replay every dead letter of this DLQ")] = False,
+    letter_ids: Annotated[
+        list[str] | None, typer.Argument(help="Default with --all: every one")
+    ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Replay every dead letter of this DLQ")
+    ] = False,
 ) -> None:
     """Put dead letters back on their stream (after fixing the cause); consumers skip what they applied."""
 
     async def replay(redis: Redis) -> list[tuple[str, str]]:
         letters = DeadLetters(redis, _keys())
-        ids = letter_ids or ([letter.id for letter in await letters.list(dlq, count=100_000)] if all_ else [])
+        ids = letter_ids or (
+            [letter.id for letter in await letters.list(dlq, count=100_000)] if all_ else []
+        )
         if not ids:
             raise typer.BadParameter("name dead-letter ids, or pass --all")
         return [(letter_id, await letters.replay(dlq, letter_id)) for letter_id in ids]
@@ -205,47 +227,136 @@ def dlq_replay(
         console.print(f"{old} replayed as {new}")
 
 
+def _directory(job: Callable[[DepartmentDirectory], Awaitable[T]]) -> T:
+    """Run a directory operation; a refusal prints its reason and exits with status 2."""
+    try:
+        return _run(_with_redis, lambda redis: job(DepartmentDirectory(redis, _keys())))
+    except DirectoryError as exc:
+        console.print(f"[red]refused:[/] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _print_url(code: str, password: str) -> None:
+    # Inside compose the admin URL names the internal host; partners need the public one.
+    public = os.environ.get("GONGHUI_PUBLIC_REDIS_URL") or default_redis_url()
+    print(connection_url(public, username=DepartmentDirectory.username_in(_keys(), code), password=password))
+
+
 @dept_app.command("add")
 def dept_add(
     code: str,
     name: Annotated[str, typer.Option("--name", help="The department's name, e.g. 兴业银行福州分行")],
 ) -> None:
     """Provision a department: its Redis user, its inbox group, its place in the directory."""
-
-    async def add(redis: Redis):  # type: ignore[no-untyped-def]
-        directory = DepartmentDirectory(redis, _keys())
-        department, password = await directory.add(code, name)
-        return department, directory.username(code), password
-
-    try:
-        department, username, password = _run(_with_redis, add)
-    except DirectoryError as exc:
-        console.print(f"[red]refused:[/] {exc}")
-        raise typer.Exit(2) from exc
+    department, password = _directory(lambda d: d.add(code, name))
+    if not _directory(lambda d: d.persists_users()):
+        console.print("[yellow]warning:[/] this Redis has no ACL file; the user is lost when Redis restarts")
     keys = _keys()
     console.print(f"department [bold]{department.code}[/] ({department.name}) added")
     console.print(f"  publishes to  {keys.outbox(code)}")
     console.print(f"  reads         {keys.inbox(code)} as group {code}")
     console.print("connection URL (shown once, keep it secret):")
-    print(connection_url(default_redis_url(), username=username, password=password))
+    _print_url(code, password)
 
 
 @dept_app.command("list")
 def dept_list() -> None:
     """Every department, active or revoked."""
-    departments = _run(_with_redis, lambda r: DepartmentDirectory(r, _keys()).all())
-    table = Table("code", "name", "status", "since")
+    departments = _directory(lambda d: d.all())
+    table = Table("code", "name", "status", "since", "feed", "signed")
     for d in departments:
-        table.add_row(d.code, d.name, d.status, d.revoked_at or d.created_at)
+        signed = d.signing.scheme if d.signing else "-"
+        table.add_row(d.code, d.name, d.status, d.revoked_at or d.created_at, ", ".join(d.grants) or "-", signed)
     console.print(table if departments else "no departments")
 
 
 @dept_app.command("revoke")
 def dept_revoke(code: str) -> None:
     """Revoke a department at once: its user is deleted and its connections closed."""
-    try:
-        department = _run(_with_redis, lambda r: DepartmentDirectory(r, _keys()).revoke(code))
-    except DirectoryError as exc:
-        console.print(f"[red]refused:[/] {exc}")
-        raise typer.Exit(2) from exc
+    department = _directory(lambda d: d.revoke(code))
     console.print(f"department {department.code} revoked at {department.revoked_at}")
+
+
+@dept_app.command("rotate")
+def dept_rotate(
+    code: str,
+    finish: Annotated[bool, typer.Option("--finish", help="Retire the old password")] = False,
+) -> None:
+    """Rotate a department's password without downtime: both work until `--finish`."""
+    if finish:
+        _directory(lambda d: d.finish_rotation(code))
+        console.print(f"department {code}: old password retired, its connections closed")
+        return
+    _, password = _directory(lambda d: d.rotate(code))
+    console.print("new connection URL (shown once); the old one works until `--finish`:")
+    _print_url(code, password)
+
+
+@dept_app.command("grant")
+def dept_grant(
+    code: str,
+    stream: Annotated[str, typer.Argument(help="stations.events, proposals.events or notify.events")],
+    revoke: Annotated[bool, typer.Option("--revoke", help="Stop the copy instead")] = False,
+) -> None:
+    """Give a department a read-only copy of a public stream on its own feed."""
+    department = _directory(lambda d: d.ungrant(code, stream) if revoke else d.grant(code, stream))
+    console.print(f"{_keys().feed(code)} carries: {', '.join(department.grants) or 'nothing'}")
+
+
+@dept_app.command("require-signature")
+def dept_require_signature(
+    code: str,
+    scheme: Annotated[str, typer.Option(help="hmac-sha256 or ed25519")] = "hmac-sha256",
+    public_key: Annotated[str | None, typer.Option(help="ed25519: the department's public key, base64")] = None,
+    off: Annotated[bool, typer.Option("--off", help="Stop requiring signatures")] = False,
+) -> None:
+    """Require a department to sign its entries; for HMAC a shared secret is printed once."""
+    secret = None
+    if off:
+        signing = None
+    elif scheme == "hmac-sha256":
+        secret = base64.b64encode(secrets.token_bytes(32)).decode()
+        signing = Signing(scheme, secret)
+    elif scheme == "ed25519" and public_key:
+        signing = Signing(scheme, public_key)
+    else:
+        raise typer.BadParameter("choose --scheme hmac-sha256, or ed25519 with --public-key")
+    _directory(lambda d: d.require_signature(code, signing))
+    if secret:
+        console.print("HMAC secret (shown once; sign `id.sigtimestamp.data` with it):")
+        print(secret)
+    else:
+        console.print(f"department {code}: signatures {'no longer required' if off else 'required (ed25519)'}")
+
+
+@user_app.command("add")
+def user_add(
+    sub: Annotated[str, typer.Argument(help="An opaque id for the person, e.g. rep-0042")],
+    role: Annotated[Role, typer.Option(help="What the person does")],
+    area: Annotated[str | None, typer.Option(help="Six-digit area the role covers (GB/T 2260)")] = None,
+    department: Annotated[str | None, typer.Option(help="For handlers and partners: their department")] = None,
+) -> None:
+    """Issue a bearer token (printed once) for a person with a role and an area."""
+    principal = Principal(sub=sub, role=role, area=area, department=department)
+    token = _run(_with_redis, lambda r: UserDirectory(r, _keys()).add(principal, secret=auth_secret()))
+    console.print(f"{sub}: {role.value}" + (f" in {area}" if area else "") + "; bearer token (shown once):")
+    print(token)
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """Every person holding a live token."""
+    users = _run(_with_redis, lambda r: UserDirectory(r, _keys()).all())
+    table = Table("id", "role", "area", "department")
+    for user in users:
+        table.add_row(user.sub, user.role.value, user.area or "-", user.department or "-")
+    console.print(table if users else "no users")
+
+
+@user_app.command("revoke")
+def user_revoke(sub: str) -> None:
+    """Revoke a person's token; every service refuses it from the next request on."""
+    if not _run(_with_redis, lambda r: UserDirectory(r, _keys()).revoke(sub)):
+        console.print(f"no user {sub}")
+        raise typer.Exit(1)
+    console.print(f"{sub}: token revoked")

@@ -52,7 +52,9 @@ class Supervisor:
 
     def run(self) -> int:
         """Watch until asked to stop; return the exit code for the command."""
-        previous = {sig: signal.signal(sig, self._request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        previous = {
+            sig: signal.signal(sig, self.request_stop) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
         code = 0
         try:
             while not self._stopping:
@@ -105,7 +107,8 @@ class Supervisor:
         child.start()
         return 0
 
-    def _request_stop(self, signum: int, _frame: object) -> None:
+    def request_stop(self, signum: int, _frame: object = None) -> None:
+        """Ask `run` to stop everything (the SIGINT and SIGTERM handler)."""
         if not self._stopping:
             self._report(f"received {signal.Signals(signum).name}; stopping")
         self._stopping = True

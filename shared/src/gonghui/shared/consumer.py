@@ -10,14 +10,16 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
 from redis.asyncio import Redis
-from sqlalchemy import select, tuple_
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from gonghui.shared import metrics
+from gonghui.shared.clock import Clock, SystemClock
 from gonghui.shared.contracts import CATALOGUE, Catalogue, Command, Contract
 from gonghui.shared.db import ProcessedEvent
 from gonghui.shared.deadletters import Burial, DeadLetters
 from gonghui.shared.envelope import CloudEvent, InvalidEntry, describe
+from gonghui.shared.signing import Signing, verify
 from gonghui.shared.streams import StreamKeys
 from gonghui.shared.uow import UnitOfWork
 
@@ -127,6 +129,8 @@ class GroupConsumer:
         dead_letters: DeadLetters,
         max_deliveries: int = 5,
         catalogue: Catalogue = CATALOGUE,
+        signing: Signing | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.stream = stream
         self.group = group
@@ -139,6 +143,9 @@ class GroupConsumer:
         self._dead_letters = dead_letters
         self._max_deliveries = max_deliveries
         self._catalogue = catalogue
+        self.signing = signing
+        """When set, every entry must carry a valid, fresh signature of the department."""
+        self._clock = clock or SystemClock()
         self._department = keys.department_of(stream)
         self._expected_source = keys.expected_source(stream)
         self._last_errors: OrderedDict[str, str] = OrderedDict()
@@ -196,6 +203,8 @@ class GroupConsumer:
         if self._department is not None and self._responsible_service(entry) != self._service:
             return _Skip("another service's command")
         try:
+            if self.signing is not None:
+                verify(entry.fields, self.signing, now=self._clock.now())
             envelope = CloudEvent.from_fields(entry.fields)
         except InvalidEntry as exc:
             return _Dead(str(exc))
@@ -250,51 +259,43 @@ class GroupConsumer:
 
     async def _apply_together(self, items: list[Incoming[Any]]) -> None:
         async with self._uow_factory() as uow:
-            fresh = await self._not_yet_applied(uow, items)
+            fresh = await self._record_as_applied(uow, items)
             for item in fresh:
                 handler = self._handlers.handler_for(item.envelope.type)
                 await handler(item, uow)  # type: ignore[misc]
-            uow.session.add_all(
-                ProcessedEvent(
-                    group=self.group,
-                    source=item.envelope.source,
-                    event_id=item.envelope.id,
-                    processed_at=uow.clock.now(),
-                )
-                for item in fresh
-            )
             await uow.commit()
         self._count("applied", len(fresh))
         self._count("duplicate", len(items) - len(fresh))
 
-    async def _not_yet_applied(self, uow: UnitOfWork, items: list[Incoming[Any]]) -> list[Incoming[Any]]:
-        keys = {(item.envelope.source, item.envelope.id) for item in items}
-        rows = await uow.session.execute(
-            select(ProcessedEvent.source, ProcessedEvent.event_id).where(
-                ProcessedEvent.group == self.group,
-                tuple_(ProcessedEvent.source, ProcessedEvent.event_id).in_(keys),
-            )
-        )
-        seen = {(source, event_id) for source, event_id in rows}
-        fresh = []
+    async def _record_as_applied(self, uow: UnitOfWork, items: list[Incoming[Any]]) -> list[Incoming[Any]]:
+        """Insert the dedupe rows; those that already existed mark duplicates, the rest are fresh."""
+        by_key: dict[tuple[str, str], Incoming[Any]] = {}
         for item in items:
-            key = (item.envelope.source, item.envelope.id)
-            if key not in seen:
-                seen.add(key)
-                fresh.append(item)
-        return fresh
+            by_key.setdefault((item.envelope.source, item.envelope.id), item)
+        now = uow.clock.now()
+        insert = pg_insert if uow.session.bind.dialect.name == "postgresql" else sqlite_insert
+        inserted = await uow.session.execute(
+            insert(ProcessedEvent)
+            .values(
+                [
+                    {"group": self.group, "source": source, "event_id": event_id, "processed_at": now}
+                    for source, event_id in by_key
+                ]
+            )
+            .on_conflict_do_nothing()
+            .returning(ProcessedEvent.source, ProcessedEvent.event_id)
+        )
+        fresh = {(source, event_id) for source, event_id in inserted}
+        return [item for key, item in by_key.items() if key in fresh]
 
     def _classify(
         self, item: Incoming[Any], exc: Exception
     ) -> tuple[list[str], list[tuple[Incoming[Any], str]]]:
-        """Permanent refusals are buried; a lost race on the dedupe key is done; the rest retry."""
+        """Permanent refusals are buried; everything else stays pending and is retried."""
         if isinstance(exc, Rejected):
             return [], [(item, str(exc))]
         if isinstance(exc, ValidationError):
             return [], [(item, f"rejected by {self._service}: {describe(exc)}")]
-        if isinstance(exc, IntegrityError) and "processed_events" in str(exc.orig or exc):
-            # Another replica applied the same event first; ours rolled back.
-            return [item.entry.entry_id], []
         reason = f"{type(exc).__name__}: {exc}"
         log.warning("%s could not apply %s on %s: %s", self.group, item.entry.entry_id, self.stream, reason)
         self._remember_error(item.entry.entry_id, reason)

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from gonghui.shared.streams import DEPARTMENT_CODE, StreamKeys
+from gonghui.shared.signing import Signing
+from gonghui.shared.streams import DEPARTMENT_CODE, SERVICES, StreamKeys
+
+log = logging.getLogger(__name__)
 
 
 class DirectoryError(Exception):
     """A directory operation refused, with the reason for the operator."""
+
+
+PUBLIC_STREAMS = tuple(f"{service}.events" for service in SERVICES)
 
 
 @dataclass(frozen=True)
@@ -28,36 +35,68 @@ class Department:
     status: str
     created_at: str
     revoked_at: str | None = None
+    password_hashes: tuple[str, ...] = ()
+    """SHA-256 of its passwords: one, or two while a key rotation is under way."""
+    grants: tuple[str, ...] = ()
+    """Public streams copied to its feed, e.g. `stations.events`."""
+    signing: Signing | None = None
+    """Set when its entries must be signed."""
 
     @property
     def active(self) -> bool:
         """Whether it may still publish and read."""
         return self.status == "active"
 
+    def to_json(self) -> str:
+        """The directory record."""
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> Department:
+        """Read a directory record."""
+        record = json.loads(raw)
+        signing = record.pop("signing", None)
+        return cls(
+            **{
+                **record,
+                "password_hashes": tuple(record.get("password_hashes", ())),
+                "grants": tuple(record.get("grants", ())),
+            },
+            signing=Signing(**signing) if signing else None,
+        )
+
 
 class DepartmentDirectory:
-    """Provisions, lists and revokes departments; the Redis ACL is what enforces it."""
+    """Provisions departments and what they may do; the Redis ACL is what enforces it."""
 
     def __init__(self, redis: Redis, keys: StreamKeys) -> None:
         self._redis = redis
         self._keys = keys
 
     def username(self, code: str) -> str:
-        """The department's Redis user; the deployment prefix keeps deployments apart."""
-        prefix = "".join(ch if ch.isalnum() else "_" for ch in self._keys.prefix)
+        """The department's Redis user."""
+        return self.username_in(self._keys, code)
+
+    @staticmethod
+    def username_in(keys: StreamKeys, code: str) -> str:
+        """A department's Redis user in a deployment; the prefix keeps deployments apart."""
+        prefix = "".join(ch if ch.isalnum() else "_" for ch in keys.prefix)
         return f"{prefix}dept_{code}"
 
-    def acl_rules(self, code: str, password_sha256: str) -> list[str]:
-        """Exactly its own streams: add to its outbox; read, ack and reclaim its inbox."""
+    def acl_rules(self, department: Department) -> list[str]:
+        """Exactly its own streams: add to its outbox; read, ack and reclaim its inbox and feed."""
+        readable = [self._keys.inbox(department.code)]
+        if department.grants:
+            readable.append(self._keys.feed(department.code))
         return [
             "reset",
             "on",
-            f"#{password_sha256}",
+            *(f"#{digest}" for digest in department.password_hashes),
             "resetchannels",
             "+ping",
             "+xadd",
-            f"%W~{self._keys.outbox(code)}",
-            f"(+xreadgroup +xack +xautoclaim +xpending ~{self._keys.inbox(code)})",
+            f"%W~{self._keys.outbox(department.code)}",
+            "(+xreadgroup +xack +xautoclaim +xpending " + " ".join(f"~{k}" for k in readable) + ")",
         ]
 
     async def add(self, code: str, name: str) -> tuple[Department, str]:
@@ -72,64 +111,138 @@ class DepartmentDirectory:
         existing = await self.get(code)
         if existing and existing.active:
             raise DirectoryError(f"department {code!r} already exists")
-        password = secrets.token_urlsafe(24)
-        digest = hashlib.sha256(password.encode()).hexdigest()
-        await self._redis.execute_command("ACL", "SETUSER", self.username(code), *self.acl_rules(code, digest))
-        try:
-            await self._redis.xgroup_create(self._keys.inbox(code), code, id="0", mkstream=True)
-        except ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
+        password, digest = _new_password()
         department = Department(
-            code=code, name=name.strip(), status="active", created_at=datetime.now(UTC).isoformat()
+            code=code,
+            name=name.strip(),
+            status="active",
+            created_at=datetime.now(UTC).isoformat(),
+            password_hashes=(digest,),
         )
-        await self._redis.hset(self._keys.departments(), code, json.dumps(asdict(department), ensure_ascii=False))
-        await self._save_acl()
+        await self._create_group(self._keys.inbox(code), code)
+        await self._apply(department)
         return department, password
 
     async def revoke(self, code: str) -> Department:
         """Remove the department's user and drop its open connections: effective at once."""
-        department = await self.get(code)
-        if department is None:
-            raise DirectoryError(f"no department {code!r}")
+        department = await self._require(code)
         await self._redis.execute_command("ACL", "DELUSER", self.username(code))
         try:
             await self._redis.execute_command("CLIENT", "KILL", "USER", self.username(code))
         except ResponseError as exc:
             if "No such user" not in str(exc):
                 raise
-        revoked = Department(
-            code=department.code,
-            name=department.name,
-            status="revoked",
-            created_at=department.created_at,
-            revoked_at=datetime.now(UTC).isoformat(),
-        )
-        await self._redis.hset(self._keys.departments(), code, json.dumps(asdict(revoked), ensure_ascii=False))
+        revoked = replace(department, status="revoked", revoked_at=datetime.now(UTC).isoformat())
+        await self._store(revoked)
         await self._save_acl()
         return revoked
+
+    async def rotate(self, code: str) -> tuple[Department, str]:
+        """Add a second password; both work until `finish_rotation`, so nothing stops meanwhile."""
+        department = await self._require_active(code)
+        password, digest = _new_password()
+        rotated = replace(department, password_hashes=(department.password_hashes[-1], digest))
+        await self._apply(rotated)
+        return rotated, password
+
+    async def finish_rotation(self, code: str) -> Department:
+        """Drop every password but the newest; connections made with the old one are closed."""
+        department = await self._require_active(code)
+        finished = replace(department, password_hashes=department.password_hashes[-1:])
+        await self._apply(finished)
+        if len(department.password_hashes) > 1:
+            # Connections authenticated with the old password stay open unless closed.
+            await self._redis.execute_command("CLIENT", "KILL", "USER", self.username(code))
+        return finished
+
+    async def grant(self, code: str, stream: str) -> Department:
+        """Copy a public stream to the department's own feed, which only it reads (DESIGN §3)."""
+        if stream not in PUBLIC_STREAMS:
+            raise DirectoryError(f"{stream!r} is not a public stream; choose from {', '.join(PUBLIC_STREAMS)}")
+        department = await self._require_active(code)
+        granted = replace(department, grants=tuple(sorted({*department.grants, stream})))
+        await self._create_group(self._keys.feed(code), code)
+        await self._apply(granted)
+        return granted
+
+    async def ungrant(self, code: str, stream: str) -> Department:
+        """Stop copying a public stream to the department's feed."""
+        department = await self._require_active(code)
+        narrowed = replace(department, grants=tuple(g for g in department.grants if g != stream))
+        await self._apply(narrowed)
+        return narrowed
+
+    async def require_signature(self, code: str, signing: Signing | None) -> Department:
+        """Require (or, with None, stop requiring) signed entries from the department."""
+        department = await self._require_active(code)
+        changed = replace(department, signing=signing)
+        await self._store(changed)
+        return changed
 
     async def get(self, code: str) -> Department | None:
         """One department, active or revoked."""
         raw = await self._redis.hget(self._keys.departments(), code)
-        return Department(**json.loads(raw)) if raw else None
+        return Department.from_json(raw) if raw else None
 
     async def all(self) -> list[Department]:
         """Every department ever added, by code."""
         raw = await self._redis.hgetall(self._keys.departments())
-        return sorted((Department(**json.loads(v)) for v in raw.values()), key=lambda d: d.code)
+        return sorted((Department.from_json(v) for v in raw.values()), key=lambda d: d.code)
+
+    async def active(self) -> dict[str, Department]:
+        """The departments whose outboxes the services consume, by code."""
+        return {d.code: d for d in await self.all() if d.active}
 
     async def active_codes(self) -> set[str]:
-        """Codes of the departments whose outboxes the services consume."""
-        return {d.code for d in await self.all() if d.active}
+        """Codes of the active departments."""
+        return set(await self.active())
 
-    async def _save_acl(self) -> None:
-        # Users live in the ACL file, not in the AOF: without ACL SAVE a restart forgets them.
+    async def _require(self, code: str) -> Department:
+        department = await self.get(code)
+        if department is None:
+            raise DirectoryError(f"no department {code!r}")
+        return department
+
+    async def _require_active(self, code: str) -> Department:
+        department = await self._require(code)
+        if not department.active:
+            raise DirectoryError(f"department {code!r} is revoked")
+        return department
+
+    async def _apply(self, department: Department) -> None:
+        await self._redis.execute_command("ACL", "SETUSER", self.username(department.code), *self.acl_rules(department))
+        await self._store(department)
+        await self._save_acl()
+
+    async def _store(self, department: Department) -> None:
+        await self._redis.hset(self._keys.departments(), department.code, department.to_json())
+
+    async def _create_group(self, stream: str, group: str) -> None:
+        try:
+            await self._redis.xgroup_create(stream, group, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def persists_users(self) -> bool:
+        """Whether Redis keeps department users across a restart (it has an ACL file)."""
         try:
             await self._redis.execute_command("ACL", "SAVE")
         except ResponseError as exc:
-            if "ACL file" not in str(exc) and "aclfile" not in str(exc).lower():
-                raise
+            if "ACL file" in str(exc) or "aclfile" in str(exc).lower():
+                return False
+            raise
+        return True
+
+    async def _save_acl(self) -> None:
+        # Users live in the ACL file, not in the AOF: without ACL SAVE a restart forgets them.
+        if not await self.persists_users():
+            log.warning("Redis has no ACL file: department users will be lost when it restarts")
+
+
+def _new_password() -> tuple[str, str]:
+    password = secrets.token_urlsafe(24)
+    return password, hashlib.sha256(password.encode()).hexdigest()
 
 
 def connection_url(admin_url: str, *, username: str, password: str) -> str:

@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gonghui.shared.auth import Authenticator, UserDirectory, auth_secret
 from gonghui.shared.runtime import StreamRuntime
 
 
@@ -48,6 +49,7 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.runtime = runtime
     app.state.engine = engine
+    app.state.authenticate = Authenticator(secret=auth_secret(), users=UserDirectory(runtime.redis, runtime.keys))
     app.include_router(_operations(runtime, engine))
     for router in routers:
         app.include_router(router)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import timedelta
 
 from redis.asyncio import Redis
@@ -14,8 +15,32 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gonghui.shared import metrics
 from gonghui.shared.clock import Clock, SystemClock
 from gonghui.shared.db import OutboxRow
+from gonghui.shared.departments import DepartmentDirectory
+from gonghui.shared.retention import trim_stream
+from gonghui.shared.streams import StreamKeys
 
 log = logging.getLogger(__name__)
+
+
+class Feeds:
+    """Which department feeds get a copy of a public stream, refreshed from the directory."""
+
+    def __init__(self, directory: DepartmentDirectory, keys: StreamKeys, *, refresh_every: float = 1.0) -> None:
+        self._directory = directory
+        self._keys = keys
+        self._refresh_every = refresh_every
+        self._copies: dict[str, list[str]] = {}
+        self._fetched_at = float("-inf")
+
+    async def copies_of(self, stream: str) -> list[str]:
+        """Feed keys of the departments granted `stream` (a full stream key)."""
+        if time.monotonic() - self._fetched_at > self._refresh_every:
+            copies: dict[str, list[str]] = {}
+            for department in (await self._directory.active()).values():
+                for granted in department.grants:
+                    copies.setdefault(self._keys.prefix + granted, []).append(self._keys.feed(department.code))
+            self._copies, self._fetched_at = copies, time.monotonic()
+        return self._copies.get(stream, [])
 
 
 class OutboxRelay:
@@ -30,7 +55,9 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval: float = 0.05,
         max_idle_wait: float = 0.5,
-        keep_sent_for: timedelta = timedelta(days=7),
+        retention: timedelta = timedelta(days=7),
+        trim_every: timedelta = timedelta(minutes=1),
+        feeds: Feeds | None = None,
         clock: Clock | None = None,
     ) -> None:
         self._sessions = sessions
@@ -39,8 +66,12 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_interval = poll_interval
         self._max_idle_wait = max_idle_wait
-        self._keep_sent_for = keep_sent_for
+        self._retention = retention
         self._clock = clock or SystemClock()
+        self._trim_every = trim_every
+        self._feeds = feeds
+        self._streams_written: set[str] = set()
+        self._last_upkeep = self._clock.now()
 
     async def relay_once(self) -> int:
         """Send one batch of pending rows; return how many went out."""
@@ -57,10 +88,15 @@ class OutboxRelay:
             rows = (await session.execute(query)).all()
             if not rows:
                 return 0
+            copies = {stream: await self._copies_of(stream) for stream in {row.stream for row in rows}}
             async with self._redis.pipeline(transaction=False) as pipe:
                 for row in rows:
                     pipe.xadd(row.stream, row.fields)
+                    for feed in copies[row.stream]:
+                        pipe.xadd(feed, row.fields)
                 await pipe.execute()
+            self._streams_written.update(copies)
+            self._streams_written.update(feed for feeds in copies.values() for feed in feeds)
             await session.execute(
                 update(OutboxRow)
                 .where(OutboxRow.id.in_([row.id for row in rows]))
@@ -69,14 +105,23 @@ class OutboxRelay:
         metrics.OUTBOX_RELAYED.labels(service=self._service).inc(len(rows))
         return len(rows)
 
+    async def _copies_of(self, stream: str) -> list[str]:
+        return await self._feeds.copies_of(stream) if self._feeds else []
+
     async def prune_sent(self) -> int:
         """Delete rows sent longer ago than the retention window."""
-        cutoff = self._clock.now() - self._keep_sent_for
+        cutoff = self._clock.now() - self._retention
         async with self._sessions() as session, session.begin():
             result = await session.execute(
                 delete(OutboxRow).where(OutboxRow.sent_at.is_not(None), OutboxRow.sent_at < cutoff)
             )
         return result.rowcount or 0
+
+    async def upkeep(self) -> None:
+        """Delete old sent rows and trim the streams this relay writes (DESIGN §4, bounded streams)."""
+        await self.prune_sent()
+        for stream in sorted(self._streams_written):
+            await trim_stream(self._redis, stream, keep_for=self._retention, now=self._clock.now())
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until `stop` is set; failures are logged and retried, never fatal.
@@ -85,13 +130,12 @@ class OutboxRelay:
         little while a new event still leaves within half a second.
         """
         wait = self._poll_interval
-        batches = 0
         while not stop.is_set():
             try:
                 sent = await self.relay_once()
-                batches += 1
-                if batches % 10_000 == 0:
-                    await self.prune_sent()
+                if self._clock.now() - self._last_upkeep >= self._trim_every:
+                    self._last_upkeep = self._clock.now()
+                    await self.upkeep()
                 wait = self._poll_interval if sent else min(wait * 2, self._max_idle_wait)
             except Exception:
                 log.exception("outbox relay of %s failed; retrying in %.1fs", self._service, wait)

@@ -24,6 +24,7 @@ from gonghui.shared.contracts import CATALOGUE, Contract, Event
 from gonghui.shared.deadletters import DeadLetters
 from gonghui.shared.departments import DepartmentDirectory
 from gonghui.shared.envelope import CloudEvent
+from gonghui.shared.ratelimit import TokenBucket
 from gonghui.shared.settings import ServiceSettings
 from gonghui.shared.streams import StreamKeys
 from gonghui.shared.uow import UnitOfWork
@@ -65,7 +66,7 @@ class StreamRuntime:
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
         self._ready = False
-        self._declare_publications()
+        self._catalogue_broker = self._describe()
 
     @property
     def group(self) -> str:
@@ -103,7 +104,7 @@ class StreamRuntime:
     def asyncapi(self) -> str:
         """The AsyncAPI 3.0 document of what this service reads and writes."""
         spec = AsyncAPI(
-            self.broker,
+            self._catalogue_broker,
             title=f"gonghui {self.service}",
             version="1.0.0",
             schema_version="3.0.0",
@@ -120,11 +121,13 @@ class StreamRuntime:
         """Bring the running subscribers in line with the streams and the directory."""
         try:
             wanted = dict(self.streams)
-            if self.department_handlers is not None:
-                for code in await self.directory.active_codes():
-                    wanted[self.keys.outbox(code)] = self.department_handlers
+            departments = await self.directory.active() if self.department_handlers is not None else {}
+            for code in departments:
+                wanted[self.keys.outbox(code)] = self.department_handlers
             for stream, handlers in wanted.items():
                 await self._keep_running(stream, handlers)
+            for code, department in departments.items():
+                self._subscriptions[self.keys.outbox(code)].consumer.signing = department.signing
             for stream, sub in self._subscriptions.items():
                 if stream not in wanted and sub.wanted:
                     sub.wanted = False
@@ -175,10 +178,18 @@ class StreamRuntime:
             max_deliveries=self.settings.max_deliveries,
         )
 
+        limit = (
+            TokenBucket(rate=self.settings.department_rate, burst=self.settings.department_burst)
+            if self.keys.department_of(stream)
+            else None
+        )
+
         async def apply(batch: list[Entry]) -> None:
+            if limit is not None:
+                # Waiting here leaves the rest in Redis: backpressure on this department only.
+                await limit.take(len(batch))
             await consumer.process(batch)
 
-        apply.__annotations__ = {"batch": list[_documented_union(tuple(handlers.contracts))], "return": None}
         subscriber = self.broker.subscriber(
             stream=StreamSub(
                 stream,
@@ -191,9 +202,6 @@ class StreamRuntime:
             parser=_whole_entries,
             decoder=_entries_body,
             ack_policy=AckPolicy.MANUAL,
-            title=f"{stream}:{self.group}",
-            description=f"Read by group `{self.group}`; types: "
-            + ", ".join(f"`{c.type_name}`" for c in handlers.contracts),
         )
         subscriber(apply)
         return _Subscription(consumer=consumer, subscriber=subscriber)
@@ -217,15 +225,31 @@ class StreamRuntime:
             if not self._stop.is_set():
                 await job()
 
-    def _declare_publications(self) -> None:
+    def _describe(self) -> RedisBroker:
+        """A broker that is never started, holding what the AsyncAPI document shows.
+
+        Department outboxes are subscribed at run time, one per department; the document shows
+        them once, as the `dept.{code}.outbox` template, whether or not a department exists yet.
+        """
+        catalogue = RedisBroker(self.settings.redis_url, apply_types=False, logger=None)
+        read = dict(self.streams)
+        if self.department_handlers is not None:
+            read[self.keys.outbox("{code}")] = self.department_handlers
+        for stream, handlers in read.items():
+            catalogue.subscriber(
+                stream=StreamSub(stream, group=self.group, consumer="any"),
+                title=f"{stream}:{self.group}",
+                description=f"Read by consumer group `{self.group}`.",
+            )(_documented_handler(tuple(handlers.contracts)))
         events = [c for c in CATALOGUE.contracts if c.owner == self.service and issubclass(c, Event)]
         for contract in events:
-            self.broker.publisher(
+            catalogue.publisher(
                 self.keys.events(self.service),
                 schema=_envelope_of(contract),
                 title=f"{self.keys.events(self.service)}:{contract.type_name}",
                 description=(contract.__doc__ or "").strip(),
             )
+        return catalogue
 
 
 async def _whole_entries(message: Any, _default_parser: Any) -> StreamMessage[Any]:
@@ -260,11 +284,18 @@ def _envelope_of(contract: type[Contract]) -> type[CloudEvent]:
     )
 
 
-@cache
-def _documented_union(contracts: tuple[type[Contract], ...]) -> Any:
+def _documented_handler(contracts: tuple[type[Contract], ...]) -> Callable[..., Any]:
+    """A handler whose signature tells the AsyncAPI generator which envelopes a stream carries."""
     envelopes = tuple(_envelope_of(c) for c in contracts)
     if not envelopes:
-        return CloudEvent
-    if len(envelopes) == 1:
-        return envelopes[0]
-    return Annotated[Union[envelopes], Field(discriminator="type")]  # noqa: UP007
+        payload: Any = CloudEvent
+    elif len(envelopes) == 1:
+        payload = envelopes[0]
+    else:
+        payload = Annotated[Union[envelopes], Field(discriminator="type")]  # noqa: UP007
+
+    async def entries(batch: list[Any]) -> None:
+        """Never called: the document only."""
+
+    entries.__annotations__ = {"batch": list[payload], "return": None}
+    return entries

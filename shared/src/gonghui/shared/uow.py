@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gonghui.shared.clock import Clock, SystemClock
@@ -35,6 +36,7 @@ class UnitOfWork:
         self.clock = clock or SystemClock()
         self._depth = 0
         self._session: AsyncSession | None = None
+        self._outbox: list[dict[str, object]] = []
 
     @property
     def session(self) -> AsyncSession:
@@ -59,6 +61,7 @@ class UnitOfWork:
         self._depth -= 1
         if self._depth == 0 and self._session is not None:
             session, self._session = self._session, None
+            self._outbox.clear()
             try:
                 await session.rollback()
             finally:
@@ -89,22 +92,25 @@ class UnitOfWork:
 
     def publish(self, envelope: CloudEvent, *, stream: str) -> None:
         """Queue an already built envelope for `stream`."""
-        self.session.add(
-            OutboxRow(
-                stream=stream,
-                event_id=envelope.id,
-                fields=envelope.to_fields(),
-                created_at=self.clock.now(),
-            )
+        self._outbox.append(
+            {
+                "stream": stream,
+                "event_id": envelope.id,
+                "fields": envelope.to_fields(),
+                "created_at": self.clock.now(),
+            }
         )
 
     async def commit(self) -> None:
-        """Commit, unless an outer scope owns the transaction (then it commits for us)."""
+        """Commit, unless an outer scope owns the transaction: then its commit covers this too."""
         if self._depth == 1:
+            if self._outbox:
+                # One multi-row INSERT for every event of the transaction, in emission order.
+                await self.session.execute(insert(OutboxRow), self._outbox)
+                self._outbox.clear()
             await self.session.commit()
-        else:
-            await self.session.flush()
 
     async def rollback(self) -> None:
         """Throw away everything done in this unit of work."""
+        self._outbox.clear()
         await self.session.rollback()

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-from fastapi import FastAPI
-
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from gonghui.proposals.adapters.unit_of_work import ProposalsUnitOfWork
-from gonghui.proposals.entrypoints.consumers import department_handlers
-from gonghui.proposals.entrypoints.http import proposals_router
+from gonghui.proposals.application.handlers import CaseNotFound, ConcurrentChange
+from gonghui.proposals.application.participation import DiscussionNotFound, KeyContactNotFound
+from gonghui.proposals.domain.model import InvalidTransition
+from gonghui.proposals.entrypoints.consumers import department_handlers, own_event_handlers
+from gonghui.proposals.entrypoints.deadlines import DeadlineChecker
+from gonghui.proposals.entrypoints.http import proposals_router, routing_router
+from gonghui.proposals.entrypoints.participation_http import participation_router
 from gonghui.proposals.settings import ProposalsSettings
 from gonghui.shared.clock import Clock, SystemClock
 from gonghui.shared.db import create_engine, session_factory
@@ -20,12 +27,13 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def create_app(settings: ProposalsSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
-    """The proposals service: HTTP on :8002 and the department answers it applies."""
+    """The proposals service: HTTP on :8002, department answers, the deadline checker."""
     settings = settings or ProposalsSettings()
     clock = clock or SystemClock()
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     keys = StreamKeys(settings.stream_prefix)
+    policy = settings.deadline_policy()
 
     def uow_factory() -> ProposalsUnitOfWork:
         return ProposalsUnitOfWork(sessions, service="proposals", keys=keys, clock=clock)
@@ -34,12 +42,50 @@ def create_app(settings: ProposalsSettings | None = None, *, clock: Clock | None
         service="proposals",
         settings=settings,
         uow_factory=uow_factory,
-        department_handlers=department_handlers(),
+        streams={keys.events("proposals"): own_event_handlers()},
+        department_handlers=department_handlers(policy),
     )
-    return create_service_app(
+    app = create_service_app(
         title="gonghui proposals",
-        description="云履职: proposals and issues carried by member representatives to the departments that fix them.",
+        description="云履职: proposals and issues carried by member representatives "
+        "to the departments that fix them.",
         runtime=runtime,
         engine=engine,
-        routers=[proposals_router(uow_factory)],
+        routers=[
+            proposals_router(uow_factory, policy),
+            routing_router(uow_factory),
+            participation_router(
+                uow_factory, policy, personal_data_roles=settings.personal_data_roles
+            ),
+        ],
     )
+    checker = DeadlineChecker(
+        uow_factory,
+        interval=settings.deadline_check_interval_s,
+        batch_size=settings.deadline_batch_size,
+    )
+    app.state.deadline_checker = checker
+    service_lifespan = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with service_lifespan(app), checker.running():
+            yield
+
+    app.router.lifespan_context = lifespan
+
+    @app.exception_handler(InvalidTransition)
+    async def _invalid(_: Request, exc: InvalidTransition) -> JSONResponse:
+        return JSONResponse(status_code=409, content={"detail": str(exc)})
+
+    @app.exception_handler(ConcurrentChange)
+    async def _concurrent(_: Request, exc: ConcurrentChange) -> JSONResponse:
+        return JSONResponse(status_code=409, content={"detail": str(exc)})
+
+    for missing in (CaseNotFound, DiscussionNotFound, KeyContactNotFound):
+
+        @app.exception_handler(missing)
+        async def _not_found(_: Request, exc: Exception) -> JSONResponse:
+            return JSONResponse(status_code=404, content={"detail": str(exc)})
+
+    return app

@@ -1,8 +1,12 @@
 """Settings of the proposals service (env prefix PROPOSALS_)."""
 
-from pydantic_settings import SettingsConfigDict
+from datetime import timedelta
 
+from gonghui.proposals.domain.deadlines import DeadlinePolicy
+from gonghui.proposals.domain.model import CaseKind, DeadlineStep
 from gonghui.shared.settings import ServiceSettings
+from pydantic import Field, field_validator
+from pydantic_settings import SettingsConfigDict
 
 
 class ProposalsSettings(ServiceSettings):
@@ -11,3 +15,31 @@ class ProposalsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="PROPOSALS_", extra="ignore")
 
     http_port: int = 8002
+    deadlines: dict[str, dict[str, timedelta]] = Field(
+        default_factory=dict,
+        description="Overrides of the deadlines, JSON: "
+        '`{"hotline": {"review": "PT2H", "closure": "P3D"}}` (ISO 8601 durations or seconds).',
+    )
+    deadline_check_interval_s: float = Field(
+        30.0, gt=0, description="How often each replica looks for overdue steps."
+    )
+    deadline_batch_size: int = Field(200, ge=1, description="Overdue steps claimed per check.")
+    personal_data_roles: list[str] = Field(
+        default_factory=lambda: ["contact_officer", "union_admin"],
+        description="`X-Role` values allowed to read key contacts' personal data in full.",
+    )
+
+    @field_validator("deadlines")
+    @classmethod
+    def _known_kinds_and_steps(
+        cls, value: dict[str, dict[str, timedelta]]
+    ) -> dict[str, dict[str, timedelta]]:
+        for kind, steps in value.items():
+            CaseKind(kind)
+            for step in steps:
+                DeadlineStep(step)
+        return value
+
+    def deadline_policy(self) -> DeadlinePolicy:
+        """The default deadlines with this deployment's overrides."""
+        return DeadlinePolicy.with_overrides(self.deadlines)

@@ -7,7 +7,7 @@ from gonghui.shared.contracts.notify import (
     NotificationFailed,
     NotificationPosted,
 )
-from gonghui.shared.contracts.proposals import ProposalSubmitted
+from gonghui.shared.contracts.proposals import PROPOSAL_CONTRACTS
 from gonghui.shared.contracts.stations import RegisterStation, StationRegistered, StationUpdated
 
 CATALOGUE = Catalogue(
@@ -15,7 +15,7 @@ CATALOGUE = Catalogue(
         RegisterStation,
         StationRegistered,
         StationUpdated,
-        ProposalSubmitted,
+        *PROPOSAL_CONTRACTS,
         NotificationDelivered,
         NotificationFailed,
         NotificationPosted,

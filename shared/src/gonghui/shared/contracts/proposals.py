@@ -1,13 +1,20 @@
-"""Contracts of the proposals service (云履职)."""
+"""Contracts of the proposals service (云履职).
+
+Events on `proposals.events` announce what happened to a case; work items on
+`dept.<code>.inbox` tell a handling unit what to do; commands on `dept.<code>.outbox` are the
+unit's answers. Personal data never travels here: key contacts appear as opaque ids and masked
+phones only (DESIGN §8).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
+from gonghui.shared.contracts.base import Command, Event
 from pydantic import Field
 
-from gonghui.shared.contracts.base import Event
+_NOTE = 2_000
 
 
 class CaseKind(StrEnum):
@@ -32,3 +39,267 @@ class ProposalSubmitted(Event):
     area_code: str | None = Field(None, description="Six-digit administrative area, if known.")
     submitted_by: str = Field(description="Opaque id of the submitting representative.")
     submitted_at: datetime = Field(description="When it was submitted.")
+    category: str | None = Field(None, description="Topic used for routing, e.g. `transport`.")
+    priority: str = Field(
+        "normal", description="`normal`, or `high` for hotline and zero-distance."
+    )
+
+
+class ProposalTransitioned(Event):
+    """proposal.transitioned.v1: a case moved through its loop; one per transition, in order."""
+
+    type_name = "proposal.transitioned.v1"
+    owner = "proposals"
+
+    proposal_id: str = Field(description="The case id.")
+    kind: CaseKind = Field(description="Kind of case.")
+    seq: int = Field(description="Position of this transition in the case's timeline, from 1.")
+    action: str = Field(description="What was done: `accept`, `assign`, `complete`, `verify`, ….")
+    step: str = Field(description="Which of the five steps it belongs to: submission, review, …")
+    from_status: str | None = Field(description="Status before; null for the submission.")
+    to_status: str = Field(description="Status after.")
+    actor: str = Field(description="Who did it: an opaque person id, `dept:<code>` or `system`.")
+    at: datetime = Field(description="When it happened.")
+    note: str | None = Field(None, description="What the actor wrote, zh-CN.")
+    unit_code: str | None = Field(None, description="The handling unit after the transition.")
+    submitted_by: str = Field(description="Opaque id of the representative who submitted it.")
+
+
+class ProposalClaimed(Event):
+    """proposal.claimed.v1: a unit claimed a zero-distance report (零距离); the others stop.
+
+    Announced on `proposals.events` (the submitter learns who took it) and put on the inbox of
+    every other unit it was offered to, and of any unit whose claim came too late.
+    """
+
+    type_name = "proposal.claimed.v1"
+    owner = "proposals"
+
+    proposal_id: str = Field(description="The report's case id.")
+    claimed_by: str = Field(description="Code of the unit that won the claim.")
+    claimed_at: datetime = Field(description="When the winning claim was applied.")
+    title: str = Field(description="The report's title.")
+    submitted_by: str = Field(description="Opaque id of the representative who reported it.")
+
+
+class ProposalOverdue(Event):
+    """proposal.overdue.v1: a step of a case passed its deadline; notify escalates it.
+
+    Emitted once per (case, step, deadline), whatever the number of replicas checking.
+    """
+
+    type_name = "proposal.overdue.v1"
+    owner = "proposals"
+
+    proposal_id: str = Field(description="The case id.")
+    kind: CaseKind = Field(description="Kind of case.")
+    title: str = Field(description="The case title.")
+    step: str = Field(description="The step that is late: review, claim, acceptance, handling, …")
+    due_at: datetime = Field(description="When that step was due.")
+    detected_at: datetime = Field(description="When the lateness was detected.")
+    status: str = Field(description="The case's status when detected.")
+    unit_code: str | None = Field(None, description="The handling unit, if one is assigned.")
+    responsible_person: str | None = Field(None, description="Named person responsible, if any.")
+    submitted_by: str = Field(description="Opaque id of the submitting representative.")
+
+
+class WorkItem(Event):
+    """Common fields of everything the proposals service puts on a unit's inbox."""
+
+    owner = "proposals"
+
+    proposal_id: str = Field(description="The case id; answer with it.")
+    kind: CaseKind = Field(description="Kind of case.")
+    title: str = Field(description="Short title, zh-CN.")
+
+
+class ProposalAssigned(WorkItem):
+    """proposal.assigned.v1 (inbox): a case is now yours; answer `proposal.accept_assignment.v1`.
+
+    Also sent, with `reason`, when your zero-distance claim won (no acceptance needed), when the
+    supervisor sends the result back or when the submitter reopens the case: then go on
+    handling and send progress and completion again.
+    """
+
+    type_name = "proposal.assigned.v1"
+
+    body: str = Field(description="What the problem is and what is asked, zh-CN.")
+    category: str | None = Field(None, description="Topic used for routing.")
+    area_code: str | None = Field(None, description="Six-digit administrative area.")
+    priority: str = Field(description="`normal` or `high` (hotline, zero distance).")
+    responsible_person: str | None = Field(None, description="Named person responsible (hotline).")
+    submitted_by: str = Field(description="Opaque id of the representative to contact.")
+    accept_by: datetime | None = Field(None, description="Accept before this time.")
+    complete_by: datetime | None = Field(
+        None, description="Complete before this time (handling time runs from acceptance)."
+    )
+    reason: str = Field(
+        "assigned",
+        description="`assigned` or `reassigned` (accept it), `claimed` (your claim won: it is "
+        "already yours, go on with progress), `sent_back` or `reopened` (handle it again).",
+    )
+    note: str | None = Field(None, description="The reviewer's or supervisor's note.")
+    key_contact_id: str | None = Field(None, description="Opaque id of a key contact concerned.")
+
+
+class ProposalOffered(WorkItem):
+    """proposal.offered.v1 (inbox): a zero-distance report anyone eligible may claim first."""
+
+    type_name = "proposal.offered.v1"
+
+    body: str = Field(description="What the representative found, zh-CN.")
+    category: str | None = Field(None, description="Topic used for routing.")
+    area_code: str | None = Field(None, description="Six-digit administrative area.")
+    submitted_by: str = Field(description="Opaque id of the representative to contact.")
+    claim_by: datetime | None = Field(None, description="Claim before this time.")
+    key_contact_id: str | None = Field(None, description="Opaque id of the key contact concerned.")
+    key_contact_phone: str | None = Field(None, description="The key contact's phone, masked.")
+
+
+class ProposalWithdrawn(WorkItem):
+    """proposal.withdrawn.v1 (inbox): the case was re-assigned away from you; stop work on it."""
+
+    type_name = "proposal.withdrawn.v1"
+
+    note: str | None = Field(None, description="Why, zh-CN.")
+
+
+class AcceptAssignment(Command):
+    """proposal.accept_assignment.v1 (outbox): the unit takes on a case assigned to it (受理)."""
+
+    type_name = "proposal.accept_assignment.v1"
+    owner = "proposals"
+
+    proposal_id: str = Field(description="The case id from the work item.")
+    handler: str | None = Field(None, max_length=64, description="Who handles it in the unit.")
+    note: str | None = Field(None, max_length=_NOTE, description="A note for the submitter.")
+
+
+class ReportProgress(Command):
+    """proposal.progress.v1 (outbox): how far the handling has come (办理落实)."""
+
+    type_name = "proposal.progress.v1"
+    owner = "proposals"
+
+    proposal_id: str = Field(description="The case id.")
+    percent: int = Field(ge=0, le=100, description="How much is done, 0-100.")
+    milestone: str | None = Field(None, max_length=200, description="A milestone reached.")
+    note: str | None = Field(None, max_length=_NOTE, description="What was done, zh-CN.")
+
+
+class CompleteCase(Command):
+    """proposal.complete.v1 (outbox): handling is finished; the result goes to supervision."""
+
+    type_name = "proposal.complete.v1"
+    owner = "proposals"
+
+    proposal_id: str = Field(description="The case id.")
+    result: str = Field(min_length=1, max_length=_NOTE, description="What was achieved, zh-CN.")
+
+
+class DeclineCase(Command):
+    """proposal.decline.v1 (outbox): not ours to handle; goes back to the reviewers."""
+
+    type_name = "proposal.decline.v1"
+    owner = "proposals"
+
+    proposal_id: str = Field(description="The case id.")
+    reason: str = Field(min_length=1, max_length=_NOTE, description="Why, zh-CN.")
+
+
+class ClaimReport(Command):
+    """proposal.claim.v1 (outbox): take a zero-distance report; the first claim wins."""
+
+    type_name = "proposal.claim.v1"
+    owner = "proposals"
+
+    proposal_id: str = Field(description="The report's case id from `proposal.offered.v1`.")
+    handler: str | None = Field(None, max_length=64, description="Who handles it in the unit.")
+    note: str | None = Field(None, max_length=_NOTE, description="e.g. `我们公司来处理`.")
+
+
+class DiscussionOpened(Event):
+    """discussion.opened.v1: an issue was opened for everyone to discuss (职工事大家议)."""
+
+    type_name = "discussion.opened.v1"
+    owner = "proposals"
+
+    discussion_id: str = Field(description="The discussion id.")
+    title: str = Field(description="Short title.")
+    opened_by: str = Field(description="Opaque id of the representative who opened it.")
+    opened_at: datetime = Field(description="When.")
+
+
+class DiscussionCommented(Event):
+    """discussion.commented.v1: someone added to a discussion."""
+
+    type_name = "discussion.commented.v1"
+    owner = "proposals"
+
+    discussion_id: str = Field(description="The discussion id.")
+    comment_id: str = Field(description="The comment id.")
+    author: str = Field(description="Opaque id of the author.")
+    at: datetime = Field(description="When.")
+
+
+class DiscussionConverted(Event):
+    """discussion.converted.v1: reviewers turned a discussion into a proposal."""
+
+    type_name = "discussion.converted.v1"
+    owner = "proposals"
+
+    discussion_id: str = Field(description="The discussion id.")
+    proposal_id: str = Field(description="The proposal it became.")
+    converted_by: str = Field(description="Opaque id of the reviewer.")
+    at: datetime = Field(description="When.")
+
+
+class RepresentativeRated(Event):
+    """representative.rated.v1: a member rated their representative (会员评家)."""
+
+    type_name = "representative.rated.v1"
+    owner = "proposals"
+
+    representative_id: str = Field(description="Opaque id of the representative.")
+    period: str = Field(description="Rating period, e.g. `2026-Q4`.")
+    score: int = Field(description="1-5.")
+    at: datetime = Field(description="When.")
+
+
+class KeyContactVisited(Event):
+    """key_contact.visited.v1: a representative visited a key contact at home (入户走访).
+
+    Carries the contact's opaque id and masked phone only, never name or address.
+    """
+
+    type_name = "key_contact.visited.v1"
+    owner = "proposals"
+
+    visit_id: str = Field(description="The visit id.")
+    key_contact_id: str = Field(description="Opaque id of the key contact.")
+    masked_phone: str | None = Field(None, description="The contact's phone, masked.")
+    representative_id: str = Field(description="Opaque id of the visiting representative.")
+    visited_at: datetime = Field(description="When the visit took place.")
+    report_id: str | None = Field(None, description="A zero-distance report raised from it.")
+
+
+PROPOSAL_CONTRACTS = (
+    ProposalSubmitted,
+    ProposalTransitioned,
+    ProposalClaimed,
+    ProposalOverdue,
+    ProposalAssigned,
+    ProposalOffered,
+    ProposalWithdrawn,
+    AcceptAssignment,
+    ReportProgress,
+    CompleteCase,
+    DeclineCase,
+    ClaimReport,
+    DiscussionOpened,
+    DiscussionCommented,
+    DiscussionConverted,
+    RepresentativeRated,
+    KeyContactVisited,
+)
+"""Every contract of the proposals service, for the catalogue."""

@@ -50,9 +50,8 @@ class NotificationRepository:
 
     async def add(self, notification: Notification) -> bool:
         """Store a new notification; False if this cause already reached this recipient."""
-        return bool(
-            await insert_ignoring_duplicates(self._session, NotificationRow, [asdict(notification)])
-        )
+        row = {name: getattr(notification, name) for name in _COLUMNS}
+        return bool(await insert_ignoring_duplicates(self._session, NotificationRow, [row]))
 
     async def add_many(self, notifications: Iterable[Notification]) -> int:
         """Store many (a broadcast page); duplicates are skipped."""

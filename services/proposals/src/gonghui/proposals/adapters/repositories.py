@@ -1,38 +1,368 @@
-"""Reading and writing cases; repositories never commit."""
+"""Reading and writing cases and what surrounds them; repositories never commit."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from collections.abc import Iterable
+from datetime import datetime
 
+from gonghui.proposals.adapters.orm import (
+    DeadlineRow,
+    ProposalRow,
+    RoutingRuleRow,
+    TransitionRow,
+    UnitRow,
+)
+from gonghui.proposals.domain.deadlines import Deadline
+from gonghui.proposals.domain.model import (
+    Action,
+    Case,
+    CaseKind,
+    CaseStatus,
+    DeadlineStep,
+    Step,
+    Transition,
+)
+from gonghui.proposals.domain.routing import RoutingRule, Unit, UnitKind
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gonghui.proposals.adapters.orm import ProposalRow
-from gonghui.proposals.domain.model import CaseKind, CaseStatus, Proposal
+_CASE_FIELDS = (
+    "kind",
+    "title",
+    "body",
+    "area_code",
+    "submitted_by",
+    "submitted_at",
+    "status",
+    "category",
+    "unit_code",
+    "responsible_person",
+    "handler",
+    "progress_percent",
+    "result",
+    "merged_into",
+    "offered_to",
+    "reopened",
+    "satisfaction",
+    "feedback_comment",
+    "key_contact_id",
+    "discussion_id",
+)
 
 
-class ProposalRepository:
-    """Cases by id."""
+class CaseRepository:
+    """Cases with their timelines; updates are conditional on the version read."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def get(self, proposal_id: str) -> Proposal | None:
-        """A case by its id."""
-        row = await self._session.get(ProposalRow, proposal_id)
+    async def get(self, proposal_id: str) -> Case | None:
+        """A case and its whole timeline, as committed now (never a stale cached copy)."""
+        row = (
+            await self._session.execute(
+                select(ProposalRow)
+                .where(ProposalRow.id == proposal_id)
+                .execution_options(populate_existing=True)
+            )
+        ).scalar_one_or_none()
         if row is None:
             return None
-        return Proposal(
-            id=row.id,
-            kind=CaseKind(row.kind),
-            title=row.title,
-            body=row.body,
-            area_code=row.area_code,
-            submitted_by=row.submitted_by,
-            submitted_at=row.submitted_at,
-            status=CaseStatus(row.status),
+        transitions = await self._session.scalars(
+            select(TransitionRow)
+            .where(TransitionRow.proposal_id == proposal_id)
+            .order_by(TransitionRow.seq)
+            .execution_options(populate_existing=True)
+        )
+        return _case(row, [_transition(t) for t in transitions])
+
+    async def add(self, case: Case) -> None:
+        """Store a new case and its first transitions (flushed, so deadlines can refer to it)."""
+        self._session.add(ProposalRow(id=case.id, version=case.version, **_values(case)))
+        await self._session.flush()
+        self._add_transitions(case)
+
+    async def save(self, case: Case) -> bool:
+        """Write the case if nobody changed it since it was read; False if someone did."""
+        result = await self._session.execute(
+            update(ProposalRow)
+            .where(ProposalRow.id == case.id, ProposalRow.version == case.version)
+            .values(version=case.version + 1, **_values(case))
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            return False
+        case.version += 1
+        self._add_transitions(case)
+        return True
+
+    async def all_between(self, start: datetime | None, end: datetime | None) -> list[Case]:
+        """Cases submitted in [start, end), with their timelines (for statistics)."""
+        query = select(ProposalRow)
+        if start is not None:
+            query = query.where(ProposalRow.submitted_at >= start)
+        if end is not None:
+            query = query.where(ProposalRow.submitted_at < end)
+        rows = list(await self._session.scalars(query.order_by(ProposalRow.submitted_at)))
+        timelines: dict[str, list[Transition]] = {row.id: [] for row in rows}
+        if rows:
+            transitions = await self._session.scalars(
+                select(TransitionRow)
+                .where(TransitionRow.proposal_id.in_(list(timelines)))
+                .order_by(TransitionRow.proposal_id, TransitionRow.seq)
+            )
+            for t in transitions:
+                timelines[t.proposal_id].append(_transition(t))
+        return [_case(row, timelines[row.id]) for row in rows]
+
+    async def search(
+        self,
+        *,
+        status: str | None = None,
+        kind: str | None = None,
+        unit: str | None = None,
+        submitted_by: str | None = None,
+        limit: int = 100,
+    ) -> list[Case]:
+        """Cases matching every filter given, newest first, without timelines."""
+        query = select(ProposalRow)
+        for column, value in (
+            (ProposalRow.status, status),
+            (ProposalRow.kind, kind),
+            (ProposalRow.unit_code, unit),
+            (ProposalRow.submitted_by, submitted_by),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        query = query.order_by(ProposalRow.submitted_at.desc(), ProposalRow.id.desc()).limit(limit)
+        return [_case(row, []) for row in await self._session.scalars(query)]
+
+    async def submitted_by(self, person: str) -> list[Case]:
+        """Every case a representative submitted, without timelines."""
+        rows = await self._session.scalars(
+            select(ProposalRow).where(ProposalRow.submitted_by == person)
+        )
+        return [_case(row, []) for row in rows]
+
+    def _add_transitions(self, case: Case) -> None:
+        self._session.add_all(
+            TransitionRow(
+                proposal_id=case.id,
+                seq=t.seq,
+                action=t.action.value,
+                step=t.step.value,
+                from_status=t.from_status.value if t.from_status else None,
+                to_status=t.to_status.value,
+                actor=t.actor,
+                at=t.at,
+                note=t.note,
+                unit_code=t.unit_code,
+                details=t.details,
+            )
+            for t in case.new_transitions
+        )
+        case.new_transitions.clear()
+
+
+class DeadlineRepository:
+    """Running deadlines, and the once-only claim of an escalation."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def start(
+        self, proposal_id: str, step: str, *, seq: int, at: datetime, due_at: datetime
+    ) -> None:
+        """A step's clock starts, opened by the transition `seq` of the case."""
+        self._session.add(
+            DeadlineRow(
+                proposal_id=proposal_id, step=step, opened_by_seq=seq, started_at=at, due_at=due_at
+            )
         )
 
-    def add(self, proposal: Proposal) -> None:
-        """Store a new case."""
-        values = asdict(proposal)
-        self._session.add(ProposalRow(**{**values, "kind": proposal.kind.value, "status": proposal.status.value}))
+    async def end(self, proposal_id: str, steps: Iterable[str], *, at: datetime) -> None:
+        """The steps are done (or moot): their running deadlines stop."""
+        steps = list(steps)
+        if not steps:
+            return
+        await self._session.execute(
+            update(DeadlineRow)
+            .where(
+                DeadlineRow.proposal_id == proposal_id,
+                DeadlineRow.step.in_(steps),
+                DeadlineRow.ended_at.is_(None),
+            )
+            .values(ended_at=at)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def of(self, proposal_id: str) -> list[Deadline]:
+        """Every deadline a case had, oldest first."""
+        rows = await self._session.scalars(
+            select(DeadlineRow)
+            .where(DeadlineRow.proposal_id == proposal_id)
+            .order_by(DeadlineRow.started_at, DeadlineRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [_deadline(row) for row in rows]
+
+    async def of_cases(self, proposal_ids: list[str]) -> list[Deadline]:
+        """Every deadline of these cases."""
+        if not proposal_ids:
+            return []
+        rows = await self._session.scalars(
+            select(DeadlineRow).where(DeadlineRow.proposal_id.in_(proposal_ids))
+        )
+        return [_deadline(row) for row in rows]
+
+    async def overdue(self, now: datetime, *, limit: int) -> list[Deadline]:
+        """Running deadlines already past, not yet escalated (candidates; claim each one)."""
+        query = (
+            select(DeadlineRow)
+            .where(
+                DeadlineRow.ended_at.is_(None),
+                DeadlineRow.escalated_at.is_(None),
+                DeadlineRow.due_at <= now,
+            )
+            .order_by(DeadlineRow.due_at, DeadlineRow.id)
+            .limit(limit)
+            .execution_options(populate_existing=True)
+        )
+        if self._session.bind.dialect.name == "postgresql":
+            # Replicas skip rows another is escalating instead of queueing behind its lock;
+            # the conditional UPDATE in claim_escalation is what guarantees once-only.
+            query = query.with_for_update(skip_locked=True)
+        return [_deadline(row) for row in await self._session.scalars(query)]
+
+    async def claim_escalation(self, deadline_id: int, *, at: datetime) -> bool:
+        """Mark one deadline escalated unless another replica already did: True if ours."""
+        result = await self._session.execute(
+            update(DeadlineRow)
+            .where(
+                DeadlineRow.id == deadline_id,
+                DeadlineRow.escalated_at.is_(None),
+                DeadlineRow.ended_at.is_(None),
+            )
+            .values(escalated_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+
+class RoutingRepository:
+    """Handling units and the rules that route cases to them."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def unit(self, code: str) -> Unit | None:
+        """One unit by code."""
+        row = await self._session.get(UnitRow, code)
+        return Unit(row.code, row.name, UnitKind(row.kind), row.active) if row else None
+
+    async def units(self) -> list[Unit]:
+        """Every unit, by code."""
+        rows = await self._session.scalars(select(UnitRow).order_by(UnitRow.code))
+        return [Unit(r.code, r.name, UnitKind(r.kind), r.active) for r in rows]
+
+    async def put_unit(self, unit: Unit) -> None:
+        """Create or update a unit."""
+        await self._session.merge(
+            UnitRow(code=unit.code, name=unit.name, kind=unit.kind.value, active=unit.active)
+        )
+
+    async def rules(self) -> list[RoutingRule]:
+        """Every routing rule of an active unit, oldest first."""
+        rows = await self._session.execute(
+            select(RoutingRuleRow)
+            .join(UnitRow, UnitRow.code == RoutingRuleRow.unit_code)
+            .where(UnitRow.active.is_(True))
+            .order_by(RoutingRuleRow.id)
+        )
+        return [
+            RoutingRule(
+                id=r.id, unit_code=r.unit_code, category=r.category, area_prefix=r.area_prefix
+            )
+            for r in rows.scalars()
+        ]
+
+    async def add_rule(
+        self, *, unit_code: str, category: str | None, area_prefix: str | None
+    ) -> RoutingRule:
+        """A new rule."""
+        row = RoutingRuleRow(unit_code=unit_code, category=category, area_prefix=area_prefix)
+        self._session.add(row)
+        await self._session.flush()
+        return RoutingRule(
+            id=row.id, unit_code=unit_code, category=category, area_prefix=area_prefix
+        )
+
+    async def delete_rule(self, rule_id: int) -> bool:
+        """Remove a rule; False if there was none."""
+        row = await self._session.get(RoutingRuleRow, rule_id)
+        if row is None:
+            return False
+        await self._session.delete(row)
+        return True
+
+
+def _deadline(row: DeadlineRow) -> Deadline:
+    return Deadline(
+        id=row.id,
+        proposal_id=row.proposal_id,
+        step=DeadlineStep(row.step),
+        started_at=row.started_at,
+        due_at=row.due_at,
+        ended_at=row.ended_at,
+        escalated_at=row.escalated_at,
+    )
+
+
+def _values(case: Case) -> dict[str, object]:
+    values = {name: getattr(case, name) for name in _CASE_FIELDS}
+    values["kind"] = case.kind.value
+    values["status"] = case.status.value
+    values["offered_to"] = list(case.offered_to)
+    return values
+
+
+def _case(row: ProposalRow, timeline: list[Transition]) -> Case:
+    return Case(
+        id=row.id,
+        kind=CaseKind(row.kind),
+        title=row.title,
+        body=row.body,
+        category=row.category,
+        area_code=row.area_code,
+        submitted_by=row.submitted_by,
+        submitted_at=row.submitted_at,
+        status=CaseStatus(row.status),
+        unit_code=row.unit_code,
+        responsible_person=row.responsible_person,
+        handler=row.handler,
+        progress_percent=row.progress_percent or 0,
+        result=row.result,
+        merged_into=row.merged_into,
+        offered_to=list(row.offered_to or []),
+        reopened=bool(row.reopened),
+        satisfaction=row.satisfaction,
+        feedback_comment=row.feedback_comment,
+        key_contact_id=row.key_contact_id,
+        discussion_id=row.discussion_id,
+        version=row.version or 0,
+        timeline=timeline,
+    )
+
+
+def _transition(row: TransitionRow) -> Transition:
+    return Transition(
+        seq=row.seq,
+        action=Action(row.action),
+        step=Step(row.step),
+        from_status=CaseStatus(row.from_status) if row.from_status else None,
+        to_status=CaseStatus(row.to_status),
+        actor=row.actor,
+        at=row.at,
+        note=row.note,
+        unit_code=row.unit_code,
+        details=dict(row.details or {}),
+    )

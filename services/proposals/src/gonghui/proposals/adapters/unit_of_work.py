@@ -1,16 +1,37 @@
 """The proposals unit of work."""
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from gonghui.proposals.adapters.repositories import ProposalRepository
+from gonghui.proposals.adapters.participation import (
+    DiscussionRepository,
+    DutyRepository,
+    KeyContactRepository,
+    RatingRepository,
+)
+from gonghui.proposals.adapters.repositories import (
+    CaseRepository,
+    DeadlineRepository,
+    RoutingRepository,
+)
 from gonghui.shared.uow import UnitOfWork
+from sqlalchemy.ext.asyncio import AsyncSession
 
 
 class ProposalsUnitOfWork(UnitOfWork):
-    """Cases, committed together with outgoing events."""
+    """Cases and everything around them, committed together with outgoing events."""
 
-    proposals: ProposalRepository
+    proposals: CaseRepository
+    deadlines: DeadlineRepository
+    routing: RoutingRepository
+    discussions: DiscussionRepository
+    ratings: RatingRepository
+    key_contacts: KeyContactRepository
+    duty: DutyRepository
 
     def open_repositories(self, session: AsyncSession) -> None:
         """Attach the repositories to the new session."""
-        self.proposals = ProposalRepository(session)
+        self.proposals = CaseRepository(session)
+        self.deadlines = DeadlineRepository(session)
+        self.routing = RoutingRepository(session)
+        self.discussions = DiscussionRepository(session)
+        self.ratings = RatingRepository(session)
+        self.key_contacts = KeyContactRepository(session)
+        self.duty = DutyRepository(session)

@@ -1,60 +1,472 @@
-"""The HTTP API of the proposals service."""
+"""The HTTP API of the closed loop: submit, review, assign, supervise, give feedback, follow."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
-from fastapi import APIRouter, status
-from pydantic import BaseModel
-
+from fastapi import APIRouter, Query, status
 from gonghui.proposals.adapters.unit_of_work import ProposalsUnitOfWork
-from gonghui.proposals.application.handlers import SubmitProposal, submit_proposal
-from gonghui.proposals.domain.model import Proposal
+from gonghui.proposals.application import handlers as cases
+from gonghui.proposals.application.handlers import SubmitProposal
+from gonghui.proposals.domain.deadlines import Deadline, DeadlinePolicy
+from gonghui.proposals.domain.model import Case, Transition, action_label, status_label
+from gonghui.proposals.domain.routing import Unit, UnitKind
+from gonghui.shared.clock import SHANGHAI
 from gonghui.shared.http import NotFound
+from pydantic import BaseModel, Field
+
+_NOTE = 2_000
+Actor = Field(min_length=1, max_length=64, description="Opaque id of the person acting.")
+
+
+class TransitionOut(BaseModel):
+    """One step of the timeline: who did what, when."""
+
+    seq: int
+    action: str
+    action_label: str = Field(description="zh-CN label of the action.")
+    step: str
+    from_status: str | None
+    to_status: str
+    actor: str
+    at: datetime
+    at_local: str = Field(description="The time in Asia/Shanghai, for people.")
+    note: str | None
+    unit_code: str | None
+    details: dict[str, Any]
+
+    @classmethod
+    def of(cls, t: Transition) -> TransitionOut:
+        """The view of one transition."""
+        return cls(
+            seq=t.seq,
+            action=t.action.value,
+            action_label=action_label(t.action),
+            step=t.step.value,
+            from_status=t.from_status.value if t.from_status else None,
+            to_status=t.to_status.value,
+            actor=t.actor,
+            at=t.at,
+            at_local=t.at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
+            note=t.note,
+            unit_code=t.unit_code,
+            details=t.details,
+        )
+
+
+class DeadlineOut(BaseModel):
+    """A step's deadline and how it went."""
+
+    step: str
+    started_at: datetime
+    due_at: datetime
+    ended_at: datetime | None
+    escalated_at: datetime | None
+    state: str = Field(
+        description="`running`, `met`, `late` (met after due) or `overdue` (running, past due)."
+    )
+
+    @classmethod
+    def of(cls, row: Deadline, now: datetime) -> DeadlineOut:
+        """The view of one deadline."""
+        return cls(
+            step=row.step.value,
+            started_at=row.started_at,
+            due_at=row.due_at,
+            ended_at=row.ended_at,
+            escalated_at=row.escalated_at,
+            state=row.state(now),
+        )
 
 
 class ProposalOut(BaseModel):
-    """A case as its submitter sees it."""
+    """A case as its submitter sees it: where it stands and everything that happened (进度可视)."""
 
     id: str
     kind: str
     title: str
     body: str
+    category: str | None
     area_code: str | None
     submitted_by: str
     submitted_at: datetime
     status: str
+    status_label: str = Field(description="zh-CN label of the status.")
+    priority: str
+    unit_code: str | None
+    claimed_by: str | None
+    offered_to: list[str]
+    responsible_person: str | None
+    handler: str | None
+    progress_percent: int
+    milestones: list[str]
+    result: str | None
+    merged_into: str | None
+    reopened: bool
+    satisfaction: int | None
+    feedback_comment: str | None
+    discussion_id: str | None
+    timeline: list[TransitionOut]
+    deadlines: list[DeadlineOut]
 
     @classmethod
-    def of(cls, proposal: Proposal) -> ProposalOut:
+    def of(
+        cls, case: Case, deadlines: list[Deadline] | None = None, now: datetime | None = None
+    ) -> ProposalOut:
         """The view of a domain case."""
         return cls(
-            id=proposal.id,
-            kind=proposal.kind.value,
-            title=proposal.title,
-            body=proposal.body,
-            area_code=proposal.area_code,
-            submitted_by=proposal.submitted_by,
-            submitted_at=proposal.submitted_at,
-            status=proposal.status.value,
+            id=case.id,
+            kind=case.kind.value,
+            title=case.title,
+            body=case.body,
+            category=case.category,
+            area_code=case.area_code,
+            submitted_by=case.submitted_by,
+            submitted_at=case.submitted_at,
+            status=case.status.value,
+            status_label=status_label(case.status),
+            priority=case.priority,
+            unit_code=case.unit_code,
+            claimed_by=case.claimed_by,
+            offered_to=case.offered_to,
+            responsible_person=case.responsible_person,
+            handler=case.handler,
+            progress_percent=case.progress_percent,
+            milestones=[
+                str(t.details["milestone"]) for t in case.timeline if "milestone" in t.details
+            ],
+            result=case.result,
+            merged_into=case.merged_into,
+            reopened=case.reopened,
+            satisfaction=case.satisfaction,
+            feedback_comment=case.feedback_comment,
+            discussion_id=case.discussion_id,
+            timeline=[TransitionOut.of(t) for t in case.timeline],
+            deadlines=[DeadlineOut.of(d, now) for d in deadlines or []] if now else [],
         )
 
 
-def proposals_router(uow_factory: Callable[[], ProposalsUnitOfWork]) -> APIRouter:
-    """Routes for submitting and following cases."""
+class ActorNote(BaseModel):
+    """Who acts, and an optional note."""
+
+    actor: str = Actor
+    note: str | None = Field(None, max_length=_NOTE, description="A note for the timeline, zh-CN.")
+
+
+class ActorReason(BaseModel):
+    """Who acts, and why (required)."""
+
+    actor: str = Actor
+    reason: str = Field(min_length=1, max_length=_NOTE, description="Why, zh-CN.")
+
+
+class Resubmission(ActorNote):
+    """More information for a returned case."""
+
+    body: str | None = Field(
+        None, min_length=10, max_length=20_000, description="The completed text."
+    )
+
+
+class Acceptance(ActorNote):
+    """立案."""
+
+    responsible_person: str | None = Field(
+        None, max_length=64, description="Named person responsible."
+    )
+
+
+class Merge(ActorNote):
+    """并案."""
+
+    into: str = Field(description="The case this one duplicates.")
+
+
+class Assignment(ActorNote):
+    """交办 / 改派."""
+
+    unit_code: str | None = Field(
+        None, description="A unit, overriding the routing rules; omit to route."
+    )
+
+
+class Offer(ActorNote):
+    """零距离: offer a report for claiming."""
+
+    unit_codes: list[str] | None = Field(
+        None, min_length=1, description="Units to offer it to; omit for every eligible unit."
+    )
+
+
+class Feedback(BaseModel):
+    """总结反馈."""
+
+    actor: str = Actor
+    satisfaction: int = Field(ge=1, le=5, description="1 (very unsatisfied) to 5 (very satisfied).")
+    comment: str | None = Field(None, max_length=_NOTE, description="A comment, zh-CN.")
+
+
+class UnitIn(BaseModel):
+    """A handling unit."""
+
+    name: str = Field(min_length=2, max_length=120, description="Name, zh-CN.")
+    kind: UnitKind = Field(description="department, organisation or legal_service.")
+    active: bool = Field(True, description="Whether cases may be routed to it.")
+
+
+class UnitOut(UnitIn):
+    """A handling unit and its code (= its department code on the bus)."""
+
+    code: str
+
+
+class RuleIn(BaseModel):
+    """Cases of this category from this area go to this unit."""
+
+    unit_code: str = Field(description="The unit.")
+    category: str | None = Field(None, description="Category; omit for any.")
+    area_prefix: str | None = Field(
+        None,
+        pattern=r"^\d{2,6}$",
+        description="Area code prefix (`3304` = all of Jiaxing); omit for any.",
+    )
+
+
+class RuleOut(RuleIn):
+    """A routing rule."""
+
+    id: int
+
+
+def proposals_router(
+    uow_factory: Callable[[], ProposalsUnitOfWork], policy: DeadlinePolicy
+) -> APIRouter:
+    """Routes for submitting, reviewing, assigning, supervising and following cases."""
     router = APIRouter(prefix="/proposals", tags=["proposals"])
+
+    async def view(case: Case) -> ProposalOut:
+        async with uow_factory() as uow:
+            return ProposalOut.of(case, await uow.deadlines.of(case.id), uow.clock.now())
 
     @router.post("", status_code=status.HTTP_201_CREATED, summary="Submit a case (线上提交)")
     async def submit(cmd: SubmitProposal) -> ProposalOut:
-        return ProposalOut.of(await submit_proposal(cmd, uow=uow_factory()))
+        return await view(await cases.submit_proposal(cmd, uow=uow_factory(), policy=policy))
 
-    @router.get("/{proposal_id}", summary="A case and where it stands")
+    @router.get("", summary="Cases, newest first (without their timelines)")
+    async def list_cases(
+        status_: str | None = Query(None, alias="status"),
+        kind: str | None = None,
+        unit: str | None = None,
+        submitted_by: str | None = None,
+        limit: int = Query(100, ge=1, le=1000),
+    ) -> dict[str, list[ProposalOut]]:
+        async with uow_factory() as uow:
+            found = await uow.proposals.search(
+                status=status_, kind=kind, unit=unit, submitted_by=submitted_by, limit=limit
+            )
+        return {"items": [ProposalOut.of(c) for c in found]}
+
+    @router.get("/{proposal_id}", summary="A case, its full timeline and its deadlines (进度可视)")
     async def get_proposal(proposal_id: str) -> ProposalOut:
         async with uow_factory() as uow:
-            proposal = await uow.proposals.get(proposal_id)
-        if proposal is None:
-            raise NotFound(f"no case {proposal_id}")
-        return ProposalOut.of(proposal)
+            case = await _found(uow, proposal_id)
+            return ProposalOut.of(case, await uow.deadlines.of(case.id), uow.clock.now())
+
+    @router.post("/{proposal_id}/resubmit", summary="Answer a return with more information")
+    async def resubmit(proposal_id: str, cmd: Resubmission) -> ProposalOut:
+        return await view(
+            await cases.resubmit(
+                proposal_id,
+                by=cmd.actor,
+                body=cmd.body,
+                note=cmd.note,
+                uow=uow_factory(),
+                policy=policy,
+            )
+        )
+
+    @router.post("/{proposal_id}/accept", summary="Group review: accept (立案)")
+    async def accept(proposal_id: str, cmd: Acceptance) -> ProposalOut:
+        return await view(
+            await cases.accept(
+                proposal_id,
+                by=cmd.actor,
+                note=cmd.note,
+                responsible_person=cmd.responsible_person,
+                uow=uow_factory(),
+                policy=policy,
+            )
+        )
+
+    @router.post("/{proposal_id}/reject", summary="Group review: reject with a reason")
+    async def reject(proposal_id: str, cmd: ActorReason) -> ProposalOut:
+        return await view(
+            await cases.reject(
+                proposal_id, by=cmd.actor, reason=cmd.reason, uow=uow_factory(), policy=policy
+            )
+        )
+
+    @router.post("/{proposal_id}/return", summary="Group review: return for more information")
+    async def return_case(proposal_id: str, cmd: ActorReason) -> ProposalOut:
+        return await view(
+            await cases.return_for_information(
+                proposal_id, by=cmd.actor, note=cmd.reason, uow=uow_factory(), policy=policy
+            )
+        )
+
+    @router.post("/{proposal_id}/merge", summary="Group review: merge as a duplicate (并案)")
+    async def merge(proposal_id: str, cmd: Merge) -> ProposalOut:
+        return await view(
+            await cases.merge(
+                proposal_id,
+                into=cmd.into,
+                by=cmd.actor,
+                note=cmd.note,
+                uow=uow_factory(),
+                policy=policy,
+            )
+        )
+
+    @router.post(
+        "/{proposal_id}/assign", summary="Assign or re-assign to a handling unit (交办/改派)"
+    )
+    async def assign(proposal_id: str, cmd: Assignment) -> ProposalOut:
+        return await view(
+            await cases.assign(
+                proposal_id,
+                by=cmd.actor,
+                unit_code=cmd.unit_code,
+                note=cmd.note,
+                uow=uow_factory(),
+                policy=policy,
+            )
+        )
+
+    @router.post("/{proposal_id}/offer", summary="Offer a zero-distance report for claiming again")
+    async def offer(proposal_id: str, cmd: Offer) -> ProposalOut:
+        return await view(
+            await cases.offer(
+                proposal_id,
+                by=cmd.actor,
+                units=cmd.unit_codes,
+                note=cmd.note,
+                uow=uow_factory(),
+                policy=policy,
+            )
+        )
+
+    @router.post("/{proposal_id}/verify", summary="Supervision: the result is verified (督查通过)")
+    async def verify(proposal_id: str, cmd: ActorNote) -> ProposalOut:
+        return await view(
+            await cases.verify(
+                proposal_id, by=cmd.actor, note=cmd.note, uow=uow_factory(), policy=policy
+            )
+        )
+
+    @router.post("/{proposal_id}/send-back", summary="Supervision: send the result back (退回重办)")
+    async def send_back(proposal_id: str, cmd: ActorReason) -> ProposalOut:
+        return await view(
+            await cases.send_back(
+                proposal_id, by=cmd.actor, note=cmd.reason, uow=uow_factory(), policy=policy
+            )
+        )
+
+    @router.post(
+        "/{proposal_id}/feedback", summary="The submitter's satisfaction closes the case (总结反馈)"
+    )
+    async def feedback(proposal_id: str, cmd: Feedback) -> ProposalOut:
+        return await view(
+            await cases.give_feedback(
+                proposal_id,
+                by=cmd.actor,
+                satisfaction=cmd.satisfaction,
+                comment=cmd.comment,
+                uow=uow_factory(),
+                policy=policy,
+            )
+        )
+
+    @router.post("/{proposal_id}/reopen", summary="The submitter reopens the case (once)")
+    async def reopen(proposal_id: str, cmd: ActorReason) -> ProposalOut:
+        return await view(
+            await cases.reopen(
+                proposal_id, by=cmd.actor, reason=cmd.reason, uow=uow_factory(), policy=policy
+            )
+        )
 
     return router
+
+
+def routing_router(uow_factory: Callable[[], ProposalsUnitOfWork]) -> APIRouter:
+    """Routes for handling units and routing rules."""
+    router = APIRouter(tags=["routing"])
+
+    @router.put("/units/{code}", summary="Register or update a handling unit")
+    async def put_unit(code: str, unit: UnitIn) -> UnitOut:
+        async with uow_factory() as uow:
+            await uow.routing.put_unit(
+                Unit(code=code, name=unit.name, kind=unit.kind, active=unit.active)
+            )
+            await uow.commit()
+        return UnitOut(code=code, **unit.model_dump())
+
+    @router.get("/units", summary="Handling units")
+    async def units() -> dict[str, list[UnitOut]]:
+        async with uow_factory() as uow:
+            found = await uow.routing.units()
+        return {
+            "items": [
+                UnitOut(code=u.code, name=u.name, kind=u.kind, active=u.active) for u in found
+            ]
+        }
+
+    @router.post(
+        "/routing-rules", status_code=status.HTTP_201_CREATED, summary="Add a routing rule"
+    )
+    async def add_rule(rule: RuleIn) -> RuleOut:
+        async with uow_factory() as uow:
+            if await uow.routing.unit(rule.unit_code) is None:
+                raise NotFound(f"no unit {rule.unit_code}; PUT /units/{rule.unit_code} first")
+            added = await uow.routing.add_rule(
+                unit_code=rule.unit_code, category=rule.category, area_prefix=rule.area_prefix
+            )
+            await uow.commit()
+        return RuleOut(
+            id=added.id,
+            unit_code=added.unit_code,
+            category=added.category,
+            area_prefix=added.area_prefix,
+        )
+
+    @router.get("/routing-rules", summary="Routing rules")
+    async def rules() -> dict[str, list[RuleOut]]:
+        async with uow_factory() as uow:
+            found = await uow.routing.rules()
+        return {
+            "items": [
+                RuleOut(
+                    id=r.id, unit_code=r.unit_code, category=r.category, area_prefix=r.area_prefix
+                )
+                for r in found
+            ]
+        }
+
+    @router.delete(
+        "/routing-rules/{rule_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a rule"
+    )
+    async def delete_rule(rule_id: int) -> None:
+        async with uow_factory() as uow:
+            if not await uow.routing.delete_rule(rule_id):
+                raise NotFound(f"no routing rule {rule_id}")
+            await uow.commit()
+
+    return router
+
+
+async def _found(uow: ProposalsUnitOfWork, proposal_id: str) -> Case:
+    case = await uow.proposals.get(proposal_id)
+    if case is None:
+        raise NotFound(f"no case {proposal_id}")
+    return case

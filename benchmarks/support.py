@@ -1,0 +1,89 @@
+"""What every benchmark needs: servers, scratch databases, a clean prefix, and a fair clock."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+
+from redis.asyncio import Redis
+
+from tests.support.servers import delete_keys, own_redis_server, scratch_postgres_database
+
+
+def arguments(description: str, *, default_n: int) -> argparse.Namespace:
+    """`-n`, `--repeat` and `--backend` (sqlite, postgresql or both), shared by the benchmarks."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("-n", type=int, default=default_n, help="entries per run")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per side; the median is reported")
+    parser.add_argument(
+        "--backend",
+        choices=["sqlite", "postgresql", "both"],
+        default="both" if os.environ.get("DATABASE_URL") else "sqlite",
+    )
+    return parser.parse_args()
+
+
+def backends(choice: str) -> list[str]:
+    """The database backends to measure."""
+    return ["sqlite", "postgresql"] if choice == "both" else [choice]
+
+
+@contextlib.contextmanager
+def redis_url() -> Iterator[str]:
+    """REDIS_URL, or an embedded server of the benchmark's own."""
+    if url := os.environ.get("REDIS_URL"):
+        yield url
+    else:
+        with own_redis_server() as url:
+            yield url
+
+
+@contextlib.asynccontextmanager
+async def scratch_database(backend: str) -> AsyncIterator[str]:
+    """An empty database of `backend`, removed afterwards."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="gonghui-bench-") as folder:
+            yield f"sqlite:///{Path(folder) / 'bench.db'}"
+        return
+    server = os.environ.get("DATABASE_URL")
+    if not server:
+        raise SystemExit("set DATABASE_URL to a PostgreSQL server to benchmark on PostgreSQL")
+    async with scratch_postgres_database(server) as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def scratch_prefix(url: str) -> AsyncIterator[tuple[str, Redis]]:
+    """A fresh key prefix and a client; the keys are deleted afterwards."""
+    prefix = f"bench{uuid.uuid4().hex[:8]}:"
+    redis = Redis.from_url(url)
+    try:
+        yield prefix, redis
+    finally:
+        await delete_keys(redis, prefix)
+        await redis.aclose()
+
+
+async def timed(job: Callable[[], Awaitable[object]]) -> float:
+    """Seconds `job` took."""
+    start = time.perf_counter()
+    await job()
+    return time.perf_counter() - start
+
+
+def report(title: str, n: int, ours: list[float], baseline: list[float], *, target: float) -> None:
+    """Print medians, rates and the ratio against the target."""
+    ours_s, base_s = statistics.median(ours), statistics.median(baseline)
+    ratio = base_s / ours_s
+    verdict = "meets" if ratio >= target else "BELOW"
+    print(
+        f"{title}: ours {n / ours_s:,.0f}/s, baseline {n / base_s:,.0f}/s, "
+        f"ratio {ratio:.2f}x ({verdict} target {target}x)"
+    )

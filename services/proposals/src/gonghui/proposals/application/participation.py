@@ -1,0 +1,463 @@
+"""Use cases around the cases: discussions, ratings, key contacts, duty records, reports, stats."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from gonghui.proposals.adapters.unit_of_work import ProposalsUnitOfWork
+from gonghui.proposals.application.handlers import SubmitProposal, submit_proposal
+from gonghui.proposals.domain.deadlines import DeadlinePolicy
+from gonghui.proposals.domain.model import Case, CaseStatus, InvalidTransition
+from gonghui.proposals.domain.participation import (
+    FOLLOW_UP_ACTIONS,
+    Discussion,
+    DutyKind,
+    DutyRecord,
+    KeyContact,
+    rating_period,
+)
+from gonghui.proposals.domain.stats import statistics
+from gonghui.shared.contracts.common import MainlandPhone, mask_phone
+from gonghui.shared.contracts.proposals import (
+    CaseKind,
+    DiscussionCommented,
+    DiscussionConverted,
+    DiscussionOpened,
+    KeyContactVisited,
+    ProposalSubmitted,
+    ProposalTransitioned,
+    RepresentativeRated,
+)
+from gonghui.shared.envelope import CloudEvent, new_event_id
+from pydantic import BaseModel, Field
+
+Person = Field(min_length=1, max_length=64, description="Opaque id of a person.")
+Category = Field(None, pattern=r"^[a-z][a-z0-9_-]{1,49}$", description="Topic used for routing.")
+Area = Field(None, pattern=r"^\d{6}$", description="Six-digit administrative area.")
+
+
+class DiscussionNotFound(Exception):
+    """No discussion with this id."""
+
+
+class KeyContactNotFound(Exception):
+    """No key contact with this id."""
+
+
+# 职工事大家议
+
+
+class OpenDiscussion(BaseModel):
+    """Post an issue for everyone to discuss."""
+
+    title: str = Field(min_length=4, max_length=200, description="Short title, zh-CN.")
+    body: str = Field(min_length=10, max_length=20_000, description="The issue, zh-CN.")
+    category: str | None = Category
+    area_code: str | None = Area
+    opened_by: str = Person
+
+
+async def open_discussion(cmd: OpenDiscussion, *, uow: ProposalsUnitOfWork) -> Discussion:
+    """职工事大家议: an issue is open for comments and support."""
+    async with uow:
+        discussion = Discussion(
+            id=new_event_id(),
+            title=cmd.title,
+            body=cmd.body,
+            category=cmd.category,
+            area_code=cmd.area_code,
+            opened_by=cmd.opened_by,
+            opened_at=uow.clock.now(),
+        )
+        uow.discussions.add(discussion)
+        uow.emit(
+            DiscussionOpened(
+                discussion_id=discussion.id,
+                title=discussion.title,
+                opened_by=discussion.opened_by,
+                opened_at=discussion.opened_at,
+            ),
+            subject=discussion.id,
+            correlationid=discussion.id,
+        )
+        await uow.commit()
+        return discussion
+
+
+async def get_discussion(uow: ProposalsUnitOfWork, discussion_id: str) -> Discussion:
+    """A discussion, or DiscussionNotFound."""
+    discussion = await uow.discussions.get(discussion_id)
+    if discussion is None:
+        raise DiscussionNotFound(f"no discussion {discussion_id}")
+    return discussion
+
+
+async def comment(discussion_id: str, *, author: str, body: str, uow: ProposalsUnitOfWork) -> str:
+    """Add to the brainstorming; returns the comment id."""
+    async with uow:
+        discussion = await get_discussion(uow, discussion_id)
+        discussion.require_open()
+        comment_id, now = new_event_id(), uow.clock.now()
+        uow.discussions.comment(
+            comment_id=comment_id, discussion_id=discussion.id, author=author, body=body, at=now
+        )
+        uow.emit(
+            DiscussionCommented(
+                discussion_id=discussion.id, comment_id=comment_id, author=author, at=now
+            ),
+            subject=discussion.id,
+            correlationid=discussion.id,
+        )
+        await uow.commit()
+        return comment_id
+
+
+async def support(discussion_id: str, *, member_id: str, uow: ProposalsUnitOfWork) -> Discussion:
+    """One member, one support."""
+    async with uow:
+        discussion = await get_discussion(uow, discussion_id)
+        discussion.require_open()
+        if not await uow.discussions.support(discussion.id, member_id, at=uow.clock.now()):
+            raise InvalidTransition(
+                f"会员 {member_id} 已支持过该议题 (a member supports an issue once)"
+            )
+        await uow.commit()
+        return await get_discussion(uow, discussion_id)
+
+
+async def convert_discussion(
+    discussion_id: str,
+    *,
+    by: str,
+    kind: CaseKind,
+    note: str | None,
+    uow: ProposalsUnitOfWork,
+    policy: DeadlinePolicy,
+) -> Case:
+    """A reviewer turns a discussion into a case submitted in the name of whoever opened it."""
+    async with uow:
+        discussion = await get_discussion(uow, discussion_id)
+        discussion.require_open()
+        comments = await uow.discussions.comments(discussion.id)
+        ideas = "\n".join(f"- {c.body}" for c in comments[:20])
+        body = (
+            f"{discussion.body}\n\n【职工事大家议】{discussion.support_count} 人支持，"
+            f"{len(comments)} 条讨论意见" + (f"：\n{ideas}" if ideas else "。")
+        )
+        case = await submit_proposal(
+            SubmitProposal(
+                kind=kind,
+                title=discussion.title,
+                body=body[:20_000],
+                category=discussion.category,
+                area_code=discussion.area_code,
+                submitted_by=discussion.opened_by,
+            ),
+            uow=uow,
+            policy=policy,
+            discussion_id=discussion.id,
+            note=note or f"由议题转为{_KIND_ZH[kind]}（{by}）",
+        )
+        discussion.convert(case.id)
+        if not await uow.discussions.save(discussion):
+            raise InvalidTransition("议题刚被他人转为提案 (the discussion was converted meanwhile)")
+        uow.emit(
+            DiscussionConverted(
+                discussion_id=discussion.id,
+                proposal_id=case.id,
+                converted_by=by,
+                at=uow.clock.now(),
+            ),
+            subject=discussion.id,
+            correlationid=case.id,
+        )
+        await uow.commit()
+        return case
+
+
+# 会员评家
+
+
+async def rate(
+    representative_id: str,
+    *,
+    member_id: str,
+    score: int,
+    comment: str | None,
+    uow: ProposalsUnitOfWork,
+) -> str:
+    """A member rates their representative, once per period; returns the period."""
+    async with uow:
+        now = uow.clock.now()
+        period = rating_period(now)
+        if not 1 <= score <= 5:
+            raise InvalidTransition("评分须为 1-5 (score must be 1-5)")
+        added = await uow.ratings.add(
+            representative_id=representative_id,
+            member_id=member_id,
+            period=period,
+            score=score,
+            comment=comment,
+            at=now,
+        )
+        if not added:
+            raise InvalidTransition(
+                f"本期（{period}）已评价过该代表 (one rating per member per period)"
+            )
+        uow.emit(
+            RepresentativeRated(
+                representative_id=representative_id, period=period, score=score, at=now
+            ),
+            subject=representative_id,
+        )
+        await uow.commit()
+        return period
+
+
+# 重点联系人员
+
+
+class RegisterKeyContact(BaseModel):
+    """A vulnerable worker entered in the register."""
+
+    name: str = Field(min_length=1, max_length=50, description="Full name (personal data).")
+    phone: MainlandPhone | None = Field(None, description="Phone (personal data).")
+    address: str | None = Field(None, max_length=300, description="Home address (personal data).")
+    situation: str | None = Field(
+        None, max_length=2_000, description="Circumstances (personal data)."
+    )
+    area_code: str | None = Area
+    representative_id: str = Person
+
+
+class ReportFromVisit(BaseModel):
+    """A zero-distance report raised on the spot."""
+
+    title: str = Field(
+        min_length=4, max_length=200, description="Short title; no personal details."
+    )
+    body: str = Field(
+        min_length=10, max_length=20_000, description="What is needed; no personal details."
+    )
+    category: str | None = Category
+
+
+class RecordVisit(BaseModel):
+    """入户走访: a representative visited a key contact at home."""
+
+    representative_id: str = Person
+    visited_at: datetime | None = Field(None, description="When; default now.")
+    note: str | None = Field(None, max_length=2_000, description="What was found.")
+    report: ReportFromVisit | None = Field(
+        None, description="Raise a zero-distance report from this visit."
+    )
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A recorded visit and the report it raised, if any."""
+
+    id: str
+    key_contact_id: str
+    representative_id: str
+    visited_at: datetime
+    report: Case | None
+
+
+async def register_key_contact(cmd: RegisterKeyContact, *, uow: ProposalsUnitOfWork) -> KeyContact:
+    """Enter a key contact in the register."""
+    async with uow:
+        contact = KeyContact(id=new_event_id(), created_at=uow.clock.now(), **cmd.model_dump())
+        uow.key_contacts.add(contact)
+        await uow.commit()
+        return contact
+
+
+async def read_key_contact(
+    contact_id: str,
+    *,
+    reader: str,
+    role: str | None,
+    allowed_roles: list[str],
+    purpose: str | None,
+    uow: ProposalsUnitOfWork,
+) -> tuple[KeyContact, bool]:
+    """The contact masked, or in full for an allowed role with the read audited atomically."""
+    async with uow:
+        contact = await uow.key_contacts.get(contact_id)
+        if contact is None:
+            raise KeyContactNotFound(f"no key contact {contact_id}")
+        if role is None or role not in allowed_roles:
+            return contact.masked(), False
+        uow.key_contacts.audit_read(
+            contact.id, reader=reader, role=role, at=uow.clock.now(), purpose=purpose
+        )
+        await uow.commit()
+        return contact, True
+
+
+async def record_visit(
+    contact_id: str, cmd: RecordVisit, *, uow: ProposalsUnitOfWork, policy: DeadlinePolicy
+) -> Visit:
+    """Record a home visit; a report raised there becomes a zero-distance case offered at once."""
+    async with uow:
+        contact = await uow.key_contacts.get(contact_id)
+        if contact is None:
+            raise KeyContactNotFound(f"no key contact {contact_id}")
+        at = cmd.visited_at or uow.clock.now()
+        report = None
+        if cmd.report is not None:
+            report = await submit_proposal(
+                SubmitProposal(
+                    kind=CaseKind.ZERO_DISTANCE,
+                    title=cmd.report.title,
+                    body=cmd.report.body,
+                    category=cmd.report.category,
+                    area_code=contact.area_code,
+                    submitted_by=cmd.representative_id,
+                    key_contact_id=contact.id,
+                ),
+                uow=uow,
+                policy=policy,
+                key_contact_phone=contact.phone,
+            )
+        visit_id = new_event_id()
+        uow.key_contacts.add_visit(
+            visit_id=visit_id,
+            contact_id=contact.id,
+            representative_id=cmd.representative_id,
+            at=at,
+            note=cmd.note,
+            report_id=report.id if report else None,
+        )
+        uow.emit(
+            KeyContactVisited(
+                visit_id=visit_id,
+                key_contact_id=contact.id,
+                masked_phone=mask_phone(contact.phone) if contact.phone else None,
+                representative_id=cmd.representative_id,
+                visited_at=at,
+                report_id=report.id if report else None,
+            ),
+            subject=contact.id,
+        )
+        await uow.commit()
+        return Visit(visit_id, contact.id, cmd.representative_id, at, report)
+
+
+# 履职记录: derived from the service's own events
+
+
+def duty_record_of(envelope: CloudEvent, data: object) -> DutyRecord | None:
+    """The representative work an event shows, if any."""
+    match data:
+        case ProposalSubmitted():
+            return DutyRecord(
+                envelope.id, data.submitted_by, DutyKind.SUBMISSION,
+                data.submitted_at, data.proposal_id, f"提交{_KIND_ZH[data.kind]}：{data.title}",
+            )  # fmt: skip
+        case ProposalTransitioned() if (
+            data.actor == data.submitted_by and data.action in FOLLOW_UP_ACTIONS
+        ):
+            return DutyRecord(
+                envelope.id, data.actor, DutyKind.FOLLOW_UP, data.at, data.proposal_id,
+                FOLLOW_UP_ACTIONS[data.action],
+            )  # fmt: skip
+        case DiscussionOpened():
+            return DutyRecord(
+                envelope.id, data.opened_by, DutyKind.DISCUSSION,
+                data.opened_at, data.discussion_id, f"发起议题：{data.title}",
+            )  # fmt: skip
+        case DiscussionCommented():
+            return DutyRecord(
+                envelope.id,
+                data.author,
+                DutyKind.DISCUSSION,
+                data.at,
+                data.discussion_id,
+                "参与议题讨论",
+            )
+        case KeyContactVisited():
+            summary = "走访重点联系人员" + ("并上报零距离事项" if data.report_id else "")
+            return DutyRecord(
+                envelope.id,
+                data.representative_id,
+                DutyKind.HOME_VISIT,
+                data.visited_at,
+                data.key_contact_id,
+                summary,
+            )
+    return None
+
+
+async def record_duty(envelope: CloudEvent, data: object, *, uow: ProposalsUnitOfWork) -> None:
+    """Keep the duty record an event shows (idempotent by event id)."""
+    record = duty_record_of(envelope, data)
+    if record is not None:
+        async with uow:
+            await uow.duty.record(record)
+            await uow.commit()
+
+
+async def duty_report(
+    representative_id: str,
+    *,
+    start: datetime | None,
+    end: datetime | None,
+    uow: ProposalsUnitOfWork,
+) -> dict[str, object]:
+    """履职报告: counts, timeline, ratings and closure rate of a representative in [start, end)."""
+    async with uow:
+        records = await uow.duty.of(representative_id, start=start, end=end)
+        ratings = await uow.ratings.of(representative_id, start=start, end=end)
+        own = [
+            c
+            for c in await uow.proposals.submitted_by(representative_id)
+            if (start is None or c.submitted_at >= start) and (end is None or c.submitted_at < end)
+        ]
+    counts = Counter(r.kind.value for r in records)
+    closed = sum(c.status is CaseStatus.CLOSED for c in own)
+    settled = [c for c in own if c.status not in (CaseStatus.REJECTED, CaseStatus.MERGED)]
+    return {
+        "representative_id": representative_id,
+        "from": start,
+        "to": end,
+        "counts": {kind.value: counts.get(kind.value, 0) for kind in DutyKind},
+        "timeline": [
+            {"at": r.at, "kind": r.kind.value, "ref": r.ref, "summary": r.summary} for r in records
+        ],
+        "ratings": {
+            "count": len(ratings),
+            "average": round(sum(r.score for r in ratings) / len(ratings), 2) if ratings else None,
+            "by_score": {str(s): sum(r.score == s for r in ratings) for s in range(1, 6)},
+            "comments": [r.comment for r in ratings if r.comment],
+        },
+        "cases": {
+            "submitted": len(own),
+            "closed": closed,
+            "closure_rate": round(closed / len(settled), 3) if settled else None,
+        },
+    }
+
+
+async def stats(
+    *, start: datetime | None, end: datetime | None, by: list[str], uow: ProposalsUnitOfWork
+) -> dict[str, object]:
+    """Submitted, accepted, closed, closure and on-time rates, hours per step; per group."""
+    async with uow:
+        found = await uow.proposals.all_between(start, end)
+        deadlines: dict[str, list] = {}
+        for d in await uow.deadlines.of_cases([c.id for c in found]):
+            deadlines.setdefault(d.proposal_id, []).append(d)
+    return {"from": start, "to": end, **statistics(found, deadlines, by=by)}
+
+
+_KIND_ZH = {
+    CaseKind.PROPOSAL: "提案",
+    CaseKind.ISSUE: "问题建议",
+    CaseKind.ZERO_DISTANCE: "零距离事项",
+    CaseKind.HOTLINE: "12351 热线事项",
+    CaseKind.PRACTICAL_PROJECT: "实事项目",
+}

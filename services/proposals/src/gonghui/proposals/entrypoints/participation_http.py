@@ -1,0 +1,368 @@
+"""HTTP routes around the cases: discussions, ratings, key contacts, duty reports, statistics."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Query, status
+from fastapi.responses import HTMLResponse
+from gonghui.proposals.adapters.unit_of_work import ProposalsUnitOfWork
+from gonghui.proposals.application import participation as work
+from gonghui.proposals.domain.deadlines import DeadlinePolicy
+from gonghui.proposals.domain.participation import Discussion, KeyContact
+from gonghui.proposals.domain.stats import GROUPINGS
+from gonghui.proposals.entrypoints.http import ProposalOut
+from gonghui.shared.clock import SHANGHAI
+from gonghui.shared.contracts.proposals import CaseKind
+from pydantic import BaseModel, Field
+
+Person = Field(min_length=1, max_length=64, description="Opaque id of a person.")
+FirstDay = Annotated[date | None, Query(alias="from", description="First day (Asia/Shanghai).")]
+LastDay = Annotated[date | None, Query(description="Last day, inclusive (Asia/Shanghai).")]
+
+
+class DiscussionOut(BaseModel):
+    """A discussion and where it stands."""
+
+    id: str
+    title: str
+    body: str
+    category: str | None
+    area_code: str | None
+    opened_by: str
+    opened_at: datetime
+    status: str = Field(description="`open` or `converted`.")
+    support_count: int
+    proposal_id: str | None = Field(description="The proposal it became, once converted.")
+    comments: list[dict[str, Any]] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, d: Discussion, comments: list[dict[str, Any]] | None = None) -> DiscussionOut:
+        """The view of a discussion."""
+        return cls(**vars(d), comments=comments or [])
+
+
+class CommentIn(BaseModel):
+    """A comment."""
+
+    author: str = Person
+    body: str = Field(min_length=1, max_length=5_000, description="The comment, zh-CN.")
+
+
+class SupportIn(BaseModel):
+    """One member's support."""
+
+    member_id: str = Person
+
+
+class ConvertIn(BaseModel):
+    """Turn a discussion into a case."""
+
+    actor: str = Person
+    kind: CaseKind = Field(CaseKind.PROPOSAL, description="Kind of case it becomes.")
+    note: str | None = Field(None, max_length=2_000, description="A note for the timeline.")
+
+
+class RatingIn(BaseModel):
+    """会员评家."""
+
+    member_id: str = Person
+    score: int = Field(ge=1, le=5, description="1-5.")
+    comment: str | None = Field(None, max_length=2_000, description="A comment, zh-CN.")
+
+
+class KeyContactOut(BaseModel):
+    """A key contact; personal fields are masked unless the reader's role allows them."""
+
+    id: str
+    name: str
+    phone: str | None
+    address: str | None
+    situation: str | None
+    area_code: str | None
+    representative_id: str
+    created_at: datetime
+    visits: int
+    last_visit_at: datetime | None
+    masked: bool = Field(description="Whether personal fields are masked.")
+
+    @classmethod
+    def of(cls, contact: KeyContact, *, masked: bool) -> KeyContactOut:
+        """The view of a contact."""
+        return cls(**vars(contact), masked=masked)
+
+
+class VisitOut(BaseModel):
+    """A recorded home visit."""
+
+    id: str
+    key_contact_id: str
+    representative_id: str
+    visited_at: datetime
+    report: ProposalOut | None = Field(description="The zero-distance report raised, if any.")
+
+
+def participation_router(
+    uow_factory: Callable[[], ProposalsUnitOfWork],
+    policy: DeadlinePolicy,
+    *,
+    personal_data_roles: list[str],
+) -> APIRouter:
+    """Routes for discussions, ratings, key contacts, duty reports and statistics."""
+    router = APIRouter()
+
+    @router.post(
+        "/discussions",
+        status_code=status.HTTP_201_CREATED,
+        tags=["discussions"],
+        summary="Open an issue for discussion (职工事大家议)",
+    )
+    async def open_discussion(cmd: work.OpenDiscussion) -> DiscussionOut:
+        return DiscussionOut.of(await work.open_discussion(cmd, uow=uow_factory()))
+
+    @router.get(
+        "/discussions", tags=["discussions"], summary="Discussions, by support or newest first"
+    )
+    async def discussions(
+        sort: str = Query("support", pattern="^(support|newest)$"),
+        status_: str | None = Query(None, alias="status", pattern="^(open|converted)$"),
+        limit: int = Query(50, ge=1, le=500),
+    ) -> dict[str, list[DiscussionOut]]:
+        async with uow_factory() as uow:
+            found = await uow.discussions.listing(order=sort, status=status_, limit=limit)
+        return {"items": [DiscussionOut.of(d) for d in found]}
+
+    @router.get(
+        "/discussions/{discussion_id}",
+        tags=["discussions"],
+        summary="A discussion with its comments",
+    )
+    async def discussion(discussion_id: str) -> DiscussionOut:
+        async with uow_factory() as uow:
+            found = await work.get_discussion(uow, discussion_id)
+            comments = await uow.discussions.comments(discussion_id)
+        return DiscussionOut.of(
+            found, [{"id": c.id, "author": c.author, "body": c.body, "at": c.at} for c in comments]
+        )
+
+    @router.post(
+        "/discussions/{discussion_id}/comments",
+        status_code=status.HTTP_201_CREATED,
+        tags=["discussions"],
+        summary="Comment",
+    )
+    async def add_comment(discussion_id: str, cmd: CommentIn) -> dict[str, str]:
+        return {
+            "id": await work.comment(
+                discussion_id, author=cmd.author, body=cmd.body, uow=uow_factory()
+            )
+        }
+
+    @router.post(
+        "/discussions/{discussion_id}/supports",
+        tags=["discussions"],
+        summary="Support (once per member)",
+    )
+    async def add_support(discussion_id: str, cmd: SupportIn) -> DiscussionOut:
+        return DiscussionOut.of(
+            await work.support(discussion_id, member_id=cmd.member_id, uow=uow_factory())
+        )
+
+    @router.post(
+        "/discussions/{discussion_id}/convert",
+        status_code=status.HTTP_201_CREATED,
+        tags=["discussions"],
+        summary="Reviewer converts it into a proposal",
+    )
+    async def convert(discussion_id: str, cmd: ConvertIn) -> ProposalOut:
+        case = await work.convert_discussion(
+            discussion_id,
+            by=cmd.actor,
+            kind=cmd.kind,
+            note=cmd.note,
+            uow=uow_factory(),
+            policy=policy,
+        )
+        return ProposalOut.of(case)
+
+    @router.post(
+        "/representatives/{representative_id}/ratings",
+        status_code=status.HTTP_201_CREATED,
+        tags=["representatives"],
+        summary="Rate a representative (会员评家)",
+    )
+    async def rate(representative_id: str, cmd: RatingIn) -> dict[str, str]:
+        period = await work.rate(
+            representative_id,
+            member_id=cmd.member_id,
+            score=cmd.score,
+            comment=cmd.comment,
+            uow=uow_factory(),
+        )
+        return {"representative_id": representative_id, "period": period}
+
+    @router.get(
+        "/representatives/{representative_id}/duty-report",
+        tags=["representatives"],
+        summary="履职报告: JSON, or printable HTML with format=html",
+        response_model=None,
+    )
+    async def duty_report(
+        representative_id: str,
+        from_: FirstDay = None,
+        to: LastDay = None,
+        format: Annotated[str, Query(pattern="^(json|html)$")] = "json",
+    ) -> dict[str, Any] | HTMLResponse:
+        start, end = _day_range(from_, to)
+        report = await work.duty_report(representative_id, start=start, end=end, uow=uow_factory())
+        if format == "html":
+            return HTMLResponse(_printable(report, from_, to))
+        return report
+
+    @router.post(
+        "/key-contacts",
+        status_code=status.HTTP_201_CREATED,
+        tags=["key contacts"],
+        summary="Register a key contact (重点联系人员)",
+    )
+    async def register(cmd: work.RegisterKeyContact) -> KeyContactOut:
+        contact = await work.register_key_contact(cmd, uow=uow_factory())
+        return KeyContactOut.of(contact.masked(), masked=True)
+
+    @router.get("/key-contacts", tags=["key contacts"], summary="The register, masked")
+    async def contacts(
+        representative_id: str | None = None, limit: int = Query(200, ge=1, le=2000)
+    ) -> dict[str, list[KeyContactOut]]:
+        async with uow_factory() as uow:
+            found = await uow.key_contacts.listing(representative_id=representative_id, limit=limit)
+        return {"items": [KeyContactOut.of(c.masked(), masked=True) for c in found]}
+
+    @router.get(
+        "/key-contacts/{contact_id}",
+        tags=["key contacts"],
+        summary="One contact; in full only for an allowed X-Role, audited",
+    )
+    async def contact(
+        contact_id: str,
+        x_role: str | None = Header(
+            None, description="The reader's role; full data for allowed roles."
+        ),
+        x_actor: str = Header("anonymous", description="Who reads (written to the audit log)."),
+        purpose: str | None = Query(
+            None, max_length=200, description="Why the full data is needed."
+        ),
+    ) -> KeyContactOut:
+        found, full = await work.read_key_contact(
+            contact_id,
+            reader=x_actor,
+            role=x_role,
+            allowed_roles=personal_data_roles,
+            purpose=purpose,
+            uow=uow_factory(),
+        )
+        return KeyContactOut.of(found, masked=not full)
+
+    @router.get(
+        "/key-contacts/{contact_id}/access-log",
+        tags=["key contacts"],
+        summary="Who read the full data (allowed roles only)",
+    )
+    async def access_log(
+        contact_id: str, x_role: str | None = Header(None)
+    ) -> dict[str, list[dict[str, Any]]]:
+        if x_role not in personal_data_roles:
+            raise HTTPException(403, "this role may not see the access log")
+        async with uow_factory() as uow:
+            rows = await uow.key_contacts.access_log(contact_id)
+        return {
+            "items": [
+                {"reader": r.reader, "role": r.role, "at": r.at, "purpose": r.purpose} for r in rows
+            ]
+        }
+
+    @router.post(
+        "/key-contacts/{contact_id}/visits",
+        status_code=status.HTTP_201_CREATED,
+        tags=["key contacts"],
+        summary="Record a home visit, optionally raising a zero-distance report",
+    )
+    async def visit(contact_id: str, cmd: work.RecordVisit) -> VisitOut:
+        done = await work.record_visit(contact_id, cmd, uow=uow_factory(), policy=policy)
+        return VisitOut(
+            id=done.id,
+            key_contact_id=done.key_contact_id,
+            representative_id=done.representative_id,
+            visited_at=done.visited_at,
+            report=ProposalOut.of(done.report) if done.report else None,
+        )
+
+    @router.get(
+        "/stats",
+        tags=["statistics"],
+        summary="Submitted, accepted, closed, closure and on-time rates, hours per step",
+    )
+    async def statistics(
+        from_: FirstDay = None,
+        to: LastDay = None,
+        by: Annotated[
+            list[str] | None, Query(description="Break down by: area, unit, kind, period (month).")
+        ] = None,
+    ) -> dict[str, Any]:
+        by = by or []
+        unknown = [b for b in by if b not in GROUPINGS]
+        if unknown:
+            raise HTTPException(
+                400, f"unknown breakdown {unknown}; choose from {sorted(GROUPINGS)}"
+            )
+        start, end = _day_range(from_, to)
+        return await work.stats(start=start, end=end, by=by, uow=uow_factory())
+
+    return router
+
+
+def _day_range(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
+    """Whole days in Asia/Shanghai as a UTC-aware [start, end)."""
+    start = datetime.combine(first, time(), SHANGHAI) if first else None
+    end = datetime.combine(last + timedelta(days=1), time(), SHANGHAI) if last else None
+    return start, end
+
+
+_KIND_LABEL = {
+    "submission": "提交事项",
+    "follow_up": "跟踪督办",
+    "discussion": "议事参与",
+    "home_visit": "入户走访",
+}
+
+
+def _printable(report: dict[str, Any], first: date | None, last: date | None) -> str:
+    """A duty report a representative can print and hand in."""
+    e = html.escape
+    span = f"{first or '开始'} 至 {last or '今'}"
+    counts = "".join(
+        f"<tr><th>{_KIND_LABEL[k]}</th><td>{v}</td></tr>" for k, v in report["counts"].items()
+    )
+    rows = "".join(
+        f"<tr><td>{r['at'].astimezone(SHANGHAI):%Y-%m-%d %H:%M}</td>"
+        f"<td>{_KIND_LABEL[r['kind']]}</td><td>{e(r['summary'])}</td></tr>"
+        for r in report["timeline"]
+    )
+    ratings, cases = report["ratings"], report["cases"]
+    rate = "—" if cases["closure_rate"] is None else f"{cases['closure_rate']:.0%}"
+    average = "—" if ratings["average"] is None else f"{ratings['average']:.2f}"
+    return f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<title>履职报告 {e(report["representative_id"])}</title>
+<style>body{{font-family:sans-serif;max-width:48em;margin:2em auto}}
+table{{border-collapse:collapse;width:100%}}
+td,th{{border:1px solid #999;padding:.3em .6em;text-align:left}}</style></head>
+<body><h1>会员代表履职报告</h1>
+<p>代表：{e(report["representative_id"])}　期间：{span}</p>
+<h2>履职统计</h2><table>{counts}
+<tr><th>提交事项办结</th><td>{cases["closed"]} / {cases["submitted"]}（办结率 {rate}）</td></tr>
+<tr><th>会员评价</th><td>{ratings["count"]} 人次，平均 {average} 分</td></tr></table>
+<h2>履职记录</h2><table><tr><th>时间</th><th>类别</th><th>内容</th></tr>{rows}</table>
+</body></html>"""

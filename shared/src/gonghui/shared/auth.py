@@ -1,0 +1,190 @@
+"""People and roles over HTTP: bearer tokens signed by the deployment, checked by every service."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from redis.asyncio import Redis
+
+from gonghui.shared.settings import VAR_DIR
+from gonghui.shared.streams import StreamKeys
+
+ALGORITHM = "HS256"
+TOKEN_DAYS = 365
+
+
+class Role(StrEnum):
+    """What a person does on the platform."""
+
+    WORKER = "worker"
+    MEMBER = "member"
+    REPRESENTATIVE = "representative"
+    REVIEWER = "reviewer"
+    HANDLER = "handler"
+    SUPERVISOR = "supervisor"
+    UNION_ADMIN = "union_admin"
+    PARTNER = "partner"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: an opaque id, a role, an area and, for handlers and partners, a department."""
+
+    sub: str
+    role: Role
+    area: str | None = None
+    department: str | None = None
+    token_id: str = ""
+
+    def covers(self, area_code: str | None) -> bool:
+        """Whether the caller's area contains `area_code` (350000 covers 350203; none covers all)."""
+        if self.area is None:
+            return True
+        if area_code is None:
+            return False
+        scope = self.area
+        while scope.endswith("00"):
+            scope = scope[:-2]
+        return area_code.startswith(scope)
+
+
+class AuthError(Exception):
+    """A token that cannot be trusted."""
+
+
+def auth_secret() -> str:
+    """GONGHUI_AUTH_SECRET, else a secret generated once for this machine under ./var/."""
+    if secret := os.environ.get("GONGHUI_AUTH_SECRET"):
+        return secret
+    if os.environ.get("GONGHUI_ENVIRONMENT", "development") != "development":
+        raise AuthError("set GONGHUI_AUTH_SECRET outside development")
+    path = VAR_DIR / "auth.secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def issue_token(principal: Principal, *, secret: str, days: int = TOKEN_DAYS) -> tuple[str, str]:
+    """A signed token for `principal`; returns (token, token id)."""
+    token_id = secrets.token_hex(8)
+    now = int(time.time())
+    claims = {
+        "sub": principal.sub,
+        "role": principal.role.value,
+        "area": principal.area,
+        "dept": principal.department,
+        "jti": token_id,
+        "iat": now,
+        "exp": now + days * 86_400,
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM), token_id
+
+
+def read_token(token: str, *, secret: str) -> Principal:
+    """The principal a token names; raise AuthError if forged, expired or malformed."""
+    try:
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "role", "jti", "exp"]})
+        return Principal(
+            sub=claims["sub"],
+            role=Role(claims["role"]),
+            area=claims.get("area"),
+            department=claims.get("dept"),
+            token_id=claims["jti"],
+        )
+    except (jwt.PyJWTError, ValueError) as exc:
+        raise AuthError(f"invalid token: {exc}") from exc
+
+
+class UserDirectory:
+    """Issued tokens and their revocation, kept in Redis so every service sees a revocation at once."""
+
+    def __init__(self, redis: Redis, keys: StreamKeys) -> None:
+        self._redis = redis
+        self._users = f"{keys.prefix}gonghui.users"
+        self._revoked = f"{keys.prefix}gonghui.revoked_tokens"
+
+    async def add(self, principal: Principal, *, secret: str) -> str:
+        """Record a user and return a new token for them."""
+        token, token_id = issue_token(principal, secret=secret)
+        record = {**asdict(principal), "role": principal.role.value, "token_id": token_id}
+        await self._redis.hset(self._users, principal.sub, json.dumps(record, ensure_ascii=False))
+        return token
+
+    async def revoke(self, sub: str) -> bool:
+        """Revoke the user's token; every service refuses it from the next request on."""
+        raw = await self._redis.hget(self._users, sub)
+        if raw is None:
+            return False
+        await self._redis.sadd(self._revoked, json.loads(raw)["token_id"])
+        await self._redis.hdel(self._users, sub)
+        return True
+
+    async def all(self) -> list[Principal]:
+        """Every user with a live token."""
+        raw = await self._redis.hgetall(self._users)
+        return sorted((_principal(json.loads(v)) for v in raw.values()), key=lambda p: p.sub)
+
+    async def is_revoked(self, token_id: str) -> bool:
+        """Whether a token was revoked."""
+        return bool(await self._redis.sismember(self._revoked, token_id))
+
+
+def _principal(record: dict[str, str | None]) -> Principal:
+    return Principal(
+        sub=str(record["sub"]),
+        role=Role(str(record["role"])),
+        area=record.get("area"),
+        department=record.get("department"),
+        token_id=str(record.get("token_id") or ""),
+    )
+
+
+_bearer = HTTPBearer(auto_error=False, description="A token from `gonghui user add`.")
+
+
+class Authenticator:
+    """Turns a bearer token into the caller, or answers 401 with the reason."""
+
+    def __init__(self, *, secret: str, users: UserDirectory) -> None:
+        self._secret = secret
+        self._users = users
+
+    async def __call__(self, credentials: HTTPAuthorizationCredentials | None) -> Principal:
+        """The caller named by a valid, unrevoked token."""
+        if credentials is None:
+            raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
+        try:
+            principal = read_token(credentials.credentials, secret=self._secret)
+        except AuthError as exc:
+            raise HTTPException(401, str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
+        if await self._users.is_revoked(principal.token_id):
+            raise HTTPException(401, "token revoked", headers={"WWW-Authenticate": "Bearer"})
+        return principal
+
+
+def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
+    """A dependency admitting only `roles`: 401 without a valid token, 403 with the reason otherwise."""
+
+    async def caller(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Principal:
+        principal: Principal = await request.app.state.authenticate(credentials)
+        if principal.role not in roles:
+            allowed = ", ".join(role.value for role in roles)
+            raise HTTPException(403, f"role {principal.role.value} may not do this (allowed: {allowed})")
+        return principal
+
+    return caller

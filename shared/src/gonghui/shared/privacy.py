@@ -1,0 +1,89 @@
+"""Personal data kept out of streams and logs (DESIGN §8, PIPL: minimum necessary)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
+ID_CARD = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+PUBLIC_FIELDS = frozenset({"manager_phone"})
+"""Payload fields that are public by design: a station manager's phone is posted at the station."""
+
+
+def is_id_card(number: str) -> bool:
+    """Whether an 18-character string is a resident ID number with a valid check digit (GB 11643)."""
+    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11] == number[17].upper()
+
+
+def mask_text(text: str) -> str:
+    """Mask every mobile number (138****1234) and resident ID number (350102********123X) in text."""
+    text = MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    return ID_CARD.sub(
+        lambda m: f"{m.group(1)}{'*' * 8}{m.group(3)}" if is_id_card(m.group(0)) else m.group(0), text
+    )
+
+
+def leaks(text: str) -> list[str]:
+    """The unmasked mobile and ID numbers in text."""
+    found = [m.group(0) for m in MOBILE.finditer(text)]
+    found += [m.group(0) for m in ID_CARD.finditer(text) if is_id_card(m.group(0))]
+    return found
+
+
+def leaks_in_entry(fields: Mapping[bytes, bytes]) -> list[str]:
+    """Unmasked personal numbers in a stream entry, outside the fields that are public by design."""
+    found: list[str] = []
+    for name, raw in fields.items():
+        value = raw.decode("utf-8", errors="replace")
+        key = name.decode("utf-8", errors="replace").removeprefix("original.")
+        if key == "data":
+            try:
+                found += [leak for text in _strings(json.loads(value)) for leak in leaks(text)]
+            except ValueError:
+                found += leaks(value)
+        else:
+            found += leaks(value)
+    return found
+
+
+def _strings(value: Any, key: str | None = None) -> Iterator[str]:
+    if key in PUBLIC_FIELDS:
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(v, k)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v, key)
+
+
+class MaskingFilter(logging.Filter):
+    """Masks personal numbers in every log record before any handler writes it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Render the message, mask it, keep the record."""
+        message = record.getMessage()
+        masked = mask_text(message)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = mask_text(logging.Formatter().formatException(record.exc_info))
+        return True
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Root logging for a gonghui process: one stream handler, personal numbers masked."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(MaskingFilter())
+    logging.basicConfig(level=level, handlers=[handler], force=True)

@@ -1,0 +1,42 @@
+"""Personal numbers are masked in log lines and found wherever they leak."""
+
+import logging
+
+import pytest
+
+from gonghui.shared.privacy import MaskingFilter, is_id_card, leaks, leaks_in_entry, mask_text
+
+ID_NUMBER = "11010519491231002X"  # the check-digit example of GB 11643
+
+
+def test_the_standard_id_number_example_checks_out() -> None:
+    assert is_id_card(ID_NUMBER)
+    assert not is_id_card("110105194912310021")
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("call 13800138000 now", "call 138****8000 now"),
+        ("+86 138 0013 8000", "138****8000"),
+        (f"id {ID_NUMBER}", "id 110105********002X"),
+        ("order 12345678901234567890 and 0591-87654321", "order 12345678901234567890 and 0591-87654321"),
+    ],
+)
+def test_mobile_and_id_numbers_are_masked(text: str, masked: str) -> None:
+    assert mask_text(text) == masked
+    assert leaks(mask_text(text)) == []
+
+
+def test_log_records_are_masked_before_any_handler_writes_them(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.handler.addFilter(MaskingFilter())
+    logging.getLogger("gonghui.test").warning("worker %s, id %s", "13800138000", ID_NUMBER)
+    assert "13800138000" not in caplog.text and ID_NUMBER not in caplog.text
+    assert "138****8000" in caplog.text
+
+
+def test_entries_may_carry_public_manager_phones_but_nothing_else() -> None:
+    public = {b"type": b"station.register.v1", b"data": b'{"manager_phone": "13800138000"}'}
+    private = {b"type": b"proposal.submitted.v1", b"data": b'{"contact": {"phone": "13900139000"}}'}
+    assert leaks_in_entry(public) == []
+    assert leaks_in_entry(private) == ["13900139000"]
