@@ -6,7 +6,7 @@ import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -67,6 +67,8 @@ def test_proposal_loop_and_overdue_hotline_reach_each_person_once(
     for rid, supervisor in [
         ("rep-001", None),
         ("role:review_group", None),
+        ("dept:transport", None),
+        ("role:supervisor", None),
         ("handler-007", "chief-1"),
         ("chief-1", None),
     ]:
@@ -78,26 +80,37 @@ def test_proposal_loop_and_overdue_hotline_reach_each_person_once(
             {"name": rid, "channels": [hook], "supervisor": supervisor},
         )
 
-    base = {
-        "proposal_id": CASE,
-        "title": "货车司机之家",
-        "kind": "proposal",
-        "submitted_by": "rep-001",
-    }
-    due = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+    base = {"proposal_id": CASE, "kind": "proposal", "submitted_by": "rep-001"}
+    now = datetime.now(UTC).isoformat()
+    moves = [
+        ("submit", "submission", "submitted"),
+        ("accept", "review", "accepted"),
+        ("assign", "assignment", "assigned"),
+        ("accept_assignment", "handling", "in_progress"),
+        ("complete", "handling", "completed"),
+        ("verify", "supervision", "verified"),
+        ("feedback", "feedback", "closed"),
+    ]
     steps = [
-        proposal_event("proposal.submitted.v1", CASE, base),
-        proposal_event("proposal.accepted.v1", CASE, base),
         proposal_event(
-            "proposal.assigned.v1", CASE, {**base, "assigned_to": "handler-007", "due_at": due}
+            "proposal.submitted.v1", CASE, {**base, "title": "货车司机之家", "submitted_at": now}
         ),
-        proposal_event(
-            "proposal.progress.v1", CASE, {**base, "supervisor": "chief-1", "note": "选址完成"}
-        ),
-        proposal_event(
-            "proposal.completed.v1",
-            CASE,
-            {**base, "assigned_to": "handler-007", "supervisor": "chief-1"},
+        *(
+            proposal_event(
+                "proposal.transitioned.v1",
+                CASE,
+                {
+                    **base,
+                    "seq": seq,
+                    "action": action,
+                    "step": step,
+                    "to_status": status,
+                    "actor": "someone",
+                    "at": now,
+                    "unit_code": "transport" if seq > 2 else None,
+                },
+            )
+            for seq, (action, step, status) in enumerate(moves, start=1)
         ),
         proposal_event(
             "proposal.overdue.v1",
@@ -106,33 +119,41 @@ def test_proposal_loop_and_overdue_hotline_reach_each_person_once(
                 "proposal_id": HOTLINE,
                 "title": "欠薪求助",
                 "kind": "hotline",
-                "assigned_to": "handler-007",
+                "step": "handling",
+                "due_at": now,
+                "detected_at": now,
+                "status": "in_progress",
+                "responsible_person": "handler-007",
+                "submitted_by": "rep-001",
             },
         ),
     ]
     for step in steps + steps[:3]:  # the first three arrive twice
         announce(notify.env["REDIS_URL"], stream, step)
 
-    expected = {"/rep-001": 5, "/role:review_group": 1, "/handler-007": 2, "/chief-1": 3}
+    expected = {
+        "/rep-001": 7,  # the receipt, then every step after the submission
+        "/role:review_group": 1,
+        "/dept:transport": 1,
+        "/role:supervisor": 2,  # the result to verify, and the overdue hotline case
+        "/chief-1": 1,  # the overdue hotline case, as the responsible person's supervisor
+    }
     wait_until(lambda: Counter(r.path for r in sink.received) == expected, timeout=30)
     for request in sink.received:
         Webhook(secrets[request.path[1:]]).verify(request.body, request.headers)
-    [escalated] = [
-        r.json()["data"] for r in sink.received if r.json()["data"]["subject"] == HOTLINE
-    ]
-    assert escalated["recipient"] == "chief-1" and escalated["title"].startswith("【督办】")
+    [escalated] = [r.json()["data"] for r in sink.to("/chief-1")]
+    assert escalated["subject"] == HOTLINE and escalated["title"] == "【督办】逾期未办结：欠薪求助"
 
-    log = httpx.get(notify.url("notify", "/deliveries"), params={"event_id": steps[5].id}).json()[
-        "items"
-    ]
-    assert {(d["recipient"], d["channel"], d["status"]) for d in log} == {
-        ("chief-1", "in_app", "delivered"),
-        ("chief-1", "preferred", "delivered"),
+    log = httpx.get(notify.url("notify", "/deliveries"), params={"event_id": steps[-1].id})
+    assert {(d["recipient"], d["channel"], d["status"]) for d in log.json()["items"]} == {
+        (who, channel, "delivered")
+        for who in ("chief-1", "role:supervisor")
+        for channel in ("in_app", "preferred")
     }
     unread = httpx.get(
         notify.url("notify", "/notifications/unread-count"), params={"recipient": "rep-001"}
     ).json()
-    assert unread["unread"] == 5
+    assert unread["unread"] == 7
     time.sleep(1)  # nothing more trickles in
     assert Counter(r.path for r in sink.received) == expected
 

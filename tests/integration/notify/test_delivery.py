@@ -38,7 +38,14 @@ SUBMITTED = event(
 OVERDUE = event(
     "proposal.overdue.v1",
     "P-9",
-    {"proposal_id": "P-9", "title": "热线求助", "kind": "hotline", "assigned_to": "handler-1"},
+    {
+        "proposal_id": "P-9",
+        "title": "热线求助",
+        "kind": "hotline",
+        "step": "handling",
+        "due_at": "2026-11-30T10:00:00+00:00",
+        "responsible_person": "handler-1",
+    },
 )
 
 
@@ -201,7 +208,9 @@ async def test_department_is_told_on_its_own_inbox_stream(
 ) -> None:
     await person(uow, "dept:transport", Target("inbox", "transport"), kind="department")
     assigned = event(
-        "proposal.assigned.v1", "P-5", {"title": "司机之家", "department": "transport"}
+        "proposal.transitioned.v1",
+        "P-5",
+        {"proposal_id": "P-5", "kind": "proposal", "action": "assign", "unit_code": "transport"},
     )
     await apply_rules(assigned, assigned.data, uow=uow())
     await drain(dispatcher)
@@ -218,7 +227,8 @@ async def test_department_is_told_on_its_own_inbox_stream(
         [posted] = [CloudEvent.from_fields(r.fields) for r in rows]
     assert posted.type == "notification.posted.v1" and posted.id == row.id
     assert posted.source == "gonghui/notify" and posted.subject == "P-5"
-    assert posted.data["title"] == "交办：司机之家" and posted.data["cause_event_id"] == assigned.id
+    assert posted.data["title"] == "交办：提案（编号 P-5）"
+    assert posted.data["cause_event_id"] == assigned.id
     assert row.delivered_via == "inbox"
 
 

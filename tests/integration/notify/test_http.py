@@ -169,19 +169,38 @@ async def test_preview_shows_who_would_be_told_and_what_without_sending(
     hook = {"kind": "webhook", "address": "http://127.0.0.1:9/x", "secret": new_webhook_secret()}
     await api.put("/recipients/chief-1", json={"name": "李科长", "channels": [hook]})
     sample = {
-        "data": {"proposal_id": "H-1", "title": "欠薪求助", "assigned_to": "handler-1"},
+        "data": {
+            "proposal_id": "H-1",
+            "title": "欠薪求助",
+            "kind": "hotline",
+            "step": "handling",
+            "due_at": "2026-11-30T01:00:00+00:00",
+            "responsible_person": "handler-1",
+        },
         "subject": "H-1",
     }
     shown = (await api.post("/rules/proposal-overdue-escalation/preview", json=sample)).json()
+    body = (
+        "12351 热线事项（编号 H-1）的办理落实已超过期限（2026-11-30 09:00），"
+        "责任人：handler-1。请督促办理。"
+    )
     assert shown == [
         {
             "recipient": "chief-1",
             "registered": True,
             "title": "【督办】逾期未办结：欠薪求助",
-            "body": "事项（编号 H-1）已超过办理期限，承办：handler-1。请督促办理。",
+            "body": body,
             "channels": {"in_app": [], "preferred": ["webhook"]},
             "opted_out": False,
-        }
+        },
+        {
+            "recipient": "role:supervisor",
+            "registered": False,
+            "title": "【督办】逾期未办结：欠薪求助",
+            "body": body,
+            "channels": {"in_app": [], "preferred": []},
+            "opted_out": False,
+        },
     ]
     assert (await api.get("/deliveries")).json()["items"] == []
     assert (await api.post("/rules/nope/preview", json=sample)).status_code == 404

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
 
 from redis.asyncio import Redis
 from standardwebhooks.webhooks import Webhook
@@ -27,35 +26,49 @@ from tests.support.sinks import http_sink
 from tests.support.streams import create_group, pending_count, read_new
 
 CASE = "P-2026-0042"
+BASE = {"proposal_id": CASE, "kind": "proposal", "submitted_by": "rep-001"}
 
 
-def five_steps(due_at: str) -> list:
+def transition(seq: int, action: str, step: str, to_status: str, **extra: str):
+    """One `proposal.transitioned.v1`, as the proposals service announces it."""
+    data = {
+        **BASE, "seq": seq, "action": action, "step": step, "to_status": to_status,
+        "actor": extra.pop("actor", "reviewer-1"), "at": "2026-11-30T02:00:00+00:00", **extra,
+    }  # fmt: skip
+    return event("proposal.transitioned.v1", CASE, data, event_id=f"{CASE}:{seq}")
+
+
+def five_steps() -> list:
     """线上提交—小组审议—办理落实—执行督查—总结反馈, as proposals announces them."""
-    base = {
-        "proposal_id": CASE,
+    submitted = {
+        **BASE,
         "title": "货车司机之家",
-        "kind": "proposal",
-        "submitted_by": "rep-001",
+        "area_code": "330482",
+        "submitted_at": "2026-11-30T01:00:00+00:00",
     }
+    unit = {"unit_code": "transport"}
     return [
-        event("proposal.submitted.v1", CASE, {**base, "area_code": "330482"}),
-        event("proposal.accepted.v1", CASE, base),
-        event(
-            "proposal.assigned.v1",
-            CASE,
-            {**base, "assigned_to": "handler-007", "department": "transport", "due_at": due_at},
+        event("proposal.submitted.v1", CASE, submitted),
+        transition(1, "submit", "submission", "submitted", actor="rep-001"),
+        transition(2, "accept", "review", "accepted"),
+        transition(3, "assign", "assignment", "assigned", **unit),
+        transition(
+            4, "accept_assignment", "handling", "in_progress", actor="dept:transport", **unit
         ),
-        event("proposal.progress.v1", CASE, {**base, "supervisor": "sup-01", "note": "选址完成"}),
-        event(
-            "proposal.completed.v1",
-            CASE,
-            {
-                **base,
-                "assigned_to": "handler-007",
-                "supervisor": "sup-01",
-                "result": "司机之家已开放",
-            },
+        transition(
+            5,
+            "progress",
+            "handling",
+            "in_progress",
+            actor="dept:transport",
+            note="选址完成",
+            **unit,
         ),
+        transition(
+            6, "complete", "handling", "completed", actor="dept:transport", note="已开放", **unit
+        ),
+        transition(7, "verify", "supervision", "verified", actor="supervisor-1", **unit),
+        transition(8, "feedback", "feedback", "closed", actor="rep-001", **unit),
     ]
 
 
@@ -67,9 +80,8 @@ async def test_each_participant_is_told_once_per_step_on_their_channel(
         for rid, path in [
             ("rep-001", "/rep"),
             ("role:review_group", "/review"),
-            ("handler-007", "/handler"),
             ("dept:transport", "/transport"),
-            ("sup-01", "/sup"),
+            ("role:supervisor", "/sup"),
         ]:
             target = webhook(sink.url(path))
             secrets[path] = target.secret
@@ -82,44 +94,47 @@ async def test_each_participant_is_told_once_per_step_on_their_channel(
             dead_letters=DeadLetters(redis, keys),
         )  # fmt: skip
         await create_group(redis, stream, "notify")
-        steps = five_steps((clock.now() + timedelta(days=3)).isoformat())
+        steps = five_steps()
         for _ in range(2):  # every event arrives twice (redelivery after a producer retry)
             for step in steps:
                 await redis.xadd(stream, step.to_fields())
             await consumer.process(await read_new(redis, stream, "notify", "c1"))
         assert await pending_count(redis, stream, "notify") == 0
         # Even past the consumer's dedupe, the delivery key holds: applying again adds nothing.
-        assert await apply_rules(steps[2], steps[2].data, uow=uow()) == 0
+        assert await apply_rules(steps[3], steps[3].data, uow=uow()) == 0
 
         await drain(dispatcher)
 
-        expected = {"/rep": 5, "/review": 1, "/handler": 2, "/transport": 1, "/sup": 2}
+        # The submitter: a receipt and every step after it; the others: their own step.
+        expected = {"/rep": 8, "/review": 1, "/transport": 1, "/sup": 1}
         assert Counter(r.path for r in sink.received) == expected
         for request in sink.received:
             Webhook(secrets[request.path]).verify(request.body, request.headers)
         assert len({r.headers["webhook-id"] for r in sink.received}) == len(sink.received)
         titles = [r.json()["data"]["title"] for r in sink.to("/rep")]
-        assert titles[0] == "已提交：货车司机之家" and titles[-1] == "已办结：货车司机之家"
+        assert titles[:2] == ["已提交：货车司机之家", "小组审议：已通过小组审议，予以立案"]
+        assert titles[-1] == "总结反馈：已办结归档"
+        [to_unit] = [r.json()["data"] for r in sink.to("/transport")]
+        assert to_unit["body"] == "提案（编号 P-2026-0042）已交办，请及时接收办理。"
+        [to_supervisors] = [r.json()["data"] for r in sink.to("/sup")]
+        assert to_supervisors["title"] == "待督查：提案（编号 P-2026-0042）"
 
-        for rid, count in [
-            ("rep-001", 5),
+        told = [
+            ("rep-001", 8),
             ("role:review_group", 1),
-            ("handler-007", 2),
-            ("sup-01", 2),
-        ]:
+            ("dept:transport", 1),
+            ("role:supervisor", 1),
+        ]
+        for rid, count in told:
             assert len(await inbox(uow, rid)) == count
         delivered = await outbox(uow, "notification.delivered.v1")
         assert Counter(d["channel"] for d in delivered) == {"in_app": 11, "webhook": 11}
-
-        # Completion cancelled the deadline reminders that had not gone out.
-        reminders = [d for d, _ in await deliveries(uow) if d.purpose.startswith("remind-")]
-        assert reminders and {d.status for d in reminders} == {"cancelled"}
 
 
 async def test_delivery_log_shows_each_delivery_of_an_event(uow: Uow, dispatcher) -> None:
     async with http_sink() as sink:
         await person(uow, "role:review_group", webhook(sink.url("/review")))
-        submitted = five_steps("2026-12-05T00:00:00+00:00")[0]
+        submitted = five_steps()[0]
         await apply_rules(submitted, submitted.data, uow=uow())
         await drain(dispatcher)
     log = {

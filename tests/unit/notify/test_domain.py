@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from gonghui.notify.domain import selectors, templates
+from gonghui.notify.domain.defaults import DEFAULT_RULES
 from gonghui.notify.domain.geo import NearestIndex, Place, distance_m
 from gonghui.notify.domain.model import Recipient, Rule
 from gonghui.notify.domain.policy import backoff, digest_due, quiet_until
@@ -118,3 +119,26 @@ def test_nearest_station_matches_brute_force() -> None:
         within = index.nearest(lat, lon, within_m=1000)
         assert (within is None) == (distance_m(lat, lon, expected.lat, expected.lon) > 1000)
     assert NearestIndex([]).nearest(26, 119) is None
+
+
+def test_rule_conditions_pick_the_transitions_it_is_for() -> None:
+    rule = Rule(
+        id="r", event_type="proposal.transitioned.v1", recipients=[], channels=[],
+        title_zh="t", body_zh="b", conditions={"action": ["assign", "reassign"]},
+    )  # fmt: skip
+    assert rule.applies_to({"action": "assign"}) and rule.applies_to({"action": "reassign"})
+    assert not rule.applies_to({"action": "accept"}) and not rule.applies_to({})
+    assert Rule(
+        id="r", event_type="a.b.v1", recipients=[], channels=[], title_zh="t", body_zh="b"
+    ).applies_to({})
+
+
+def test_default_templates_compile_and_steps_read_in_chinese() -> None:
+    for rule in DEFAULT_RULES:
+        for source in (rule.title_zh, rule.body_zh, rule.title_en or "", rule.body_en or ""):
+            templates.check(source)
+    step = templates.render(
+        "{{ step | step_zh }}：{{ action | action_zh }}",
+        {"step": "supervision", "action": "verify"},
+    )
+    assert step == "执行督查：督查通过，请您评价"

@@ -105,6 +105,7 @@ class RuleRow(Base):
     remind_before_minutes: Mapped[list[int]] = mapped_column(JSON)
     due_field: Mapped[str | None] = mapped_column(String(50))
     cancel_on: Mapped[list[str]] = mapped_column(JSON)
+    conditions: Mapped[dict[str, list[str]]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 

@@ -196,7 +196,8 @@ async def apply_rules(cause: CloudEvent, data: dict[str, Any], *, uow: NotifyUni
             )
         made = 0
         for rule in await uow.rules.for_type(cause.type):
-            made += await _apply_rule(rule, cause, data, uow=uow, now=now)
+            if rule.applies_to(data):
+                made += await _apply_rule(rule, cause, data, uow=uow, now=now)
         await uow.commit()
         return made
 
@@ -313,6 +314,8 @@ async def preview(
     rule: Rule, data: dict[str, Any], *, subject: str | None, uow: NotifyUnitOfWork
 ) -> list[dict[str, Any]]:
     """Who a rule would tell about an event with this data, and what: nothing is stored or sent."""
+    if not rule.applies_to(data):
+        return []
     cause = CloudEvent.create(
         source="gonghui/preview", type=rule.event_type, data=data, subject=subject
     )

@@ -1,4 +1,9 @@
-"""The rules a fresh deployment starts with; admins change them over HTTP (`PUT /rules/{id}`)."""
+"""The rules a fresh deployment starts with; admins change them over HTTP (`PUT /rules/{id}`).
+
+They follow the proposals service's events (`shared/.../contracts/proposals.py`): one
+`proposal.submitted.v1`, then one `proposal.transitioned.v1` per step of the loop (its `action`
+says which), `proposal.claimed.v1` for zero-distance reports and `proposal.overdue.v1`.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,13 @@ from gonghui.notify.domain.model import Rule
 
 PERSONAL = ["in_app", "preferred"]
 CASE = "（编号 {{ proposal_id or event.subject }}）"
+
+SUBMITTER_SEES = [
+    "resubmit", "accept", "reject", "merge", "return", "offer", "assign", "reassign",
+    "accept_assignment", "decline", "progress", "complete", "verify", "send_back", "feedback",
+    "reopen",
+]  # fmt: skip
+"""Every transition but the submission (the receipt tells it) and a claim (proposal.claimed.v1)."""
 
 DEFAULT_RULES = [
     Rule(
@@ -29,7 +41,7 @@ DEFAULT_RULES = [
         title_zh="待审议：{{ title }}",
         body_zh="代表提交了新的{{ kind | kind_zh }}" + CASE + "，请小组审议。",
         title_en="To review: {{ title }}",
-        body_en="A representative submitted a new case (" + "{{ proposal_id }}). Please review it.",
+        body_en="A representative submitted a new case ({{ proposal_id }}). Please review it.",
     ),
     Rule(
         id="proposal-submitted-receipt",
@@ -41,53 +53,39 @@ DEFAULT_RULES = [
         body_zh="您提交的{{ kind | kind_zh }}" + CASE + "已进入小组审议。",
     ),
     Rule(
-        id="proposal-accepted",
-        event_type="proposal.accepted.v1",
-        description="小组审议通过: the submitter hears it was accepted.",
+        id="proposal-progress-submitter",
+        event_type="proposal.transitioned.v1",
+        description="进度可视: the submitter sees every step of their case.",
         recipients=["$submitted_by"],
         channels=PERSONAL,
-        title_zh="已受理：{{ title or event.subject }}",
-        body_zh="您提交的事项" + CASE + "已通过小组审议，将转交办理单位。",
+        conditions={"action": SUBMITTER_SEES},
+        title_zh="{{ step | step_zh }}：{{ action | action_zh }}",
+        body_zh="您的{{ kind | kind_zh }}" + CASE + "{{ action | action_zh }}"
+        "{% if unit_code %}（承办单位：{{ unit_code }}）{% endif %}"
+        "{% if note %}：{{ note }}{% endif %}。",
     ),
     Rule(
-        id="proposal-assigned",
-        event_type="proposal.assigned.v1",
-        description="办理落实: the handling unit gets the work; the submitter sees who has it.",
-        recipients=["$assigned_to", "dept:$department", "$submitted_by"],
+        id="proposal-assigned-unit",
+        event_type="proposal.transitioned.v1",
+        description="办理落实: the unit's own channels hear of the case (its inbox has it too).",
+        recipients=["dept:$unit_code"],
         channels=PERSONAL,
-        title_zh="交办：{{ title or event.subject }}",
-        body_zh="事项" + CASE + "已交由{{ department or assigned_to }}办理"
-        "{% if due_at %}，请于 {{ due_at | local }} 前办结{% endif %}。",
+        conditions={"action": ["assign", "reassign", "send_back", "reopen"]},
+        title_zh="交办：{{ kind | kind_zh }}" + CASE,
+        body_zh="{{ kind | kind_zh }}" + CASE + "{{ action | action_zh }}，请及时接收办理"
+        "{% if note %}。说明：{{ note }}{% endif %}。",
     ),
     Rule(
-        id="proposal-deadline-reminder",
-        event_type="proposal.assigned.v1",
-        description="Reminders to the handler one day and two hours before the deadline.",
-        recipients=["$assigned_to", "dept:$department"],
+        id="proposal-completed-supervision",
+        event_type="proposal.transitioned.v1",
+        description="执行督查: the supervisors are asked to verify a unit's result.",
+        recipients=["role:supervisor"],
         channels=PERSONAL,
-        title_zh="即将到期：{{ title or event.subject }}",
-        body_zh="事项" + CASE + "将于 {{ due_at | local }} 到期，请及时办理并反馈进展。",
-        remind_before_minutes=[1440, 120],
-        due_field="due_at",
-        cancel_on=["proposal.completed.v1", "proposal.closed.v1", "proposal.reassigned.v1"],
-    ),
-    Rule(
-        id="proposal-progress",
-        event_type="proposal.progress.v1",
-        description="执行督查: progress is visible to the submitter and the supervisor.",
-        recipients=["$submitted_by", "$supervisor"],
-        channels=PERSONAL,
-        title_zh="进展：{{ title or event.subject }}",
-        body_zh="事项" + CASE + "有新进展：{{ note or summary or '' }}",
-    ),
-    Rule(
-        id="proposal-completed",
-        event_type="proposal.completed.v1",
-        description="总结反馈: everyone involved hears the result.",
-        recipients=["$submitted_by", "$assigned_to", "$supervisor"],
-        channels=PERSONAL,
-        title_zh="已办结：{{ title or event.subject }}",
-        body_zh="事项" + CASE + "已办结。{{ result or summary or '' }}",
+        conditions={"action": ["complete"]},
+        title_zh="待督查：{{ kind | kind_zh }}" + CASE,
+        body_zh="承办单位 {{ unit_code }} 已办结"
+        + CASE
+        + "{% if note %}：{{ note }}{% endif %}，请督查。",
     ),
     Rule(
         id="proposal-claimed",
@@ -95,21 +93,28 @@ DEFAULT_RULES = [
         description="零距离: the reporter sees who claimed the report.",
         recipients=["$submitted_by"],
         channels=PERSONAL,
-        title_zh="已认领：{{ title or event.subject }}",
-        body_zh="{{ claimed_by_name or claimed_by }} 已认领您反映的事项" + CASE + "。",
+        title_zh="已认领：{{ title }}",
+        body_zh="{{ claimed_by }} 已认领您反映的事项" + CASE + "，将尽快处理。",
     ),
     Rule(
         id="proposal-overdue-escalation",
         event_type="proposal.overdue.v1",
-        description="Overdue: escalated to the handler's supervisor (and the case's named one).",
-        recipients=["supervisor:$assigned_to", "$supervisor"],
+        description="Overdue: escalated to the supervisor of the person or unit responsible, "
+        "and to the supervisors' group.",
+        recipients=[
+            "supervisor:$responsible_person",
+            "supervisor:dept:$unit_code",
+            "role:supervisor",
+        ],
         channels=PERSONAL,
         priority="urgent",
-        title_zh="【督办】逾期未办结：{{ title or event.subject }}",
-        body_zh="事项" + CASE + "已超过办理期限"
-        "{% if due_at %}（{{ due_at | local }}）{% endif %}，"
-        "承办：{{ assigned_to or department }}。请督促办理。",
-        title_en="[Escalation] Overdue: {{ title or event.subject }}",
-        body_en="Case {{ proposal_id or event.subject }} is past its deadline. Please follow up.",
+        title_zh="【督办】逾期未办结：{{ title }}",
+        body_zh="{{ kind | kind_zh }}" + CASE + "的{{ step | step_zh }}已超过期限"
+        "（{{ due_at | local }}）"
+        "{% if unit_code %}，承办单位：{{ unit_code }}{% endif %}"
+        "{% if responsible_person %}，责任人：{{ responsible_person }}{% endif %}"
+        "。请督促办理。",
+        title_en="[Escalation] Overdue: {{ title }}",
+        body_en="The {{ step }} step of case {{ proposal_id }} is overdue. Please follow up.",
     ),
 ]

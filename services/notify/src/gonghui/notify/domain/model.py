@@ -108,6 +108,12 @@ class Rule:
     due_field: str | None = None
     cancel_on: list[str] = field(default_factory=list)
     """Event types (same subject) that cancel this rule's pending reminders."""
+    conditions: dict[str, list[str]] = field(default_factory=dict)
+    """Fire only if each named data field has one of the listed values (e.g. `action`)."""
+
+    def applies_to(self, data: dict[str, Any]) -> bool:
+        """Whether the event's data meets every condition."""
+        return all(str(data.get(name)) in values for name, values in self.conditions.items())
 
     @property
     def is_reminder(self) -> bool:

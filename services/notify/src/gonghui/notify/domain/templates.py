@@ -20,6 +20,38 @@ KIND_ZH = {
     "practical_project": "实事项目",
 }
 
+ACTION_ZH = {
+    "submit": "已提交",
+    "resubmit": "已补充后重新提交",
+    "accept": "已通过小组审议，予以立案",
+    "reject": "不予立案",
+    "merge": "已并案办理",
+    "return": "被退回补充材料",
+    "offer": "已发布给各单位认领",
+    "claim": "已被认领",
+    "assign": "已交办",
+    "reassign": "已改派",
+    "accept_assignment": "承办单位已接收",
+    "decline": "承办单位已退回",
+    "progress": "有新进展",
+    "complete": "承办单位已办结，待督查",
+    "verify": "督查通过，请您评价",
+    "send_back": "督查未通过，已退回重办",
+    "feedback": "已办结归档",
+    "reopen": "已重新办理",
+}
+STEP_ZH = {
+    "submission": "线上提交",
+    "review": "小组审议",
+    "assignment": "交办",
+    "claim": "认领",
+    "acceptance": "接收",
+    "handling": "办理落实",
+    "supervision": "执行督查",
+    "feedback": "总结反馈",
+    "closure": "办结",
+}
+
 
 class TemplateInvalid(ValueError):
     """A template that does not compile; the message says where."""
@@ -38,6 +70,8 @@ def _environment() -> SandboxedEnvironment:
     env.filters["local"] = _local
     env.filters["mask_phone"] = lambda v: mask_phone(str(v)) if v else ""
     env.filters["kind_zh"] = lambda v: KIND_ZH.get(str(v), "事项")
+    env.filters["action_zh"] = lambda v: ACTION_ZH.get(str(v), str(v))
+    env.filters["step_zh"] = lambda v: STEP_ZH.get(str(v), str(v))
     return env
 
 

@@ -138,6 +138,11 @@ class RuleIn(BaseModel):
     cancel_on: list[str] = Field(
         default_factory=list, description="Event types that cancel reminders."
     )
+    conditions: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Fire only if each data field has one of these values, e.g. "
+        '`{"action": ["assign", "reassign"]}`.',
+    )
 
     @field_validator("recipients")
     @classmethod

@@ -6,11 +6,14 @@ Create Date: 2026-11-29 04:24:39.875268
 """
 
 from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
 
 import gonghui.shared.db
+from gonghui.notify.domain.defaults import DEFAULT_RULES
 
 
 revision: str = "0002"
@@ -123,7 +126,7 @@ def upgrade() -> None:
         sa.Column("updated_at", gonghui.shared.db.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_recipients")),
     )
-    op.create_table(
+    rules = op.create_table(
         "rules",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("event_type", sa.String(length=100), nullable=False),
@@ -139,11 +142,17 @@ def upgrade() -> None:
         sa.Column("remind_before_minutes", sa.JSON(), nullable=False),
         sa.Column("due_field", sa.String(length=50), nullable=True),
         sa.Column("cancel_on", sa.JSON(), nullable=False),
+        sa.Column("conditions", sa.JSON(), nullable=False),
         sa.Column("updated_at", gonghui.shared.db.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rules")),
     )
     with op.batch_alter_table("rules", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_rules_event_type"), ["event_type"], unique=False)
+    # The behaviour notify had before rules were data (station admins hear of new stations, the
+    # review group of new cases) must hold from the first start, so the defaults come with the
+    # table; the service adds defaults introduced later at start-up, keeping an admin's edits.
+    created = datetime.now(UTC)
+    op.bulk_insert(rules, [{**asdict(rule), "updated_at": created} for rule in DEFAULT_RULES])
 
     op.create_table(
         "stations",
