@@ -63,6 +63,8 @@ class Handlers:
 
     def __init__(self) -> None:
         self._by_type: dict[str, tuple[type[Contract], Handler]] = {}
+        self.fallback: Handler | None = None
+        """Applies event types this consumer has no contract for; it gets the `data` dict."""
 
     def on(self, contract: type[C]) -> Callable[[Handler], Handler]:
         """Register the function that applies `contract`; it gets (Incoming, uow)."""
@@ -72,6 +74,16 @@ class Handlers:
             return handler
 
         return register
+
+    def otherwise(self, handler: Handler) -> Handler:
+        """Register what applies every other event type, untyped (event streams only)."""
+        self.fallback = handler
+        return handler
+
+    def handler_for(self, type_name: str) -> Handler | None:
+        """The function that applies a type: its own, else the fallback."""
+        route = self._by_type.get(type_name)
+        return route[1] if route is not None else self.fallback
 
     def get(self, type_name: str) -> tuple[type[Contract], Handler] | None:
         """The contract and handler for a type, if this consumer applies it."""
@@ -98,8 +110,9 @@ class GroupConsumer:
 
     Department outboxes are read by every service; an entry there is the business of the
     service that owns its type, and the others acknowledge it untouched. Event streams are
-    read by the services that subscribed; a type a consumer does not know is skipped, so
-    producers can add new events without breaking anyone.
+    read by the services that subscribed; a type a consumer does not know is skipped (or, if
+    its handlers have a fallback, applied untyped), so producers can add new events without
+    breaking anyone.
     """
 
     def __init__(
@@ -202,6 +215,8 @@ class GroupConsumer:
             )
         route = self._handlers.get(envelope.type)
         if route is None:
+            if self._department is None and self._handlers.fallback is not None:
+                return Incoming(entry=entry, envelope=envelope, data=envelope.data, department=None)
             if self._department is None:
                 return _Skip(f"{envelope.type} is not applied by {self.group}")
             if self._catalogue.get(envelope.type) is None:
@@ -246,8 +261,8 @@ class GroupConsumer:
         async with self._uow_factory() as uow:
             fresh = await self._record_as_applied(uow, items)
             for item in fresh:
-                _, handler = self._handlers.get(item.envelope.type)  # type: ignore[misc]
-                await handler(item, uow)
+                handler = self._handlers.handler_for(item.envelope.type)
+                await handler(item, uow)  # type: ignore[misc]
             await uow.commit()
         self._count("applied", len(fresh))
         self._count("duplicate", len(items) - len(fresh))

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import FastAPI
 
+from gonghui.notify.adapters.channels import Channels
 from gonghui.notify.adapters.unit_of_work import NotifyUnitOfWork
+from gonghui.notify.application.broadcast import BroadcastWorker
+from gonghui.notify.application.digest import send_digests
+from gonghui.notify.application.dispatch import Dispatcher
+from gonghui.notify.application.handlers import install_rules
+from gonghui.notify.domain.defaults import DEFAULT_RULES
 from gonghui.notify.entrypoints.consumers import (
     department_handlers,
     proposal_event_handlers,
     station_event_handlers,
 )
-from gonghui.notify.entrypoints.http import notifications_router
+from gonghui.notify.entrypoints.http import admin_router, notifications_router
 from gonghui.notify.settings import NotifySettings
 from gonghui.shared.clock import Clock, SystemClock
 from gonghui.shared.db import create_engine, session_factory
@@ -21,6 +32,50 @@ from gonghui.shared.runtime import StreamRuntime
 from gonghui.shared.streams import StreamKeys
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+log = logging.getLogger(__name__)
+
+Worker = Callable[[asyncio.Event], Awaitable[None]]
+
+
+@dataclass
+class NotifyRuntime(StreamRuntime):
+    """The stream consumers plus notify's own loops: dispatcher, digest, broadcast fan-out.
+
+    Every loop runs on every replica; the database claims keep them from doing work twice.
+    """
+
+    workers: list[Worker] = field(default_factory=list)
+    on_start: Callable[[], Awaitable[object]] | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._halt = asyncio.Event()
+        self._loops: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        """Install default rules, start the consumers, then the loops."""
+        if self.on_start is not None:
+            await self.on_start()
+        await super().start()
+        self._loops = [asyncio.create_task(worker(self._halt)) for worker in self.workers]
+
+    async def stop(self) -> None:
+        """Stop the loops, then the consumers."""
+        self._halt.set()
+        for task in self._loops:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await super().stop()
+
+
+async def _every(seconds: float, job: Callable[[], Awaitable[object]], stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            await job()
+        except Exception:
+            log.exception("periodic job failed; retrying")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
 def create_app(settings: NotifySettings | None = None, *, clock: Clock | None = None) -> FastAPI:
@@ -30,11 +85,13 @@ def create_app(settings: NotifySettings | None = None, *, clock: Clock | None = 
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     keys = StreamKeys(settings.stream_prefix)
+    policy = settings.policy()
 
     def uow_factory() -> NotifyUnitOfWork:
         return NotifyUnitOfWork(sessions, service="notify", keys=keys, clock=clock)
 
-    runtime = StreamRuntime(
+    channels = Channels()
+    runtime = NotifyRuntime(
         service="notify",
         settings=settings,
         uow_factory=uow_factory,
@@ -42,12 +99,28 @@ def create_app(settings: NotifySettings | None = None, *, clock: Clock | None = 
             keys.events("stations"): station_event_handlers(),
             keys.events("proposals"): proposal_event_handlers(),
         },
-        department_handlers=department_handlers(),
+        department_handlers=department_handlers(broadcasters=settings.broadcasters()),
+        on_start=lambda: install_rules(DEFAULT_RULES, uow=uow_factory()),
     )
+    dispatcher = Dispatcher(
+        uow_factory, channels=channels, dead_letters=runtime.dead_letters, keys=keys, policy=policy
+    )
+    broadcasts = BroadcastWorker(uow_factory, policy=policy)
+    runtime.workers = [
+        lambda stop: dispatcher.run(stop, interval_s=settings.dispatch_interval_s),
+        broadcasts.run,
+        lambda stop: _every(
+            60.0, lambda: send_digests(uow=uow_factory(), hour=policy.digest_hour), stop
+        ),
+    ]
     return create_service_app(
         title="gonghui notify",
         description="Notifications to everyone involved, on the channels they use.",
         runtime=runtime,
         engine=engine,
-        routers=[notifications_router(uow_factory)],
+        routers=[
+            notifications_router(uow_factory),
+            admin_router(uow_factory, broadcasters=settings.broadcasters()),
+        ],
+        on_shutdown=channels.aclose,
     )

@@ -1,16 +1,45 @@
-"""Reading and writing notifications; repositories never commit."""
+"""Reading and writing notify's data; repositories never commit."""
 
 from __future__ import annotations
 
-from dataclasses import fields
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, fields
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gonghui.notify.adapters.orm import NotificationRow
-from gonghui.notify.domain.model import Notification
+from gonghui.notify.adapters.orm import (
+    AttemptRow,
+    Base,
+    BroadcastRow,
+    DeliveryRow,
+    NotificationRow,
+    RecipientRoleRow,
+    RecipientRow,
+    RuleRow,
+    StationRow,
+)
+from gonghui.notify.domain.model import Notification, Recipient, Rule, Target
 
 _COLUMNS = [f.name for f in fields(Notification)]
+_RULE_COLUMNS = [f.name for f in fields(Rule)]
+
+
+async def insert_ignoring_duplicates(
+    session: AsyncSession, table: type[Base], rows: Sequence[dict[str, Any]]
+) -> int:
+    """INSERT ... ON CONFLICT DO NOTHING on either backend; return how many rows went in."""
+    if not rows:
+        return 0
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    core = table.__table__
+    key = next(iter(core.primary_key.columns))
+    statement = dialect.insert(core).on_conflict_do_nothing().returning(key)
+    result = await session.execute(statement, list(rows))
+    return len(result.all())
 
 
 class NotificationRepository:
@@ -19,14 +48,313 @@ class NotificationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    def add(self, notification: Notification) -> None:
-        """Store a new notification."""
-        self._session.add(NotificationRow(**{name: getattr(notification, name) for name in _COLUMNS}))
+    async def add(self, notification: Notification) -> bool:
+        """Store a new notification; False if this cause already reached this recipient."""
+        row = {name: getattr(notification, name) for name in _COLUMNS}
+        return bool(await insert_ignoring_duplicates(self._session, NotificationRow, [row]))
 
-    async def list(self, *, recipient: str | None = None, limit: int = 50) -> list[Notification]:
+    async def add_many(self, notifications: Iterable[Notification]) -> int:
+        """Store many (a broadcast page); duplicates are skipped."""
+        # Not dataclasses.asdict: it deep-copies, which dominates a million-person broadcast.
+        rows = [{name: getattr(n, name) for name in _COLUMNS} for n in notifications]
+        return await insert_ignoring_duplicates(self._session, NotificationRow, rows)
+
+    async def list(
+        self, *, recipient: str | None = None, unread: bool = False, limit: int = 50
+    ) -> list[Notification]:
         """The newest notifications, of one recipient or all."""
         query = select(NotificationRow).order_by(NotificationRow.created_at.desc()).limit(limit)
         if recipient is not None:
             query = query.where(NotificationRow.recipient == recipient)
+        if unread:
+            query = query.where(NotificationRow.read_at.is_(None))
         rows = await self._session.scalars(query)
         return [Notification(**{name: getattr(row, name) for name in _COLUMNS}) for row in rows]
+
+    async def unread_count(self, recipient: str) -> int:
+        """How many of a recipient's notifications are unread."""
+        return await self._session.scalar(
+            select(func.count())
+            .select_from(NotificationRow)
+            .where(NotificationRow.recipient == recipient, NotificationRow.read_at.is_(None))
+        )
+
+    async def mark_read(self, ids: list[str] | None, *, recipient: str, at: datetime) -> int:
+        """Mark some (or all) of a recipient's notifications read; return how many changed."""
+        statement = update(NotificationRow).where(
+            NotificationRow.recipient == recipient, NotificationRow.read_at.is_(None)
+        )
+        if ids is not None:
+            statement = statement.where(NotificationRow.id.in_(ids))
+        result = await self._session.execute(statement.values(read_at=at))
+        return result.rowcount or 0
+
+
+def _recipient(row: RecipientRow) -> Recipient:
+    return Recipient(
+        id=row.id,
+        name=row.name,
+        kind=row.kind,
+        roles=list(row.roles),
+        area_code=row.area_code,
+        department=row.department,
+        supervisor=row.supervisor,
+        locale=row.locale,
+        channels=[Target(**t) for t in row.channels],
+        quiet_start=row.quiet_start,
+        quiet_end=row.quiet_end,
+        opt_outs=list(row.opt_outs),
+        digest=row.digest,
+        lat=row.lat,
+        lon=row.lon,
+    )
+
+
+def recipient_row(recipient: Recipient, *, at: datetime) -> dict[str, Any]:
+    """The table row of a recipient."""
+    data = asdict(recipient)
+    data["channels"] = [t.as_dict() for t in recipient.channels]
+    data["updated_at"] = at
+    return data
+
+
+class RecipientRepository:
+    """People, groups and departments with their channels and preferences."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, recipient_id: str) -> Recipient | None:
+        """One recipient, or None."""
+        row = await self._session.get(RecipientRow, recipient_id)
+        return _recipient(row) if row else None
+
+    async def many(self, ids: Iterable[str]) -> dict[str, Recipient]:
+        """The recipients among `ids` that exist."""
+        ids = list(set(ids))
+        if not ids:
+            return {}
+        rows = await self._session.scalars(select(RecipientRow).where(RecipientRow.id.in_(ids)))
+        return {row.id: _recipient(row) for row in rows}
+
+    async def put(self, recipient: Recipient, *, at: datetime) -> None:
+        """Create or replace a recipient and its roles."""
+        await self.delete(recipient.id)
+        self._session.add(RecipientRow(**recipient_row(recipient, at=at)))
+        self._session.add_all(
+            RecipientRoleRow(role=role, recipient_id=recipient.id) for role in set(recipient.roles)
+        )
+
+    async def delete(self, recipient_id: str) -> bool:
+        """Remove a recipient; False if there was none."""
+        await self._session.execute(
+            delete(RecipientRoleRow).where(RecipientRoleRow.recipient_id == recipient_id)
+        )
+        result = await self._session.execute(
+            delete(RecipientRow).where(RecipientRow.id == recipient_id)
+        )
+        return bool(result.rowcount)
+
+    async def page_with_role(
+        self, role: str, *, area: str | None, after: str | None, limit: int, brief: bool = False
+    ) -> list[Recipient]:
+        """People holding a role (in an area, if given), in id order after `after`: one page.
+
+        `brief` loads only what a broadcast needs (no roles, supervisor or quiet hours).
+        """
+        columns = (
+            [RecipientRow]
+            if not brief
+            else [
+                RecipientRow.id,
+                RecipientRow.name,
+                RecipientRow.locale,
+                RecipientRow.channels,
+                RecipientRow.opt_outs,
+                RecipientRow.lat,
+                RecipientRow.lon,
+            ]
+        )
+        query = (
+            select(*columns)
+            .join(RecipientRoleRow, RecipientRoleRow.recipient_id == RecipientRow.id)
+            .where(RecipientRoleRow.role == role)
+            .order_by(RecipientRoleRow.recipient_id)
+            .limit(limit)
+        )
+        if after is not None:
+            query = query.where(RecipientRoleRow.recipient_id > after)
+        if area:
+            # A person covering a wider area (a prefix of `area`) or a narrower one both match.
+            query = query.where(
+                (literal(area).like(RecipientRow.area_code + "%"))
+                | (RecipientRow.area_code.like(area + "%"))
+            )
+        if not brief:
+            return [_recipient(row) for row in await self._session.scalars(query)]
+        return [
+            Recipient(
+                id=rid,
+                name=name,
+                locale=locale,
+                channels=[Target(**t) for t in channels],
+                opt_outs=opt_outs,
+                lat=lat,
+                lon=lon,
+            )
+            for rid, name, locale, channels, opt_outs, lat, lon in await self._session.execute(
+                query
+            )
+        ]
+
+
+def _rule(row: RuleRow) -> Rule:
+    return Rule(**{name: getattr(row, name) for name in _RULE_COLUMNS})
+
+
+class RuleRepository:
+    """The rules admins edit."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def for_type(self, event_type: str) -> list[Rule]:
+        """Enabled rules that fire on an event type."""
+        rows = await self._session.scalars(
+            select(RuleRow)
+            .where(RuleRow.event_type == event_type, RuleRow.enabled.is_(True))
+            .order_by(RuleRow.id)
+        )
+        return [_rule(row) for row in rows]
+
+    async def cancelled_by(self, event_type: str) -> list[Rule]:
+        """Reminder rules whose pending reminders an event of this type cancels."""
+        rows = await self._session.scalars(select(RuleRow).where(RuleRow.due_field.is_not(None)))
+        return [_rule(row) for row in rows if event_type in row.cancel_on]
+
+    async def all(self) -> list[Rule]:
+        """Every rule, by id."""
+        return [
+            _rule(row) for row in await self._session.scalars(select(RuleRow).order_by(RuleRow.id))
+        ]
+
+    async def get(self, rule_id: str) -> Rule | None:
+        """One rule, or None."""
+        row = await self._session.get(RuleRow, rule_id)
+        return _rule(row) if row else None
+
+    async def put(self, rule: Rule, *, at: datetime) -> None:
+        """Create or replace a rule."""
+        await self._session.execute(delete(RuleRow).where(RuleRow.id == rule.id))
+        self._session.add(RuleRow(**asdict(rule), updated_at=at))
+
+    async def add_missing(self, rules: Iterable[Rule], *, at: datetime) -> int:
+        """Insert rules whose id is not taken yet (the defaults)."""
+        rows = [{**asdict(rule), "updated_at": at} for rule in rules]
+        return await insert_ignoring_duplicates(self._session, RuleRow, rows)
+
+    async def delete(self, rule_id: str) -> bool:
+        """Remove a rule; False if there was none."""
+        result = await self._session.execute(delete(RuleRow).where(RuleRow.id == rule_id))
+        return bool(result.rowcount)
+
+
+class DeliveryRepository:
+    """Deliveries and their attempts: the delivery log."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add_many(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Insert deliveries; one already made for the same key is left alone (exactly once)."""
+        return await insert_ignoring_duplicates(self._session, DeliveryRow, rows)
+
+    async def log(
+        self,
+        *,
+        event_id: str | None = None,
+        recipient: str | None = None,
+        status: str | None = None,
+        limit: int = 100,
+    ) -> list[tuple[DeliveryRow, list[AttemptRow]]]:
+        """Deliveries with their attempts, newest first."""
+        query = (
+            select(DeliveryRow).order_by(DeliveryRow.created_at.desc(), DeliveryRow.id).limit(limit)
+        )
+        if event_id is not None:
+            query = query.where(DeliveryRow.event_id == event_id)
+        if recipient is not None:
+            query = query.where(DeliveryRow.recipient == recipient)
+        if status is not None:
+            query = query.where(DeliveryRow.status == status)
+        deliveries = list(await self._session.scalars(query))
+        attempts: dict[str, list[AttemptRow]] = {d.id: [] for d in deliveries}
+        if deliveries:
+            rows = await self._session.scalars(
+                select(AttemptRow)
+                .where(AttemptRow.delivery_id.in_(list(attempts)))
+                .order_by(AttemptRow.id)
+            )
+            for row in rows:
+                attempts[row.delivery_id].append(row)
+        return [(d, attempts[d.id]) for d in deliveries]
+
+    async def get(self, delivery_id: str) -> DeliveryRow | None:
+        """One delivery row, or None."""
+        return await self._session.get(DeliveryRow, delivery_id)
+
+    async def cancel_reminders(self, *, rule_ids: list[str], subject: str, at: datetime) -> int:
+        """Cancel the pending reminders of these rules for one case."""
+        if not rule_ids:
+            return 0
+        result = await self._session.execute(
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.rule_id.in_(rule_ids),
+                DeliveryRow.subject == subject,
+                DeliveryRow.status == "pending",
+                DeliveryRow.purpose.like("remind-%"),
+            )
+            .values(status="cancelled", note="the case moved on", finished_at=at)
+        )
+        return result.rowcount or 0
+
+
+class StationRepository:
+    """Notify's read model of stations."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def upsert(self, code: str, values: dict[str, Any]) -> None:
+        """Create or update a station from an event's data."""
+        row = await self._session.get(StationRow, code)
+        if row is None:
+            if not {"name", "lat", "lon", "open_hours"} <= values.keys():
+                return
+            values.setdefault("services", [])
+            self._session.add(
+                StationRow(code=code, **{"status": "active", "address": None, **values})
+            )
+            return
+        for name, value in values.items():
+            setattr(row, name, value)
+
+    async def all(self) -> list[StationRow]:
+        """Every station (a province has thousands: fine to hold)."""
+        return list(await self._session.scalars(select(StationRow)))
+
+
+class BroadcastRepository:
+    """Broadcasts and their progress."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, row: dict[str, Any]) -> bool:
+        """Record a new broadcast; False if it was already requested."""
+        return bool(await insert_ignoring_duplicates(self._session, BroadcastRow, [row]))
+
+    async def get(self, broadcast_id: str) -> BroadcastRow | None:
+        """One broadcast, or None."""
+        return await self._session.get(BroadcastRow, broadcast_id)

@@ -1,37 +1,50 @@
-"""The events the notify service turns into notifications."""
+"""What notify reads: every event of the other services (by rule) and broadcast requests."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from gonghui.notify.adapters.unit_of_work import NotifyUnitOfWork
-from gonghui.notify.application.handlers import notify_in_app
-from gonghui.notify.domain import messages
+from gonghui.notify.application.broadcast import request_broadcast
+from gonghui.notify.application.handlers import apply_rules, record_station
 from gonghui.shared.consumer import Handlers, Incoming
-from gonghui.shared.contracts.proposals import ProposalSubmitted
-from gonghui.shared.contracts.stations import StationRegistered
+from gonghui.shared.contracts.notify import BroadcastRequested
 
 
 def station_event_handlers() -> Handlers:
-    """What notify does with `stations.events`."""
+    """`stations.events`: keep the station read model, then apply the rules."""
     handlers = Handlers()
 
-    @handlers.on(StationRegistered)
-    async def on_registered(msg: Incoming[StationRegistered], uow: NotifyUnitOfWork) -> None:
-        await notify_in_app(messages.station_registered(msg.data), cause=msg.envelope, uow=uow)
+    @handlers.otherwise
+    async def on_station_event(msg: Incoming[Any], uow: NotifyUnitOfWork) -> None:
+        data = msg.envelope.data
+        if isinstance(data.get("code"), str):
+            await record_station(data, uow=uow)
+        await apply_rules(msg.envelope, data, uow=uow)
 
     return handlers
 
 
 def proposal_event_handlers() -> Handlers:
-    """What notify does with `proposals.events`."""
+    """`proposals.events`: every type, typed or not, goes through the rules."""
     handlers = Handlers()
 
-    @handlers.on(ProposalSubmitted)
-    async def on_submitted(msg: Incoming[ProposalSubmitted], uow: NotifyUnitOfWork) -> None:
-        await notify_in_app(messages.proposal_submitted(msg.data), cause=msg.envelope, uow=uow)
+    @handlers.otherwise
+    async def on_proposal_event(msg: Incoming[Any], uow: NotifyUnitOfWork) -> None:
+        await apply_rules(msg.envelope, msg.envelope.data, uow=uow)
 
     return handlers
 
 
-def department_handlers() -> Handlers:
+def department_handlers(*, broadcasters: frozenset[str]) -> Handlers:
     """Requests notify applies from `dept.<code>.outbox`."""
-    return Handlers()
+    handlers = Handlers()
+
+    @handlers.on(BroadcastRequested)
+    async def on_broadcast(msg: Incoming[BroadcastRequested], uow: NotifyUnitOfWork) -> None:
+        assert msg.department is not None
+        await request_broadcast(
+            msg.data, cause=msg.envelope, department=msg.department, allowed=broadcasters, uow=uow
+        )
+
+    return handlers

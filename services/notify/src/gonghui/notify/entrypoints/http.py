@@ -1,15 +1,31 @@
-"""The HTTP API of the notify service."""
+"""The HTTP API of the notify service: inboxes, rules, recipients, the delivery log, broadcasts."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel, Field, field_validator
 
+from gonghui.notify.adapters.channels import check_target
 from gonghui.notify.adapters.unit_of_work import NotifyUnitOfWork
+from gonghui.notify.application.broadcast import request_broadcast
+from gonghui.notify.application.handlers import preview, put_recipient, put_rule
+from gonghui.notify.domain import selectors, templates
+from gonghui.notify.domain.model import RULE_CHANNELS, TARGET_KINDS, Recipient, Rule, Target
+from gonghui.notify.domain.policy import check_hhmm
+from gonghui.shared.consumer import Rejected
+from gonghui.shared.contracts.notify import BroadcastRequested
+from gonghui.shared.envelope import CloudEvent
+from gonghui.shared.http import Conflict, NotFound
+from gonghui.shared.streams import service_source
+
+UNION = "union"
+"""The department name of broadcasts the union itself starts over HTTP."""
+
+Priority = Literal["normal", "urgent", "critical"]
 
 
 class NotificationOut(BaseModel):
@@ -25,6 +41,7 @@ class NotificationOut(BaseModel):
     subject: str | None
     created_at: datetime
     read_at: datetime | None
+    priority: str
 
 
 class NotificationPage(BaseModel):
@@ -33,17 +50,437 @@ class NotificationPage(BaseModel):
     items: list[NotificationOut]
 
 
+class UnreadCount(BaseModel):
+    """How many notifications a recipient has not read."""
+
+    recipient: str
+    unread: int
+
+
+class MarkRead(BaseModel):
+    """Mark a recipient's notifications read: the given ids, or all when `ids` is omitted."""
+
+    recipient: str = Field(max_length=100, description="Whose inbox.")
+    ids: list[str] | None = Field(
+        None, max_length=1000, description="Notification ids; all if omitted."
+    )
+
+
+class Marked(BaseModel):
+    """How many notifications changed to read."""
+
+    marked: int
+
+
 def notifications_router(uow_factory: Callable[[], NotifyUnitOfWork]) -> APIRouter:
     """Routes for reading inboxes."""
     router = APIRouter(prefix="/notifications", tags=["notifications"])
 
     @router.get("", summary="Newest notifications, optionally of one recipient")
     async def list_notifications(
-        recipient: Annotated[str | None, Query(max_length=100, description="e.g. `role:station_admin`")] = None,
+        recipient: Annotated[
+            str | None, Query(max_length=100, description="e.g. `role:station_admin`")
+        ] = None,
+        unread: Annotated[bool, Query(description="Only unread ones")] = False,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
     ) -> NotificationPage:
         async with uow_factory() as uow:
-            found = await uow.notifications.list(recipient=recipient, limit=limit)
+            found = await uow.notifications.list(recipient=recipient, unread=unread, limit=limit)
         return NotificationPage(items=[NotificationOut(**vars(n)) for n in found])
 
+    @router.get("/unread-count", summary="How many notifications a recipient has not read")
+    async def unread_count(recipient: Annotated[str, Query(max_length=100)]) -> UnreadCount:
+        async with uow_factory() as uow:
+            return UnreadCount(
+                recipient=recipient, unread=await uow.notifications.unread_count(recipient)
+            )
+
+    @router.post("/read", summary="Mark notifications read")
+    async def mark_read(request: MarkRead) -> Marked:
+        async with uow_factory() as uow:
+            marked = await uow.notifications.mark_read(
+                request.ids, recipient=request.recipient, at=uow.clock.now()
+            )
+            await uow.commit()
+        return Marked(marked=marked)
+
     return router
+
+
+class RuleIn(BaseModel):
+    """A rule as an admin writes it."""
+
+    event_type: str = Field(
+        pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+\.v[0-9]+$",
+        description="The event type it fires on, e.g. `proposal.overdue.v1`.",
+    )
+    description: str = Field("", max_length=300, description="What it is for.")
+    recipients: list[str] = Field(
+        min_length=1, max_length=20, description="Selectors (see docs/notify.md)."
+    )
+    channels: list[str] = Field(min_length=1, description=f"Any of {', '.join(RULE_CHANNELS)}.")
+    title_zh: str = Field(
+        min_length=1, max_length=500, description="Title template (Jinja2), zh-CN."
+    )
+    body_zh: str = Field(
+        min_length=1, max_length=5000, description="Body template (Jinja2), zh-CN."
+    )
+    title_en: str | None = Field(None, max_length=500, description="Title template, English.")
+    body_en: str | None = Field(None, max_length=5000, description="Body template, English.")
+    priority: Priority = Field("normal", description="urgent and critical pass quiet hours.")
+    enabled: bool = Field(True, description="Whether it fires.")
+    remind_before_minutes: list[int] = Field(
+        default_factory=list, description="Send reminders this many minutes before the due time."
+    )
+    due_field: str | None = Field(
+        None, max_length=50, description="The data field with the due time."
+    )
+    cancel_on: list[str] = Field(
+        default_factory=list, description="Event types that cancel reminders."
+    )
+    conditions: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Fire only if each data field has one of these values, e.g. "
+        '`{"action": ["assign", "reassign"]}`.',
+    )
+
+    @field_validator("recipients")
+    @classmethod
+    def _selectors(cls, value: list[str]) -> list[str]:
+        for text in value:
+            selectors.parse(text)
+        return value
+
+    @field_validator("channels")
+    @classmethod
+    def _channels(cls, value: list[str]) -> list[str]:
+        unknown = [c for c in value if c not in RULE_CHANNELS]
+        if unknown:
+            raise ValueError(f"unknown channel(s) {unknown}; choose from {list(RULE_CHANNELS)}")
+        return list(dict.fromkeys(value))
+
+    @field_validator("title_zh", "body_zh", "title_en", "body_en")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        if value is not None:
+            templates.check(value)
+        return value
+
+    @field_validator("remind_before_minutes")
+    @classmethod
+    def _positive(cls, value: list[int]) -> list[int]:
+        if any(m <= 0 for m in value):
+            raise ValueError("reminder offsets are positive minutes")
+        return value
+
+
+class RuleOut(RuleIn):
+    """A stored rule."""
+
+    id: str
+
+
+class PreviewIn(BaseModel):
+    """A sample event's data to try a rule on."""
+
+    data: dict[str, Any] = Field(description="The event's `data`, as the producer would send it.")
+    subject: str | None = Field(None, max_length=100, description="The event's subject.")
+
+
+class PreviewOut(BaseModel):
+    """What one recipient would get."""
+
+    recipient: str
+    registered: bool = Field(description="False: not in the directory, so in-app only.")
+    title: str
+    body: str
+    channels: dict[str, list[str]] = Field(description="Per rule channel, the kinds it would use.")
+    opted_out: bool
+
+
+class TargetIn(BaseModel):
+    """One channel address."""
+
+    kind: str = Field(description=f"One of {', '.join(TARGET_KINDS)}.")
+    address: str = Field(min_length=3, max_length=1000, description="Webhook URL or Apprise URL.")
+    secret: str | None = Field(
+        None, max_length=200, description="Webhook signing secret `whsec_...`."
+    )
+
+
+class RecipientFields(BaseModel):
+    """A person, a role's group or a department, with channels and preferences."""
+
+    name: str = Field(min_length=1, max_length=100)
+    kind: Literal["person", "role", "department"] = "person"
+    roles: list[str] = Field(
+        default_factory=list, description="Roles held (for `people:` selectors)."
+    )
+    area_code: str | None = Field(
+        None, pattern=r"^\d{2,12}$", description="Area covered or lived in."
+    )
+    department: str | None = Field(None, max_length=40)
+    supervisor: str | None = Field(
+        None, max_length=100, description="Recipient id of the supervisor."
+    )
+    locale: str = Field("zh-CN", max_length=10)
+    channels: list[TargetIn] = Field(
+        default_factory=list, description="Failover order: first works, wins."
+    )
+    quiet_start: str | None = Field(None, description="Quiet hours start, HH:MM Shanghai time.")
+    quiet_end: str | None = Field(None, description="Quiet hours end, HH:MM Shanghai time.")
+    opt_outs: list[str] = Field(
+        default_factory=list, description="Event types or rule ids; `*` = all."
+    )
+    digest: bool = Field(False, description="Gather normal messages into a daily digest.")
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+
+
+class RecipientIn(RecipientFields):
+    """A recipient as an admin writes it: times and channels are checked."""
+
+    @field_validator("quiet_start", "quiet_end")
+    @classmethod
+    def _hhmm(cls, value: str | None) -> str | None:
+        return check_hhmm(value) if value else value
+
+    @field_validator("channels")
+    @classmethod
+    def _usable(cls, value: list[TargetIn]) -> list[TargetIn]:
+        for target in value:
+            problem = check_target(Target(target.kind, target.address, target.secret))
+            if problem:
+                raise ValueError(problem)
+        return value
+
+
+class RecipientOut(RecipientFields):
+    """A stored recipient; secrets are never shown back."""
+
+    id: str
+
+
+class AttemptOut(BaseModel):
+    """One try."""
+
+    number: int
+    channel: str
+    at: datetime
+    ok: bool
+    error: str | None
+
+
+class DeliveryOut(BaseModel):
+    """One delivery and its attempts."""
+
+    id: str
+    event_id: str
+    event_source: str
+    event_type: str
+    subject: str | None
+    recipient: str
+    channel: str
+    purpose: str
+    rule_id: str | None
+    priority: str
+    title: str
+    status: str
+    note: str | None
+    attempts: int
+    next_attempt_at: datetime
+    delivered_via: str | None
+    last_error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+    log: list[AttemptOut]
+
+
+class DeliveryPage(BaseModel):
+    """Deliveries, newest first."""
+
+    items: list[DeliveryOut]
+
+
+class BroadcastOut(BaseModel):
+    """A broadcast's progress."""
+
+    id: str
+    department: str
+    status: str
+    sent: int
+    created_at: datetime
+    finished_at: datetime | None
+
+
+def _recipient_out(recipient: Recipient) -> RecipientOut:
+    return RecipientOut(
+        **{
+            **vars(recipient),
+            "channels": [
+                TargetIn(kind=t.kind, address=t.address, secret="whsec_***" if t.secret else None)
+                for t in recipient.channels
+            ],
+        }
+    )
+
+
+def admin_router(
+    uow_factory: Callable[[], NotifyUnitOfWork], *, broadcasters: frozenset[str]
+) -> APIRouter:
+    """Routes for admins and operators."""
+    router = APIRouter()
+
+    @router.get("/rules", tags=["rules"], summary="Every rule")
+    async def list_rules() -> list[RuleOut]:
+        async with uow_factory() as uow:
+            return [RuleOut(**vars(rule)) for rule in await uow.rules.all()]
+
+    @router.get("/rules/{rule_id}", tags=["rules"], summary="One rule")
+    async def get_rule(rule_id: str) -> RuleOut:
+        async with uow_factory() as uow:
+            rule = await uow.rules.get(rule_id)
+        if rule is None:
+            raise NotFound(f"no rule {rule_id!r}")
+        return RuleOut(**vars(rule))
+
+    @router.put("/rules/{rule_id}", tags=["rules"], summary="Create or replace a rule")
+    async def put_rule_route(
+        rule_id: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")], rule: RuleIn
+    ) -> RuleOut:
+        stored = await put_rule(Rule(id=rule_id, **rule.model_dump()), uow=uow_factory())
+        return RuleOut(**vars(stored))
+
+    @router.post(
+        "/rules/{rule_id}/preview", tags=["rules"], summary="Who a rule would tell, and what"
+    )
+    async def preview_rule(rule_id: str, sample: PreviewIn) -> list[PreviewOut]:
+        async with uow_factory() as uow:
+            rule = await uow.rules.get(rule_id)
+        if rule is None:
+            raise NotFound(f"no rule {rule_id!r}")
+        shown = await preview(rule, sample.data, subject=sample.subject, uow=uow_factory())
+        return [PreviewOut(**item) for item in shown]
+
+    @router.delete("/rules/{rule_id}", tags=["rules"], status_code=204, summary="Delete a rule")
+    async def delete_rule(rule_id: str) -> Response:
+        async with uow_factory() as uow:
+            if not await uow.rules.delete(rule_id):
+                raise NotFound(f"no rule {rule_id!r}")
+            await uow.commit()
+        return Response(status_code=204)
+
+    @router.get("/recipients/{recipient_id}", tags=["recipients"], summary="One recipient")
+    async def get_recipient(recipient_id: str) -> RecipientOut:
+        async with uow_factory() as uow:
+            recipient = await uow.recipients.get(recipient_id)
+        if recipient is None:
+            raise NotFound(f"no recipient {recipient_id!r}")
+        return _recipient_out(recipient)
+
+    @router.put(
+        "/recipients/{recipient_id}", tags=["recipients"], summary="Create or replace a recipient"
+    )
+    async def put_recipient_route(recipient_id: str, recipient: RecipientIn) -> RecipientOut:
+        data = recipient.model_dump()
+        data["channels"] = [Target(**t) for t in data["channels"]]
+        stored = await put_recipient(Recipient(id=recipient_id, **data), uow=uow_factory())
+        return _recipient_out(stored)
+
+    @router.delete("/recipients/{recipient_id}", tags=["recipients"], status_code=204)
+    async def delete_recipient(recipient_id: str) -> Response:
+        async with uow_factory() as uow:
+            if not await uow.recipients.delete(recipient_id):
+                raise NotFound(f"no recipient {recipient_id!r}")
+            await uow.commit()
+        return Response(status_code=204)
+
+    @router.get("/deliveries", tags=["deliveries"], summary="The delivery log")
+    async def list_deliveries(
+        event_id: Annotated[str | None, Query(max_length=200)] = None,
+        recipient: Annotated[str | None, Query(max_length=100)] = None,
+        status: Annotated[str | None, Query(max_length=20)] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> DeliveryPage:
+        async with uow_factory() as uow:
+            found = await uow.deliveries.log(
+                event_id=event_id, recipient=recipient, status=status, limit=limit
+            )
+        items = [
+            DeliveryOut(
+                **{name: getattr(row, name) for name in DeliveryOut.model_fields if name != "log"},
+                log=[
+                    AttemptOut(number=a.number, channel=a.channel, at=a.at, ok=a.ok, error=a.error)
+                    for a in attempts
+                ],
+            )
+            for row, attempts in found
+        ]
+        return DeliveryPage(items=items)
+
+    @router.post(
+        "/deliveries/{delivery_id}/retry",
+        tags=["deliveries"],
+        summary="Try a failed delivery again",
+    )
+    async def retry_delivery(delivery_id: str) -> dict[str, str]:
+        async with uow_factory() as uow:
+            row = await uow.deliveries.get(delivery_id)
+            if row is None:
+                raise NotFound(f"no delivery {delivery_id!r}")
+            if row.status != "failed":
+                raise Conflict(
+                    f"delivery {delivery_id} is {row.status}; only failed ones are retried"
+                )
+            row.status, row.target_index, row.target_attempts = "pending", 0, 0
+            row.next_attempt_at, row.finished_at, row.note = (
+                uow.clock.now(),
+                None,
+                "retried by an operator",
+            )
+            await uow.commit()
+        return {"id": delivery_id, "status": "pending"}
+
+    @router.post(
+        "/broadcasts", tags=["broadcasts"], status_code=202, summary="The union starts a broadcast"
+    )
+    async def start_broadcast(command: BroadcastRequested) -> BroadcastOut:
+        cause = CloudEvent.create(
+            source=service_source("notify"), type=command.type_name, data=command
+        )
+        try:
+            await request_broadcast(
+                command,
+                cause=cause,
+                department=UNION,
+                allowed=broadcasters | {UNION},
+                uow=uow_factory(),
+            )
+        except Rejected as exc:
+            raise Conflict(str(exc)) from exc
+        async with uow_factory() as uow:
+            row = await uow.broadcasts.get(f"{UNION}:{command.broadcast_id}")
+        if row is None:
+            raise NotFound(f"broadcast {command.broadcast_id!r} was not stored")
+        return _broadcast_out(row)
+
+    @router.get("/broadcasts/{broadcast_id}", tags=["broadcasts"], summary="A broadcast's progress")
+    async def get_broadcast(broadcast_id: str) -> BroadcastOut:
+        async with uow_factory() as uow:
+            row = await uow.broadcasts.get(broadcast_id)
+        if row is None:
+            raise NotFound(f"no broadcast {broadcast_id!r}")
+        return _broadcast_out(row)
+
+    return router
+
+
+def _broadcast_out(row) -> BroadcastOut:  # type: ignore[no-untyped-def]
+    return BroadcastOut(
+        id=row.id,
+        department=row.department,
+        status=row.status,
+        sent=row.sent,
+        created_at=row.created_at,
+        finished_at=row.finished_at,
+    )
