@@ -1,8 +1,11 @@
 """The consumer pipeline against the raw redis-py XREADGROUP + XACK loop, side by side.
 
-Ours: notify's consumer group on `stations.events` as it runs in production (FastStream batch
-subscriber, whole-entry parser, envelope and contract validation, dedupe, one transaction per
-batch writing the notification, its outbox event and the dedupe rows, then XACK).
+Ours, two ways, both through the production runtime (FastStream batch subscriber, whole-entry
+parser, envelope validation, dedupe rows, one transaction per batch, XACK after commit):
+- "notify": notify's real consumer group on `stations.events`: the station read model, the
+  rules, and an in-app notification with its outbox event per station registered;
+- "plumbing": the same with a handler that only validates the contract, so the figure is the
+  cost of the pipeline itself.
 Baseline: XREADGROUP COUNT <batch> and one XACK per batch, touching no database.
 
     uv run python -m benchmarks.consumer_pipeline [-n 20000] [--backend sqlite|postgresql|both]
@@ -27,6 +30,7 @@ from gonghui.notify.adapters.unit_of_work import NotifyUnitOfWork
 from gonghui.notify.bootstrap import MIGRATIONS
 from gonghui.notify.entrypoints.consumers import station_event_handlers
 from gonghui.notify.settings import NotifySettings
+from gonghui.shared.consumer import Handlers, Incoming
 from gonghui.shared.contracts.stations import StationRegistered
 from gonghui.shared.db import create_engine, session_factory
 from gonghui.shared.envelope import CloudEvent
@@ -62,7 +66,18 @@ async def consumed(redis: Redis, stream: str, group: str, n: int) -> None:
         await asyncio.sleep(0.005)
 
 
-async def ours(url: str, backend: str, n: int) -> float:
+def plumbing_only() -> Handlers:
+    """Validate the contract, apply nothing: what the pipeline costs by itself."""
+    handlers = Handlers()
+
+    @handlers.on(StationRegistered)
+    async def validated(msg: Incoming[StationRegistered], uow: NotifyUnitOfWork) -> None:
+        assert msg.data.code
+
+    return handlers
+
+
+async def ours(url: str, backend: str, n: int, handlers: Handlers) -> float:
     async with scratch_database(backend) as database, scratch_prefix(url) as (prefix, redis):
         await upgrade(MIGRATIONS, database)
         keys = StreamKeys(prefix)
@@ -75,7 +90,7 @@ async def ours(url: str, backend: str, n: int) -> float:
             service="notify",
             settings=settings,
             uow_factory=lambda: NotifyUnitOfWork(sessions, service="notify", keys=keys),
-            streams={stream: station_event_handlers()},
+            streams={stream: handlers},
         )
 
         async def run() -> None:
@@ -110,11 +125,16 @@ async def main() -> None:
     args = arguments(__doc__.splitlines()[0], default_n=20_000)
     with redis_url() as url:
         for backend in backends(args.backend):
-            mine, raw = [], []
+            # notify's rules cost milliseconds an event: a tenth of the entries keeps the run short.
+            few = max(100, args.n // 10)
+            notify, plumbing, raw, raw_few = [], [], [], []
             for _ in range(args.repeat):
                 raw.append(await baseline(url, args.n))
-                mine.append(await ours(url, backend, args.n))
-            report(f"consumer pipeline on {backend}, batches of {BATCH}", args.n, mine, raw, target=0.3)
+                plumbing.append(await ours(url, backend, args.n, plumbing_only()))
+                raw_few.append(await baseline(url, few))
+                notify.append(await ours(url, backend, few, station_event_handlers()))
+            report(f"consumer pipeline, plumbing, {backend}, batches of {BATCH}", args.n, plumbing, raw, target=0.3)
+            report(f"consumer pipeline, notify rules, {backend}, batches of {BATCH}", few, notify, raw_few, target=0.3)
 
 
 if __name__ == "__main__":
