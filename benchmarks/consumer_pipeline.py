@@ -47,11 +47,24 @@ async def fill(redis: Redis, stream: str, n: int) -> None:
         for i in range(n):
             code = f"GH-{i:06d}"
             event = StationRegistered(
-                code=code, external_ref=f"R{i}", operator="cib-bank", name=f"爱心驿站{i}",
-                address="福州市鼓楼区五四路154号", lat=26.08, lon=119.30, services=["rest"],
-                open_hours="24/7", status="proposed", registered_at="2026-11-29T08:00:00Z",
-            )  # fmt: skip
-            pipe.xadd(stream, CloudEvent.create(source="gonghui/stations", type=event.type_name, data=event, subject=code).to_fields())
+                code=code,
+                external_ref=f"R{i}",
+                operator="cib-bank",
+                name=f"爱心驿站{i}",
+                address="福州市鼓楼区五四路154号",
+                lat=26.08,
+                lon=119.30,
+                services=["rest"],
+                open_hours="24/7",
+                status="proposed",
+                registered_at="2026-11-29T08:00:00Z",
+            )
+            pipe.xadd(
+                stream,
+                CloudEvent.create(
+                    source="gonghui/stations", type=event.type_name, data=event, subject=code
+                ).to_fields(),
+            )
             if i % 1000 == 999:
                 await pipe.execute()
         await pipe.execute()
@@ -83,7 +96,9 @@ async def ours(url: str, backend: str, n: int, handlers: Handlers) -> float:
         keys = StreamKeys(prefix)
         stream = keys.events("stations")
         await fill(redis, stream, n)
-        settings = NotifySettings(redis_url=url, stream_prefix=prefix, database_url=database, batch_size=BATCH)
+        settings = NotifySettings(
+            redis_url=url, stream_prefix=prefix, database_url=database, batch_size=BATCH
+        )
         engine = create_engine(database)
         sessions = session_factory(engine)
         runtime = StreamRuntime(
@@ -133,8 +148,20 @@ async def main() -> None:
                 plumbing.append(await ours(url, backend, args.n, plumbing_only()))
                 raw_few.append(await baseline(url, few))
                 notify.append(await ours(url, backend, few, station_event_handlers()))
-            report(f"consumer pipeline, plumbing, {backend}, batches of {BATCH}", args.n, plumbing, raw, target=0.3)
-            report(f"consumer pipeline, notify rules, {backend}, batches of {BATCH}", few, notify, raw_few, target=0.3)
+            report(
+                f"consumer pipeline, plumbing, {backend}, batches of {BATCH}",
+                args.n,
+                plumbing,
+                raw,
+                target=0.3,
+            )
+            report(
+                f"consumer pipeline, notify rules, {backend}, batches of {BATCH}",
+                few,
+                notify,
+                raw_few,
+                target=0.3,
+            )
 
 
 if __name__ == "__main__":

@@ -41,9 +41,14 @@ def entries(n: int) -> list[dict[str, str]]:
             source="gonghui/stations",
             type=StationUpdated.type_name,
             data=StationUpdated(
-                code=f"GH-{i:06d}", changed=["open_hours"], name=f"爱心驿站{i}", lat=26.08, lon=119.30,
-                services=["rest", "drinking_water"], open_hours="Mo-Su 07:00-21:00",
-            ),  # fmt: skip
+                code=f"GH-{i:06d}",
+                changed=["open_hours"],
+                name=f"爱心驿站{i}",
+                lat=26.08,
+                lon=119.30,
+                services=["rest", "drinking_water"],
+                open_hours="Mo-Su 07:00-21:00",
+            ),
             subject=f"GH-{i:06d}",
         ).to_fields()
         for i in range(n)
@@ -60,7 +65,10 @@ async def ours(url: str, backend: str, fields: list[dict[str, str]]) -> float:
         async with sessions() as session, session.begin():
             await session.execute(
                 insert(OutboxRow),
-                [{"stream": stream, "event_id": f["id"], "fields": f, "created_at": now} for f in fields],
+                [
+                    {"stream": stream, "event_id": f["id"], "fields": f, "created_at": now}
+                    for f in fields
+                ],
             )
         relay = OutboxRelay(sessions, redis, service="stations", batch_size=BATCH)
 

@@ -111,8 +111,14 @@ async def ours(url: str, queries: list[tuple[float, float]]) -> tuple[list[float
         started = time.perf_counter()
         hits = await find_nearby(
             StationsUnitOfWork(sessions, service="stations", keys=keys),
-            lat=lat, lon=lon, radius_m=RADIUS_M, service=SERVICE, open_now=True, limit=LIMIT, at=AT,
-        )  # fmt: skip
+            lat=lat,
+            lon=lon,
+            radius_m=RADIUS_M,
+            service=SERVICE,
+            open_now=True,
+            limit=LIMIT,
+            at=AT,
+        )
         times.append(time.perf_counter() - started)
         answers.append([h.code for h in hits])
     await engine.dispose()
@@ -124,9 +130,15 @@ async def geosearch(redis: Redis, key: str, queries: list[tuple[float, float]]) 
     for lat, lon in queries:
         started = time.perf_counter()
         await redis.geosearch(
-            key, longitude=lon, latitude=lat, radius=RADIUS_M, unit="m", sort="ASC",
-            count=LIMIT, withdist=True,
-        )  # fmt: skip
+            key,
+            longitude=lon,
+            latitude=lat,
+            radius=RADIUS_M,
+            unit="m",
+            sort="ASC",
+            count=LIMIT,
+            withdist=True,
+        )
         times.append(time.perf_counter() - started)
     return times
 
@@ -138,8 +150,10 @@ async def main(n: int, n_queries: int, n_brute: int) -> None:
     for _ in range(n_queries):
         t_lat, t_lon = rng.choice(towns)
         queries.append((rng.gauss(t_lat, 0.08), rng.gauss(t_lon, 0.08)))
-    print(f"{n:,} stations around 400 towns; {n_queries} queries: 10 nearest within 2 km, "
-          "open now, with drinking water\n")  # fmt: skip
+    print(
+        f"{n:,} stations around 400 towns; {n_queries} queries: 10 nearest within 2 km, "
+        "open now, with drinking water\n"
+    )
 
     backends: list[tuple[str, str]] = []
     tmp = Path(tempfile.mkdtemp(prefix="bench-stations-"))
@@ -174,8 +188,10 @@ async def main(n: int, n_queries: int, n_brute: int) -> None:
             times, answers = await ours(url, queries)
             assert answers[:n_brute] == brute_answers, f"{name}: results differ from brute force"
             found = sum(1 for a in answers if a)
-            print(f"{name}: loaded in {loaded:.1f} s; {found}/{n_queries} queries found a station; "
-                  f"first {n_brute} match brute force exactly")  # fmt: skip
+            print(
+                f"{name}: loaded in {loaded:.1f} s; {found}/{n_queries} queries found a station; "
+                f"first {n_brute} match brute force exactly"
+            )
             results.append(summary(f"ours, {name} (band index)", times))
         results.append(summary("brute force scan (in memory)", brute_times))
         results.append(summary("raw GEOSEARCH (no filters)", geo_times))
@@ -191,8 +207,10 @@ async def main(n: int, n_queries: int, n_brute: int) -> None:
     geo_mean = next(r[1] for r in results if r[0].startswith("raw"))
     print(f"\n{'':34} {'mean ms':>9} {'p50 ms':>9} {'p95 ms':>9} {'vs brute':>9} {'vs GEO':>8}")
     for name, mean, p50, p95 in results:
-        print(f"{name:34} {mean:9.3f} {p50:9.3f} {p95:9.3f} "
-              f"{brute_mean / mean:8.0f}x {mean / geo_mean:7.1f}x")  # fmt: skip
+        print(
+            f"{name:34} {mean:9.3f} {p50:9.3f} {p95:9.3f} "
+            f"{brute_mean / mean:8.0f}x {mean / geo_mean:7.1f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,9 @@ def arguments(description: str, *, default_n: int) -> argparse.Namespace:
     """`-n`, `--repeat` and `--backend` (sqlite, postgresql or both), shared by the benchmarks."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("-n", type=int, default=default_n, help="entries per run")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per side; the median is reported")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs per side; the median is reported"
+    )
     parser.add_argument(
         "--backend",
         choices=["sqlite", "postgresql", "both"],

@@ -21,12 +21,14 @@ from tests.support.servers import (
     scratch_postgres_database,
 )
 
-os.environ.setdefault("GONGHUI_AUTH_SECRET", "a-secret-only-the-test-suite-uses-" + uuid.uuid4().hex)
+os.environ.setdefault(
+    "GONGHUI_AUTH_SECRET", "a-secret-only-the-test-suite-uses-" + uuid.uuid4().hex
+)
 
 
 @pytest.fixture(autouse=True)
 def no_personal_numbers_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    """Every log line the code writes passes the masking filter; none may show a phone or ID number."""
+    """Every log line passes the masking filter; none may show a phone or an ID number."""
     caplog.handler.addFilter(MaskingFilter())
     yield
     leaked = leaks(caplog.text)
@@ -76,7 +78,7 @@ async def redis(redis_url: str, prefix: str) -> AsyncIterator[Redis]:
 async def new_database(
     request: pytest.FixtureRequest, tmp_path: Path, postgres_url: str | None
 ) -> AsyncIterator[Callable[[], Awaitable[str]]]:
-    """Makes empty databases of each backend in turn: the same test runs on SQLite and PostgreSQL."""
+    """Empty databases of each backend in turn: each test runs on SQLite and PostgreSQL."""
     if request.param == "postgresql" and postgres_url is None:
         pytest.skip("no PostgreSQL: set DATABASE_URL or run a Docker engine")
     async with contextlib.AsyncExitStack() as stack:

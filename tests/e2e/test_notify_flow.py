@@ -203,8 +203,10 @@ def test_department_broadcast_reaches_every_worker_exactly_once(notify: RunningS
     for _ in range(2):  # sent twice by the department
         done = subprocess.run(
             ["redis-cli", "-u", weather_url, "--no-auth-warning", "XADD", outbox, "*", *args],
-            capture_output=True, text=True, timeout=10,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         assert done.stdout.strip(), done.stderr
 
     def status() -> dict:

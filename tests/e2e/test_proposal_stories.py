@@ -20,11 +20,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from gonghui.shared.clock import SHANGHAI
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
 from gonghui.cli import embedded_redis
+from gonghui.shared.clock import SHANGHAI
 from tests.support.servers import delete_keys, run_cli
 from tests.support.system import RunningSystem, running_system, wait_until
 
@@ -76,12 +76,25 @@ def departments(
         with open(logs / f"{code}.out", "wb") as out:
             processes.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "tests.support.simulated_department", "--url", url,
-                     "--code", code, "--prefix", system.env["GONGHUI_STREAM_PREFIX"],
-                     "--log", str(log), *flags],
-                    cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                    [
+                        sys.executable,
+                        "-m",
+                        "tests.support.simulated_department",
+                        "--url",
+                        url,
+                        "--code",
+                        code,
+                        "--prefix",
+                        system.env["GONGHUI_STREAM_PREFIX"],
+                        "--log",
+                        str(log),
+                        *flags,
+                    ],
+                    cwd=ROOT,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
                 )
-            )  # fmt: skip
+            )
         # Proposals reads its own events plus every department's outbox, without a restart.
         wait_until(lambda: subscribers(system) == len(processes) + 1)
         return log
@@ -130,17 +143,27 @@ def test_truck_drivers_proposal_goes_through_all_five_steps(
     system: RunningSystem, departments
 ) -> None:
     town = departments(
-        "dushu-town", "独山港镇人民政府", "department", "--handle",
-        "--milestone", "与运输公司共建司机之家选址完成",
-        "--result", "共享“司机之家”已开放；司机子女入学名额已落实",
-    )  # fmt: skip
+        "dushu-town",
+        "独山港镇人民政府",
+        "department",
+        "--handle",
+        "--milestone",
+        "与运输公司共建司机之家选址完成",
+        "--result",
+        "共享“司机之家”已开放；司机子女入学名额已落实",
+    )
     rule(system, "dushu-town", "transport", "330482")
 
     submitted = act(
-        system, "/proposals", kind="proposal", title="关于为货车司机建设“司机之家”的提案",
+        system,
+        "/proposals",
+        kind="proposal",
+        title="关于为货车司机建设“司机之家”的提案",
         body="港区货车司机多，缺少休息场所，子女入学也有困难，建议镇里与运输企业共建司机之家。",
-        category="transport", area_code="330482", submitted_by="rep-shen",
-    )  # fmt: skip
+        category="transport",
+        area_code="330482",
+        submitted_by="rep-shen",
+    )
     pid = submitted["id"]
     act(system, f"/proposals/{pid}/accept", actor="review-group", note="小组审议通过，立案")
     assigned = act(system, f"/proposals/{pid}/assign", actor="review-group", note="请独山港镇牵头")
@@ -186,16 +209,24 @@ def test_livestream_skills_issue_goes_from_discussion_to_a_proposal(
     system: RunningSystem, departments
 ) -> None:
     union = departments(
-        "ecom-union", "电商产业园企业工会", "organisation", "--handle",
-        "--result", "企业工会结对开展直播带货技能培训 3 期，120 人参加",
-    )  # fmt: skip
+        "ecom-union",
+        "电商产业园企业工会",
+        "organisation",
+        "--handle",
+        "--result",
+        "企业工会结对开展直播带货技能培训 3 期，120 人参加",
+    )
     rule(system, "ecom-union", "skills")
 
     issue = act(
-        system, "/discussions", title="直播带货从业人员缺少技能培训",
+        system,
+        "/discussions",
+        title="直播带货从业人员缺少技能培训",
         body="不少新就业形态劳动者转做直播带货，缺少选品、话术、合规等技能。",
-        category="skills", area_code="330482", opened_by="rep-lu",
-    )  # fmt: skip
+        category="skills",
+        area_code="330482",
+        opened_by="rep-lu",
+    )
     for member, idea in [
         ("m-1", "请企业工会结对办培训"),
         ("m-2", "培训要包括平台规则"),
@@ -267,9 +298,13 @@ def test_home_visit_becomes_zero_distance_report_claimed_the_same_evening(
             ("hehe-care", "和合护理服务中心", "已安排护理员每周上门"),
             ("red-cross", "红十字志愿服务队", "已安排护理员每周上门"),
         ]
-    }  # fmt: skip
-    for code, category in [("lvdi-property", "housing"), ("anju-property", "housing"),
-                           ("hehe-care", "care"), ("red-cross", "care")]:  # fmt: skip
+    }
+    for code, category in [
+        ("lvdi-property", "housing"),
+        ("anju-property", "housing"),
+        ("hehe-care", "care"),
+        ("red-cross", "care"),
+    ]:
         rule(system, code, category, "3304")
 
     contact = act(system, "/key-contacts", **WANG)
@@ -328,8 +363,11 @@ def two_replicas(redis_url: str, prefix: str, tmp_path: Path, redis) -> Iterator
         with open(tmp_path / "logs" / "proposals-2.log", "wb") as out:
             running.processes["proposals-2"] = subprocess.Popen(
                 [sys.executable, "-m", "gonghui.cli", "serve", "proposals", "--port", str(port)],
-                env=running.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
+                env=running.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         running.urls["proposals-2"] = f"http://127.0.0.1:{port}"
         wait_until(
             lambda: httpx.get(running.url("proposals-2", "/readyz")).status_code == 200, timeout=60
@@ -342,10 +380,16 @@ def test_overdue_hotline_case_is_escalated_once_with_two_replicas(
 ) -> None:
     system = two_replicas
     made = [
-        act(system, "/proposals", kind="hotline", title=f"12351 来电：欠薪求助 {i}",
-            body="外卖骑手反映平台拖欠两个月工资，请求帮助。", submitted_by="hotline-desk")["id"]
+        act(
+            system,
+            "/proposals",
+            kind="hotline",
+            title=f"12351 来电：欠薪求助 {i}",
+            body="外卖骑手反映平台拖欠两个月工资，请求帮助。",
+            submitted_by="hotline-desk",
+        )["id"]
         for i in range(6)
-    ]  # fmt: skip
+    ]
     stream = system.env["GONGHUI_STREAM_PREFIX"] + "proposals.events"
     client = SyncRedis.from_url(redis_url)
 

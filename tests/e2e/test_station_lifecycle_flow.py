@@ -123,11 +123,15 @@ async def test_partner_lifecycle_nearest_open_search_and_sign_up(
         system,
         "/activities",
         {
-            "title": "骑手安全骑行讲座", "place": "兴业银行东街支行", "capacity": 1, "actor": STAFF,
+            "title": "骑手安全骑行讲座",
+            "place": "兴业银行东街支行",
+            "capacity": 1,
+            "actor": STAFF,
             "station_code": codes["兴业银行鼓楼支行爱心驿站"],
-            "starts_at": "2099-01-02T09:00:00+08:00", "ends_at": "2099-01-02T11:00:00+08:00",
+            "starts_at": "2099-01-02T09:00:00+08:00",
+            "ends_at": "2099-01-02T11:00:00+08:00",
         },
-    ).json()  # fmt: skip
+    ).json()
     signups = [
         post(system, f"/activities/{activity['id']}/signups", {"worker_id": w}).json()["status"]
         for w in ("rider-1", "rider-2")

@@ -1,4 +1,4 @@
-"""A partner registers a station with plain redis-cli; the registry, the map and the inbox show it."""
+"""A partner registers a station with plain redis-cli; the registry, map and inbox show it."""
 
 from __future__ import annotations
 
@@ -23,8 +23,10 @@ def xadd(url: str, stream: str, fields: dict[str, str]) -> str:
     args = [item for pair in fields.items() for item in pair]
     done = subprocess.run(
         ["redis-cli", "-u", url, "--no-auth-warning", "XADD", stream, "*", *args],
-        capture_output=True, text=True, timeout=10,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
     return done.stdout.strip()
 
 
@@ -73,7 +75,7 @@ async def test_partner_registers_station_and_everyone_sees_it(
         assert xadd(dept_url, outbox, fields), "the partner's XADD was refused"
 
     found = wait_until(lambda: len(nearby(system)) == 2 and nearby(system))
-    assert [s["name"] for s in found][0] == "兴业银行鼓楼支行爱心驿站"
+    assert found[0]["name"] == "兴业银行鼓楼支行爱心驿站"
     assert found[0]["distance_m"] < found[1]["distance_m"]
 
     station = httpx.get(system.url("stations", f"/stations/{found[0]['code']}")).json()

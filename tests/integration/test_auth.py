@@ -22,16 +22,22 @@ from gonghui.shared.streams import StreamKeys
 
 
 @pytest.fixture
-async def app_and_users(redis: Redis, keys: StreamKeys) -> AsyncIterator[tuple[httpx.AsyncClient, UserDirectory]]:
+async def app_and_users(
+    redis: Redis, keys: StreamKeys
+) -> AsyncIterator[tuple[httpx.AsyncClient, UserDirectory]]:
     users = UserDirectory(redis, keys)
     app = FastAPI()
     app.state.authenticate = Authenticator(secret=auth_secret(), users=users)
 
     @app.get("/reviews")
-    async def reviews(caller: Principal = Depends(require(Role.REVIEWER, Role.UNION_ADMIN))) -> dict[str, str]:
+    async def reviews(
+        caller: Principal = Depends(require(Role.REVIEWER, Role.UNION_ADMIN)),
+    ) -> dict[str, str]:
         return {"sub": caller.sub, "role": caller.role.value}
 
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as http:
         yield http, users
 
 
@@ -41,10 +47,15 @@ def bearer(token: str) -> dict[str, str]:
 
 async def test_the_right_role_gets_in_and_others_are_told_why_not(app_and_users) -> None:
     http, users = app_and_users
-    reviewer = await users.add(Principal(sub="rev-1", role=Role.REVIEWER, area="330482"), secret=auth_secret())
+    reviewer = await users.add(
+        Principal(sub="rev-1", role=Role.REVIEWER, area="330482"), secret=auth_secret()
+    )
     worker = await users.add(Principal(sub="w-1", role=Role.WORKER), secret=auth_secret())
 
-    assert (await http.get("/reviews", headers=bearer(reviewer))).json() == {"sub": "rev-1", "role": "reviewer"}
+    assert (await http.get("/reviews", headers=bearer(reviewer))).json() == {
+        "sub": "rev-1",
+        "role": "reviewer",
+    }
     refused = await http.get("/reviews", headers=bearer(worker))
     assert refused.status_code == 403 and "role worker may not do this" in refused.json()["detail"]
     missing = await http.get("/reviews")
@@ -53,7 +64,10 @@ async def test_the_right_role_gets_in_and_others_are_told_why_not(app_and_users)
 
 async def test_forged_and_revoked_tokens_are_refused(app_and_users) -> None:
     http, users = app_and_users
-    forged, _ = issue_token(Principal(sub="x", role=Role.UNION_ADMIN), secret="not-the-deployment-key-but-long-enough-for-hs256")
+    forged, _ = issue_token(
+        Principal(sub="x", role=Role.UNION_ADMIN),
+        secret="not-the-deployment-key-but-long-enough-for-hs256",
+    )
     assert (await http.get("/reviews", headers=bearer(forged))).status_code == 401
 
     token = await users.add(Principal(sub="rev-2", role=Role.REVIEWER), secret=auth_secret())
@@ -71,7 +85,12 @@ async def test_openapi_shows_the_bearer_scheme(app_and_users) -> None:
 
 @pytest.mark.parametrize(
     ("scope", "area", "covered"),
-    [("350000", "350203", True), ("350200", "350203", True), ("350200", "350102", False), (None, "350102", True)],
+    [
+        ("350000", "350203", True),
+        ("350200", "350203", True),
+        ("350200", "350102", False),
+        (None, "350102", True),
+    ],
 )
 def test_an_area_covers_what_lies_inside_it(scope: str | None, area: str, covered: bool) -> None:
     assert Principal(sub="a", role=Role.UNION_ADMIN, area=scope).covers(area) is covered

@@ -34,9 +34,16 @@ async def test_fallback_gets_untyped_data_once_and_unknown_types_without_it_are_
     await redis.xadd(stream, future)
     for group, handlers in (("g1", with_fallback), ("g2", Handlers())):
         consumer = GroupConsumer(
-            stream=stream, group=group, consumer="c", service="notify", handlers=handlers,
-            uow_factory=notify_uow, redis=redis, keys=keys, dead_letters=DeadLetters(redis, keys),
-        )  # fmt: skip
+            stream=stream,
+            group=group,
+            consumer="c",
+            service="notify",
+            handlers=handlers,
+            uow_factory=notify_uow,
+            redis=redis,
+            keys=keys,
+            dead_letters=DeadLetters(redis, keys),
+        )
         await consumer.process(await read_new(redis, stream, group, "c"))
         assert await pending_count(redis, stream, group) == 0
     assert seen == [("proposal.teleported.v1", {"proposal_id": "P-1"})]

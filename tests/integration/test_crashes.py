@@ -29,9 +29,16 @@ DEPT = "cib-bank"
 def run_until_killed(*args: str, database_url: str, redis_url: str, prefix: str) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "tests.support.crashing", *args],
-        env={**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "GONGHUI_STREAM_PREFIX": prefix},
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        env={
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "GONGHUI_STREAM_PREFIX": prefix,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == -signal.SIGKILL, done.stderr
 
 
@@ -67,9 +74,7 @@ async def test_relay_killed_between_xadd_and_marking_sent_has_exactly_one_effect
     stations_sessions,
     notify_uow,
 ) -> None:
-    await register_station(
-        RegisterStation(**station_data()), operator=DEPT, uow=stations_uow()
-    )
+    await register_station(RegisterStation(**station_data()), operator=DEPT, uow=stations_uow())
     events = keys.events("stations")
     await create_group(redis, events, "notify")
 
@@ -83,9 +88,16 @@ async def test_relay_killed_between_xadd_and_marking_sent_has_exactly_one_effect
     assert await redis.xlen(events) == 2, "the event went out twice (at least once)"
 
     notify = GroupConsumer(
-        stream=events, group="notify", consumer="n1", service="notify", handlers=station_event_handlers(),
-        uow_factory=notify_uow, redis=redis, keys=keys, dead_letters=DeadLetters(redis, keys),
-    )  # fmt: skip
+        stream=events,
+        group="notify",
+        consumer="n1",
+        service="notify",
+        handlers=station_event_handlers(),
+        uow_factory=notify_uow,
+        redis=redis,
+        keys=keys,
+        dead_letters=DeadLetters(redis, keys),
+    )
     await notify.process(await read_new(redis, events, "notify", "n1"))
     async with notify_uow() as uow:
         notified = await uow.session.scalar(select(func.count()).select_from(NotificationRow))
@@ -97,9 +109,7 @@ async def test_rolled_back_transaction_publishes_nothing(
 ) -> None:
     uow = stations_uow()
     async with uow:
-        await register_station(
-            RegisterStation(**station_data()), operator=DEPT, uow=uow
-        )
+        await register_station(RegisterStation(**station_data()), operator=DEPT, uow=uow)
         await uow.rollback()
     assert await OutboxRelay(stations_sessions, redis, service="stations").relay_once() == 0
     assert await redis.exists(keys.events("stations")) == 0

@@ -54,7 +54,11 @@ async def test_operator_works_off_dead_letters_from_the_command_line(
     redis: Redis, keys: StreamKeys, redis_url: str, stations_uow
 ) -> None:
     env = {"REDIS_URL": redis_url, "GONGHUI_STREAM_PREFIX": keys.prefix}
-    await deliver(redis, consumer_for(redis, keys, stations_uow), entry(DEPT, data="{oops", event_id="evt-bad"))
+    await deliver(
+        redis,
+        consumer_for(redis, keys, stations_uow),
+        entry(DEPT, data="{oops", event_id="evt-bad"),
+    )
 
     listed = json.loads(run_cli("dlq", "list", "--json", env=env).stdout)
     assert [(d["original"]["id"], d["group"]) for d in listed] == [("evt-bad", "stations")]
@@ -70,7 +74,9 @@ async def test_operator_works_off_dead_letters_from_the_command_line(
     assert fields[b"id"] == b"evt-bad"
 
 
-async def test_department_commands_from_the_command_line(redis: Redis, keys: StreamKeys, redis_url: str) -> None:
+async def test_department_commands_from_the_command_line(
+    redis: Redis, keys: StreamKeys, redis_url: str
+) -> None:
     env = {"REDIS_URL": redis_url, "GONGHUI_STREAM_PREFIX": keys.prefix}
     added = run_cli("dept", "add", "power-fz", "--name", "国网福州供电公司", env=env)
     assert added.returncode == 0, added.stderr

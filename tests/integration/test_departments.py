@@ -14,17 +14,23 @@ from tests.support.builders import entry
 
 
 @pytest.fixture
-async def transport(redis: Redis, keys: StreamKeys, redis_url: str) -> AsyncIterator[tuple[DepartmentDirectory, Redis]]:
+async def transport(
+    redis: Redis, keys: StreamKeys, redis_url: str
+) -> AsyncIterator[tuple[DepartmentDirectory, Redis]]:
     """The transport bureau, provisioned, connected as itself."""
     directory = DepartmentDirectory(redis, keys)
     _, password = await directory.add("transport", "福州市交通运输局")
     await directory.add("police", "福州市公安局")  # a neighbour it must not touch
-    client = Redis.from_url(connection_url(redis_url, username=directory.username("transport"), password=password))
+    client = Redis.from_url(
+        connection_url(redis_url, username=directory.username("transport"), password=password)
+    )
     yield directory, client
     await client.aclose()
 
 
-async def test_department_may_add_to_its_outbox_and_work_its_inbox(transport, keys: StreamKeys, redis: Redis) -> None:
+async def test_department_may_add_to_its_outbox_and_work_its_inbox(
+    transport, keys: StreamKeys, redis: Redis
+) -> None:
     _, client = transport
     assert await client.xadd(keys.outbox("transport"), entry("transport"))
     await redis.xadd(keys.inbox("transport"), {"type": "proposal.assigned.v1"})
@@ -50,7 +56,9 @@ async def test_department_may_add_to_its_outbox_and_work_its_inbox(transport, ke
         ("SUBSCRIBE", "news"),
     ],
 )
-async def test_department_is_refused_everything_else(transport, keys: StreamKeys, command: tuple[str, ...]) -> None:
+async def test_department_is_refused_everything_else(
+    transport, keys: StreamKeys, command: tuple[str, ...]
+) -> None:
     _, client = transport
     names = {
         "police_outbox": keys.outbox("police"),

@@ -29,8 +29,12 @@ async def directory(redis: Redis, keys: StreamKeys) -> DepartmentDirectory:
     return DepartmentDirectory(redis, keys)
 
 
-async def connect(redis_url: str, directory: DepartmentDirectory, code: str, password: str) -> Redis:
-    client = Redis.from_url(connection_url(redis_url, username=directory.username(code), password=password))
+async def connect(
+    redis_url: str, directory: DepartmentDirectory, code: str, password: str
+) -> Redis:
+    client = Redis.from_url(
+        connection_url(redis_url, username=directory.username(code), password=password)
+    )
     await client.ping()
     return client
 
@@ -38,7 +42,10 @@ async def connect(redis_url: str, directory: DepartmentDirectory, code: str, pas
 async def test_rotation_keeps_both_keys_working_until_finished(directory, redis_url: str) -> None:
     _, old = await directory.add(DEPT, "兴业银行福州分行")
     _, new = await directory.rotate(DEPT)
-    before, after = await connect(redis_url, directory, DEPT, old), await connect(redis_url, directory, DEPT, new)
+    before, after = (
+        await connect(redis_url, directory, DEPT, old),
+        await connect(redis_url, directory, DEPT, new),
+    )
 
     await directory.finish_rotation(DEPT)
 
@@ -84,7 +91,9 @@ def ed25519_signing() -> tuple[Signing, str]:
     private = Ed25519PrivateKey.generate()
     public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     raw_private = private.private_bytes_raw()
-    return Signing("ed25519", base64.b64encode(public).decode()), base64.b64encode(raw_private).decode()
+    return Signing("ed25519", base64.b64encode(public).decode()), base64.b64encode(
+        raw_private
+    ).decode()
 
 
 @pytest.mark.parametrize("scheme", ["hmac-sha256", "ed25519"])
@@ -104,7 +113,10 @@ async def test_signed_department_entries_are_checked(
         return sign(fields, scheme=scheme, key=signing_key, timestamp=at)
 
     good = signed(entry(DEPT, event_id="evt-signed"))
-    tampered = {**signed(entry(DEPT, data=station_data(external_ref="T"))), "data": '{"external_ref": "X"}'}
+    tampered = {
+        **signed(entry(DEPT, data=station_data(external_ref="T"))),
+        "data": '{"external_ref": "X"}',
+    }
     await deliver(
         redis,
         consumer,
@@ -130,5 +142,3 @@ async def test_signing_is_required_from_the_directory_by_running_services(
     assert (await directory.get(DEPT)).signing == hmac_signing()
     await directory.require_signature(DEPT, None)
     assert (await directory.get(DEPT)).signing is None
-
-

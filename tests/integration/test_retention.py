@@ -17,10 +17,15 @@ def ms(days_ago: float) -> int:
 
 
 async def fill(redis: Redis, stream: str, days_ago: list[float]) -> list[str]:
-    return [(await redis.xadd(stream, {"n": str(i)}, id=f"{ms(d)}-0")).decode() for i, d in enumerate(days_ago)]
+    return [
+        (await redis.xadd(stream, {"n": str(i)}, id=f"{ms(d)}-0")).decode()
+        for i, d in enumerate(days_ago)
+    ]
 
 
-async def test_old_entries_every_group_acknowledged_are_trimmed(redis: Redis, keys: StreamKeys) -> None:
+async def test_old_entries_every_group_acknowledged_are_trimmed(
+    redis: Redis, keys: StreamKeys
+) -> None:
     stream = keys.events("stations")
     ids = await fill(redis, stream, [10, 9, 8, 1])
     await redis.xgroup_create(stream, "notify", id="0")
@@ -32,7 +37,9 @@ async def test_old_entries_every_group_acknowledged_are_trimmed(redis: Redis, ke
     assert [e.decode() for e, _ in await redis.xrange(stream)] == ids[3:]
 
 
-async def test_pending_and_unread_entries_survive_the_window(redis: Redis, keys: StreamKeys) -> None:
+async def test_pending_and_unread_entries_survive_the_window(
+    redis: Redis, keys: StreamKeys
+) -> None:
     stream = keys.events("stations")
     ids = await fill(redis, stream, [10, 9, 8, 1])
     await redis.xgroup_create(stream, "notify", id="0")
@@ -48,4 +55,6 @@ async def test_pending_and_unread_entries_survive_the_window(redis: Redis, keys:
 
 
 async def test_a_stream_that_does_not_exist_is_left_alone(redis: Redis, keys: StreamKeys) -> None:
-    assert await trim_stream(redis, keys.events("nothing"), keep_for=timedelta(days=7), now=NOW) == 0
+    assert (
+        await trim_stream(redis, keys.events("nothing"), keep_for=timedelta(days=7), now=NOW) == 0
+    )

@@ -26,7 +26,9 @@ from gonghui.stations.settings import StationsSettings
 from tests.support.builders import entry
 
 
-async def poll(http: httpx.AsyncClient, path: str, until, timeout: float = 15.0) -> list[httpx.Response]:
+async def poll(
+    http: httpx.AsyncClient, path: str, until, timeout: float = 15.0
+) -> list[httpx.Response]:
     """GET `path` every 50 ms until `until(responses)` holds; return every response seen."""
     seen: list[httpx.Response] = []
     deadline = time.monotonic() + timeout
@@ -41,28 +43,38 @@ async def poll(http: httpx.AsyncClient, path: str, until, timeout: float = 15.0)
 async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://service") as http,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://service"
+        ) as http,
     ):
         yield http
 
 
 @pytest.fixture
-async def notify_http(redis_url: str, keys: StreamKeys, tmp_path: Path, redis: Redis) -> AsyncIterator[httpx.AsyncClient]:  # noqa: ARG001
+async def notify_http(
+    redis_url: str, keys: StreamKeys, tmp_path: Path, redis: Redis
+) -> AsyncIterator[httpx.AsyncClient]:
     settings = NotifySettings(
-        redis_url=redis_url, stream_prefix=keys.prefix, database_url=f"sqlite:///{tmp_path / 'notify.db'}",
+        redis_url=redis_url,
+        stream_prefix=keys.prefix,
+        database_url=f"sqlite:///{tmp_path / 'notify.db'}",
         keeper_interval_s=1.0,
-    )  # fmt: skip
+    )
     await upgrade(NOTIFY_MIGRATIONS, settings.database_url)
     async for http in serving(create_notify_app(settings)):
         yield http
 
 
 @pytest.fixture
-async def stations_http(redis_url: str, keys: StreamKeys, tmp_path: Path, redis: Redis) -> AsyncIterator[httpx.AsyncClient]:  # noqa: ARG001
+async def stations_http(
+    redis_url: str, keys: StreamKeys, tmp_path: Path, redis: Redis
+) -> AsyncIterator[httpx.AsyncClient]:
     settings = StationsSettings(
-        redis_url=redis_url, stream_prefix=keys.prefix, database_url=f"sqlite:///{tmp_path / 'stations.db'}",
+        redis_url=redis_url,
+        stream_prefix=keys.prefix,
+        database_url=f"sqlite:///{tmp_path / 'stations.db'}",
         keeper_interval_s=0.2,
-    )  # fmt: skip
+    )
     await upgrade(STATIONS_MIGRATIONS, settings.database_url)
     async for http in serving(create_stations_app(settings)):
         yield http
@@ -70,11 +82,21 @@ async def stations_http(redis_url: str, keys: StreamKeys, tmp_path: Path, redis:
 
 def registered(code: str) -> dict[str, str]:
     event = StationRegistered(
-        code=code, external_ref="X1", operator="cib-bank", name="测试驿站", address="福州市鼓楼区五四路1号",
-        lat=26.08, lon=119.30, services=["rest"], open_hours="24/7", status="proposed",
+        code=code,
+        external_ref="X1",
+        operator="cib-bank",
+        name="测试驿站",
+        address="福州市鼓楼区五四路1号",
+        lat=26.08,
+        lon=119.30,
+        services=["rest"],
+        open_hours="24/7",
+        status="proposed",
         registered_at="2026-11-29T08:00:00Z",
-    )  # fmt: skip
-    return CloudEvent.create(source="gonghui/stations", type=event.type_name, data=event, subject=code).to_fields()
+    )
+    return CloudEvent.create(
+        source="gonghui/stations", type=event.type_name, data=event, subject=code
+    ).to_fields()
 
 
 async def test_lost_group_turns_readyz_red_until_it_is_recreated(
@@ -85,7 +107,9 @@ async def test_lost_group_turns_readyz_red_until_it_is_recreated(
     await redis.xadd(keys.events("stations"), registered("GH-000001"))
 
     seen = await poll(
-        notify_http, "/readyz", lambda rs: 503 in [r.status_code for r in rs] and rs[-1].status_code == 200
+        notify_http,
+        "/readyz",
+        lambda rs: 503 in [r.status_code for r in rs] and rs[-1].status_code == 200,
     )
     red = next(r for r in seen if r.status_code == 503).json()
     assert red["subscribers"]["stopped"] == [keys.events("stations")]
@@ -102,21 +126,30 @@ async def test_department_joins_and_leaves_a_running_service(
     assert (await stations_http.get("/readyz")).json()["subscribers"]["subscribers"] == 0
 
     await directory.add("post-fz", "中国邮政福州分公司")
-    await poll(stations_http, "/readyz", lambda rs: rs[-1].json()["subscribers"]["subscribers"] == 1)
+    await poll(
+        stations_http, "/readyz", lambda rs: rs[-1].json()["subscribers"]["subscribers"] == 1
+    )
     await redis.xadd(keys.outbox("post-fz"), entry("post-fz"))
-    seen = await poll(stations_http, "/stations/FJ-FZ-GL-0001", lambda rs: rs[-1].status_code == 200)
+    seen = await poll(
+        stations_http, "/stations/FJ-FZ-GL-0001", lambda rs: rs[-1].status_code == 200
+    )
     assert seen[-1].json()["operator"] == "post-fz"
 
     await directory.revoke("post-fz")
-    await poll(stations_http, "/readyz", lambda rs: rs[-1].json()["subscribers"]["subscribers"] == 0)
+    await poll(
+        stations_http, "/readyz", lambda rs: rs[-1].json()["subscribers"]["subscribers"] == 0
+    )
     assert (await stations_http.get("/readyz")).status_code == 200
 
 
-
-async def test_asyncapi_documents_the_contracts_for_partners(stations_http: httpx.AsyncClient) -> None:
+async def test_asyncapi_documents_the_contracts_for_partners(
+    stations_http: httpx.AsyncClient,
+) -> None:
     spec = (await stations_http.get("/asyncapi")).json()
     assert spec["asyncapi"] == "3.0.0"
     schemas = spec["components"]["schemas"]
-    assert schemas["RegisterStation"]["properties"]["open_hours"]["description"].startswith("Opening hours")
+    assert schemas["RegisterStation"]["properties"]["open_hours"]["description"].startswith(
+        "Opening hours"
+    )
     published = [c["address"] for c in spec["channels"].values()]
     assert any(address.endswith("stations.events") for address in published)

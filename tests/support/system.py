@@ -93,8 +93,11 @@ def running_system(
     try:
         subprocess.run(
             [sys.executable, "-m", "gonghui.cli", "migrate", *services],
-            env=env, check=True, capture_output=True, timeout=120,
-        )  # fmt: skip
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         for name in services:
             port = embedded_redis.free_port()
             system.urls[name] = f"http://127.0.0.1:{port}"
@@ -105,8 +108,11 @@ def running_system(
                 with open(logs / f"{process}.log", "wb") as out:
                     system.processes[process] = subprocess.Popen(
                         [sys.executable, "-m", "gonghui.cli", *args],
-                        env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                    )  # fmt: skip
+                        env=env,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )
         for name in services:
             wait_until(
                 lambda n=name: httpx.get(system.url(n, "/readyz"), timeout=2).status_code == 200,
@@ -123,7 +129,11 @@ def running_system(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-    leaked = {log.name: found for log in logs.glob("*.log") if (found := leaks(log.read_text(errors="replace")))}
+    leaked = {
+        log.name: found
+        for log in logs.glob("*.log")
+        if (found := leaks(log.read_text(errors="replace")))
+    }
     assert not leaked, f"unmasked personal numbers in service logs: {leaked}"
 
 

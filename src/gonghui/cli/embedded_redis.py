@@ -44,15 +44,23 @@ def command(data_dir: Path, *, port: int, appendonly: bool = True) -> list[str]:
     acl_file.touch()
     return [
         str(server_binary()),
-        "--port", str(port),
-        "--bind", "127.0.0.1",
-        "--dir", str(data_dir.resolve()),
-        "--appendonly", "yes" if appendonly else "no",
-        "--appendfsync", "everysec",
-        "--save", "",
-        "--aclfile", str(acl_file.resolve()),
-        "--logfile", str((data_dir / "server.log").resolve()),
-    ]  # fmt: skip
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        str(data_dir.resolve()),
+        "--appendonly",
+        "yes" if appendonly else "no",
+        "--appendfsync",
+        "everysec",
+        "--save",
+        "",
+        "--aclfile",
+        str(acl_file.resolve()),
+        "--logfile",
+        str((data_dir / "server.log").resolve()),
+    ]
 
 
 def wait_until_ready(

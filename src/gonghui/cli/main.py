@@ -64,7 +64,7 @@ def _keys() -> StreamKeys:
 
 @app.command()
 def up() -> None:
-    """Run the whole system: Redis (embedded unless REDIS_URL is set), migrations, services, relays."""
+    """Run everything: Redis (embedded unless REDIS_URL is set), migrations, services, relays."""
     configure_logging()
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     supervisor = Supervisor(
@@ -215,7 +215,7 @@ def dlq_replay(
         bool, typer.Option("--all", help="Replay every dead letter of this DLQ")
     ] = False,
 ) -> None:
-    """Put dead letters back on their stream (after fixing the cause); consumers skip what they applied."""
+    """Put dead letters back on their stream; groups skip what they had already applied."""
 
     async def replay(redis: Redis) -> list[tuple[str, str]]:
         letters = DeadLetters(redis, _keys())
@@ -242,18 +242,26 @@ def _directory(job: Callable[[DepartmentDirectory], Awaitable[T]]) -> T:
 def _print_url(code: str, password: str) -> None:
     # Inside compose the admin URL names the internal host; partners need the public one.
     public = os.environ.get("GONGHUI_PUBLIC_REDIS_URL") or default_redis_url()
-    print(connection_url(public, username=DepartmentDirectory.username_in(_keys(), code), password=password))
+    print(
+        connection_url(
+            public, username=DepartmentDirectory.username_in(_keys(), code), password=password
+        )
+    )
 
 
 @dept_app.command("add")
 def dept_add(
     code: str,
-    name: Annotated[str, typer.Option("--name", help="The department's name, e.g. 兴业银行福州分行")],
+    name: Annotated[
+        str, typer.Option("--name", help="The department's name, e.g. 兴业银行福州分行")
+    ],
 ) -> None:
     """Provision a department: its Redis user, its inbox group, its place in the directory."""
     department, password = _directory(lambda d: d.add(code, name))
     if not _directory(lambda d: d.persists_users()):
-        console.print("[yellow]warning:[/] this Redis has no ACL file; the user is lost when Redis restarts")
+        console.print(
+            "[yellow]warning:[/] this Redis has no ACL file; the user is lost when Redis restarts"
+        )
     keys = _keys()
     console.print(f"department [bold]{department.code}[/] ({department.name}) added")
     console.print(f"  publishes to  {keys.outbox(code)}")
@@ -269,7 +277,14 @@ def dept_list() -> None:
     table = Table("code", "name", "status", "since", "feed", "signed")
     for d in departments:
         signed = d.signing.scheme if d.signing else "-"
-        table.add_row(d.code, d.name, d.status, d.revoked_at or d.created_at, ", ".join(d.grants) or "-", signed)
+        table.add_row(
+            d.code,
+            d.name,
+            d.status,
+            d.revoked_at or d.created_at,
+            ", ".join(d.grants) or "-",
+            signed,
+        )
     console.print(table if departments else "no departments")
 
 
@@ -298,7 +313,9 @@ def dept_rotate(
 @dept_app.command("grant")
 def dept_grant(
     code: str,
-    stream: Annotated[str, typer.Argument(help="stations.events, proposals.events or notify.events")],
+    stream: Annotated[
+        str, typer.Argument(help="stations.events, proposals.events or notify.events")
+    ],
     revoke: Annotated[bool, typer.Option("--revoke", help="Stop the copy instead")] = False,
 ) -> None:
     """Give a department a read-only copy of a public stream on its own feed."""
@@ -310,7 +327,9 @@ def dept_grant(
 def dept_require_signature(
     code: str,
     scheme: Annotated[str, typer.Option(help="hmac-sha256 or ed25519")] = "hmac-sha256",
-    public_key: Annotated[str | None, typer.Option(help="ed25519: the department's public key, base64")] = None,
+    public_key: Annotated[
+        str | None, typer.Option(help="ed25519: the department's public key, base64")
+    ] = None,
     off: Annotated[bool, typer.Option("--off", help="Stop requiring signatures")] = False,
 ) -> None:
     """Require a department to sign its entries; for HMAC a shared secret is printed once."""
@@ -329,20 +348,30 @@ def dept_require_signature(
         console.print("HMAC secret (shown once; sign `id.sigtimestamp.data` with it):")
         print(secret)
     else:
-        console.print(f"department {code}: signatures {'no longer required' if off else 'required (ed25519)'}")
+        console.print(
+            f"department {code}: signatures {'no longer required' if off else 'required (ed25519)'}"
+        )
 
 
 @user_app.command("add")
 def user_add(
     sub: Annotated[str, typer.Argument(help="An opaque id for the person, e.g. rep-0042")],
     role: Annotated[Role, typer.Option(help="What the person does")],
-    area: Annotated[str | None, typer.Option(help="Six-digit area the role covers (GB/T 2260)")] = None,
-    department: Annotated[str | None, typer.Option(help="For handlers and partners: their department")] = None,
+    area: Annotated[
+        str | None, typer.Option(help="Six-digit area the role covers (GB/T 2260)")
+    ] = None,
+    department: Annotated[
+        str | None, typer.Option(help="For handlers and partners: their department")
+    ] = None,
 ) -> None:
     """Issue a bearer token (printed once) for a person with a role and an area."""
     principal = Principal(sub=sub, role=role, area=area, department=department)
-    token = _run(_with_redis, lambda r: UserDirectory(r, _keys()).add(principal, secret=auth_secret()))
-    console.print(f"{sub}: {role.value}" + (f" in {area}" if area else "") + "; bearer token (shown once):")
+    token = _run(
+        _with_redis, lambda r: UserDirectory(r, _keys()).add(principal, secret=auth_secret())
+    )
+    console.print(
+        f"{sub}: {role.value}" + (f" in {area}" if area else "") + "; bearer token (shown once):"
+    )
     print(token)
 
 

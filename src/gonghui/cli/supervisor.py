@@ -100,7 +100,8 @@ class Supervisor:
         self._report(f"{child.name} exited with code {child.process.returncode}")
         if len(child.deaths) >= RESTART_LIMIT:
             self._report(
-                f"{child.name} died {len(child.deaths)} times in {RESTART_WINDOW_S:.0f} s; stopping everything"
+                f"{child.name} died {len(child.deaths)} times in {RESTART_WINDOW_S:.0f} s; "
+                "stopping everything"
             )
             return 1
         self._report(f"restarting {child.name}")

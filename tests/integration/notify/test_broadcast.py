@@ -114,10 +114,16 @@ async def send(redis: Redis, keys: StreamKeys, uow: Uow, department: str, data: 
     await create_group(redis, stream, "notify")
     await redis.xadd(stream, entry(department, "notify.broadcast.v1", data))
     consumer = GroupConsumer(
-        stream=stream, group="notify", consumer="c1", service="notify",
-        handlers=department_handlers(broadcasters=frozenset({"weather"})), uow_factory=uow,
-        redis=redis, keys=keys, dead_letters=DeadLetters(redis, keys),
-    )  # fmt: skip
+        stream=stream,
+        group="notify",
+        consumer="c1",
+        service="notify",
+        handlers=department_handlers(broadcasters=frozenset({"weather"})),
+        uow_factory=uow,
+        redis=redis,
+        keys=keys,
+        dead_letters=DeadLetters(redis, keys),
+    )
     await consumer.process(await read_new(redis, stream, "notify", "c1"))
 
 

@@ -32,9 +32,15 @@ BASE = {"proposal_id": CASE, "kind": "proposal", "submitted_by": "rep-001"}
 def transition(seq: int, action: str, step: str, to_status: str, **extra: str):
     """One `proposal.transitioned.v1`, as the proposals service announces it."""
     data = {
-        **BASE, "seq": seq, "action": action, "step": step, "to_status": to_status,
-        "actor": extra.pop("actor", "reviewer-1"), "at": "2026-11-30T02:00:00+00:00", **extra,
-    }  # fmt: skip
+        **BASE,
+        "seq": seq,
+        "action": action,
+        "step": step,
+        "to_status": to_status,
+        "actor": extra.pop("actor", "reviewer-1"),
+        "at": "2026-11-30T02:00:00+00:00",
+        **extra,
+    }
     return event("proposal.transitioned.v1", CASE, data, event_id=f"{CASE}:{seq}")
 
 
@@ -89,10 +95,16 @@ async def test_each_participant_is_told_once_per_step_on_their_channel(
 
         stream = keys.events("proposals")
         consumer = GroupConsumer(
-            stream=stream, group="notify", consumer="c1", service="notify",
-            handlers=proposal_event_handlers(), uow_factory=uow, redis=redis, keys=keys,
+            stream=stream,
+            group="notify",
+            consumer="c1",
+            service="notify",
+            handlers=proposal_event_handlers(),
+            uow_factory=uow,
+            redis=redis,
+            keys=keys,
             dead_letters=DeadLetters(redis, keys),
-        )  # fmt: skip
+        )
         await create_group(redis, stream, "notify")
         steps = five_steps()
         for _ in range(2):  # every event arrives twice (redelivery after a producer retry)

@@ -7,6 +7,10 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 import pytest
+from redis.asyncio import Redis
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from gonghui.proposals.adapters.unit_of_work import ProposalsUnitOfWork
 from gonghui.proposals.bootstrap import MIGRATIONS
 from gonghui.proposals.domain.deadlines import DeadlinePolicy
@@ -18,9 +22,6 @@ from gonghui.shared.db import OutboxRow, create_engine, session_factory
 from gonghui.shared.deadletters import DeadLetters
 from gonghui.shared.migrations import upgrade
 from gonghui.shared.streams import StreamKeys
-from redis.asyncio import Redis
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 UowFactory = Callable[[], ProposalsUnitOfWork]
 

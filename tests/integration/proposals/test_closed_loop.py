@@ -6,13 +6,13 @@ import json
 from datetime import timedelta
 
 import pytest
+from redis.asyncio import Redis
+
 from gonghui.proposals.application import handlers as cases
 from gonghui.proposals.domain.model import CaseStatus, InvalidTransition
 from gonghui.shared.contracts.proposals import CaseKind
 from gonghui.shared.deadletters import DeadLetters
 from gonghui.shared.streams import StreamKeys
-from redis.asyncio import Redis
-
 from tests.integration.proposals.conftest import department_consumer, outbox
 from tests.support.builders import entry
 from tests.support.streams import create_group, read_new
@@ -125,9 +125,15 @@ async def test_department_answers_drive_the_case_to_closure(
 
     assert closed.status is CaseStatus.CLOSED
     assert [t.action.value for t in closed.timeline] == [
-        "submit", "accept", "assign", "accept_assignment",
-        "progress", "complete", "verify", "feedback",
-    ]  # fmt: skip
+        "submit",
+        "accept",
+        "assign",
+        "accept_assignment",
+        "progress",
+        "complete",
+        "verify",
+        "feedback",
+    ]
     assert closed.timeline[3].actor == "dept:jx-transport"
     async with proposals_uow() as uow:
         deadlines = await uow.deadlines.of(case.id)
@@ -180,8 +186,9 @@ async def test_reassignment_withdraws_the_case_from_the_first_unit(
         policy=policy,
     )
     assert [t for t, _ in await outbox(proposals_uow, keys.inbox("jx-transport"))] == [
-        "proposal.assigned.v1", "proposal.withdrawn.v1",
-    ]  # fmt: skip
+        "proposal.assigned.v1",
+        "proposal.withdrawn.v1",
+    ]
     ((_, item),) = await outbox(proposals_uow, keys.inbox("dushu-town"))
     assert item["reason"] == "reassigned"
 

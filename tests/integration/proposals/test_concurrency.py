@@ -6,12 +6,12 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from redis.asyncio import Redis
+
 from gonghui.proposals.application import handlers as cases
 from gonghui.proposals.domain.model import CaseStatus
 from gonghui.shared.contracts.proposals import CaseKind
 from gonghui.shared.db import create_engine
-from redis.asyncio import Redis
-
 from tests.integration.proposals.conftest import department_consumer, outbox, uow_factory_on
 from tests.support.builders import entry
 from tests.support.streams import create_group, read_new

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+
 from gonghui.proposals.bootstrap import create_app
 from gonghui.proposals.settings import ProposalsSettings
 

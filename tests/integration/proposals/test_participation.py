@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from redis.asyncio import Redis
+
 from gonghui.proposals.application import handlers as cases
 from gonghui.proposals.bootstrap import create_app
 from gonghui.proposals.entrypoints.consumers import own_event_handlers
@@ -15,8 +17,6 @@ from gonghui.shared.contracts.proposals import AcceptAssignment, CompleteCase
 from gonghui.shared.db import session_factory
 from gonghui.shared.deadletters import DeadLetters
 from gonghui.shared.outbox import OutboxRelay
-from redis.asyncio import Redis
-
 from tests.integration.proposals.conftest import outbox
 from tests.support.streams import create_group, read_new
 
@@ -51,10 +51,16 @@ async def derive_duty_records(redis: Redis, keys, proposals_engine, proposals_uo
     await create_group(redis, stream, "proposals")
     await OutboxRelay(session_factory(proposals_engine), redis, service="proposals").relay_once()
     consumer = GroupConsumer(
-        stream=stream, group="proposals", consumer="c1", service="proposals",
-        handlers=own_event_handlers(), uow_factory=proposals_uow, redis=redis, keys=keys,
+        stream=stream,
+        group="proposals",
+        consumer="c1",
+        service="proposals",
+        handlers=own_event_handlers(),
+        uow_factory=proposals_uow,
+        redis=redis,
+        keys=keys,
         dead_letters=DeadLetters(redis, keys),
-    )  # fmt: skip
+    )
     await consumer.process(await read_new(redis, stream, "proposals", "c1", count=1000))
 
 

@@ -39,10 +39,15 @@ def rows_with_errors() -> list[dict[str, str]]:
         {**GOOD, "external_ref": "POST-FZ-002", "manager_phone": "123"},
         {**GOOD, "external_ref": "POST-FZ-003", "lat": "north"},
         {**GOOD, "external_ref": "POST-FZ-004", "area_code": "999999"},
-        {**GOOD, "external_ref": "POST-XM-005", "address": "厦门市思明区中山路1号", "lat": "24.45",
-         "lon": "118.08"},
+        {
+            **GOOD,
+            "external_ref": "POST-XM-005",
+            "address": "厦门市思明区中山路1号",
+            "lat": "24.45",
+            "lon": "118.08",
+        },
         {**GOOD, "external_ref": "POST-FZ-006", "operator": "Not A Code"},
-    ]  # fmt: skip
+    ]
 
 
 async def test_import_reports_each_bad_row_and_is_safe_to_rerun(

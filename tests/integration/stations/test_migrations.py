@@ -37,8 +37,11 @@ async def test_old_stations_keep_their_codes_and_are_found_after_upgrade(
         assert old is not None and old.area_code == "100000" and old.co_builders == []
         hits = await find_nearby(
             StationsUnitOfWork(session_factory(engine), service="stations", keys=keys),
-            lat=26.08, lon=119.30, radius_m=100, at=datetime(2026, 11, 28, tzinfo=UTC),
-        )  # fmt: skip
+            lat=26.08,
+            lon=119.30,
+            radius_m=100,
+            at=datetime(2026, 11, 28, tzinfo=UTC),
+        )
         assert [h.code for h in hits] == ["GH-000001"]
     finally:
         await engine.dispose()

@@ -44,8 +44,11 @@ async def test_supplies_flag_low_stock(
     )
     water = used.json()
     assert (water["item"], water["quantity"], water["low_threshold"], water["low"]) == (
-        "water", 4, 6, True,
-    )  # fmt: skip
+        "water",
+        4,
+        6,
+        True,
+    )
     too_much = await client.post(
         f"/stations/{code}/supplies/water", json={"change": -5, "actor": "站长"}
     )
@@ -87,8 +90,12 @@ async def test_subsidy_goes_apply_review_approve_disburse_report(
     assert final["status"] == "reported" and final["approved_fen"] == 2_000_000
     assert final["usage_report"] == "购置空调2台、饮水机1台"
     assert [h["status"] for h in final["history"]] == [
-        "applied", "under_review", "approved", "disbursed", "reported",
-    ]  # fmt: skip
+        "applied",
+        "under_review",
+        "approved",
+        "disbursed",
+        "reported",
+    ]
     assert [t for t, s in await emitted(stations_engine) if s == sid] == [
         "subsidy.applied.v1",
         "subsidy.review_started.v1",

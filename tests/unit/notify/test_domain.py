@@ -123,9 +123,14 @@ def test_nearest_station_matches_brute_force() -> None:
 
 def test_rule_conditions_pick_the_transitions_it_is_for() -> None:
     rule = Rule(
-        id="r", event_type="proposal.transitioned.v1", recipients=[], channels=[],
-        title_zh="t", body_zh="b", conditions={"action": ["assign", "reassign"]},
-    )  # fmt: skip
+        id="r",
+        event_type="proposal.transitioned.v1",
+        recipients=[],
+        channels=[],
+        title_zh="t",
+        body_zh="b",
+        conditions={"action": ["assign", "reassign"]},
+    )
     assert rule.applies_to({"action": "assign"}) and rule.applies_to({"action": "reassign"})
     assert not rule.applies_to({"action": "accept"}) and not rule.applies_to({})
     assert Rule(

@@ -51,9 +51,14 @@ def test_hotline_deadlines_are_two_hours_to_accept_and_three_days_to_close() -> 
 
 def closed_case(case_id: str, *, handling_days: int) -> Case:
     case = Case.submit(
-        id=case_id, kind=CaseKind.ISSUE, title="环卫工人午休", body="需要午休场所……",
-        submitted_by="rep-1", at=T0, area_code="330482",
-    )  # fmt: skip
+        id=case_id,
+        kind=CaseKind.ISSUE,
+        title="环卫工人午休",
+        body="需要午休场所……",
+        submitted_by="rep-1",
+        at=T0,
+        area_code="330482",
+    )
     at = T0 + timedelta(hours=2)
     case.accept(by="g", at=at)
     case.assign("u1", by="g", at=at)
@@ -81,8 +86,12 @@ def test_statistics_count_rates_and_hours_per_step() -> None:
     assert (total["submitted"], total["accepted"], total["closed"]) == (3, 2, 2)
     assert total["closure_rate"] == 1.0 and total["on_time_rate"] == 0.5
     assert total["avg_hours_per_step"] == {
-        "assignment": 0.0, "handling": 492.0, "review": 2.0, "supervision": 0.0, "feedback": 0.0,
-    }  # fmt: skip
+        "assignment": 0.0,
+        "handling": 492.0,
+        "review": 2.0,
+        "supervision": 0.0,
+        "feedback": 0.0,
+    }
     assert figures["by"]["kind"]["proposal"]["accepted"] == 0
     assert figures["by"]["period"]["2026-11"]["submitted"] == 3
 
@@ -94,10 +103,19 @@ def test_ratings_run_by_quarter_in_shanghai_time() -> None:
 
 def test_a_masked_key_contact_shows_nothing_personal() -> None:
     contact = KeyContact(
-        id="K1", name="王建国", phone="13812345678", address="平湖市当湖街道东湖路88号",
-        situation="独居", area_code="330482", representative_id="rep-zhu", created_at=T0,
-    )  # fmt: skip
+        id="K1",
+        name="王建国",
+        phone="13812345678",
+        address="平湖市当湖街道东湖路88号",
+        situation="独居",
+        area_code="330482",
+        representative_id="rep-zhu",
+        created_at=T0,
+    )
     masked = contact.masked()
     assert (masked.name, masked.phone, masked.address, masked.situation) == (
-        "王**", "138****5678", "平湖市当湖街****", None,
-    )  # fmt: skip
+        "王**",
+        "138****5678",
+        "平湖市当湖街****",
+        None,
+    )

@@ -24,9 +24,15 @@ def test_types_name_entity_verb_and_version() -> None:
         assert entity and verb and version.startswith("v"), contract.type_name
 
 
-@pytest.mark.parametrize("phone", ["13800138000", "+86 138 0013 8000", "0591-87654321", "059187654321"])
+@pytest.mark.parametrize(
+    "phone", ["13800138000", "+86 138 0013 8000", "0591-87654321", "059187654321"]
+)
 def test_mainland_phones_are_accepted_and_normalised(phone: str) -> None:
-    assert RegisterStation(**station_data(manager_phone=phone)).manager_phone.replace("-", "").isdigit()
+    assert (
+        RegisterStation(**station_data(manager_phone=phone))
+        .manager_phone.replace("-", "")
+        .isdigit()
+    )
 
 
 @pytest.mark.parametrize(

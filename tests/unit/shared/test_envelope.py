@@ -22,8 +22,11 @@ FIELDS = {
 def test_whole_entry_becomes_the_envelope() -> None:
     event = CloudEvent.from_fields(FIELDS)
     assert (event.id, event.source, event.type, event.subject) == (
-        "01JD3V6Q2X", "dept/cib-bank", "station.register.v1", "CIB-FZ-0001",
-    )  # fmt: skip
+        "01JD3V6Q2X",
+        "dept/cib-bank",
+        "station.register.v1",
+        "CIB-FZ-0001",
+    )
     assert event.data == {"name": "驿站"}
     assert event.time is not None and event.time.utcoffset().total_seconds() == 0
 

@@ -20,7 +20,10 @@ def test_the_standard_id_number_example_checks_out() -> None:
         ("call 13800138000 now", "call 138****8000 now"),
         ("+86 138 0013 8000", "138****8000"),
         (f"id {ID_NUMBER}", "id 110105********002X"),
-        ("order 12345678901234567890 and 0591-87654321", "order 12345678901234567890 and 0591-87654321"),
+        (
+            "order 12345678901234567890 and 0591-87654321",
+            "order 12345678901234567890 and 0591-87654321",
+        ),
     ],
 )
 def test_mobile_and_id_numbers_are_masked(text: str, masked: str) -> None:
@@ -28,7 +31,9 @@ def test_mobile_and_id_numbers_are_masked(text: str, masked: str) -> None:
     assert leaks(mask_text(text)) == []
 
 
-def test_log_records_are_masked_before_any_handler_writes_them(caplog: pytest.LogCaptureFixture) -> None:
+def test_log_records_are_masked_before_any_handler_writes_them(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.handler.addFilter(MaskingFilter())
     logging.getLogger("gonghui.test").warning("worker %s, id %s", "13800138000", ID_NUMBER)
     assert "13800138000" not in caplog.text and ID_NUMBER not in caplog.text

@@ -38,7 +38,7 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: an opaque id, a role, an area and, for handlers and partners, a department."""
+    """Who is calling: an opaque id, a role, an area and, for handlers and partners, a unit."""
 
     sub: str
     role: Role
@@ -47,7 +47,7 @@ class Principal:
     token_id: str = ""
 
     def covers(self, area_code: str | None) -> bool:
-        """Whether the caller's area contains `area_code` (350000 covers 350203; none covers all)."""
+        """Whether the caller's area contains `area_code` (350000 covers 350203)."""
         if self.area is None:
             return True
         if area_code is None:
@@ -95,7 +95,12 @@ def issue_token(principal: Principal, *, secret: str, days: int = TOKEN_DAYS) ->
 def read_token(token: str, *, secret: str) -> Principal:
     """The principal a token names; raise AuthError if forged, expired or malformed."""
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "role", "jti", "exp"]})
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            options={"require": ["sub", "role", "jti", "exp"]},
+        )
         return Principal(
             sub=claims["sub"],
             role=Role(claims["role"]),
@@ -108,7 +113,7 @@ def read_token(token: str, *, secret: str) -> Principal:
 
 
 class UserDirectory:
-    """Issued tokens and their revocation, kept in Redis so every service sees a revocation at once."""
+    """Issued tokens and revocations, in Redis so every service sees a revocation at once."""
 
     def __init__(self, redis: Redis, keys: StreamKeys) -> None:
         self._redis = redis
@@ -175,7 +180,7 @@ class Authenticator:
 
 
 def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
-    """A dependency admitting only `roles`: 401 without a valid token, 403 with the reason otherwise."""
+    """A dependency admitting only `roles`: 401 without a valid token, else 403 with the reason."""
 
     async def caller(
         request: Request,
@@ -184,7 +189,9 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
         principal: Principal = await request.app.state.authenticate(credentials)
         if principal.role not in roles:
             allowed = ", ".join(role.value for role in roles)
-            raise HTTPException(403, f"role {principal.role.value} may not do this (allowed: {allowed})")
+            raise HTTPException(
+                403, f"role {principal.role.value} may not do this (allowed: {allowed})"
+            )
         return principal
 
     return caller

@@ -32,7 +32,7 @@ INTAKE_SERVICE = "stations"
 
 
 class Rejected(Exception):
-    """A permanent refusal (a broken rule, a forbidden act): the entry goes to the DLQ with this reason."""
+    """A permanent refusal (a broken rule, a forbidden act): to the DLQ with this reason."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,9 @@ class GroupConsumer:
         self._expected_source = keys.expected_source(stream)
         self._last_errors: OrderedDict[str, str] = OrderedDict()
 
-    async def process(self, entries: list[Entry], *, deliveries: dict[str, int] | None = None) -> None:
+    async def process(
+        self, entries: list[Entry], *, deliveries: dict[str, int] | None = None
+    ) -> None:
         """Apply a batch; ack what was applied, skipped or dead-lettered; leave failures pending."""
         deliveries = deliveries or {}
         to_apply: list[Incoming[Any]] = []
@@ -221,7 +223,9 @@ class GroupConsumer:
                 return _Skip(f"{envelope.type} is not applied by {self.group}")
             if self._catalogue.get(envelope.type) is None:
                 return _Dead(f"unknown type {envelope.type!r}")
-            return _Dead(f"{envelope.type!r} is not a command {self._service} accepts from departments")
+            return _Dead(
+                f"{envelope.type!r} is not a command {self._service} accepts from departments"
+            )
         contract, _ = route
         if self._department is not None and not issubclass(contract, Command):
             return _Dead(f"{envelope.type!r} is an event; departments may only send commands")
@@ -235,7 +239,9 @@ class GroupConsumer:
         type_name = entry.fields.get(b"type", b"").decode("utf-8", errors="replace")
         return self._catalogue.owner_of(type_name) or INTAKE_SERVICE
 
-    async def _apply(self, items: list[Incoming[Any]]) -> tuple[list[str], list[tuple[Incoming[Any], str]]]:
+    async def _apply(
+        self, items: list[Incoming[Any]]
+    ) -> tuple[list[str], list[tuple[Incoming[Any], str]]]:
         """Apply all in one transaction; if that fails, one by one to isolate the bad ones."""
         if not items:
             return [], []
@@ -267,8 +273,10 @@ class GroupConsumer:
         self._count("applied", len(fresh))
         self._count("duplicate", len(items) - len(fresh))
 
-    async def _record_as_applied(self, uow: UnitOfWork, items: list[Incoming[Any]]) -> list[Incoming[Any]]:
-        """Insert the dedupe rows; those that already existed mark duplicates, the rest are fresh."""
+    async def _record_as_applied(
+        self, uow: UnitOfWork, items: list[Incoming[Any]]
+    ) -> list[Incoming[Any]]:
+        """Insert the dedupe rows; keys that already existed are duplicates, the rest are fresh."""
         by_key: dict[tuple[str, str], Incoming[Any]] = {}
         for item in items:
             by_key.setdefault((item.envelope.source, item.envelope.id), item)
@@ -296,7 +304,9 @@ class GroupConsumer:
         if isinstance(exc, ValidationError):
             return [], [(item, f"rejected by {self._service}: {describe(exc)}")]
         reason = f"{type(exc).__name__}: {exc}"
-        log.warning("%s could not apply %s on %s: %s", self.group, item.entry.entry_id, self.stream, reason)
+        log.warning(
+            "%s could not apply %s on %s: %s", self.group, item.entry.entry_id, self.stream, reason
+        )
         self._remember_error(item.entry.entry_id, reason)
         self._count("failed", 1)
         return [], []

@@ -64,7 +64,9 @@ class DeadLetters:
                     "deliveries": str(burial.deliveries),
                     "dead_at": now,
                 }
-                fields.update({ORIGINAL.encode() + key: value for key, value in burial.fields.items()})
+                fields.update(
+                    {ORIGINAL.encode() + key: value for key, value in burial.fields.items()}
+                )
                 pipe.xadd(dlq, fields)
                 pipe.sadd(self._keys.dlq_index(), dlq)
             await pipe.execute()

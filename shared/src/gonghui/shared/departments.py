@@ -158,7 +158,9 @@ class DepartmentDirectory:
     async def grant(self, code: str, stream: str) -> Department:
         """Copy a public stream to the department's own feed, which only it reads (DESIGN §3)."""
         if stream not in PUBLIC_STREAMS:
-            raise DirectoryError(f"{stream!r} is not a public stream; choose from {', '.join(PUBLIC_STREAMS)}")
+            raise DirectoryError(
+                f"{stream!r} is not a public stream; choose from {', '.join(PUBLIC_STREAMS)}"
+            )
         department = await self._require_active(code)
         granted = replace(department, grants=tuple(sorted({*department.grants, stream})))
         await self._create_group(self._keys.feed(code), code)
@@ -210,7 +212,9 @@ class DepartmentDirectory:
         return department
 
     async def _apply(self, department: Department) -> None:
-        await self._redis.execute_command("ACL", "SETUSER", self.username(department.code), *self.acl_rules(department))
+        await self._redis.execute_command(
+            "ACL", "SETUSER", self.username(department.code), *self.acl_rules(department)
+        )
         await self._store(department)
         await self._save_acl()
 

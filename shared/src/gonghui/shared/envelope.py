@@ -110,7 +110,9 @@ class CloudEvent(BaseModel):
             text = {_text(k): _text(v) for k, v in fields.items()}
         except UnicodeDecodeError as exc:
             raise InvalidEntry("entry is not UTF-8 text") from exc
-        missing = [name for name in ("specversion", "id", "source", "type", "data") if name not in text]
+        missing = [
+            name for name in ("specversion", "id", "source", "type", "data") if name not in text
+        ]
         if missing:
             raise InvalidEntry(f"missing CloudEvents attribute(s): {', '.join(missing)}")
         try:
@@ -133,7 +135,14 @@ class CloudEvent(BaseModel):
             "source": self.source,
             "type": self.type,
         }
-        for name in ("time", "subject", "datacontenttype", "dataschema", "traceparent", "correlationid"):
+        for name in (
+            "time",
+            "subject",
+            "datacontenttype",
+            "dataschema",
+            "traceparent",
+            "correlationid",
+        ):
             value = getattr(self, name)
             if value is not None:
                 fields[name] = value.isoformat() if isinstance(value, datetime) else value

@@ -49,7 +49,9 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.runtime = runtime
     app.state.engine = engine
-    app.state.authenticate = Authenticator(secret=auth_secret(), users=UserDirectory(runtime.redis, runtime.keys))
+    app.state.authenticate = Authenticator(
+        secret=auth_secret(), users=UserDirectory(runtime.redis, runtime.keys)
+    )
     app.include_router(_operations(runtime, engine))
     for router in routers:
         app.include_router(router)

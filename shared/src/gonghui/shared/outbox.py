@@ -25,7 +25,9 @@ log = logging.getLogger(__name__)
 class Feeds:
     """Which department feeds get a copy of a public stream, refreshed from the directory."""
 
-    def __init__(self, directory: DepartmentDirectory, keys: StreamKeys, *, refresh_every: float = 1.0) -> None:
+    def __init__(
+        self, directory: DepartmentDirectory, keys: StreamKeys, *, refresh_every: float = 1.0
+    ) -> None:
         self._directory = directory
         self._keys = keys
         self._refresh_every = refresh_every
@@ -38,7 +40,9 @@ class Feeds:
             copies: dict[str, list[str]] = {}
             for department in (await self._directory.active()).values():
                 for granted in department.grants:
-                    copies.setdefault(self._keys.prefix + granted, []).append(self._keys.feed(department.code))
+                    copies.setdefault(self._keys.prefix + granted, []).append(
+                        self._keys.feed(department.code)
+                    )
             self._copies, self._fetched_at = copies, time.monotonic()
         return self._copies.get(stream, [])
 
@@ -98,7 +102,9 @@ class OutboxRelay:
             rows = sorted(claimed.all(), key=lambda row: row.id)  # RETURNING keeps no order
             if not rows:
                 return 0
-            copies = {stream: await self._copies_of(stream) for stream in {row.stream for row in rows}}
+            copies = {
+                stream: await self._copies_of(stream) for stream in {row.stream for row in rows}
+            }
             async with self._redis.pipeline(transaction=False) as pipe:
                 for row in rows:
                     pipe.xadd(row.stream, row.fields)
@@ -123,7 +129,7 @@ class OutboxRelay:
         return result.rowcount or 0
 
     async def upkeep(self) -> None:
-        """Delete old sent rows and trim the streams this relay writes (DESIGN §4, bounded streams)."""
+        """Delete old sent rows and trim the streams this relay writes (bounded streams)."""
         await self.prune_sent()
         for stream in sorted(self._streams_written):
             await trim_stream(self._redis, stream, keep_for=self._retention, now=self._clock.now())

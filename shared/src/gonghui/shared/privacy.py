@@ -18,16 +18,17 @@ PUBLIC_FIELDS = frozenset({"manager_phone"})
 
 
 def is_id_card(number: str) -> bool:
-    """Whether an 18-character string is a resident ID number with a valid check digit (GB 11643)."""
+    """Whether 18 characters are a resident ID number with a valid check digit (GB 11643)."""
     total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11] == number[17].upper()
 
 
 def mask_text(text: str) -> str:
-    """Mask every mobile number (138****1234) and resident ID number (350102********123X) in text."""
+    """Mask mobile numbers (138****1234) and resident ID numbers (350102********123X)."""
     text = MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
     return ID_CARD.sub(
-        lambda m: f"{m.group(1)}{'*' * 8}{m.group(3)}" if is_id_card(m.group(0)) else m.group(0), text
+        lambda m: f"{m.group(1)}{'*' * 8}{m.group(3)}" if is_id_card(m.group(0)) else m.group(0),
+        text,
     )
 
 

@@ -10,7 +10,9 @@ from collections.abc import Callable
 class TokenBucket:
     """`rate` entries a second on average, bursts up to `burst`; callers wait for their turn."""
 
-    def __init__(self, *, rate: float, burst: int, now: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, *, rate: float, burst: int, now: Callable[[], float] = time.monotonic
+    ) -> None:
         if rate <= 0 or burst < 1:
             raise ValueError("rate must be positive and burst at least 1")
         self._rate = rate

@@ -1,4 +1,4 @@
-"""A service's stream consumers on FastStream, kept alive: groups, subscribers, reclaim, departments."""
+"""A service's stream consumers on FastStream, kept alive: groups, subscribers, reclaim."""
 
 from __future__ import annotations
 
@@ -78,8 +78,12 @@ class StreamRuntime:
         await self.broker.start()
         await self._converge()
         self._tasks = [
-            asyncio.create_task(self._every(self.settings.keeper_interval_s, self._converge), name="keeper"),
-            asyncio.create_task(self._every(self.settings.reclaim_interval_s, self._reclaim), name="reclaim"),
+            asyncio.create_task(
+                self._every(self.settings.keeper_interval_s, self._converge), name="keeper"
+            ),
+            asyncio.create_task(
+                self._every(self.settings.reclaim_interval_s, self._reclaim), name="reclaim"
+            ),
         ]
 
     async def stop(self) -> None:
@@ -99,7 +103,11 @@ class StreamRuntime:
         stopped = sorted(s for s, sub in wanted.items() if not sub.subscriber.running)
         metrics.SUBSCRIBERS_WANTED.labels(service=self.service).set(len(wanted))
         metrics.SUBSCRIBERS_RUNNING.labels(service=self.service).set(len(wanted) - len(stopped))
-        return {"ready": self._ready and not stopped, "subscribers": len(wanted), "stopped": stopped}
+        return {
+            "ready": self._ready and not stopped,
+            "subscribers": len(wanted),
+            "stopped": stopped,
+        }
 
     def asyncapi(self) -> str:
         """The AsyncAPI 3.0 document of what this service reads and writes."""
@@ -121,7 +129,9 @@ class StreamRuntime:
         """Bring the running subscribers in line with the streams and the directory."""
         try:
             wanted = dict(self.streams)
-            departments = await self.directory.active() if self.department_handlers is not None else {}
+            departments = (
+                await self.directory.active() if self.department_handlers is not None else {}
+            )
             for code in departments:
                 wanted[self.keys.outbox(code)] = self.department_handlers
             for stream, handlers in wanted.items():
@@ -150,7 +160,11 @@ class StreamRuntime:
             sub.wanted = True
             return
         elif sub.wanted:
-            log.error("%s: subscriber of %s had stopped; group ensured, restarting it", self.service, stream)
+            log.error(
+                "%s: subscriber of %s had stopped; group ensured, restarting it",
+                self.service,
+                stream,
+            )
         sub.wanted = True
         await sub.subscriber.start()
         log.info("%s reading %s as group %s", self.service, stream, self.group)
@@ -242,7 +256,9 @@ class StreamRuntime:
                 description=f"Read by consumer group `{self.group}`.",
             )(_documented_handler(tuple(handlers.contracts)))
         written = {"events": self.keys.events(self.service), "inbox": self.keys.inbox("{code}")}
-        events = [c for c in CATALOGUE.contracts if c.owner == self.service and issubclass(c, Event)]
+        events = [
+            c for c in CATALOGUE.contracts if c.owner == self.service and issubclass(c, Event)
+        ]
         for contract in events:
             for stream in (written[name] for name in contract.streams):
                 catalogue.publisher(
@@ -276,7 +292,7 @@ async def _entries_body(message: StreamMessage[Any], _default_decoder: Any) -> l
 
 @cache
 def _envelope_of(contract: type[Contract]) -> type[CloudEvent]:
-    """The CloudEvent model with `type` and `data` fixed to one contract, for the AsyncAPI document."""
+    """The CloudEvent model with `type` and `data` fixed to one contract (for AsyncAPI)."""
     return create_model(
         contract.__name__ + "Entry",
         __base__=CloudEvent,

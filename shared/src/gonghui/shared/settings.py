@@ -40,12 +40,18 @@ class ServiceSettings(BaseSettings):
     consumer_name: str = Field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
     batch_size: int = Field(500, ge=1, le=5_000)
     polling_interval_ms: int = Field(100, ge=10)
-    reclaim_idle_ms: int = Field(30_000, ge=100, description="Idle time before a pending entry is retried.")
+    reclaim_idle_ms: int = Field(
+        30_000, ge=100, description="Idle time before a pending entry is retried."
+    )
     reclaim_interval_s: float = Field(5.0, gt=0)
     max_deliveries: int = Field(5, ge=1, description="Deliveries before an entry is dead-lettered.")
-    keeper_interval_s: float = Field(1.0, gt=0, description="How often groups and subscribers are checked.")
+    keeper_interval_s: float = Field(
+        1.0, gt=0, description="How often groups and subscribers are checked."
+    )
     department_rate: float = Field(
-        500.0, gt=0, description="Entries a second one department's outbox is applied at, on average."
+        500.0,
+        gt=0,
+        description="Entries a second one department's outbox is applied at, on average.",
     )
     department_burst: int = Field(2_000, ge=1, description="Entries a department may send at once.")
     relay_batch_size: int = Field(500, ge=1)

@@ -45,9 +45,14 @@ def sign(fields: Mapping[str, str], *, scheme: str, key: str, timestamp: int) ->
     content = signed_content(fields["id"], timestamp, fields["data"])
     secret = base64.b64decode(key)
     if scheme == "hmac-sha256":
-        value = "v1," + base64.b64encode(hmac.new(secret, content, hashlib.sha256).digest()).decode()
+        value = (
+            "v1," + base64.b64encode(hmac.new(secret, content, hashlib.sha256).digest()).decode()
+        )
     else:
-        value = "v1a," + base64.b64encode(Ed25519PrivateKey.from_private_bytes(secret).sign(content)).decode()
+        value = (
+            "v1a,"
+            + base64.b64encode(Ed25519PrivateKey.from_private_bytes(secret).sign(content)).decode()
+        )
     return {**fields, "sigtimestamp": str(timestamp), "signature": value}
 
 
@@ -56,16 +61,22 @@ def verify(fields: Mapping[bytes, bytes], signing: Signing, *, now: datetime) ->
     signature = fields.get(b"signature")
     stamp = fields.get(b"sigtimestamp")
     if not signature or not stamp:
-        raise InvalidEntry("unsigned: this department must sign its entries (signature, sigtimestamp)")
+        raise InvalidEntry(
+            "unsigned: this department must sign its entries (signature, sigtimestamp)"
+        )
     try:
         timestamp = int(stamp)
     except ValueError as exc:
         raise InvalidEntry("sigtimestamp is not Unix seconds") from exc
     age = now.timestamp() - timestamp
     if abs(age) > TOLERANCE_S:
-        raise InvalidEntry(f"stale signature: signed {age:.0f} s from now, tolerance {TOLERANCE_S} s")
+        raise InvalidEntry(
+            f"stale signature: signed {age:.0f} s from now, tolerance {TOLERANCE_S} s"
+        )
     content = signed_content(
-        fields.get(b"id", b"").decode(errors="replace"), timestamp, fields.get(b"data", b"").decode(errors="replace")
+        fields.get(b"id", b"").decode(errors="replace"),
+        timestamp,
+        fields.get(b"data", b"").decode(errors="replace"),
     )
     key = base64.b64decode(signing.key)
     for candidate in signature.decode(errors="replace").split():

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+
 from gonghui.proposals.adapters.unit_of_work import ProposalsUnitOfWork
 from gonghui.proposals.application.handlers import CaseNotFound, ConcurrentChange
 from gonghui.proposals.application.participation import DiscussionNotFound, KeyContactNotFound

@@ -2,11 +2,12 @@
 
 from datetime import timedelta
 
+from pydantic import Field, field_validator
+from pydantic_settings import SettingsConfigDict
+
 from gonghui.proposals.domain.deadlines import DeadlinePolicy
 from gonghui.proposals.domain.model import CaseKind, DeadlineStep
 from gonghui.shared.settings import ServiceSettings
-from pydantic import Field, field_validator
-from pydantic_settings import SettingsConfigDict
 
 
 class ProposalsSettings(ServiceSettings):

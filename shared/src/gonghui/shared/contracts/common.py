@@ -15,7 +15,9 @@ _DEPARTMENT_CODE = r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$"
 def _mainland_phone(value: str) -> str:
     compact = re.sub(r"[\s()]", "", value).removeprefix("+86")
     if not (_MOBILE.match(compact) or _LANDLINE.match(compact)):
-        raise ValueError("not a mainland China mobile (11 digits, 1[3-9]…) or landline (0xx-xxxxxxx)")
+        raise ValueError(
+            "not a mainland China mobile (11 digits, 1[3-9]…) or landline (0xx-xxxxxxx)"
+        )
     return compact
 
 

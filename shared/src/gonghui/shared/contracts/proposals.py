@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from gonghui.shared.contracts.base import Command, Event
 from pydantic import Field
+
+from gonghui.shared.contracts.base import Command, Event
 
 _NOTE = 2_000
 

@@ -13,10 +13,23 @@ PERSONAL = ["in_app", "preferred"]
 CASE = "（编号 {{ proposal_id or event.subject }}）"
 
 SUBMITTER_SEES = [
-    "resubmit", "accept", "reject", "merge", "return", "offer", "assign", "reassign",
-    "accept_assignment", "decline", "progress", "complete", "verify", "send_back", "feedback",
+    "resubmit",
+    "accept",
+    "reject",
+    "merge",
+    "return",
+    "offer",
+    "assign",
+    "reassign",
+    "accept_assignment",
+    "decline",
+    "progress",
+    "complete",
+    "verify",
+    "send_back",
+    "feedback",
     "reopen",
-]  # fmt: skip
+]
 """Every transition but the submission (the receipt tells it) and a claim (proposal.claimed.v1)."""
 
 DEFAULT_RULES = [

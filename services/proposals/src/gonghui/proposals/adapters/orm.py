@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from gonghui.shared.db import NAMING_CONVENTION, UtcDateTime
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -20,6 +19,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from gonghui.shared.db import NAMING_CONVENTION, UtcDateTime
 
 _ID = BigInteger().with_variant(Integer, "sqlite")
 

@@ -5,6 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Row, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from gonghui.proposals.adapters.orm import (
     CommentRow,
     DiscussionRow,
@@ -16,10 +21,6 @@ from gonghui.proposals.adapters.orm import (
     SupportRow,
 )
 from gonghui.proposals.domain.participation import Discussion, DutyKind, DutyRecord, KeyContact
-from sqlalchemy import Row, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 class DiscussionRepository:

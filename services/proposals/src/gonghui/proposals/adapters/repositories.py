@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from gonghui.proposals.adapters.orm import (
     DeadlineRow,
     ProposalRow,
@@ -23,8 +26,6 @@ from gonghui.proposals.domain.model import (
     Transition,
 )
 from gonghui.proposals.domain.routing import RoutingRule, Unit, UnitKind
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 _CASE_FIELDS = (
     "kind",

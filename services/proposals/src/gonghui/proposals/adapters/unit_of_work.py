@@ -1,5 +1,7 @@
 """The proposals unit of work."""
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from gonghui.proposals.adapters.participation import (
     DiscussionRepository,
     DutyRepository,
@@ -12,7 +14,6 @@ from gonghui.proposals.adapters.repositories import (
     RoutingRepository,
 )
 from gonghui.shared.uow import UnitOfWork
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 class ProposalsUnitOfWork(UnitOfWork):

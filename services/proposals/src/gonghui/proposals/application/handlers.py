@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from pydantic import BaseModel, Field
+
 from gonghui.proposals.adapters.unit_of_work import ProposalsUnitOfWork
 from gonghui.proposals.domain.deadlines import DeadlinePolicy
 from gonghui.proposals.domain.model import (
@@ -36,7 +38,6 @@ from gonghui.shared.contracts.proposals import (
     ReportProgress,
 )
 from gonghui.shared.envelope import new_event_id
-from pydantic import BaseModel, Field
 
 SYSTEM = "system"
 

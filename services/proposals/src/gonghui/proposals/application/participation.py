@@ -6,6 +6,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
+from pydantic import BaseModel, Field
+
 from gonghui.proposals.adapters.unit_of_work import ProposalsUnitOfWork
 from gonghui.proposals.application.handlers import SubmitProposal, submit_proposal
 from gonghui.proposals.domain.deadlines import DeadlinePolicy
@@ -31,7 +33,6 @@ from gonghui.shared.contracts.proposals import (
     RepresentativeRated,
 )
 from gonghui.shared.envelope import CloudEvent, new_event_id
-from pydantic import BaseModel, Field
 
 Person = Field(min_length=1, max_length=64, description="Opaque id of a person.")
 Category = Field(None, pattern=r"^[a-z][a-z0-9_-]{1,49}$", description="Topic used for routing.")
@@ -355,21 +356,33 @@ def duty_record_of(envelope: CloudEvent, data: object) -> DutyRecord | None:
     match data:
         case ProposalSubmitted():
             return DutyRecord(
-                envelope.id, data.submitted_by, DutyKind.SUBMISSION,
-                data.submitted_at, data.proposal_id, f"提交{_KIND_ZH[data.kind]}：{data.title}",
-            )  # fmt: skip
+                envelope.id,
+                data.submitted_by,
+                DutyKind.SUBMISSION,
+                data.submitted_at,
+                data.proposal_id,
+                f"提交{_KIND_ZH[data.kind]}：{data.title}",
+            )
         case ProposalTransitioned() if (
             data.actor == data.submitted_by and data.action in FOLLOW_UP_ACTIONS
         ):
             return DutyRecord(
-                envelope.id, data.actor, DutyKind.FOLLOW_UP, data.at, data.proposal_id,
+                envelope.id,
+                data.actor,
+                DutyKind.FOLLOW_UP,
+                data.at,
+                data.proposal_id,
                 FOLLOW_UP_ACTIONS[data.action],
-            )  # fmt: skip
+            )
         case DiscussionOpened():
             return DutyRecord(
-                envelope.id, data.opened_by, DutyKind.DISCUSSION,
-                data.opened_at, data.discussion_id, f"发起议题：{data.title}",
-            )  # fmt: skip
+                envelope.id,
+                data.opened_by,
+                DutyKind.DISCUSSION,
+                data.opened_at,
+                data.discussion_id,
+                f"发起议题：{data.title}",
+            )
         case DiscussionCommented():
             return DutyRecord(
                 envelope.id,

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, status
+from pydantic import BaseModel, Field
+
 from gonghui.proposals.adapters.unit_of_work import ProposalsUnitOfWork
 from gonghui.proposals.application import handlers as cases
 from gonghui.proposals.application.handlers import SubmitProposal
@@ -15,7 +17,6 @@ from gonghui.proposals.domain.model import Case, Transition, action_label, statu
 from gonghui.proposals.domain.routing import Unit, UnitKind
 from gonghui.shared.clock import SHANGHAI
 from gonghui.shared.http import NotFound
-from pydantic import BaseModel, Field
 
 _NOTE = 2_000
 Actor = Field(min_length=1, max_length=64, description="Opaque id of the person acting.")

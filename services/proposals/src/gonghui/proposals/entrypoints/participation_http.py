@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Query, status
 from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+
 from gonghui.proposals.adapters.unit_of_work import ProposalsUnitOfWork
 from gonghui.proposals.application import participation as work
 from gonghui.proposals.domain.deadlines import DeadlinePolicy
@@ -17,7 +19,6 @@ from gonghui.proposals.domain.stats import GROUPINGS
 from gonghui.proposals.entrypoints.http import ProposalOut
 from gonghui.shared.clock import SHANGHAI
 from gonghui.shared.contracts.proposals import CaseKind
-from pydantic import BaseModel, Field
 
 Person = Field(min_length=1, max_length=64, description="Opaque id of a person.")
 FirstDay = Annotated[date | None, Query(alias="from", description="First day (Asia/Shanghai).")]

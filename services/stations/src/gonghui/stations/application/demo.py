@@ -41,12 +41,29 @@ _ROADS = [
 _KINDS = ["爱心驿站", "户外劳动者服务站", "职工驿站", "暖心驿站", "工会服务站"]
 _HOURS = ["24/7", "Mo-Su 07:00-21:00", "Mo-Fr 08:30-17:30; Sa,Su 09:00-17:00", "Mo-Su 08:00-20:00"]
 _SERVICES = [
-    "drinking_water", "rest", "charging", "toilet", "meal_heating", "wifi", "heating",
-    "cooling", "first_aid", "umbrella",
-]  # fmt: skip
+    "drinking_water",
+    "rest",
+    "charging",
+    "toilet",
+    "meal_heating",
+    "wifi",
+    "heating",
+    "cooling",
+    "first_aid",
+    "umbrella",
+]
 # Rough urban weight of each city, so Fuzhou and Xiamen get more stations than the hills.
-_CITY_WEIGHT = {"3501": 5, "3502": 4, "3503": 2, "3504": 1, "3505": 4, "3506": 2, "3507": 1,
-                "3508": 1, "3509": 1}  # fmt: skip
+_CITY_WEIGHT = {
+    "3501": 5,
+    "3502": 4,
+    "3503": 2,
+    "3504": 1,
+    "3505": 4,
+    "3506": 2,
+    "3507": 1,
+    "3508": 1,
+    "3509": 1,
+}
 
 
 @dataclass(frozen=True)
@@ -145,9 +162,12 @@ async def load_demo(
                             at = now - timedelta(days=day, hours=rng.randint(0, 10))
                             for _ in range(rng.randint(0, 2)):
                                 await uc.record_visit(
-                                    code=station.code, worker_id=f"worker-{rng.randint(1, 50_000)}",
-                                    at=at, secret=secret, uow=uow,
-                                )  # fmt: skip
+                                    code=station.code,
+                                    worker_id=f"worker-{rng.randint(1, 50_000)}",
+                                    at=at,
+                                    secret=secret,
+                                    uow=uow,
+                                )
                                 visits += 1
                 progress(1)
             await uow.commit()
@@ -187,5 +207,4 @@ async def load_demo(
                 )
                 signups += 1
         await uow.commit()
-    return DemoReport(len(codes), banks, active, visits,
-                      activities, signups)  # fmt: skip
+    return DemoReport(len(codes), banks, active, visits, activities, signups)

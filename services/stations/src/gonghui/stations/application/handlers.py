@@ -435,9 +435,13 @@ async def cancel_signup(
         _emit_step(uow, ActivitySignupCancelled, activity, ref, SignupStatus.CANCELLED, now)
         if promoted is not None:
             _emit_step(
-                uow, ActivitySignupPromoted, activity, promoted.worker_ref,
-                SignupStatus.CONFIRMED, now,
-            )  # fmt: skip
+                uow,
+                ActivitySignupPromoted,
+                activity,
+                promoted.worker_ref,
+                SignupStatus.CONFIRMED,
+                now,
+            )
         await uow.commit()
         return activity
 

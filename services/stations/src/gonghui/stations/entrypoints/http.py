@@ -350,9 +350,12 @@ def stations_router(
     async def suspend(code: str, body: Suspension) -> StationOut:
         with http_errors():
             station = await uc.suspend_station(
-                code=code, actor=body.actor, reason=body.reason, until=body.until,
+                code=code,
+                actor=body.actor,
+                reason=body.reason,
+                until=body.until,
                 uow=uow_factory(),
-            )  # fmt: skip
+            )
         return out(station, CoordSystem.WGS84)
 
     @router.post("/stations/{code}/resume", summary="suspended -> active")

@@ -97,9 +97,13 @@ def ledger_router(uow_factory: Callable[[], StationsUnitOfWork]) -> APIRouter:
     async def change_supplies(code: str, item: SupplyItem, body: SupplyChange) -> dict[str, Any]:
         with http_errors():
             supply = await uc.change_supplies(
-                code, item, change=body.change, low_threshold=body.low_threshold,
-                actor=body.actor, uow=uow_factory(),
-            )  # fmt: skip
+                code,
+                item,
+                change=body.change,
+                low_threshold=body.low_threshold,
+                actor=body.actor,
+                uow=uow_factory(),
+            )
         return _supply(supply)
 
     @router.get("/stations/{code}/supplies", summary="A station's stock, with low-stock flags")
@@ -116,9 +120,12 @@ def ledger_router(uow_factory: Callable[[], StationsUnitOfWork]) -> APIRouter:
     async def apply(code: str, body: SubsidyIn) -> dict[str, Any]:
         with http_errors():
             subsidy = await uc.apply_for_subsidy(
-                code, purpose=body.purpose, requested_fen=body.requested_fen, actor=body.actor,
+                code,
+                purpose=body.purpose,
+                requested_fen=body.requested_fen,
+                actor=body.actor,
                 uow=uow_factory(),
-            )  # fmt: skip
+            )
         return _subsidy(subsidy)
 
     @router.get("/subsidies", summary="Subsidy applications, newest first")
@@ -144,9 +151,13 @@ def ledger_router(uow_factory: Callable[[], StationsUnitOfWork]) -> APIRouter:
     ) -> dict[str, Any]:
         with http_errors():
             subsidy = await uc.subsidy_step(
-                subsidy_id, step, actor=body.actor, note=body.note, amount_fen=body.amount_fen,
+                subsidy_id,
+                step,
+                actor=body.actor,
+                note=body.note,
+                amount_fen=body.amount_fen,
                 uow=uow_factory(),
-            )  # fmt: skip
+            )
         return _subsidy(subsidy)
 
     return router
