@@ -11,6 +11,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -102,6 +103,17 @@ class Partner:
     def outbox(self) -> str:
         return f"{self.prefix}dept.{self.code}.outbox"
 
+    @property
+    def feed(self) -> str:
+        return f"{self.prefix}dept.{self.code}.feed"
+
+    def subscribe_to_station_events(self) -> None:
+        """The operator grants the department a copy of `stations.events` on its feed."""
+        done = run_cli("dept", "grant", self.code, "stations.events", env=self.system.env)
+        assert done.returncode == 0, done.stderr
+        # Relays re-read the directory every second; what they relay after that is copied.
+        time.sleep(1.1)
+
     def require_signature(self) -> None:
         """The operator requires signed entries; the partner sets the printed secret."""
         done = run_cli("dept", "require-signature", self.code, env=self.system.env)
@@ -171,6 +183,15 @@ def assert_inbox_worked_off(
     assert admin.xpending(partner.inbox, partner.code)["pending"] == 0
 
 
+def assert_feed_read(partner: Partner, admin: redis.Redis, station: dict) -> None:
+    """The example reads `station.registered.v1` of its station from its feed and acks it."""
+    wait_until(lambda: admin.xlen(partner.feed) > 0)
+    printed = partner.run("feed", "--once", "--block-ms", "200")
+    assert "station.registered.v1" in printed
+    assert station["code"] in printed
+    assert admin.xpending(partner.feed, partner.code)["pending"] == 0
+
+
 def assert_signed_validly(partner: Partner, admin: redis.Redis) -> None:
     """The entry the example sent carries a signature the services accept."""
     assert partner.secret is not None
@@ -203,12 +224,16 @@ def test_python_partner_registers_a_station_and_works_off_its_inbox(
     partner = Partner(deployment, code, command, tmp_path)
     if signed:
         partner.require_signature()
+    else:
+        partner.subscribe_to_station_events()
     partner.register(station_for(code, 0.002 if signed else 0.001))
 
     station = registered_station(deployment, f"{code} 鼓楼爱心驿站")
     assert station["operator"] == code
     if signed:
         assert_signed_validly(partner, admin)
+    else:
+        assert_feed_read(partner, admin, station)
 
     ids = work_items(partner, admin, one_left_pending=True)
     printed = partner.run("inbox", "--once", "--reclaim-idle-ms", "0", "--block-ms", "200")
@@ -223,12 +248,16 @@ def test_node_partner_registers_a_station_and_works_off_its_inbox(
     partner = Partner(deployment, code, ["node", str(node_example / "partner.mjs")], tmp_path)
     if signed:
         partner.require_signature()
+    else:
+        partner.subscribe_to_station_events()
     partner.register(station_for(code, 0.004 if signed else 0.003))
 
     station = registered_station(deployment, f"{code} 鼓楼爱心驿站")
     assert station["operator"] == code
     if signed:
         assert_signed_validly(partner, admin)
+    else:
+        assert_feed_read(partner, admin, station)
 
     ids = work_items(partner, admin, one_left_pending=True)
     printed = partner.run("inbox", "--once", "--reclaim-idle-ms", "0", "--block-ms", "200")

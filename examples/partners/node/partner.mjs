@@ -5,6 +5,7 @@
 //   export GONGHUI_DEPT_CODE=cib-bank
 //   node partner.mjs register ../station.json   # send station.register.v1 to your outbox
 //   node partner.mjs inbox                      # take work from your inbox until Ctrl-C
+//   node partner.mjs feed                       # read the public events granted to you
 //
 // Optional: GONGHUI_STREAM_PREFIX (e.g. `fj:`) when the deployment puts one before every key;
 // GONGHUI_SIGNING_SECRET (base64) when the union requires your entries to be signed (HMAC).
@@ -22,6 +23,7 @@ const SECRET = process.env.GONGHUI_SIGNING_SECRET;
 
 const OUTBOX = `${PREFIX}dept.${CODE}.outbox`; // you may only XADD here
 const INBOX = `${PREFIX}dept.${CODE}.inbox`; // you read here as group CODE
+const FEED = `${PREFIX}dept.${CODE}.feed`; // and here, once the union grants you a public stream
 const CONSUMER = `${hostname()}-${process.pid}`; // any name, unique per running worker
 
 // The fields of one stream entry: a CloudEvent whose attributes are the entry's fields.
@@ -67,27 +69,27 @@ function handle(entryId, fields) {
 }
 
 // Take over stale entries, then read new ones; acknowledge each only after handling it.
-async function workOffInbox(redis, { reclaimIdleMs, blockMs, once }) {
+async function workOff(redis, stream, { reclaimIdleMs, blockMs, once }) {
   for (;;) {
     // Entries another worker read but never acknowledged (it crashed): take them over.
     let start = "0-0";
     do {
       const [next, claimed] = await redis.xautoclaim(
-        INBOX, CODE, CONSUMER, reclaimIdleMs, start, "COUNT", 10,
+        stream, CODE, CONSUMER, reclaimIdleMs, start, "COUNT", 10,
       );
       for (const [entryId, flat] of claimed) {
         handle(entryId, asObject(flat));
-        await redis.xack(INBOX, CODE, entryId);
+        await redis.xack(stream, CODE, entryId);
       }
       start = next;
     } while (start !== "0-0");
     const got = await redis.xreadgroup(
-      "GROUP", CODE, CONSUMER, "COUNT", 10, "BLOCK", blockMs, "STREAMS", INBOX, ">",
+      "GROUP", CODE, CONSUMER, "COUNT", 10, "BLOCK", blockMs, "STREAMS", stream, ">",
     );
     for (const [, entries] of got ?? []) {
       for (const [entryId, flat] of entries) {
         handle(entryId, asObject(flat));
-        await redis.xack(INBOX, CODE, entryId);
+        await redis.xack(stream, CODE, entryId);
       }
     }
     if (once && !got) return;
@@ -103,8 +105,8 @@ const { values, positionals } = parseArgs({
   },
 });
 const [command, stationFile] = positionals;
-if (!(command === "register" && stationFile) && command !== "inbox") {
-  console.error("usage: node partner.mjs register STATION_JSON | inbox [--once]");
+if (!(command === "register" && stationFile) && command !== "inbox" && command !== "feed") {
+  console.error("usage: node partner.mjs register STATION_JSON | inbox [--once] | feed [--once]");
   process.exit(2);
 }
 
@@ -114,7 +116,7 @@ try {
   if (command === "register") {
     await register(redis, stationFile);
   } else {
-    await workOffInbox(redis, {
+    await workOff(redis, command === "inbox" ? INBOX : FEED, {
       reclaimIdleMs: Number(values["reclaim-idle-ms"]),
       blockMs: Number(values["block-ms"]),
       once: values.once,

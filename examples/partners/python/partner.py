@@ -5,6 +5,7 @@
     export GONGHUI_DEPT_CODE=cib-bank
     python partner.py register ../station.json    # send station.register.v1 to your outbox
     python partner.py inbox                       # take work from your inbox until Ctrl-C
+    python partner.py feed                        # read the public events granted to you
 
 Optional: GONGHUI_STREAM_PREFIX (e.g. `fj:`) when the deployment puts one before every key;
 GONGHUI_SIGNING_SECRET (base64) when the union requires your entries to be signed (HMAC).
@@ -33,6 +34,7 @@ SECRET = os.environ.get("GONGHUI_SIGNING_SECRET")
 
 OUTBOX = f"{PREFIX}dept.{CODE}.outbox"  # you may only XADD here
 INBOX = f"{PREFIX}dept.{CODE}.inbox"  # you read here as group CODE
+FEED = f"{PREFIX}dept.{CODE}.feed"  # and here, once the union grants you a public stream
 CONSUMER = f"{socket.gethostname()}-{os.getpid()}"  # any name, unique per running worker
 
 
@@ -79,47 +81,51 @@ def handle(entry_id: str, fields: dict[str, str]) -> None:
     print(f"{entry_id} {fields['type']} {subject} {json.dumps(item, ensure_ascii=False)}")
 
 
-def work_off_inbox(r: redis.Redis, *, reclaim_idle_ms: int, block_ms: int, once: bool) -> None:
+def work_off(
+    r: redis.Redis, stream: str, *, reclaim_idle_ms: int, block_ms: int, once: bool
+) -> None:
     """Take over stale entries, then read new ones; acknowledge each only after handling it."""
     while True:
         # Entries another worker read but never acknowledged (it crashed): take them over.
         start = "0-0"
         while True:
             start, claimed, *_ = r.xautoclaim(
-                INBOX, CODE, CONSUMER, reclaim_idle_ms, start, count=10
+                stream, CODE, CONSUMER, reclaim_idle_ms, start, count=10
             )
             for entry_id, fields in claimed:
                 handle(entry_id, fields)
-                r.xack(INBOX, CODE, entry_id)
+                r.xack(stream, CODE, entry_id)
             if start == "0-0":
                 break
-        got = r.xreadgroup(CODE, CONSUMER, {INBOX: ">"}, count=10, block=block_ms)
+        got = r.xreadgroup(CODE, CONSUMER, {stream: ">"}, count=10, block=block_ms)
         for _, entries in got or []:
             for entry_id, fields in entries:
                 handle(entry_id, fields)
-                r.xack(INBOX, CODE, entry_id)
+                r.xack(stream, CODE, entry_id)
         if once and not got:
             return
 
 
 def main() -> None:
-    """`register STATION_JSON` or `inbox`."""
+    """`register STATION_JSON`, `inbox` or `feed`."""
     parser = argparse.ArgumentParser(description="A partner department on the gonghui bus.")
     commands = parser.add_subparsers(dest="command", required=True)
     send = commands.add_parser("register", help="send station.register.v1 to your outbox")
     send.add_argument("station_file", type=Path, help="the station's data, a JSON object")
-    read = commands.add_parser("inbox", help="take work from your inbox")
-    read.add_argument("--reclaim-idle-ms", type=int, default=60_000, help="take over after this")
-    read.add_argument("--block-ms", type=int, default=5_000, help="wait this long for new work")
-    read.add_argument("--once", action="store_true", help="stop when nothing is waiting")
+    for name, what in (("inbox", "take work from your inbox"), ("feed", "read your feed")):
+        read = commands.add_parser(name, help=what)
+        read.add_argument("--reclaim-idle-ms", type=int, default=60_000, help="take over after")
+        read.add_argument("--block-ms", type=int, default=5_000, help="wait this long for more")
+        read.add_argument("--once", action="store_true", help="stop when nothing is waiting")
     args = parser.parse_args()
 
     r = redis.Redis.from_url(URL, decode_responses=True)
     if args.command == "register":
         register(r, args.station_file)
     else:
-        work_off_inbox(
-            r, reclaim_idle_ms=args.reclaim_idle_ms, block_ms=args.block_ms, once=args.once
+        stream = INBOX if args.command == "inbox" else FEED
+        work_off(
+            r, stream, reclaim_idle_ms=args.reclaim_idle_ms, block_ms=args.block_ms, once=args.once
         )
 
 
