@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Annotated, Any, Literal, Union
@@ -24,6 +23,7 @@ from gonghui.shared.contracts import CATALOGUE, Contract, Event
 from gonghui.shared.deadletters import DeadLetters
 from gonghui.shared.departments import DepartmentDirectory
 from gonghui.shared.envelope import CloudEvent
+from gonghui.shared.periodic import Worker, every
 from gonghui.shared.ratelimit import TokenBucket
 from gonghui.shared.settings import ServiceSettings
 from gonghui.shared.streams import StreamKeys
@@ -55,6 +55,10 @@ class StreamRuntime:
     """Handlers for fixed streams, by full stream key (e.g. `stations.events`)."""
     department_handlers: Handlers | None = None
     """Handlers applied to every active department's outbox."""
+    workers: list[Worker] = field(default_factory=list)
+    """The service's own loops (dispatchers, deadline checks), started after the consumers."""
+    on_start: Callable[[], Awaitable[object]] | None = None
+    """Run once before anything reads, e.g. to install default data."""
 
     def __post_init__(self) -> None:
         self.keys = StreamKeys(self.settings.stream_prefix)
@@ -74,26 +78,26 @@ class StreamRuntime:
         return self.service
 
     async def start(self) -> None:
-        """Connect, create groups and subscribers, start the keeper and reclaimers."""
+        """Connect, create groups and subscribers, then start the keeper, reclaimer and workers."""
+        if self.on_start is not None:
+            await self.on_start()
         await self.broker.start()
         await self._converge()
-        self._tasks = [
-            asyncio.create_task(
-                self._every(self.settings.keeper_interval_s, self._converge), name="keeper"
-            ),
-            asyncio.create_task(
-                self._every(self.settings.reclaim_interval_s, self._reclaim), name="reclaim"
-            ),
+        loops: list[Worker] = [
+            lambda stop: every(self.settings.keeper_interval_s, self._converge, stop),
+            lambda stop: every(self.settings.reclaim_interval_s, self._reclaim, stop),
+            *self.workers,
         ]
+        self._tasks = [asyncio.create_task(loop(self._stop)) for loop in loops]
 
     async def stop(self) -> None:
-        """Stop reading; entries in flight stay pending and are reclaimed later."""
+        """Let the loops finish their round, stop reading; entries in flight are reclaimed later."""
         self._stop.set()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._tasks:
+            _, late = await asyncio.wait(self._tasks, timeout=10)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
         await self.broker.stop()
         await self.redis.aclose()
 
@@ -231,13 +235,6 @@ class StreamRuntime:
                     log.exception("reclaim on %s failed", sub.consumer.stream)
             except Exception:
                 log.exception("reclaim on %s failed", sub.consumer.stream)
-
-    async def _every(self, seconds: float, job: Callable[[], Any]) -> None:
-        while not self._stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), timeout=seconds)
-            if not self._stop.is_set():
-                await job()
 
     def _describe(self) -> RedisBroker:
         """A broker that is never started, holding what the AsyncAPI document shows.

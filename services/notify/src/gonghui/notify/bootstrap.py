@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -28,54 +23,11 @@ from gonghui.notify.settings import NotifySettings
 from gonghui.shared.clock import Clock, SystemClock
 from gonghui.shared.db import create_engine, session_factory
 from gonghui.shared.http import create_service_app
+from gonghui.shared.periodic import every
 from gonghui.shared.runtime import StreamRuntime
 from gonghui.shared.streams import StreamKeys
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-log = logging.getLogger(__name__)
-
-Worker = Callable[[asyncio.Event], Awaitable[None]]
-
-
-@dataclass
-class NotifyRuntime(StreamRuntime):
-    """The stream consumers plus notify's own loops: dispatcher, digest, broadcast fan-out.
-
-    Every loop runs on every replica; the database claims keep them from doing work twice.
-    """
-
-    workers: list[Worker] = field(default_factory=list)
-    on_start: Callable[[], Awaitable[object]] | None = None
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self._halt = asyncio.Event()
-        self._loops: list[asyncio.Task[None]] = []
-
-    async def start(self) -> None:
-        """Install default rules, start the consumers, then the loops."""
-        if self.on_start is not None:
-            await self.on_start()
-        await super().start()
-        self._loops = [asyncio.create_task(worker(self._halt)) for worker in self.workers]
-
-    async def stop(self) -> None:
-        """Stop the loops, then the consumers."""
-        self._halt.set()
-        for task in self._loops:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await super().stop()
-
-
-async def _every(seconds: float, job: Callable[[], Awaitable[object]], stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        try:
-            await job()
-        except Exception:
-            log.exception("periodic job failed; retrying")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
 def create_app(settings: NotifySettings | None = None, *, clock: Clock | None = None) -> FastAPI:
@@ -91,7 +43,7 @@ def create_app(settings: NotifySettings | None = None, *, clock: Clock | None = 
         return NotifyUnitOfWork(sessions, service="notify", keys=keys, clock=clock)
 
     channels = Channels()
-    runtime = NotifyRuntime(
+    runtime = StreamRuntime(
         service="notify",
         settings=settings,
         uow_factory=uow_factory,
@@ -109,7 +61,7 @@ def create_app(settings: NotifySettings | None = None, *, clock: Clock | None = 
     runtime.workers = [
         lambda stop: dispatcher.run(stop, interval_s=settings.dispatch_interval_s),
         broadcasts.run,
-        lambda stop: _every(
+        lambda stop: every(
             60.0, lambda: send_digests(uow=uow_factory(), hour=policy.digest_hour), stop
         ),
     ]

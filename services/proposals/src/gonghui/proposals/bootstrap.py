@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -39,12 +37,18 @@ def create_app(settings: ProposalsSettings | None = None, *, clock: Clock | None
     def uow_factory() -> ProposalsUnitOfWork:
         return ProposalsUnitOfWork(sessions, service="proposals", keys=keys, clock=clock)
 
+    checker = DeadlineChecker(
+        uow_factory,
+        interval=settings.deadline_check_interval_s,
+        batch_size=settings.deadline_batch_size,
+    )
     runtime = StreamRuntime(
         service="proposals",
         settings=settings,
         uow_factory=uow_factory,
         streams={keys.events("proposals"): own_event_handlers()},
         department_handlers=department_handlers(policy),
+        workers=[checker.run],
     )
     app = create_service_app(
         title="gonghui proposals",
@@ -60,20 +64,6 @@ def create_app(settings: ProposalsSettings | None = None, *, clock: Clock | None
             ),
         ],
     )
-    checker = DeadlineChecker(
-        uow_factory,
-        interval=settings.deadline_check_interval_s,
-        batch_size=settings.deadline_batch_size,
-    )
-    app.state.deadline_checker = checker
-    service_lifespan = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with service_lifespan(app), checker.running():
-            yield
-
-    app.router.lifespan_context = lifespan
 
     @app.exception_handler(InvalidTransition)
     async def _invalid(_: Request, exc: InvalidTransition) -> JSONResponse:
