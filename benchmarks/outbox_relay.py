@@ -1,7 +1,7 @@
 """The outbox relay against raw pipelined XADD of the same entries, side by side.
 
-Ours: N committed outbox rows moved to their stream by `OutboxRelay` (select a batch, one
-pipelined XADD round trip, mark the batch sent, commit).
+Ours: N committed outbox rows moved to their stream by `OutboxRelay.drain` as the relay runs
+it (claim a batch and mark it sent in one statement, one pipelined XADD round trip, commit).
 Baseline: the same N entries XADDed from memory, pipelined in the same batch size.
 
     uv run python -m benchmarks.outbox_relay [-n 20000] [--backend sqlite|postgresql|both]
@@ -72,12 +72,8 @@ async def ours(url: str, backend: str, fields: list[dict[str, str]]) -> float:
             )
         relay = OutboxRelay(sessions, redis, service="stations", batch_size=BATCH)
 
-        async def drain() -> None:
-            while await relay.relay_once():
-                pass
-
         try:
-            elapsed = await timed(drain)
+            elapsed = await timed(relay.drain)
             assert await redis.xlen(stream) == len(fields)
             return elapsed
         finally:

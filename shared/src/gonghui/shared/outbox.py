@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import logging
 import time
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from redis.asyncio import Redis
-from sqlalchemy import delete, select, update
+from sqlalchemy import Row, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gonghui.shared import metrics
@@ -47,6 +49,14 @@ class Feeds:
         return self._copies.get(stream, [])
 
 
+@dataclass
+class _Claim:
+    """A batch marked sent in a transaction not yet committed."""
+
+    session: AsyncSession
+    rows: list[Row[Any]]
+
+
 class OutboxRelay:
     """Moves committed outbox rows to their streams, in order, at least once."""
 
@@ -76,21 +86,35 @@ class OutboxRelay:
         self._feeds = feeds
         self._streams_written: set[str] = set()
         self._last_upkeep = self._clock.now()
+        self._postgres = sessions.kw["bind"].dialect.name == "postgresql"
 
     async def relay_once(self) -> int:
-        """Send one batch of pending rows; return how many went out.
+        """Send one batch of pending rows; return how many went out."""
+        claim = await self._claim()
+        return await self._send(claim) if claim else 0
 
-        The batch is claimed and marked sent in one statement, XADDed, then committed: a crash
-        before the commit rolls the marks back and the rows go out again (at least once).
+    async def drain(self) -> int:
+        """Send everything pending, batch after batch, in order; return how many went out."""
+        total = 0
+        while sent := await self.relay_once():
+            total += sent
+        return total
+
+    async def _claim(self) -> _Claim | None:
+        """Mark a batch sent in an open transaction; it is committed only after the XADDs.
+
+        A crash before the commit rolls the marks back and the rows go out again (at least once).
         """
-        async with self._sessions() as session, session.begin():
+        session = self._sessions()
+        try:
+            await session.begin()
             pending = (
                 select(OutboxRow.id)
                 .where(OutboxRow.sent_at.is_(None))
                 .order_by(OutboxRow.id)
                 .limit(self._batch_size)
             )
-            if session.bind.dialect.name == "postgresql":
+            if self._postgres:
                 # Replicas of the relay share the work instead of sending the same rows twice.
                 pending = pending.with_for_update(skip_locked=True)
             claimed = await session.execute(
@@ -100,21 +124,32 @@ class OutboxRelay:
                 .returning(OutboxRow.id, OutboxRow.stream, OutboxRow.fields)
             )
             rows = sorted(claimed.all(), key=lambda row: row.id)  # RETURNING keeps no order
-            if not rows:
-                return 0
-            copies = {
-                stream: await self._copies_of(stream) for stream in {row.stream for row in rows}
-            }
+        except BaseException:
+            await session.close()
+            raise
+        if not rows:
+            await session.close()
+            return None
+        return _Claim(session, rows)
+
+    async def _send(self, claim: _Claim) -> int:
+        """XADD a claimed batch in one round trip (plus feed copies), then commit the marks."""
+        try:
+            streams = {row.stream for row in claim.rows}
+            copies = {stream: await self._copies_of(stream) for stream in streams}
             async with self._redis.pipeline(transaction=False) as pipe:
-                for row in rows:
+                for row in claim.rows:
                     pipe.xadd(row.stream, row.fields)
                     for feed in copies[row.stream]:
                         pipe.xadd(feed, row.fields)
                 await pipe.execute()
-            self._streams_written.update(copies)
-            self._streams_written.update(feed for feeds in copies.values() for feed in feeds)
-        metrics.OUTBOX_RELAYED.labels(service=self._service).inc(len(rows))
-        return len(rows)
+            await claim.session.commit()
+        finally:
+            await claim.session.close()
+        self._streams_written.update(streams)
+        self._streams_written.update(feed for feeds in copies.values() for feed in feeds)
+        metrics.OUTBOX_RELAYED.labels(service=self._service).inc(len(claim.rows))
+        return len(claim.rows)
 
     async def _copies_of(self, stream: str) -> list[str]:
         return await self._feeds.copies_of(stream) if self._feeds else []
@@ -143,7 +178,7 @@ class OutboxRelay:
         wait = self._poll_interval
         while not stop.is_set():
             try:
-                sent = await self.relay_once()
+                sent = await self.drain()
                 if self._clock.now() - self._last_upkeep >= self._trim_every:
                     self._last_upkeep = self._clock.now()
                     await self.upkeep()
@@ -152,6 +187,5 @@ class OutboxRelay:
                 log.exception("outbox relay of %s failed; retrying in %.1fs", self._service, wait)
                 sent = 0
                 wait = min(wait * 2, 5.0)
-            if sent < self._batch_size:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=wait)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=wait)
