@@ -1,0 +1,39 @@
+"""Bearer tokens for tests, and the check that every non-public route asks for one."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from gonghui.shared.auth import Principal, Role, auth_secret, issue_token
+
+
+def bearer(
+    role: Role, *, sub: str = "u-test", area: str | None = None, department: str | None = None
+) -> dict[str, str]:
+    """An Authorization header for a person with `role` (signed with the suite's secret)."""
+    principal = Principal(sub=sub, role=role, area=area, department=department)
+    token, _ = issue_token(principal, secret=auth_secret())
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def unguarded_routes(app: FastAPI, *, public: set[tuple[str, str]]) -> list[str]:
+    """Routes outside `public` that answer an anonymous caller with anything but 401."""
+    unguarded = []
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://service"
+    ) as http:
+        for route in app.routes:
+            if not isinstance(route, APIRoute):
+                continue
+            path = re.sub(r"\{[^}]+\}", "x", route.path)
+            for method in sorted(route.methods - {"HEAD"}):
+                if (method, route.path) in public:
+                    continue
+                response = await http.request(method, path, json={})
+                if response.status_code != 401:
+                    unguarded.append(f"{method} {route.path} -> {response.status_code}")
+    return unguarded
