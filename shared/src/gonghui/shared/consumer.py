@@ -193,9 +193,11 @@ class GroupConsumer:
             if entries:
                 reclaimed += len(entries)
                 counts = await self._delivery_counts(entries)
-                worn_out = [e for e in entries if counts.get(e.entry_id, 1) > self._max_deliveries]
-                await self._give_up(worn_out, counts)
-                retry = [e for e in entries if e not in worn_out]
+                worn_out = {
+                    e.entry_id for e in entries if counts.get(e.entry_id, 1) > self._max_deliveries
+                }
+                await self._give_up([e for e in entries if e.entry_id in worn_out], counts)
+                retry = [e for e in entries if e.entry_id not in worn_out]
                 await self.process(retry, deliveries=counts)
             if next_id in (b"0-0", "0-0"):
                 return reclaimed
