@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from gonghui.cli.services import SERVICES
+from tests.support.auth import operations, unguarded_routes
 
 OPEN = ("/healthz", "/readyz", "/metrics", "/asyncapi", "/docs", "/openapi.json")
 
@@ -26,3 +27,17 @@ async def test_operations_endpoints_need_no_token(service: str, tmp_path: Path) 
         answers = {path: (await http.get(path)).status_code for path in OPEN}
     assert answers["/healthz"] == 200
     assert 401 not in answers.values() and 403 not in answers.values(), answers
+
+
+async def test_the_guard_check_sees_every_route(tmp_path: Path) -> None:
+    entry = SERVICES["stations"]
+    settings = entry.settings().model_copy(
+        update={"database_url": f"sqlite:///{tmp_path / 'x.db'}"}
+    )
+    app = importlib.import_module(f"{entry.package}.bootstrap").create_app(settings)
+    served = operations(app)
+    assert ("GET", "/stations/{code}") in served
+    assert await unguarded_routes(app, public=served) == []
+    assert "GET /healthz -> 200" in await unguarded_routes(
+        app, public=served - {("GET", "/healthz")}
+    )

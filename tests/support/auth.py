@@ -6,7 +6,6 @@ import re
 
 import httpx
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 
 from gonghui.shared.auth import Principal, Role, auth_secret, issue_token
 
@@ -21,19 +20,26 @@ def bearer(
 
 
 async def unguarded_routes(app: FastAPI, *, public: set[tuple[str, str]]) -> list[str]:
-    """Routes outside `public` that answer an anonymous caller with anything but 401."""
+    """Routes outside `public` that answer an anonymous caller with anything but 401.
+
+    The routes come from the OpenAPI document: FastAPI nests included routers' routes, so
+    `app.routes` does not list them all.
+    """
     unguarded = []
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://service"
     ) as http:
-        for route in app.routes:
-            if not isinstance(route, APIRoute):
-                continue
-            path = re.sub(r"\{[^}]+\}", "x", route.path)
-            for method in sorted(route.methods - {"HEAD"}):
-                if (method, route.path) in public:
+        for path, operations in app.openapi()["paths"].items():
+            concrete = re.sub(r"\{[^}]+\}", "x", path)
+            for method in sorted(m.upper() for m in operations):
+                if (method, path) in public:
                     continue
-                response = await http.request(method, path, json={})
+                response = await http.request(method, concrete, json={})
                 if response.status_code != 401:
-                    unguarded.append(f"{method} {route.path} -> {response.status_code}")
+                    unguarded.append(f"{method} {path} -> {response.status_code}")
     return unguarded
+
+
+def operations(app: FastAPI) -> set[tuple[str, str]]:
+    """Every (method, path) the app serves, from its OpenAPI document."""
+    return {(m.upper(), path) for path, ops in app.openapi()["paths"].items() for m in ops}
