@@ -70,7 +70,7 @@ RULES = [
     ("GET", "/audit", None, Role.UNION_ADMIN, Role.SUPERVISOR),
     ("POST", "/key-contacts/{contact_id}/visits", {}, Role.REPRESENTATIVE, Role.UNION_ADMIN),
     ("GET", "/stats", None, Role.SUPERVISOR, Role.REVIEWER),
-]  # fmt: skip
+]
 
 
 @pytest.fixture
