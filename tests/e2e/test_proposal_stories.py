@@ -24,7 +24,9 @@ from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
 from gonghui.cli import embedded_redis
+from gonghui.shared.auth import Role
 from gonghui.shared.clock import SHANGHAI
+from tests.support.auth import bearer
 from tests.support.servers import delete_keys, run_cli
 from tests.support.system import RunningSystem, running_system, wait_until
 
@@ -32,6 +34,19 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 Departments = Callable[..., Path]
+ADMIN = bearer(Role.UNION_ADMIN, sub="admin-1")
+REVIEW_GROUP = bearer(Role.REVIEWER, sub="review-group")
+SUPERVISOR = bearer(Role.SUPERVISOR, sub="supervisor-1")
+
+
+def representative(sub: str) -> dict[str, str]:
+    """A representative's Authorization header."""
+    return bearer(Role.REPRESENTATIVE, sub=sub)
+
+
+def member(sub: str) -> dict[str, str]:
+    """A member's Authorization header."""
+    return bearer(Role.MEMBER, sub=sub)
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +83,9 @@ def departments(
         assert added.returncode == 0, added.stderr
         url = added.stdout.strip().splitlines()[-1]
         put = httpx.put(
-            system.url("proposals", f"/units/{code}"), json={"name": name, "kind": kind}
+            system.url("proposals", f"/units/{code}"),
+            json={"name": name, "kind": kind},
+            headers=ADMIN,
         )
         assert put.status_code == 200, put.text
         log = logs / f"{code}.jsonl"
@@ -122,17 +139,18 @@ def received(log: Path) -> list[dict]:
 
 def rule(system: RunningSystem, unit: str, category: str, area_prefix: str | None = None) -> None:
     body = {"unit_code": unit, "category": category, "area_prefix": area_prefix}
-    assert httpx.post(system.url("proposals", "/routing-rules"), json=body).status_code == 201
+    answer = httpx.post(system.url("proposals", "/routing-rules"), json=body, headers=ADMIN)
+    assert answer.status_code == 201
 
 
-def act(system: RunningSystem, path: str, **body: object) -> dict:
-    response = httpx.post(system.url("proposals", path), json=body)
+def act(system: RunningSystem, path: str, who: dict[str, str], **body: object) -> dict:
+    response = httpx.post(system.url("proposals", path), json=body, headers=who)
     assert response.status_code in (200, 201), response.text
     return response.json()
 
 
 def case(system: RunningSystem, proposal_id: str) -> dict:
-    return httpx.get(system.url("proposals", f"/proposals/{proposal_id}")).json()
+    return httpx.get(system.url("proposals", f"/proposals/{proposal_id}"), headers=ADMIN).json()
 
 
 def in_status(system: RunningSystem, proposal_id: str, status: str) -> Callable[[], dict | None]:
@@ -157,6 +175,7 @@ def test_truck_drivers_proposal_goes_through_all_five_steps(
     submitted = act(
         system,
         "/proposals",
+        representative("rep-shen"),
         kind="proposal",
         title="关于为货车司机建设“司机之家”的提案",
         body="港区货车司机多，缺少休息场所，子女入学也有困难，建议镇里与运输企业共建司机之家。",
@@ -165,8 +184,20 @@ def test_truck_drivers_proposal_goes_through_all_five_steps(
         submitted_by="rep-shen",
     )
     pid = submitted["id"]
-    act(system, f"/proposals/{pid}/accept", actor="review-group", note="小组审议通过，立案")
-    assigned = act(system, f"/proposals/{pid}/assign", actor="review-group", note="请独山港镇牵头")
+    act(
+        system,
+        f"/proposals/{pid}/accept",
+        REVIEW_GROUP,
+        actor="review-group",
+        note="小组审议通过，立案",
+    )
+    assigned = act(
+        system,
+        f"/proposals/{pid}/assign",
+        REVIEW_GROUP,
+        actor="review-group",
+        note="请独山港镇牵头",
+    )
     assert assigned["unit_code"] == "dushu-town"
 
     completed = wait_until(in_status(system, pid, "completed"))
@@ -178,12 +209,14 @@ def test_truck_drivers_proposal_goes_through_all_five_steps(
     act(
         system,
         f"/proposals/{pid}/verify",
+        SUPERVISOR,
         actor="supervisor-1",
         note="实地督查：司机之家已投入使用",
     )
     closed = act(
         system,
         f"/proposals/{pid}/feedback",
+        representative("rep-shen"),
         actor="rep-shen",
         satisfaction=5,
         comment="司机们很满意",
@@ -201,7 +234,9 @@ def test_truck_drivers_proposal_goes_through_all_five_steps(
         ("feedback", "feedback", "rep-shen"),
     ]
     assert closed["result"].startswith("共享“司机之家”已开放")
-    stats = httpx.get(system.url("proposals", "/stats"), params={"by": "unit"}).json()
+    stats = httpx.get(
+        system.url("proposals", "/stats"), params={"by": "unit"}, headers=ADMIN
+    ).json()
     assert stats["by"]["unit"]["dushu-town"]["closed"] == 1
 
 
@@ -221,38 +256,50 @@ def test_livestream_skills_issue_goes_from_discussion_to_a_proposal(
     issue = act(
         system,
         "/discussions",
+        representative("rep-lu"),
         title="直播带货从业人员缺少技能培训",
         body="不少新就业形态劳动者转做直播带货，缺少选品、话术、合规等技能。",
         category="skills",
         area_code="330482",
         opened_by="rep-lu",
     )
-    for member, idea in [
+    for person, idea in [
         ("m-1", "请企业工会结对办培训"),
         ("m-2", "培训要包括平台规则"),
         ("rep-wu", "可以用园区直播间"),
     ]:
-        act(system, f"/discussions/{issue['id']}/comments", author=member, body=idea)
-    for member in ["m-1", "m-2", "m-3", "m-4"]:
-        act(system, f"/discussions/{issue['id']}/supports", member_id=member)
+        who = representative(person) if person.startswith("rep-") else member(person)
+        act(system, f"/discussions/{issue['id']}/comments", who, author=person, body=idea)
+    for person in ["m-1", "m-2", "m-3", "m-4"]:
+        act(system, f"/discussions/{issue['id']}/supports", member(person), member_id=person)
     twice = httpx.post(
-        system.url("proposals", f"/discussions/{issue['id']}/supports"), json={"member_id": "m-1"}
+        system.url("proposals", f"/discussions/{issue['id']}/supports"),
+        json={"member_id": "m-1"},
+        headers=member("m-1"),
     )
     assert twice.status_code == 409
-    top = httpx.get(system.url("proposals", "/discussions"), params={"sort": "support"}).json()[
-        "items"
-    ][0]
+    top = httpx.get(
+        system.url("proposals", "/discussions"), params={"sort": "support"}, headers=member("m-1")
+    ).json()["items"][0]
     assert top["id"] == issue["id"] and top["support_count"] == 4
 
-    proposal = act(system, f"/discussions/{issue['id']}/convert", actor="review-group")
+    proposal = act(
+        system, f"/discussions/{issue['id']}/convert", REVIEW_GROUP, actor="review-group"
+    )
     pid = proposal["id"]
     assert proposal["submitted_by"] == "rep-lu" and "4 人支持" in proposal["body"]
-    act(system, f"/proposals/{pid}/accept", actor="review-group")
-    act(system, f"/proposals/{pid}/assign", actor="review-group")
+    act(system, f"/proposals/{pid}/accept", REVIEW_GROUP, actor="review-group")
+    act(system, f"/proposals/{pid}/assign", REVIEW_GROUP, actor="review-group")
     wait_until(in_status(system, pid, "completed"))
     assert [i["type"] for i in received(union)] == ["proposal.assigned.v1"]
-    act(system, f"/proposals/{pid}/verify", actor="supervisor-1")
-    closed = act(system, f"/proposals/{pid}/feedback", actor="rep-lu", satisfaction=5)
+    act(system, f"/proposals/{pid}/verify", SUPERVISOR, actor="supervisor-1")
+    closed = act(
+        system,
+        f"/proposals/{pid}/feedback",
+        representative("rep-lu"),
+        actor="rep-lu",
+        satisfaction=5,
+    )
     assert closed["status"] == "closed" and closed["discussion_id"] == issue["id"]
 
     report = wait_until(
@@ -261,9 +308,9 @@ def test_livestream_skills_issue_goes_from_discussion_to_a_proposal(
     assert report["counts"]["submission"] == 1 and report["counts"]["discussion"] == 1
 
 
-def duty_report(system: RunningSystem, representative: str) -> dict:
+def duty_report(system: RunningSystem, person: str) -> dict:
     return httpx.get(
-        system.url("proposals", f"/representatives/{representative}/duty-report")
+        system.url("proposals", f"/representatives/{person}/duty-report"), headers=ADMIN
     ).json()
 
 
@@ -307,10 +354,13 @@ def test_home_visit_becomes_zero_distance_report_claimed_the_same_evening(
     ]:
         rule(system, code, category, "3304")
 
-    contact = act(system, "/key-contacts", **WANG)
+    zhu = representative("rep-zhu")
+    contact = act(system, "/key-contacts", zhu, **WANG)
     assert contact["name"] == "王**"
     visits = f"/key-contacts/{contact['id']}/visits"
-    visit = act(system, visits, representative_id="rep-zhu", note="屋顶漏雨", report=HOUSE_REPAIR)
+    visit = act(
+        system, visits, zhu, representative_id="rep-zhu", note="屋顶漏雨", report=HOUSE_REPAIR
+    )
     first = visit["report"]
     assert first["status"] == "offered" and first["offered_to"] == [
         "anju-property",
@@ -331,14 +381,16 @@ def test_home_visit_becomes_zero_distance_report_claimed_the_same_evening(
     assert told[0]["data"]["claimed_by"] == winner
     wait_until(in_status(system, first["id"], "completed"))
 
-    later = act(system, visits, representative_id="rep-zhu", note="需要护理帮助", report=NURSING)
+    later = act(
+        system, visits, zhu, representative_id="rep-zhu", note="需要护理帮助", report=NURSING
+    )
     second = later["report"]
     helper = wait_until(lambda: case(system, second["id"])["claimed_by"])
     assert helper in {"hehe-care", "red-cross"} and helper != winner
 
     for report in (first, second):
-        act(system, f"/proposals/{report['id']}/verify", actor="supervisor-1")
-        act(system, f"/proposals/{report['id']}/feedback", actor="rep-zhu", satisfaction=5)
+        act(system, f"/proposals/{report['id']}/verify", SUPERVISOR, actor="supervisor-1")
+        act(system, f"/proposals/{report['id']}/feedback", zhu, actor="rep-zhu", satisfaction=5)
     duty = wait_until(
         lambda: (r := duty_report(system, "rep-zhu"))["counts"]["home_visit"] == 2 and r
     )
@@ -383,6 +435,7 @@ def test_overdue_hotline_case_is_escalated_once_with_two_replicas(
         act(
             system,
             "/proposals",
+            representative("hotline-desk"),
             kind="hotline",
             title=f"12351 来电：欠薪求助 {i}",
             body="外卖骑手反映平台拖欠两个月工资，请求帮助。",

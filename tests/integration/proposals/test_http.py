@@ -7,6 +7,8 @@ import pytest
 
 from gonghui.proposals.bootstrap import create_app
 from gonghui.proposals.settings import ProposalsSettings
+from gonghui.shared.auth import Role
+from tests.support.auth import bearer
 
 pytestmark = pytest.mark.usefixtures("units")
 
@@ -18,6 +20,11 @@ CASE = {
     "area_code": "330482",
     "submitted_by": "rep-shen",
 }
+REP = bearer(Role.REPRESENTATIVE, sub="rep-shen")
+GROUP = bearer(Role.REVIEWER, sub="group-1")
+G = bearer(Role.REVIEWER, sub="g")
+SUPERVISOR = bearer(Role.SUPERVISOR, sub="supervisor")
+ADMIN = bearer(Role.UNION_ADMIN, sub="admin")
 
 
 @pytest.fixture
@@ -35,39 +42,51 @@ async def api(database_url, proposals_engine, prefix, clock, redis_url):
 
 
 async def test_invalid_transition_is_409_with_the_reason(api: httpx.AsyncClient) -> None:
-    case = (await api.post("/proposals", json=CASE)).json()
-    refused = await api.post(f"/proposals/{case['id']}/verify", json={"actor": "supervisor"})
+    case = (await api.post("/proposals", json=CASE, headers=REP)).json()
+    refused = await api.post(
+        f"/proposals/{case['id']}/verify", json={"actor": "supervisor"}, headers=SUPERVISOR
+    )
     assert refused.status_code == 409
     assert "cannot verify a case that is submitted" in refused.json()["detail"]
-    assert (await api.get(f"/proposals/{case['id']}")).json()["status"] == "submitted"
+    assert (await api.get(f"/proposals/{case['id']}", headers=REP)).json()["status"] == "submitted"
 
 
 async def test_unknown_case_is_404(api: httpx.AsyncClient) -> None:
-    assert (await api.get("/proposals/NOPE")).status_code == 404
-    assert (await api.post("/proposals/NOPE/accept", json={"actor": "g"})).status_code == 404
+    assert (await api.get("/proposals/NOPE", headers=G)).status_code == 404
+    assert (
+        await api.post("/proposals/NOPE/accept", json={"actor": "g"}, headers=G)
+    ).status_code == 404
 
 
 async def test_bad_input_is_422(api: httpx.AsyncClient) -> None:
-    assert (await api.post("/proposals", json={**CASE, "area_code": "12"})).status_code == 422
-    case = (await api.post("/proposals", json=CASE)).json()
     assert (
-        await api.post(f"/proposals/{case['id']}/reject", json={"actor": "g"})
+        await api.post("/proposals", json={**CASE, "area_code": "12"}, headers=REP)
+    ).status_code == 422
+    case = (await api.post("/proposals", json=CASE, headers=REP)).json()
+    assert (
+        await api.post(f"/proposals/{case['id']}/reject", json={"actor": "g"}, headers=G)
     ).status_code == 422
 
 
 async def test_the_submitter_sees_every_step_with_who_and_when(api: httpx.AsyncClient) -> None:
-    case = (await api.post("/proposals", json=CASE)).json()
+    case = (await api.post("/proposals", json=CASE, headers=REP)).json()
     pid = case["id"]
     await api.post(
-        f"/proposals/{pid}/return", json={"actor": "group-1", "reason": "请补充司机数量"}
+        f"/proposals/{pid}/return",
+        json={"actor": "group-1", "reason": "请补充司机数量"},
+        headers=GROUP,
     )
     await api.post(
-        f"/proposals/{pid}/resubmit", json={"actor": "rep-shen", "note": "约 3000 名司机"}
+        f"/proposals/{pid}/resubmit",
+        json={"actor": "rep-shen", "note": "约 3000 名司机"},
+        headers=REP,
     )
-    await api.post(f"/proposals/{pid}/accept", json={"actor": "group-1", "note": "立案"})
-    assigned = await api.post(f"/proposals/{pid}/assign", json={"actor": "group-1"})
+    await api.post(
+        f"/proposals/{pid}/accept", json={"actor": "group-1", "note": "立案"}, headers=GROUP
+    )
+    assigned = await api.post(f"/proposals/{pid}/assign", json={"actor": "group-1"}, headers=GROUP)
     assert assigned.status_code == 200, assigned.text
-    seen = (await api.get(f"/proposals/{pid}")).json()
+    seen = (await api.get(f"/proposals/{pid}", headers=REP)).json()
     assert seen["status"] == "assigned" and seen["status_label"] == "已交办"
     assert seen["unit_code"] == "dushu-town"
     assert [(t["action"], t["actor"]) for t in seen["timeline"]] == [
@@ -84,33 +103,48 @@ async def test_the_submitter_sees_every_step_with_who_and_when(api: httpx.AsyncC
 
 
 async def test_merge_and_override_and_routing_admin(api: httpx.AsyncClient) -> None:
-    first = (await api.post("/proposals", json=CASE)).json()["id"]
-    dup = (await api.post("/proposals", json=CASE)).json()["id"]
-    merged = await api.post(f"/proposals/{dup}/merge", json={"actor": "g", "into": first})
+    first = (await api.post("/proposals", json=CASE, headers=REP)).json()["id"]
+    dup = (await api.post("/proposals", json=CASE, headers=REP)).json()["id"]
+    merged = await api.post(
+        f"/proposals/{dup}/merge", json={"actor": "g", "into": first}, headers=G
+    )
     assert merged.json()["status"] == "merged" and merged.json()["merged_into"] == first
-    await api.post(f"/proposals/{first}/accept", json={"actor": "g"})
+    await api.post(f"/proposals/{first}/accept", json={"actor": "g"}, headers=G)
     chosen = await api.post(
-        f"/proposals/{first}/assign", json={"actor": "g", "unit_code": "ph-legal"}
+        f"/proposals/{first}/assign", json={"actor": "g", "unit_code": "ph-legal"}, headers=G
     )
     assert chosen.json()["unit_code"] == "ph-legal"
     assert chosen.json()["timeline"][-1]["details"]["override"] is True
-    unknown = await api.post("/routing-rules", json={"unit_code": "ghost", "category": "x"})
+    unknown = await api.post(
+        "/routing-rules", json={"unit_code": "ghost", "category": "x"}, headers=ADMIN
+    )
     assert unknown.status_code == 404
-    await api.put("/units/ghost", json={"name": "幽灵单位", "kind": "organisation"})
+    await api.put("/units/ghost", json={"name": "幽灵单位", "kind": "organisation"}, headers=ADMIN)
     assert (
-        await api.post("/routing-rules", json={"unit_code": "ghost", "category": "x"})
+        await api.post(
+            "/routing-rules", json={"unit_code": "ghost", "category": "x"}, headers=ADMIN
+        )
     ).status_code == 201
-    assert any(r["unit_code"] == "ghost" for r in (await api.get("/routing-rules")).json()["items"])
+    assert any(
+        r["unit_code"] == "ghost"
+        for r in (await api.get("/routing-rules", headers=ADMIN)).json()["items"]
+    )
 
 
 async def test_cases_are_listed_by_status_and_unit(api: httpx.AsyncClient) -> None:
-    first = (await api.post("/proposals", json=CASE)).json()["id"]
-    second = (await api.post("/proposals", json=CASE)).json()["id"]
-    await api.post(f"/proposals/{first}/accept", json={"actor": "g"})
-    await api.post(f"/proposals/{first}/assign", json={"actor": "g"})
-    assigned = (await api.get("/proposals", params={"unit": "dushu-town"})).json()["items"]
+    first = (await api.post("/proposals", json=CASE, headers=REP)).json()["id"]
+    second = (await api.post("/proposals", json=CASE, headers=REP)).json()["id"]
+    await api.post(f"/proposals/{first}/accept", json={"actor": "g"}, headers=G)
+    await api.post(f"/proposals/{first}/assign", json={"actor": "g"}, headers=G)
+    assigned = (await api.get("/proposals", params={"unit": "dushu-town"}, headers=G)).json()[
+        "items"
+    ]
     assert [c["id"] for c in assigned] == [first]
-    waiting = (await api.get("/proposals", params={"status": "submitted"})).json()["items"]
+    waiting = (await api.get("/proposals", params={"status": "submitted"}, headers=G)).json()[
+        "items"
+    ]
     assert [c["id"] for c in waiting] == [second]
-    everything = (await api.get("/proposals", params={"submitted_by": "rep-shen"})).json()["items"]
+    everything = (
+        await api.get("/proposals", params={"submitted_by": "rep-shen"}, headers=REP)
+    ).json()["items"]
     assert [c["id"] for c in everything] == [second, first]

@@ -12,12 +12,14 @@ from gonghui.proposals.application import handlers as cases
 from gonghui.proposals.bootstrap import create_app
 from gonghui.proposals.entrypoints.consumers import own_event_handlers
 from gonghui.proposals.settings import ProposalsSettings
+from gonghui.shared.auth import Role
 from gonghui.shared.consumer import GroupConsumer
 from gonghui.shared.contracts.proposals import AcceptAssignment, CompleteCase
 from gonghui.shared.db import session_factory
 from gonghui.shared.deadletters import DeadLetters
 from gonghui.shared.outbox import OutboxRelay
 from tests.integration.proposals.conftest import outbox
+from tests.support.auth import bearer
 from tests.support.streams import create_group, read_new
 
 pytestmark = pytest.mark.usefixtures("units")
@@ -29,6 +31,18 @@ LIVESTREAM = {
     "area_code": "330482",
     "opened_by": "rep-lu",
 }
+REP_LU = bearer(Role.REPRESENTATIVE, sub="rep-lu")
+REP_ZHU = bearer(Role.REPRESENTATIVE, sub="rep-zhu")
+REP_1 = bearer(Role.REPRESENTATIVE, sub="rep-1")
+G = bearer(Role.REVIEWER, sub="g")
+GROUP = bearer(Role.REVIEWER, sub="group-1")
+S = bearer(Role.SUPERVISOR, sub="s")
+ADMIN = bearer(Role.UNION_ADMIN, sub="admin")
+
+
+def as_member(sub: str) -> dict[str, str]:
+    """A member's Authorization header."""
+    return bearer(Role.MEMBER, sub=sub)
 
 
 @pytest.fixture
@@ -65,51 +79,82 @@ async def derive_duty_records(redis: Redis, keys, proposals_engine, proposals_uo
 
 
 async def test_discussion_collects_support_once_per_member_and_becomes_a_proposal(api) -> None:
-    issue = (await api.post("/discussions", json=LIVESTREAM)).json()
-    quiet = (await api.post("/discussions", json={**LIVESTREAM, "title": "另一个议题"})).json()
+    issue = (await api.post("/discussions", json=LIVESTREAM, headers=REP_LU)).json()
+    quiet = (
+        await api.post("/discussions", json={**LIVESTREAM, "title": "另一个议题"}, headers=REP_LU)
+    ).json()
     for member in ["m1", "m2", "m3"]:
         assert (
-            await api.post(f"/discussions/{issue['id']}/supports", json={"member_id": member})
+            await api.post(
+                f"/discussions/{issue['id']}/supports",
+                json={"member_id": member},
+                headers=as_member(member),
+            )
         ).status_code == 200
-    again = await api.post(f"/discussions/{issue['id']}/supports", json={"member_id": "m1"})
+    again = await api.post(
+        f"/discussions/{issue['id']}/supports", json={"member_id": "m1"}, headers=as_member("m1")
+    )
     assert again.status_code == 409
     await api.post(
         f"/discussions/{issue['id']}/comments",
         json={"author": "rep-wu", "body": "可以请企业工会结对办培训"},
+        headers=bearer(Role.REPRESENTATIVE, sub="rep-wu"),
     )
-    ranked = (await api.get("/discussions", params={"sort": "support"})).json()["items"]
+    ranked = (await api.get("/discussions", params={"sort": "support"}, headers=REP_LU)).json()[
+        "items"
+    ]
     assert [d["id"] for d in ranked] == [issue["id"], quiet["id"]]
     assert ranked[0]["support_count"] == 3
 
-    proposal = await api.post(f"/discussions/{issue['id']}/convert", json={"actor": "group-1"})
+    proposal = await api.post(
+        f"/discussions/{issue['id']}/convert", json={"actor": "group-1"}, headers=GROUP
+    )
     assert proposal.status_code == 201
     case = proposal.json()
     assert case["submitted_by"] == "rep-lu" and case["discussion_id"] == issue["id"]
     assert "3 人支持" in case["body"] and "企业工会结对" in case["body"]
-    converted = (await api.get(f"/discussions/{issue['id']}")).json()
+    converted = (await api.get(f"/discussions/{issue['id']}", headers=REP_LU)).json()
     assert converted["status"] == "converted" and converted["proposal_id"] == case["id"]
     assert (
-        await api.post(f"/discussions/{issue['id']}/convert", json={"actor": "g"})
+        await api.post(f"/discussions/{issue['id']}/convert", json={"actor": "g"}, headers=G)
     ).status_code == 409
     assert (
-        await api.post(f"/discussions/{issue['id']}/comments", json={"author": "x", "body": "晚了"})
+        await api.post(
+            f"/discussions/{issue['id']}/comments",
+            json={"author": "x", "body": "晚了"},
+            headers=as_member("x"),
+        )
     ).status_code == 409
 
 
 async def test_a_member_rates_a_representative_once_per_period(api, clock) -> None:
     first = await api.post(
-        "/representatives/rep-lu/ratings", json={"member_id": "m1", "score": 5, "comment": "很负责"}
+        "/representatives/rep-lu/ratings",
+        json={"member_id": "m1", "score": 5, "comment": "很负责"},
+        headers=as_member("m1"),
     )
     assert first.status_code == 201 and first.json()["period"] == "2026-Q4"
     assert (
-        await api.post("/representatives/rep-lu/ratings", json={"member_id": "m1", "score": 1})
+        await api.post(
+            "/representatives/rep-lu/ratings",
+            json={"member_id": "m1", "score": 1},
+            headers=as_member("m1"),
+        )
     ).status_code == 409
     assert (
-        await api.post("/representatives/rep-lu/ratings", json={"member_id": "m1", "score": 9})
+        await api.post(
+            "/representatives/rep-lu/ratings",
+            json={"member_id": "m1", "score": 9},
+            headers=as_member("m1"),
+        )
     ).status_code == 422
     clock.advance(timedelta(days=40))
     assert (
-        await api.post("/representatives/rep-lu/ratings", json={"member_id": "m1", "score": 4})
+        await api.post(
+            "/representatives/rep-lu/ratings",
+            json={"member_id": "m1", "score": 4},
+            headers=as_member("m1"),
+        )
     ).status_code == 201
 
 
@@ -127,24 +172,19 @@ async def test_key_contact_data_is_masked_unless_the_role_allows_and_every_full_
                 "area_code": "330482",
                 "representative_id": "rep-zhu",
             },
+            headers=REP_ZHU,
         )
     ).json()
     assert contact["name"] == "王**" and contact["phone"] == "138****5678" and contact["masked"]
-    masked = (
-        await api.get(f"/key-contacts/{contact['id']}", headers={"X-Role": "representative"})
-    ).json()
+    masked = (await api.get(f"/key-contacts/{contact['id']}", headers=REP_ZHU)).json()
     assert masked["masked"] and masked["situation"] is None and "88号" not in masked["address"]
     full = await api.get(
         f"/key-contacts/{contact['id']}",
-        headers={"X-Role": "contact_officer", "X-Actor": "officer-1"},
+        headers=bearer(Role.UNION_ADMIN, sub="officer-1"),
         params={"purpose": "安排上门维修"},
     )
     assert full.json()["name"] == "王建国" and full.json()["phone"] == "13812345678"
-    log = (
-        await api.get(
-            f"/key-contacts/{contact['id']}/access-log", headers={"X-Role": "contact_officer"}
-        )
-    ).json()
+    log = (await api.get(f"/key-contacts/{contact['id']}/access-log", headers=ADMIN)).json()
     assert [(e["reader"], e["purpose"]) for e in log["items"]] == [("officer-1", "安排上门维修")]
 
     visit = await api.post(
@@ -158,6 +198,7 @@ async def test_key_contact_data_is_masked_unless_the_role_allows_and_every_full_
                 "category": "housing",
             },
         },
+        headers=REP_ZHU,
     )
     report = visit.json()["report"]
     assert report["kind"] == "zero_distance" and report["status"] == "offered"
@@ -183,24 +224,36 @@ async def test_duty_report_writes_itself_from_events(
                 "body": "环卫工人中午没有休息的地方，建议开放驿站。",
                 "submitted_by": "rep-lu",
             },
+            headers=REP_LU,
         )
     ).json()
-    issue = (await api.post("/discussions", json=LIVESTREAM)).json()
+    issue = (await api.post("/discussions", json=LIVESTREAM, headers=REP_LU)).json()
     await api.post(
         f"/discussions/{issue['id']}/comments",
         json={"author": "rep-lu", "body": "补充：需要合规培训"},
+        headers=REP_LU,
     )
-    await api.post("/representatives/rep-lu/ratings", json={"member_id": "m9", "score": 4})
-    await api.post(f"/proposals/{case['id']}/return", json={"actor": "g", "reason": "请补充地点"})
     await api.post(
-        f"/proposals/{case['id']}/resubmit", json={"actor": "rep-lu", "note": "城东片区"}
+        "/representatives/rep-lu/ratings",
+        json={"member_id": "m9", "score": 4},
+        headers=as_member("m9"),
+    )
+    await api.post(
+        f"/proposals/{case['id']}/return", json={"actor": "g", "reason": "请补充地点"}, headers=G
+    )
+    await api.post(
+        f"/proposals/{case['id']}/resubmit",
+        json={"actor": "rep-lu", "note": "城东片区"},
+        headers=REP_LU,
     )
     await derive_duty_records(redis, keys, proposals_engine, proposals_uow)
     await derive_duty_records(redis, keys, proposals_engine, proposals_uow)  # nothing twice
 
     report = (
         await api.get(
-            "/representatives/rep-lu/duty-report", params={"from": "2026-11-01", "to": "2026-11-30"}
+            "/representatives/rep-lu/duty-report",
+            params={"from": "2026-11-01", "to": "2026-11-30"},
+            headers=REP_LU,
         )
     ).json()
     assert report["counts"] == {"submission": 1, "follow_up": 1, "discussion": 2, "home_visit": 0}
@@ -209,11 +262,15 @@ async def test_duty_report_writes_itself_from_events(
     assert len(report["timeline"]) == 4
     empty = (
         await api.get(
-            "/representatives/rep-lu/duty-report", params={"from": "2026-12-01", "to": "2026-12-31"}
+            "/representatives/rep-lu/duty-report",
+            params={"from": "2026-12-01", "to": "2026-12-31"},
+            headers=ADMIN,
         )
     ).json()
     assert sum(empty["counts"].values()) == 0
-    printable = await api.get("/representatives/rep-lu/duty-report", params={"format": "html"})
+    printable = await api.get(
+        "/representatives/rep-lu/duty-report", params={"format": "html"}, headers=REP_LU
+    )
     assert printable.headers["content-type"].startswith("text/html")
     assert "会员代表履职报告" in printable.text and "发起议题" in printable.text
 
@@ -223,13 +280,17 @@ async def test_stats_count_submitted_accepted_closed_and_rates(
 ) -> None:
     body = {"body": "这是一条用于统计的测试提案内容。", "submitted_by": "rep-1"}
     ids = [
-        (await api.post("/proposals", json={**body, "title": f"提案{i}号测试"})).json()["id"]
+        (
+            await api.post("/proposals", json={**body, "title": f"提案{i}号测试"}, headers=REP_1)
+        ).json()["id"]
         for i in range(3)
     ]
-    await api.post(f"/proposals/{ids[2]}/reject", json={"actor": "g", "reason": "重复"})
+    await api.post(f"/proposals/{ids[2]}/reject", json={"actor": "g", "reason": "重复"}, headers=G)
     for pid in ids[:2]:
-        await api.post(f"/proposals/{pid}/accept", json={"actor": "g"})
-        await api.post(f"/proposals/{pid}/assign", json={"actor": "g", "unit_code": "jx-transport"})
+        await api.post(f"/proposals/{pid}/accept", json={"actor": "g"}, headers=G)
+        await api.post(
+            f"/proposals/{pid}/assign", json={"actor": "g", "unit_code": "jx-transport"}, headers=G
+        )
     # One closes in time; the unit never answers on the other.
     pid, unit = ids[0], "jx-transport"
     clock.advance(timedelta(hours=10))
@@ -240,11 +301,15 @@ async def test_stats_count_submitted_accepted_closed_and_rates(
     await cases.complete(
         CompleteCase(proposal_id=pid, result="完成"), unit=unit, uow=proposals_uow(), policy=policy
     )
-    await api.post(f"/proposals/{pid}/verify", json={"actor": "s"})
-    await api.post(f"/proposals/{pid}/feedback", json={"actor": "rep-1", "satisfaction": 5})
+    await api.post(f"/proposals/{pid}/verify", json={"actor": "s"}, headers=S)
+    await api.post(
+        f"/proposals/{pid}/feedback", json={"actor": "rep-1", "satisfaction": 5}, headers=REP_1
+    )
 
     stats = (
-        await api.get("/stats", params=[("by", "unit"), ("by", "kind"), ("by", "period")])
+        await api.get(
+            "/stats", params=[("by", "unit"), ("by", "kind"), ("by", "period")], headers=ADMIN
+        )
     ).json()
     total = stats["total"]
     assert (total["submitted"], total["accepted"], total["closed"]) == (3, 2, 1)
@@ -252,4 +317,4 @@ async def test_stats_count_submitted_accepted_closed_and_rates(
     assert total["avg_hours_per_step"]["handling"] == 48.0
     assert stats["by"]["unit"]["jx-transport"]["submitted"] == 2
     assert stats["by"]["period"]["2026-11"]["submitted"] == 3
-    assert (await api.get("/stats", params={"by": "colour"})).status_code == 400
+    assert (await api.get("/stats", params={"by": "colour"}, headers=ADMIN)).status_code == 400

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -15,6 +16,7 @@ from gonghui.proposals.entrypoints.consumers import department_handlers, own_eve
 from gonghui.proposals.entrypoints.deadlines import DeadlineChecker
 from gonghui.proposals.entrypoints.http import proposals_router, routing_router
 from gonghui.proposals.entrypoints.participation_http import participation_router
+from gonghui.proposals.entrypoints.retention import AuditRetention
 from gonghui.proposals.settings import ProposalsSettings
 from gonghui.shared.clock import Clock, SystemClock
 from gonghui.shared.db import create_engine, session_factory
@@ -42,13 +44,18 @@ def create_app(settings: ProposalsSettings | None = None, *, clock: Clock | None
         interval=settings.deadline_check_interval_s,
         batch_size=settings.deadline_batch_size,
     )
+    retention = AuditRetention(
+        uow_factory,
+        keep=timedelta(days=settings.audit_retention_days),
+        interval=settings.audit_purge_interval_s,
+    )
     runtime = StreamRuntime(
         service="proposals",
         settings=settings,
         uow_factory=uow_factory,
         streams={keys.events("proposals"): own_event_handlers()},
         department_handlers=department_handlers(policy),
-        workers=[checker.run],
+        workers=[checker.run, retention.run],
     )
     app = create_service_app(
         title="gonghui proposals",

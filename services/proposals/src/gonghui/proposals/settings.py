@@ -7,6 +7,7 @@ from pydantic_settings import SettingsConfigDict
 
 from gonghui.proposals.domain.deadlines import DeadlinePolicy
 from gonghui.proposals.domain.model import CaseKind, DeadlineStep
+from gonghui.shared.auth import Role
 from gonghui.shared.settings import ServiceSettings
 
 
@@ -25,9 +26,15 @@ class ProposalsSettings(ServiceSettings):
         30.0, gt=0, description="How often each replica looks for overdue steps."
     )
     deadline_batch_size: int = Field(200, ge=1, description="Overdue steps claimed per check.")
-    personal_data_roles: list[str] = Field(
-        default_factory=lambda: ["contact_officer", "union_admin"],
-        description="`X-Role` values allowed to read key contacts' personal data in full.",
+    personal_data_roles: list[Role] = Field(
+        default_factory=lambda: [Role.UNION_ADMIN, Role.REPRESENTATIVE],
+        description="Roles that may read key contacts' personal data in full, with a purpose.",
+    )
+    audit_retention_days: int = Field(
+        1095, ge=1, description="How long audit rows of personal-data reads are kept."
+    )
+    audit_purge_interval_s: float = Field(
+        3600.0, gt=0, description="How often each replica deletes expired audit rows."
     )
 
     @field_validator("deadlines")

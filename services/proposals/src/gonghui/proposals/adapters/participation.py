@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -216,6 +216,35 @@ class KeyContactRepository:
             select(*table.c).where(table.c.key_contact_id == contact_id).order_by(table.c.id)
         )
         return list(rows)
+
+    async def audit_search(
+        self,
+        *,
+        reader: str | None,
+        subject: str | None,
+        start: datetime | None,
+        end: datetime | None,
+        limit: int,
+    ) -> list[Row[Any]]:
+        """Full reads by `reader` of `subject` in [start, end), newest first."""
+        table = PersonalDataAccessRow.__table__
+        query = select(*table.c)
+        if reader is not None:
+            query = query.where(table.c.reader == reader)
+        if subject is not None:
+            query = query.where(table.c.key_contact_id == subject)
+        if start is not None:
+            query = query.where(table.c.at >= start)
+        if end is not None:
+            query = query.where(table.c.at < end)
+        rows = await self._session.execute(query.order_by(table.c.id.desc()).limit(limit))
+        return list(rows)
+
+    async def purge_audit(self, *, before: datetime) -> int:
+        """Delete audit rows written before `before`; returns how many."""
+        table = PersonalDataAccessRow.__table__
+        result = await self._session.execute(delete(table).where(table.c.at < before))
+        return result.rowcount or 0
 
 
 class DutyRepository:

@@ -50,8 +50,8 @@ class ConcurrentChange(Exception):
     """Someone else changed the case at the same moment; try again."""
 
 
-class SubmitProposal(BaseModel):
-    """线上提交: a representative submits a case."""
+class Submission(BaseModel):
+    """What a case says; over HTTP the submitter is the caller."""
 
     kind: CaseKind = Field(CaseKind.PROPOSAL, description="Kind of case.")
     title: str = Field(min_length=4, max_length=200, description="Short title, zh-CN.")
@@ -66,9 +66,6 @@ class SubmitProposal(BaseModel):
         pattern=r"^[a-z][a-z0-9_-]{1,49}$",
         description="Topic used for routing, e.g. `transport`.",
     )
-    submitted_by: str = Field(
-        min_length=1, max_length=64, description="Opaque id of the representative."
-    )
     responsible_person: str | None = Field(
         None,
         max_length=64,
@@ -76,6 +73,14 @@ class SubmitProposal(BaseModel):
     )
     key_contact_id: str | None = Field(
         None, max_length=40, description="The key contact concerned, if any."
+    )
+
+
+class SubmitProposal(Submission):
+    """线上提交: a representative submits a case."""
+
+    submitted_by: str = Field(
+        min_length=1, max_length=64, description="Opaque id of the representative."
     )
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -50,13 +52,18 @@ class KeyContactNotFound(Exception):
 # 职工事大家议
 
 
-class OpenDiscussion(BaseModel):
-    """Post an issue for everyone to discuss."""
+class DiscussionIn(BaseModel):
+    """An issue for everyone to discuss; over HTTP the caller opens it."""
 
     title: str = Field(min_length=4, max_length=200, description="Short title, zh-CN.")
     body: str = Field(min_length=10, max_length=20_000, description="The issue, zh-CN.")
     category: str | None = Category
     area_code: str | None = Area
+
+
+class OpenDiscussion(DiscussionIn):
+    """Post an issue for everyone to discuss."""
+
     opened_by: str = Person
 
 
@@ -220,8 +227,8 @@ async def rate(
 # 重点联系人员
 
 
-class RegisterKeyContact(BaseModel):
-    """A vulnerable worker entered in the register."""
+class KeyContactIn(BaseModel):
+    """A vulnerable worker's details; over HTTP the caller is their representative."""
 
     name: str = Field(min_length=1, max_length=50, description="Full name (personal data).")
     phone: MainlandPhone | None = Field(None, description="Phone (personal data).")
@@ -230,6 +237,11 @@ class RegisterKeyContact(BaseModel):
         None, max_length=2_000, description="Circumstances (personal data)."
     )
     area_code: str | None = Area
+
+
+class RegisterKeyContact(KeyContactIn):
+    """A vulnerable worker entered in the register."""
+
     representative_id: str = Person
 
 
@@ -245,15 +257,20 @@ class ReportFromVisit(BaseModel):
     category: str | None = Category
 
 
-class RecordVisit(BaseModel):
-    """入户走访: a representative visited a key contact at home."""
+class VisitIn(BaseModel):
+    """A home visit; over HTTP the caller is the representative who made it."""
 
-    representative_id: str = Person
     visited_at: datetime | None = Field(None, description="When; default now.")
     note: str | None = Field(None, max_length=2_000, description="What was found.")
     report: ReportFromVisit | None = Field(
         None, description="Raise a zero-distance report from this visit."
     )
+
+
+class RecordVisit(VisitIn):
+    """入户走访: a representative visited a key contact at home."""
+
+    representative_id: str = Person
 
 
 @dataclass(frozen=True)
@@ -280,23 +297,64 @@ async def read_key_contact(
     contact_id: str,
     *,
     reader: str,
-    role: str | None,
+    role: str,
     allowed_roles: list[str],
     purpose: str | None,
     uow: ProposalsUnitOfWork,
+    check: Callable[[KeyContact], None] = lambda _: None,
 ) -> tuple[KeyContact, bool]:
-    """The contact masked, or in full for an allowed role with the read audited atomically."""
+    """The contact masked, or in full for an allowed role with a stated purpose, audited.
+
+    `check` may refuse the reader (it raises) once the contact is known; a full read and its
+    audit row are committed together, so no read goes unrecorded.
+    """
     async with uow:
         contact = await uow.key_contacts.get(contact_id)
         if contact is None:
             raise KeyContactNotFound(f"no key contact {contact_id}")
-        if role is None or role not in allowed_roles:
+        check(contact)
+        if role not in allowed_roles or not purpose:
             return contact.masked(), False
         uow.key_contacts.audit_read(
             contact.id, reader=reader, role=role, at=uow.clock.now(), purpose=purpose
         )
         await uow.commit()
         return contact, True
+
+
+async def audit_log(
+    *,
+    reader: str | None,
+    subject: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    limit: int,
+    uow: ProposalsUnitOfWork,
+) -> list[dict[str, Any]]:
+    """Full reads of personal data in [start, end), newest first."""
+    async with uow:
+        rows = await uow.key_contacts.audit_search(
+            reader=reader, subject=subject, start=start, end=end, limit=limit
+        )
+    return [
+        {
+            "id": r.id,
+            "reader": r.reader,
+            "role": r.role,
+            "subject": r.key_contact_id,
+            "at": r.at,
+            "purpose": r.purpose,
+        }
+        for r in rows
+    ]
+
+
+async def purge_audit(*, keep: timedelta, uow: ProposalsUnitOfWork) -> int:
+    """Delete audit rows older than `keep`; returns how many."""
+    async with uow:
+        purged = await uow.key_contacts.purge_audit(before=uow.clock.now() - keep)
+        await uow.commit()
+        return purged
 
 
 async def record_visit(

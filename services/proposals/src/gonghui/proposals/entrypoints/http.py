@@ -11,15 +11,31 @@ from pydantic import BaseModel, Field
 
 from gonghui.proposals.adapters.unit_of_work import ProposalsUnitOfWork
 from gonghui.proposals.application import handlers as cases
-from gonghui.proposals.application.handlers import SubmitProposal
+from gonghui.proposals.application.handlers import Submission, SubmitProposal
 from gonghui.proposals.domain.deadlines import Deadline, DeadlinePolicy
 from gonghui.proposals.domain.model import Case, Transition, action_label, status_label
 from gonghui.proposals.domain.routing import Unit, UnitKind
+from gonghui.proposals.entrypoints.access import (
+    PEOPLE,
+    STAFF,
+    UNITS,
+    Admin,
+    CaseReader,
+    Person,
+    Representative,
+    Reviewer,
+    Staff,
+    Supervisor,
+    forbidden,
+    in_area,
+    may_read_case,
+    own,
+)
+from gonghui.shared.auth import Principal
 from gonghui.shared.clock import SHANGHAI
 from gonghui.shared.http import NotFound
 
 _NOTE = 2_000
-Actor = Field(min_length=1, max_length=64, description="Opaque id of the person acting.")
 
 
 class TransitionOut(BaseModel):
@@ -149,21 +165,19 @@ class ProposalOut(BaseModel):
         )
 
 
-class ActorNote(BaseModel):
-    """Who acts, and an optional note."""
+class Note(BaseModel):
+    """An optional note; the caller's token names who acts."""
 
-    actor: str = Actor
     note: str | None = Field(None, max_length=_NOTE, description="A note for the timeline, zh-CN.")
 
 
-class ActorReason(BaseModel):
-    """Who acts, and why (required)."""
+class Reason(BaseModel):
+    """Why (required); the caller's token names who acts."""
 
-    actor: str = Actor
     reason: str = Field(min_length=1, max_length=_NOTE, description="Why, zh-CN.")
 
 
-class Resubmission(ActorNote):
+class Resubmission(Note):
     """More information for a returned case."""
 
     body: str | None = Field(
@@ -171,7 +185,7 @@ class Resubmission(ActorNote):
     )
 
 
-class Acceptance(ActorNote):
+class Acceptance(Note):
     """立案."""
 
     responsible_person: str | None = Field(
@@ -179,13 +193,13 @@ class Acceptance(ActorNote):
     )
 
 
-class Merge(ActorNote):
+class Merge(Note):
     """并案."""
 
     into: str = Field(description="The case this one duplicates.")
 
 
-class Assignment(ActorNote):
+class Assignment(Note):
     """交办 / 改派."""
 
     unit_code: str | None = Field(
@@ -193,7 +207,7 @@ class Assignment(ActorNote):
     )
 
 
-class Offer(ActorNote):
+class Offer(Note):
     """零距离: offer a report for claiming."""
 
     unit_codes: list[str] | None = Field(
@@ -204,7 +218,6 @@ class Offer(ActorNote):
 class Feedback(BaseModel):
     """总结反馈."""
 
-    actor: str = Actor
     satisfaction: int = Field(ge=1, le=5, description="1 (very unsatisfied) to 5 (very satisfied).")
     comment: str | None = Field(None, max_length=_NOTE, description="A comment, zh-CN.")
 
@@ -251,49 +264,77 @@ def proposals_router(
         async with uow_factory() as uow:
             return ProposalOut.of(case, await uow.deadlines.of(case.id), uow.clock.now())
 
+    async def checked(proposal_id: str, check: Callable[[Case], None]) -> None:
+        async with uow_factory() as uow:
+            check(await _found(uow, proposal_id))
+
+    async def staff_of_area(proposal_id: str, caller: Principal) -> str:
+        await checked(proposal_id, lambda case: in_area(caller, case.area_code))
+        return caller.sub
+
+    async def submitter(proposal_id: str, caller: Principal) -> str:
+        await checked(
+            proposal_id,
+            lambda case: own(
+                caller, case.submitted_by, "由提交人本人操作", "the submitter may do this"
+            ),
+        )
+        return caller.sub
+
     @router.post("", status_code=status.HTTP_201_CREATED, summary="Submit a case (线上提交)")
-    async def submit(cmd: SubmitProposal) -> ProposalOut:
-        return await view(await cases.submit_proposal(cmd, uow=uow_factory(), policy=policy))
+    async def submit(cmd: Submission, caller: Representative) -> ProposalOut:
+        if cmd.area_code is not None:
+            in_area(caller, cmd.area_code)
+        submitted = SubmitProposal(**cmd.model_dump(), submitted_by=caller.sub)
+        return await view(await cases.submit_proposal(submitted, uow=uow_factory(), policy=policy))
 
     @router.get("", summary="Cases, newest first (without their timelines)")
     async def list_cases(
+        caller: CaseReader,
         status_: str | None = Query(None, alias="status"),
         kind: str | None = None,
         unit: str | None = None,
         submitted_by: str | None = None,
         limit: int = Query(100, ge=1, le=1000),
     ) -> dict[str, list[ProposalOut]]:
+        if caller.role in PEOPLE:
+            own(caller, submitted_by or caller.sub, "查看自己提交的事项", "your own cases")
+            submitted_by = caller.sub
+        elif caller.role in UNITS:
+            if caller.department is None or unit not in (None, caller.department):
+                raise forbidden("只能查看交办给本单位的事项", "only your unit's cases")
+            unit = caller.department
         async with uow_factory() as uow:
             found = await uow.proposals.search(
                 status=status_, kind=kind, unit=unit, submitted_by=submitted_by, limit=limit
             )
+        if caller.role in STAFF:
+            found = [c for c in found if caller.covers(c.area_code)]
         return {"items": [ProposalOut.of(c) for c in found]}
 
     @router.get("/{proposal_id}", summary="A case, its full timeline and its deadlines (进度可视)")
-    async def get_proposal(proposal_id: str) -> ProposalOut:
+    async def get_proposal(proposal_id: str, caller: CaseReader) -> ProposalOut:
         async with uow_factory() as uow:
             case = await _found(uow, proposal_id)
+            may_read_case(caller, case)
             return ProposalOut.of(case, await uow.deadlines.of(case.id), uow.clock.now())
 
     @router.post("/{proposal_id}/resubmit", summary="Answer a return with more information")
-    async def resubmit(proposal_id: str, cmd: Resubmission) -> ProposalOut:
+    async def resubmit(proposal_id: str, cmd: Resubmission, caller: Person) -> ProposalOut:
+        by = await submitter(proposal_id, caller)
         return await view(
             await cases.resubmit(
-                proposal_id,
-                by=cmd.actor,
-                body=cmd.body,
-                note=cmd.note,
-                uow=uow_factory(),
-                policy=policy,
+                proposal_id, by=by, body=cmd.body, note=cmd.note, uow=uow_factory(), policy=policy
             )
         )
 
     @router.post("/{proposal_id}/accept", summary="Group review: accept (立案)")
-    async def accept(proposal_id: str, cmd: Acceptance) -> ProposalOut:
+    async def accept(proposal_id: str, cmd: Acceptance, caller: Reviewer) -> ProposalOut:
+        by = await staff_of_area(proposal_id, caller)
         return await view(
             await cases.accept(
                 proposal_id,
-                by=cmd.actor,
+                by=by,
                 note=cmd.note,
                 responsible_person=cmd.responsible_person,
                 uow=uow_factory(),
@@ -302,42 +343,42 @@ def proposals_router(
         )
 
     @router.post("/{proposal_id}/reject", summary="Group review: reject with a reason")
-    async def reject(proposal_id: str, cmd: ActorReason) -> ProposalOut:
+    async def reject(proposal_id: str, cmd: Reason, caller: Reviewer) -> ProposalOut:
+        by = await staff_of_area(proposal_id, caller)
         return await view(
             await cases.reject(
-                proposal_id, by=cmd.actor, reason=cmd.reason, uow=uow_factory(), policy=policy
+                proposal_id, by=by, reason=cmd.reason, uow=uow_factory(), policy=policy
             )
         )
 
     @router.post("/{proposal_id}/return", summary="Group review: return for more information")
-    async def return_case(proposal_id: str, cmd: ActorReason) -> ProposalOut:
+    async def return_case(proposal_id: str, cmd: Reason, caller: Reviewer) -> ProposalOut:
+        by = await staff_of_area(proposal_id, caller)
         return await view(
             await cases.return_for_information(
-                proposal_id, by=cmd.actor, note=cmd.reason, uow=uow_factory(), policy=policy
+                proposal_id, by=by, note=cmd.reason, uow=uow_factory(), policy=policy
             )
         )
 
     @router.post("/{proposal_id}/merge", summary="Group review: merge as a duplicate (并案)")
-    async def merge(proposal_id: str, cmd: Merge) -> ProposalOut:
+    async def merge(proposal_id: str, cmd: Merge, caller: Reviewer) -> ProposalOut:
+        by = await staff_of_area(proposal_id, caller)
+        await checked(cmd.into, lambda case: in_area(caller, case.area_code))
         return await view(
             await cases.merge(
-                proposal_id,
-                into=cmd.into,
-                by=cmd.actor,
-                note=cmd.note,
-                uow=uow_factory(),
-                policy=policy,
+                proposal_id, into=cmd.into, by=by, note=cmd.note, uow=uow_factory(), policy=policy
             )
         )
 
     @router.post(
         "/{proposal_id}/assign", summary="Assign or re-assign to a handling unit (交办/改派)"
     )
-    async def assign(proposal_id: str, cmd: Assignment) -> ProposalOut:
+    async def assign(proposal_id: str, cmd: Assignment, caller: Reviewer) -> ProposalOut:
+        by = await staff_of_area(proposal_id, caller)
         return await view(
             await cases.assign(
                 proposal_id,
-                by=cmd.actor,
+                by=by,
                 unit_code=cmd.unit_code,
                 note=cmd.note,
                 uow=uow_factory(),
@@ -346,11 +387,12 @@ def proposals_router(
         )
 
     @router.post("/{proposal_id}/offer", summary="Offer a zero-distance report for claiming again")
-    async def offer(proposal_id: str, cmd: Offer) -> ProposalOut:
+    async def offer(proposal_id: str, cmd: Offer, caller: Reviewer) -> ProposalOut:
+        by = await staff_of_area(proposal_id, caller)
         return await view(
             await cases.offer(
                 proposal_id,
-                by=cmd.actor,
+                by=by,
                 units=cmd.unit_codes,
                 note=cmd.note,
                 uow=uow_factory(),
@@ -359,29 +401,30 @@ def proposals_router(
         )
 
     @router.post("/{proposal_id}/verify", summary="Supervision: the result is verified (督查通过)")
-    async def verify(proposal_id: str, cmd: ActorNote) -> ProposalOut:
+    async def verify(proposal_id: str, cmd: Note, caller: Supervisor) -> ProposalOut:
+        by = await staff_of_area(proposal_id, caller)
         return await view(
-            await cases.verify(
-                proposal_id, by=cmd.actor, note=cmd.note, uow=uow_factory(), policy=policy
-            )
+            await cases.verify(proposal_id, by=by, note=cmd.note, uow=uow_factory(), policy=policy)
         )
 
     @router.post("/{proposal_id}/send-back", summary="Supervision: send the result back (退回重办)")
-    async def send_back(proposal_id: str, cmd: ActorReason) -> ProposalOut:
+    async def send_back(proposal_id: str, cmd: Reason, caller: Supervisor) -> ProposalOut:
+        by = await staff_of_area(proposal_id, caller)
         return await view(
             await cases.send_back(
-                proposal_id, by=cmd.actor, note=cmd.reason, uow=uow_factory(), policy=policy
+                proposal_id, by=by, note=cmd.reason, uow=uow_factory(), policy=policy
             )
         )
 
     @router.post(
         "/{proposal_id}/feedback", summary="The submitter's satisfaction closes the case (总结反馈)"
     )
-    async def feedback(proposal_id: str, cmd: Feedback) -> ProposalOut:
+    async def feedback(proposal_id: str, cmd: Feedback, caller: Person) -> ProposalOut:
+        by = await submitter(proposal_id, caller)
         return await view(
             await cases.give_feedback(
                 proposal_id,
-                by=cmd.actor,
+                by=by,
                 satisfaction=cmd.satisfaction,
                 comment=cmd.comment,
                 uow=uow_factory(),
@@ -390,10 +433,11 @@ def proposals_router(
         )
 
     @router.post("/{proposal_id}/reopen", summary="The submitter reopens the case (once)")
-    async def reopen(proposal_id: str, cmd: ActorReason) -> ProposalOut:
+    async def reopen(proposal_id: str, cmd: Reason, caller: Person) -> ProposalOut:
+        by = await submitter(proposal_id, caller)
         return await view(
             await cases.reopen(
-                proposal_id, by=cmd.actor, reason=cmd.reason, uow=uow_factory(), policy=policy
+                proposal_id, by=by, reason=cmd.reason, uow=uow_factory(), policy=policy
             )
         )
 
@@ -405,7 +449,7 @@ def routing_router(uow_factory: Callable[[], ProposalsUnitOfWork]) -> APIRouter:
     router = APIRouter(tags=["routing"])
 
     @router.put("/units/{code}", summary="Register or update a handling unit")
-    async def put_unit(code: str, unit: UnitIn) -> UnitOut:
+    async def put_unit(code: str, unit: UnitIn, caller: Admin) -> UnitOut:
         async with uow_factory() as uow:
             await uow.routing.put_unit(
                 Unit(code=code, name=unit.name, kind=unit.kind, active=unit.active)
@@ -414,7 +458,7 @@ def routing_router(uow_factory: Callable[[], ProposalsUnitOfWork]) -> APIRouter:
         return UnitOut(code=code, **unit.model_dump())
 
     @router.get("/units", summary="Handling units")
-    async def units() -> dict[str, list[UnitOut]]:
+    async def units(caller: Staff) -> dict[str, list[UnitOut]]:
         async with uow_factory() as uow:
             found = await uow.routing.units()
         return {
@@ -426,7 +470,7 @@ def routing_router(uow_factory: Callable[[], ProposalsUnitOfWork]) -> APIRouter:
     @router.post(
         "/routing-rules", status_code=status.HTTP_201_CREATED, summary="Add a routing rule"
     )
-    async def add_rule(rule: RuleIn) -> RuleOut:
+    async def add_rule(rule: RuleIn, caller: Admin) -> RuleOut:
         async with uow_factory() as uow:
             if await uow.routing.unit(rule.unit_code) is None:
                 raise NotFound(f"no unit {rule.unit_code}; PUT /units/{rule.unit_code} first")
@@ -442,7 +486,7 @@ def routing_router(uow_factory: Callable[[], ProposalsUnitOfWork]) -> APIRouter:
         )
 
     @router.get("/routing-rules", summary="Routing rules")
-    async def rules() -> dict[str, list[RuleOut]]:
+    async def rules(caller: Staff) -> dict[str, list[RuleOut]]:
         async with uow_factory() as uow:
             found = await uow.routing.rules()
         return {
@@ -457,7 +501,7 @@ def routing_router(uow_factory: Callable[[], ProposalsUnitOfWork]) -> APIRouter:
     @router.delete(
         "/routing-rules/{rule_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a rule"
     )
-    async def delete_rule(rule_id: int) -> None:
+    async def delete_rule(rule_id: int, caller: Admin) -> None:
         async with uow_factory() as uow:
             if not await uow.routing.delete_rule(rule_id):
                 raise NotFound(f"no routing rule {rule_id}")

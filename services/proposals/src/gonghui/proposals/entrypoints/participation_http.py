@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
@@ -16,11 +16,25 @@ from gonghui.proposals.application import participation as work
 from gonghui.proposals.domain.deadlines import DeadlinePolicy
 from gonghui.proposals.domain.participation import Discussion, KeyContact
 from gonghui.proposals.domain.stats import GROUPINGS
+from gonghui.proposals.entrypoints.access import (
+    Admin,
+    ContactKeeper,
+    DiscussionReader,
+    DutyReader,
+    Member,
+    Overseer,
+    Person,
+    Representative,
+    Reviewer,
+    forbidden,
+    in_area,
+    own,
+)
 from gonghui.proposals.entrypoints.http import ProposalOut
+from gonghui.shared.auth import Principal, Role
 from gonghui.shared.clock import SHANGHAI
 from gonghui.shared.contracts.proposals import CaseKind
 
-Person = Field(min_length=1, max_length=64, description="Opaque id of a person.")
 FirstDay = Annotated[date | None, Query(alias="from", description="First day (Asia/Shanghai).")]
 LastDay = Annotated[date | None, Query(description="Last day, inclusive (Asia/Shanghai).")]
 
@@ -47,30 +61,21 @@ class DiscussionOut(BaseModel):
 
 
 class CommentIn(BaseModel):
-    """A comment."""
+    """A comment; the caller's token names the author."""
 
-    author: str = Person
     body: str = Field(min_length=1, max_length=5_000, description="The comment, zh-CN.")
-
-
-class SupportIn(BaseModel):
-    """One member's support."""
-
-    member_id: str = Person
 
 
 class ConvertIn(BaseModel):
     """Turn a discussion into a case."""
 
-    actor: str = Person
     kind: CaseKind = Field(CaseKind.PROPOSAL, description="Kind of case it becomes.")
     note: str | None = Field(None, max_length=2_000, description="A note for the timeline.")
 
 
 class RatingIn(BaseModel):
-    """会员评家."""
+    """会员评家; the caller's token names the member."""
 
-    member_id: str = Person
     score: int = Field(ge=1, le=5, description="1-5.")
     comment: str | None = Field(None, max_length=2_000, description="A comment, zh-CN.")
 
@@ -110,7 +115,7 @@ def participation_router(
     uow_factory: Callable[[], ProposalsUnitOfWork],
     policy: DeadlinePolicy,
     *,
-    personal_data_roles: list[str],
+    personal_data_roles: list[Role],
 ) -> APIRouter:
     """Routes for discussions, ratings, key contacts, duty reports and statistics."""
     router = APIRouter()
@@ -121,13 +126,15 @@ def participation_router(
         tags=["discussions"],
         summary="Open an issue for discussion (职工事大家议)",
     )
-    async def open_discussion(cmd: work.OpenDiscussion) -> DiscussionOut:
-        return DiscussionOut.of(await work.open_discussion(cmd, uow=uow_factory()))
+    async def open_discussion(cmd: work.DiscussionIn, caller: Person) -> DiscussionOut:
+        opened = work.OpenDiscussion(**cmd.model_dump(), opened_by=caller.sub)
+        return DiscussionOut.of(await work.open_discussion(opened, uow=uow_factory()))
 
     @router.get(
         "/discussions", tags=["discussions"], summary="Discussions, by support or newest first"
     )
     async def discussions(
+        caller: DiscussionReader,
         sort: str = Query("support", pattern="^(support|newest)$"),
         status_: str | None = Query(None, alias="status", pattern="^(open|converted)$"),
         limit: int = Query(50, ge=1, le=500),
@@ -141,7 +148,7 @@ def participation_router(
         tags=["discussions"],
         summary="A discussion with its comments",
     )
-    async def discussion(discussion_id: str) -> DiscussionOut:
+    async def discussion(discussion_id: str, caller: DiscussionReader) -> DiscussionOut:
         async with uow_factory() as uow:
             found = await work.get_discussion(uow, discussion_id)
             comments = await uow.discussions.comments(discussion_id)
@@ -155,10 +162,10 @@ def participation_router(
         tags=["discussions"],
         summary="Comment",
     )
-    async def add_comment(discussion_id: str, cmd: CommentIn) -> dict[str, str]:
+    async def add_comment(discussion_id: str, cmd: CommentIn, caller: Person) -> dict[str, str]:
         return {
             "id": await work.comment(
-                discussion_id, author=cmd.author, body=cmd.body, uow=uow_factory()
+                discussion_id, author=caller.sub, body=cmd.body, uow=uow_factory()
             )
         }
 
@@ -167,9 +174,9 @@ def participation_router(
         tags=["discussions"],
         summary="Support (once per member)",
     )
-    async def add_support(discussion_id: str, cmd: SupportIn) -> DiscussionOut:
+    async def add_support(discussion_id: str, caller: Person) -> DiscussionOut:
         return DiscussionOut.of(
-            await work.support(discussion_id, member_id=cmd.member_id, uow=uow_factory())
+            await work.support(discussion_id, member_id=caller.sub, uow=uow_factory())
         )
 
     @router.post(
@@ -178,10 +185,12 @@ def participation_router(
         tags=["discussions"],
         summary="Reviewer converts it into a proposal",
     )
-    async def convert(discussion_id: str, cmd: ConvertIn) -> ProposalOut:
+    async def convert(discussion_id: str, cmd: ConvertIn, caller: Reviewer) -> ProposalOut:
+        async with uow_factory() as uow:
+            in_area(caller, (await work.get_discussion(uow, discussion_id)).area_code)
         case = await work.convert_discussion(
             discussion_id,
-            by=cmd.actor,
+            by=caller.sub,
             kind=cmd.kind,
             note=cmd.note,
             uow=uow_factory(),
@@ -195,10 +204,12 @@ def participation_router(
         tags=["representatives"],
         summary="Rate a representative (会员评家)",
     )
-    async def rate(representative_id: str, cmd: RatingIn) -> dict[str, str]:
+    async def rate(representative_id: str, cmd: RatingIn, caller: Member) -> dict[str, str]:
+        if caller.sub == representative_id:
+            raise forbidden("不能给自己评分", "you may not rate yourself")
         period = await work.rate(
             representative_id,
-            member_id=cmd.member_id,
+            member_id=caller.sub,
             score=cmd.score,
             comment=cmd.comment,
             uow=uow_factory(),
@@ -213,10 +224,13 @@ def participation_router(
     )
     async def duty_report(
         representative_id: str,
+        caller: DutyReader,
         from_: FirstDay = None,
         to: LastDay = None,
         format: Annotated[str, Query(pattern="^(json|html)$")] = "json",
     ) -> dict[str, Any] | HTMLResponse:
+        if caller.role is Role.REPRESENTATIVE:
+            own(caller, representative_id, "查看本人的履职报告", "your own duty report")
         start, end = _day_range(from_, to)
         report = await work.duty_report(representative_id, start=start, end=end, uow=uow_factory())
         if format == "html":
@@ -229,53 +243,63 @@ def participation_router(
         tags=["key contacts"],
         summary="Register a key contact (重点联系人员)",
     )
-    async def register(cmd: work.RegisterKeyContact) -> KeyContactOut:
-        contact = await work.register_key_contact(cmd, uow=uow_factory())
+    async def register(cmd: work.KeyContactIn, caller: Representative) -> KeyContactOut:
+        entered = work.RegisterKeyContact(**cmd.model_dump(), representative_id=caller.sub)
+        contact = await work.register_key_contact(entered, uow=uow_factory())
         return KeyContactOut.of(contact.masked(), masked=True)
 
     @router.get("/key-contacts", tags=["key contacts"], summary="The register, masked")
     async def contacts(
-        representative_id: str | None = None, limit: int = Query(200, ge=1, le=2000)
+        caller: ContactKeeper,
+        representative_id: str | None = None,
+        limit: int = Query(200, ge=1, le=2000),
     ) -> dict[str, list[KeyContactOut]]:
+        if caller.role is Role.REPRESENTATIVE:
+            own(caller, representative_id or caller.sub, "查看本人联系的人员", "your own contacts")
+            representative_id = caller.sub
         async with uow_factory() as uow:
             found = await uow.key_contacts.listing(representative_id=representative_id, limit=limit)
+        found = [c for c in found if caller.covers(c.area_code)] if caller.area else found
         return {"items": [KeyContactOut.of(c.masked(), masked=True) for c in found]}
+
+    def keeper_of(caller: Principal) -> Callable[[KeyContact], None]:
+        def check(contact: KeyContact) -> None:
+            if caller.role is Role.REPRESENTATIVE:
+                own(caller, contact.representative_id, "查看本人联系的人员", "your own contacts")
+            if caller.area:
+                in_area(caller, contact.area_code)
+
+        return check
 
     @router.get(
         "/key-contacts/{contact_id}",
         tags=["key contacts"],
-        summary="One contact; in full only for an allowed X-Role, audited",
+        summary="One contact; in full only for an allowed role with a purpose, audited",
     )
     async def contact(
         contact_id: str,
-        x_role: str | None = Header(
-            None, description="The reader's role; full data for allowed roles."
-        ),
-        x_actor: str = Header("anonymous", description="Who reads (written to the audit log)."),
+        caller: ContactKeeper,
         purpose: str | None = Query(
-            None, max_length=200, description="Why the full data is needed."
+            None, max_length=200, description="Why the full data is needed (required for it)."
         ),
     ) -> KeyContactOut:
         found, full = await work.read_key_contact(
             contact_id,
-            reader=x_actor,
-            role=x_role,
+            reader=caller.sub,
+            role=caller.role.value,
             allowed_roles=personal_data_roles,
             purpose=purpose,
             uow=uow_factory(),
+            check=keeper_of(caller),
         )
         return KeyContactOut.of(found, masked=not full)
 
     @router.get(
         "/key-contacts/{contact_id}/access-log",
         tags=["key contacts"],
-        summary="Who read the full data (allowed roles only)",
+        summary="Who read the full data (union admins)",
     )
-    async def access_log(
-        contact_id: str, x_role: str | None = Header(None)
-    ) -> dict[str, list[dict[str, Any]]]:
-        if x_role not in personal_data_roles:
-            raise HTTPException(403, "this role may not see the access log")
+    async def access_log(contact_id: str, caller: Admin) -> dict[str, list[dict[str, Any]]]:
         async with uow_factory() as uow:
             rows = await uow.key_contacts.access_log(contact_id)
         return {
@@ -284,14 +308,36 @@ def participation_router(
             ]
         }
 
+    @router.get(
+        "/audit", tags=["key contacts"], summary="Search the audit log of personal-data reads"
+    )
+    async def audit(
+        caller: Admin,
+        reader: str | None = Query(None, description="Who read."),
+        subject: str | None = Query(None, description="Whose data (a key contact id)."),
+        from_: FirstDay = None,
+        to: LastDay = None,
+        limit: int = Query(200, ge=1, le=2000),
+    ) -> dict[str, list[dict[str, Any]]]:
+        start, end = _day_range(from_, to)
+        items = await work.audit_log(
+            reader=reader, subject=subject, start=start, end=end, limit=limit, uow=uow_factory()
+        )
+        return {"items": items}
+
     @router.post(
         "/key-contacts/{contact_id}/visits",
         status_code=status.HTTP_201_CREATED,
         tags=["key contacts"],
         summary="Record a home visit, optionally raising a zero-distance report",
     )
-    async def visit(contact_id: str, cmd: work.RecordVisit) -> VisitOut:
-        done = await work.record_visit(contact_id, cmd, uow=uow_factory(), policy=policy)
+    async def visit(contact_id: str, cmd: work.VisitIn, caller: Representative) -> VisitOut:
+        async with uow_factory() as uow:
+            found = await uow.key_contacts.get(contact_id)
+        if found is not None:
+            keeper_of(caller)(found)
+        recorded = work.RecordVisit(**cmd.model_dump(), representative_id=caller.sub)
+        done = await work.record_visit(contact_id, recorded, uow=uow_factory(), policy=policy)
         return VisitOut(
             id=done.id,
             key_contact_id=done.key_contact_id,
@@ -306,6 +352,7 @@ def participation_router(
         summary="Submitted, accepted, closed, closure and on-time rates, hours per step",
     )
     async def statistics(
+        caller: Overseer,
         from_: FirstDay = None,
         to: LastDay = None,
         by: Annotated[

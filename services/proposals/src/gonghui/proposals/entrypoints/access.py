@@ -1,0 +1,65 @@
+"""Who may call what: roles from the bearer token, the caller's area, the caller as the actor."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException
+
+from gonghui.proposals.domain.model import Case
+from gonghui.shared.auth import Principal, Role, require
+
+STAFF = (Role.REVIEWER, Role.SUPERVISOR, Role.UNION_ADMIN)
+UNITS = (Role.HANDLER, Role.PARTNER)
+PEOPLE = (Role.MEMBER, Role.REPRESENTATIVE)
+
+Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]
+Supervisor = Annotated[Principal, Depends(require(Role.SUPERVISOR))]
+Admin = Annotated[Principal, Depends(require(Role.UNION_ADMIN))]
+Representative = Annotated[Principal, Depends(require(Role.REPRESENTATIVE))]
+Member = Annotated[Principal, Depends(require(Role.MEMBER))]
+Person = Annotated[Principal, Depends(require(*PEOPLE))]
+Staff = Annotated[Principal, Depends(require(*STAFF))]
+CaseReader = Annotated[Principal, Depends(require(*PEOPLE, *STAFF, *UNITS))]
+DiscussionReader = Annotated[Principal, Depends(require(*PEOPLE, *STAFF))]
+Overseer = Annotated[Principal, Depends(require(Role.UNION_ADMIN, Role.SUPERVISOR))]
+DutyReader = Annotated[
+    Principal, Depends(require(Role.UNION_ADMIN, Role.SUPERVISOR, Role.REPRESENTATIVE))
+]
+ContactKeeper = Annotated[Principal, Depends(require(Role.REPRESENTATIVE, Role.UNION_ADMIN))]
+
+
+def forbidden(zh: str, en: str) -> HTTPException:
+    """A 403 with the reason, zh-CN first."""
+    return HTTPException(403, f"{zh} ({en})")
+
+
+def in_area(caller: Principal, area_code: str | None) -> None:
+    """Refuse a caller whose area does not contain `area_code` (unscoped callers cover all)."""
+    if not caller.covers(area_code):
+        raise forbidden(
+            f"{area_code or '未标注地区'}的事项不在您的管辖范围（{caller.area}）内",
+            f"area {area_code or 'unset'} is outside your area {caller.area}",
+        )
+
+
+def own(caller: Principal, person: str, what_zh: str, what_en: str) -> None:
+    """Refuse a caller who is not `person`."""
+    if caller.sub != person:
+        raise forbidden(f"只能{what_zh}", f"only {what_en}")
+
+
+def may_read_case(caller: Principal, case: Case) -> None:
+    """The submitter, staff of the case's area, or the unit it was assigned or offered to."""
+    if caller.sub == case.submitted_by:
+        return
+    if caller.role in STAFF:
+        in_area(caller, case.area_code)
+        return
+    if caller.role in UNITS and caller.department is not None:
+        if caller.department in (case.unit_code, *case.offered_to):
+            return
+        raise forbidden(
+            "该事项未交办给您的单位", f"the case is not assigned to {caller.department}"
+        )
+    raise forbidden("只能查看自己提交的事项", "you may read only the cases you submitted")
