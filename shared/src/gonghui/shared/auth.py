@@ -190,7 +190,9 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
         if principal.role not in roles:
             allowed = ", ".join(role.value for role in roles)
             raise HTTPException(
-                403, f"role {principal.role.value} may not do this (allowed: {allowed})"
+                403,
+                f"角色 {principal.role.value} 无权执行此操作 "
+                f"(role {principal.role.value} may not do this; allowed: {allowed})",
             )
         return principal
 
