@@ -26,14 +26,27 @@ async def unguarded_routes(app: FastAPI, *, public: set[tuple[str, str]]) -> lis
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://service"
     ) as http:
-        for route in app.routes:
-            if not isinstance(route, APIRoute):
-                continue
-            path = re.sub(r"\{[^}]+\}", "x", route.path)
-            for method in sorted(route.methods - {"HEAD"}):
-                if (method, route.path) in public:
-                    continue
-                response = await http.request(method, path, json={})
-                if response.status_code != 401:
-                    unguarded.append(f"{method} {route.path} -> {response.status_code}")
+        for method, route_path in sorted(endpoints(app) - public):
+            path = re.sub(r"\{[^}]+\}", "x", route_path)
+            response = await http.request(method, path, json={})
+            if response.status_code != 401:
+                unguarded.append(f"{method} {route_path} -> {response.status_code}")
     return unguarded
+
+
+METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+
+def endpoints(app: FastAPI) -> set[tuple[str, str]]:
+    """Every (method, path) the app serves: its own routes and those of included routers."""
+    # FastAPI 0.165 keeps included routers as opaque entries of app.routes, so the OpenAPI
+    # document is the public place that lists their paths.
+    found = {
+        (method, route.path)
+        for route in app.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods - {"HEAD"}
+    }
+    for path, operations in app.openapi()["paths"].items():
+        found |= {(method.upper(), path) for method in operations if method.upper() in METHODS}
+    return found
