@@ -10,10 +10,12 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gonghui.notify.application.handlers import apply_rules
 from gonghui.notify.bootstrap import create_app
 from gonghui.notify.settings import NotifySettings
 from gonghui.shared.auth import Principal, Role, UserDirectory, auth_secret
 from gonghui.shared.streams import StreamKeys
+from tests.integration.notify.conftest import Uow, event
 from tests.support.auth import bearer, unguarded_routes
 
 PUBLIC = {
@@ -223,3 +225,18 @@ async def test_a_person_edits_only_their_own_preferences(api: httpx.AsyncClient)
     assert (await api.get("/recipients/w-1", headers=ADMIN)).json()["quiet_start"] == "22:00"
     bad = await api.put("/me/preferences", json={"quiet_start": "25:99"}, headers=worker)
     assert bad.status_code == 422
+
+
+async def test_an_inbox_without_a_recipient_is_the_callers_own_and_their_groups(
+    api: httpx.AsyncClient, uow: Uow
+) -> None:
+    submitted = event("proposal.submitted.v1", "P-1", {"title": "驿站漏雨", "submitted_by": "rv-1"})
+    registered = event("station.registered.v1", "GH-1", {"code": "GH-1", "name": "驿站"})
+    for cause in (submitted, registered):
+        await apply_rules(cause, cause.data, uow=uow())
+    reviewer = bearer(Role.REVIEWER, sub="rv-1")
+    seen = (await api.get("/notifications", headers=reviewer)).json()["items"]
+    assert {n["recipient"] for n in seen} == {"rv-1", "role:review_group"}
+    other = bearer(Role.REVIEWER, sub="rv-2")
+    seen = (await api.get("/notifications", headers=other)).json()["items"]
+    assert {n["recipient"] for n in seen} == {"role:review_group"}

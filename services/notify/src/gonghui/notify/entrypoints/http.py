@@ -134,19 +134,22 @@ def notifications_router(uow_factory: Callable[[], NotifyUnitOfWork]) -> APIRout
     """Routes for reading inboxes."""
     router = APIRouter(prefix="/notifications", tags=["notifications"])
 
-    @router.get("", summary="Newest notifications of the caller's inbox or their group's")
+    @router.get("", summary="Newest notifications of the caller, their groups and their unit")
     async def list_notifications(
         caller: Caller,
         recipient: Annotated[
             str | None,
-            Query(max_length=100, description="e.g. `role:station_admin`; the caller if omitted"),
+            Query(
+                max_length=100,
+                description="One inbox, e.g. `role:station_admin`; all the caller's if omitted",
+            ),
         ] = None,
         unread: Annotated[bool, Query(description="Only unread ones")] = False,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
     ) -> NotificationPage:
-        recipient = own_inbox(caller, recipient)
+        readable = {own_inbox(caller, recipient)} if recipient else inboxes(caller)
         async with uow_factory() as uow:
-            found = await uow.notifications.list(recipient=recipient, unread=unread, limit=limit)
+            found = await uow.notifications.list(recipient=readable, unread=unread, limit=limit)
         return NotificationPage(items=[NotificationOut(**vars(n)) for n in found])
 
     @router.get("/unread-count", summary="How many notifications a recipient has not read")
