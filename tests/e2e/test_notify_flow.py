@@ -14,7 +14,9 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from gonghui.notify.adapters.channels import new_webhook_secret
+from gonghui.shared.auth import Role
 from gonghui.shared.envelope import CloudEvent
+from tests.support.auth import bearer
 from tests.support.builders import entry
 from tests.support.servers import run_cli
 from tests.support.sinks import HttpSink, threaded_http_sink
@@ -22,6 +24,7 @@ from tests.support.system import RunningSystem, running_system, wait_until
 
 pytestmark = pytest.mark.e2e
 
+ADMIN = bearer(Role.UNION_ADMIN, sub="admin-1")
 CASE = "P-2026-0042"
 HOTLINE = "H-12351-0007"
 
@@ -55,7 +58,7 @@ def proposal_event(type_name: str, subject: str, data: dict) -> CloudEvent:
 
 
 def put(system: RunningSystem, path: str, body: dict) -> None:
-    response = httpx.put(system.url("notify", path), json=body, timeout=10)
+    response = httpx.put(system.url("notify", path), json=body, headers=ADMIN, timeout=10)
     assert response.status_code == 200, response.text
 
 
@@ -144,14 +147,18 @@ def test_proposal_loop_and_overdue_hotline_reach_each_person_once(
     [escalated] = [r.json()["data"] for r in sink.to("/chief-1")]
     assert escalated["subject"] == HOTLINE and escalated["title"] == "【督办】逾期未办结：欠薪求助"
 
-    log = httpx.get(notify.url("notify", "/deliveries"), params={"event_id": steps[-1].id})
+    log = httpx.get(
+        notify.url("notify", "/deliveries"), params={"event_id": steps[-1].id}, headers=ADMIN
+    )
     assert {(d["recipient"], d["channel"], d["status"]) for d in log.json()["items"]} == {
         (who, channel, "delivered")
         for who in ("chief-1", "role:supervisor")
         for channel in ("in_app", "preferred")
     }
     unread = httpx.get(
-        notify.url("notify", "/notifications/unread-count"), params={"recipient": "rep-001"}
+        notify.url("notify", "/notifications/unread-count"),
+        params={"recipient": "rep-001"},
+        headers=bearer(Role.REPRESENTATIVE, sub="rep-001"),
     ).json()
     assert unread["unread"] == 7
     time.sleep(1)  # nothing more trickles in
@@ -210,13 +217,17 @@ def test_department_broadcast_reaches_every_worker_exactly_once(notify: RunningS
         assert done.stdout.strip(), done.stderr
 
     def status() -> dict:
-        return httpx.get(notify.url("notify", "/broadcasts/weather:heat-0715")).json()
+        return httpx.get(
+            notify.url("notify", "/broadcasts/weather:heat-0715"), headers=ADMIN
+        ).json()
 
     wait_until(lambda: status().get("status") == "done", timeout=30)
     assert status()["sent"] == 12
     for n in range(12):
         items = httpx.get(
-            notify.url("notify", "/notifications"), params={"recipient": f"w{n:02d}"}
+            notify.url("notify", "/notifications"),
+            params={"recipient": f"w{n:02d}"},
+            headers=bearer(Role.WORKER, sub=f"w{n:02d}"),
         ).json()["items"]
         assert [i["body"] for i in items] == [f"工友{n}：最近的开放驿站是五四路驿站。"]
 

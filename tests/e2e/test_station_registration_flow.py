@@ -9,6 +9,8 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
+from gonghui.shared.auth import Role
+from tests.support.auth import bearer
 from tests.support.builders import entry, station_data
 from tests.support.servers import run_cli
 from tests.support.system import RunningSystem, wait_until
@@ -40,7 +42,9 @@ def nearby(system: RunningSystem) -> list[dict]:
 
 def notifications(system: RunningSystem) -> list[dict]:
     return httpx.get(
-        system.url("notify", "/notifications"), params={"recipient": "role:station_admin"}
+        system.url("notify", "/notifications"),
+        params={"recipient": "role:station_admin"},
+        headers=bearer(Role.UNION_ADMIN, sub="admin-1"),
     ).json()["items"]
 
 

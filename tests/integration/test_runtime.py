@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from gonghui.notify.bootstrap import MIGRATIONS as NOTIFY_MIGRATIONS
 from gonghui.notify.bootstrap import create_app as create_notify_app
 from gonghui.notify.settings import NotifySettings
+from gonghui.shared.auth import Role
 from gonghui.shared.contracts.stations import StationRegistered
 from gonghui.shared.departments import DepartmentDirectory
 from gonghui.shared.envelope import CloudEvent
@@ -23,6 +24,7 @@ from gonghui.shared.streams import StreamKeys
 from gonghui.stations.bootstrap import MIGRATIONS as STATIONS_MIGRATIONS
 from gonghui.stations.bootstrap import create_app as create_stations_app
 from gonghui.stations.settings import StationsSettings
+from tests.support.auth import bearer
 from tests.support.builders import entry
 
 
@@ -62,6 +64,7 @@ async def notify_http(
     )
     await upgrade(NOTIFY_MIGRATIONS, settings.database_url)
     async for http in serving(create_notify_app(settings)):
+        http.headers.update(bearer(Role.UNION_ADMIN, sub="admin-1"))
         yield http
 
 

@@ -9,32 +9,44 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from redis.asyncio import Redis
 
 from gonghui.notify.adapters.channels import new_webhook_secret
 from gonghui.notify.application.broadcast import BroadcastWorker
 from gonghui.notify.application.handlers import apply_rules
 from gonghui.notify.application.policy import DeliveryPolicy
 from gonghui.notify.entrypoints.http import admin_router, notifications_router
+from gonghui.shared.auth import Authenticator, Role, UserDirectory, auth_secret
 from gonghui.shared.http import Conflict, NotFound
+from gonghui.shared.streams import StreamKeys
 from tests.integration.notify.conftest import Uow, drain, event
+from tests.support.auth import bearer
 from tests.support.sinks import http_sink
 
 
 @pytest.fixture
-async def api(uow: Uow) -> AsyncIterator[httpx.AsyncClient]:
+async def api(uow: Uow, redis: Redis, keys: StreamKeys) -> AsyncIterator[httpx.AsyncClient]:
     app = FastAPI()
+    app.state.authenticate = Authenticator(secret=auth_secret(), users=UserDirectory(redis, keys))
     app.include_router(notifications_router(uow))
     app.include_router(admin_router(uow, broadcasters=frozenset()))
     app.add_exception_handler(NotFound, lambda _, exc: error(404, exc))
     app.add_exception_handler(Conflict, lambda _, exc: error(409, exc))
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app), base_url="http://notify"
+        transport=httpx.ASGITransport(app),
+        base_url="http://notify",
+        headers=bearer(Role.UNION_ADMIN, sub="admin-1"),
     ) as client:
         yield client
 
 
 def error(status: int, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=status, content={"detail": str(exc)})
+
+
+def person(sub: str, role: Role = Role.MEMBER) -> dict[str, str]:
+    """The Authorization header of the person who owns inbox `sub`."""
+    return bearer(role, sub=sub)
 
 
 ESCALATE = {
@@ -78,7 +90,9 @@ async def test_admin_adds_a_rule_for_a_new_event_type_and_people_see_it(
         await drain(dispatcher)
         assert sink.to("/chief")[0].json()["data"]["body"] == "李科长，事项 P-7 已 10 天无进展。"
 
-    inbox = (await api.get("/notifications", params={"recipient": "staff-1"})).json()["items"]
+    inbox = (
+        await api.get("/notifications", params={"recipient": "staff-1"}, headers=person("staff-1"))
+    ).json()["items"]
     assert [(n["title"], n["body"]) for n in inbox] == [
         ("Stalled: 驿站漏雨", "Anna, case P-7 has not moved for 10 days.")
     ]
@@ -95,21 +109,26 @@ async def test_inbox_counts_unread_and_marks_read(api: httpx.AsyncClient, uow: U
             "proposal.submitted.v1", f"P-{n}", {"title": f"事项{n}", "submitted_by": "rep-1"}
         )
         await apply_rules(submitted, submitted.data, uow=uow())
-    count = lambda: api.get("/notifications/unread-count", params={"recipient": "rep-1"})  # noqa: E731
+    rep = person("rep-1", Role.REPRESENTATIVE)
+    count = lambda: api.get(  # noqa: E731
+        "/notifications/unread-count", params={"recipient": "rep-1"}, headers=rep
+    )
     assert (await count()).json() == {"recipient": "rep-1", "unread": 3}
-    newest = (await api.get("/notifications", params={"recipient": "rep-1"})).json()["items"][0]
+    newest = (await api.get("/notifications", params={"recipient": "rep-1"}, headers=rep)).json()[
+        "items"
+    ][0]
     marked = await api.post(
-        "/notifications/read", json={"recipient": "rep-1", "ids": [newest["id"]]}
+        "/notifications/read", json={"recipient": "rep-1", "ids": [newest["id"]]}, headers=rep
     )
     assert marked.json() == {"marked": 1}
     assert (await count()).json()["unread"] == 2
     unread = (
-        await api.get("/notifications", params={"recipient": "rep-1", "unread": True})
+        await api.get("/notifications", params={"recipient": "rep-1", "unread": True}, headers=rep)
     ).json()["items"]
     assert newest["id"] not in {n["id"] for n in unread}
-    assert (await api.post("/notifications/read", json={"recipient": "rep-1"})).json() == {
-        "marked": 2
-    }
+    assert (
+        await api.post("/notifications/read", json={"recipient": "rep-1"}, headers=rep)
+    ).json() == {"marked": 2}
 
 
 @pytest.mark.parametrize(
@@ -158,7 +177,11 @@ async def test_template_that_fails_on_the_data_still_notifies(
     assert (await api.put("/rules/stalled", json=rule)).status_code == 200
     stalled = event("proposal.stalled.v1", "P-8", {"assigned_to": "h-1", "due": "not a time"})
     await apply_rules(stalled, stalled.data, uow=uow())
-    [notice] = (await api.get("/notifications", params={"recipient": "h-1"})).json()["items"]
+    [notice] = (
+        await api.get(
+            "/notifications", params={"recipient": "h-1"}, headers=person("h-1", Role.HANDLER)
+        )
+    ).json()["items"]
     assert notice["title"] == "proposal.stalled.v1 P-8"
 
 
@@ -254,6 +277,8 @@ async def test_union_starts_a_broadcast_over_http(api: httpx.AsyncClient, uow: U
     assert started.status_code == 202 and started.json()["status"] == "pending"
     await BroadcastWorker(uow, policy=DeliveryPolicy()).run_once()
     assert (await api.get("/broadcasts/union:cold-1")).json()["sent"] == 1
-    [notice] = (await api.get("/notifications", params={"recipient": "w1"})).json()["items"]
+    [notice] = (
+        await api.get("/notifications", params={"recipient": "w1"}, headers=person("w1"))
+    ).json()["items"]
     assert notice["body"] == "工友注意保暖" and notice["priority"] == "urgent"
     assert (await api.get("/broadcasts/union:nope")).status_code == 404

@@ -18,7 +18,11 @@ from gonghui.notify.entrypoints.consumers import (
     proposal_event_handlers,
     station_event_handlers,
 )
-from gonghui.notify.entrypoints.http import admin_router, notifications_router
+from gonghui.notify.entrypoints.http import (
+    admin_router,
+    notifications_router,
+    preferences_router,
+)
 from gonghui.notify.settings import NotifySettings
 from gonghui.shared.clock import Clock, SystemClock
 from gonghui.shared.db import create_engine, session_factory
@@ -72,6 +76,7 @@ def create_app(settings: NotifySettings | None = None, *, clock: Clock | None = 
         engine=engine,
         routers=[
             notifications_router(uow_factory),
+            preferences_router(uow_factory),
             admin_router(uow_factory, broadcasters=settings.broadcasters()),
         ],
         on_shutdown=channels.aclose,

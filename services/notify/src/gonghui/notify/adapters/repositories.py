@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
@@ -60,12 +60,18 @@ class NotificationRepository:
         return await insert_ignoring_duplicates(self._session, NotificationRow, rows)
 
     async def list(
-        self, *, recipient: str | None = None, unread: bool = False, limit: int = 50
+        self,
+        *,
+        recipient: str | Collection[str] | None = None,
+        unread: bool = False,
+        limit: int = 50,
     ) -> list[Notification]:
-        """The newest notifications, of one recipient or all."""
+        """The newest notifications, of one recipient, of several, or all."""
         query = select(NotificationRow).order_by(NotificationRow.created_at.desc()).limit(limit)
-        if recipient is not None:
+        if isinstance(recipient, str):
             query = query.where(NotificationRow.recipient == recipient)
+        elif recipient is not None:
+            query = query.where(NotificationRow.recipient.in_(sorted(recipient)))
         if unread:
             query = query.where(NotificationRow.read_at.is_(None))
         rows = await self._session.scalars(query)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 from pydantic import BaseModel, Field, field_validator
 
 from gonghui.notify.adapters.channels import check_target
@@ -16,6 +17,7 @@ from gonghui.notify.application.handlers import preview, put_recipient, put_rule
 from gonghui.notify.domain import selectors, templates
 from gonghui.notify.domain.model import RULE_CHANNELS, TARGET_KINDS, Recipient, Rule, Target
 from gonghui.notify.domain.policy import check_hhmm
+from gonghui.shared.auth import Principal, Role, require
 from gonghui.shared.consumer import Rejected
 from gonghui.shared.contracts.notify import BroadcastRequested
 from gonghui.shared.envelope import CloudEvent
@@ -26,6 +28,60 @@ UNION = "union"
 """The department name of broadcasts the union itself starts over HTTP."""
 
 Priority = Literal["normal", "urgent", "critical"]
+
+Caller = Annotated[Principal, Depends(require(*Role))]
+Admin = Annotated[Principal, Depends(require(Role.UNION_ADMIN))]
+Broadcaster = Annotated[Principal, Depends(require(Role.UNION_ADMIN, Role.PARTNER))]
+
+ROLE_GROUPS: dict[Role, tuple[str, ...]] = {
+    Role.REVIEWER: ("review_group",),
+    Role.UNION_ADMIN: ("station_admin",),
+}
+"""Notify's group inboxes a role reads besides `role:<its own name>`."""
+
+
+def forbidden(zh: str, en: str) -> HTTPException:
+    """A 403 with the reason in zh-CN, then English."""
+    return HTTPException(403, f"{zh} / {en}")
+
+
+def inboxes(principal: Principal) -> set[str]:
+    """The inboxes a caller may read: their own, their role's group and, for staff, their unit's."""
+    own = {principal.sub, f"role:{principal.role.value}"}
+    own |= {f"role:{group}" for group in ROLE_GROUPS.get(principal.role, ())}
+    if principal.department and principal.role in (Role.HANDLER, Role.PARTNER):
+        own.add(f"dept:{principal.department}")
+    return own
+
+
+def own_inbox(principal: Principal, recipient: str | None) -> str:
+    """`recipient` (the caller's own inbox if omitted), or 403 if it is someone else's."""
+    recipient = recipient or principal.sub
+    if recipient not in inboxes(principal):
+        raise forbidden(
+            f"只能查看本人或所属角色组的通知，不能查看 {recipient}",
+            f"you may read only your own inbox or your group's, not {recipient}",
+        )
+    return recipient
+
+
+def check_area(principal: Principal, area_code: str | None, what: str) -> None:
+    """403 unless the caller's area contains `area_code` (no area: only an unscoped admin)."""
+    if not principal.covers(area_code):
+        where = area_code or "不限地区 / every area"
+        raise forbidden(
+            f"{what}（{where}）不在您的辖区 {principal.area} 内",
+            f"{what} ({where}) is outside your area {principal.area}",
+        )
+
+
+def check_unscoped(principal: Principal) -> None:
+    """Rules apply everywhere, so only an admin without an area changes them."""
+    if principal.area is not None:
+        raise forbidden(
+            "规则对所有地区生效，只有不限地区的工会管理员可以修改",
+            "rules apply to every area; only a union admin without an area may change them",
+        )
 
 
 class NotificationOut(BaseModel):
@@ -60,7 +116,9 @@ class UnreadCount(BaseModel):
 class MarkRead(BaseModel):
     """Mark a recipient's notifications read: the given ids, or all when `ids` is omitted."""
 
-    recipient: str = Field(max_length=100, description="Whose inbox.")
+    recipient: str | None = Field(
+        None, max_length=100, description="Whose inbox: the caller's own if omitted."
+    )
     ids: list[str] | None = Field(
         None, max_length=1000, description="Notification ids; all if omitted."
     )
@@ -76,33 +134,72 @@ def notifications_router(uow_factory: Callable[[], NotifyUnitOfWork]) -> APIRout
     """Routes for reading inboxes."""
     router = APIRouter(prefix="/notifications", tags=["notifications"])
 
-    @router.get("", summary="Newest notifications, optionally of one recipient")
+    @router.get("", summary="Newest notifications of the caller, their groups and their unit")
     async def list_notifications(
+        caller: Caller,
         recipient: Annotated[
-            str | None, Query(max_length=100, description="e.g. `role:station_admin`")
+            str | None,
+            Query(
+                max_length=100,
+                description="One inbox, e.g. `role:station_admin`; all the caller's if omitted",
+            ),
         ] = None,
         unread: Annotated[bool, Query(description="Only unread ones")] = False,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
     ) -> NotificationPage:
+        readable = {own_inbox(caller, recipient)} if recipient else inboxes(caller)
         async with uow_factory() as uow:
-            found = await uow.notifications.list(recipient=recipient, unread=unread, limit=limit)
+            found = await uow.notifications.list(recipient=readable, unread=unread, limit=limit)
         return NotificationPage(items=[NotificationOut(**vars(n)) for n in found])
 
     @router.get("/unread-count", summary="How many notifications a recipient has not read")
-    async def unread_count(recipient: Annotated[str, Query(max_length=100)]) -> UnreadCount:
+    async def unread_count(
+        caller: Caller, recipient: Annotated[str | None, Query(max_length=100)] = None
+    ) -> UnreadCount:
+        recipient = own_inbox(caller, recipient)
         async with uow_factory() as uow:
             return UnreadCount(
                 recipient=recipient, unread=await uow.notifications.unread_count(recipient)
             )
 
     @router.post("/read", summary="Mark notifications read")
-    async def mark_read(request: MarkRead) -> Marked:
+    async def mark_read(request: MarkRead, caller: Caller) -> Marked:
+        recipient = own_inbox(caller, request.recipient)
         async with uow_factory() as uow:
             marked = await uow.notifications.mark_read(
-                request.ids, recipient=request.recipient, at=uow.clock.now()
+                request.ids, recipient=recipient, at=uow.clock.now()
             )
             await uow.commit()
         return Marked(marked=marked)
+
+    return router
+
+
+def preferences_router(uow_factory: Callable[[], NotifyUnitOfWork]) -> APIRouter:
+    """Routes for a person's own channels and preferences."""
+    router = APIRouter(prefix="/me", tags=["preferences"])
+
+    async def own_record(caller: Principal) -> Recipient:
+        async with uow_factory() as uow:
+            recipient = await uow.recipients.get(caller.sub)
+        if recipient is None:
+            raise NotFound(
+                f"{caller.sub} 不在通讯录中，请联系工会管理员 / "
+                f"{caller.sub} is not in the directory; ask a union admin to add you"
+            )
+        return recipient
+
+    @router.get("/preferences", summary="The caller's own channels and preferences")
+    async def get_preferences(caller: Caller) -> RecipientOut:
+        return _recipient_out(await own_record(caller))
+
+    @router.put("/preferences", summary="Set the caller's own channels and preferences")
+    async def put_preferences(preferences: PreferencesIn, caller: Caller) -> RecipientOut:
+        current = await own_record(caller)
+        data = preferences.model_dump()
+        data["channels"] = [Target(**t) for t in data["channels"]]
+        stored = await put_recipient(replace(current, **data), uow=uow_factory())
+        return _recipient_out(stored)
 
     return router
 
@@ -237,6 +334,14 @@ class RecipientFields(BaseModel):
     lon: float | None = Field(None, ge=-180, le=180)
 
 
+def _usable(value: list[TargetIn]) -> list[TargetIn]:
+    for target in value:
+        problem = check_target(Target(target.kind, target.address, target.secret))
+        if problem:
+            raise ValueError(problem)
+    return value
+
+
 class RecipientIn(RecipientFields):
     """A recipient as an admin writes it: times and channels are checked."""
 
@@ -248,11 +353,32 @@ class RecipientIn(RecipientFields):
     @field_validator("channels")
     @classmethod
     def _usable(cls, value: list[TargetIn]) -> list[TargetIn]:
-        for target in value:
-            problem = check_target(Target(target.kind, target.address, target.secret))
-            if problem:
-                raise ValueError(problem)
-        return value
+        return _usable(value)
+
+
+class PreferencesIn(BaseModel):
+    """What a person sets for themselves: language, channels, quiet hours, opt-outs, digest."""
+
+    locale: str = Field("zh-CN", max_length=10)
+    channels: list[TargetIn] = Field(
+        default_factory=list, description="Failover order: first works, wins."
+    )
+    quiet_start: str | None = Field(None, description="Quiet hours start, HH:MM Shanghai time.")
+    quiet_end: str | None = Field(None, description="Quiet hours end, HH:MM Shanghai time.")
+    opt_outs: list[str] = Field(
+        default_factory=list, description="Event types or rule ids; `*` = all."
+    )
+    digest: bool = Field(False, description="Gather normal messages into a daily digest.")
+
+    @field_validator("quiet_start", "quiet_end")
+    @classmethod
+    def _hhmm(cls, value: str | None) -> str | None:
+        return check_hhmm(value) if value else value
+
+    @field_validator("channels")
+    @classmethod
+    def _usable(cls, value: list[TargetIn]) -> list[TargetIn]:
+        return _usable(value)
 
 
 class RecipientOut(RecipientFields):
@@ -332,12 +458,12 @@ def admin_router(
     router = APIRouter()
 
     @router.get("/rules", tags=["rules"], summary="Every rule")
-    async def list_rules() -> list[RuleOut]:
+    async def list_rules(_: Admin) -> list[RuleOut]:
         async with uow_factory() as uow:
             return [RuleOut(**vars(rule)) for rule in await uow.rules.all()]
 
     @router.get("/rules/{rule_id}", tags=["rules"], summary="One rule")
-    async def get_rule(rule_id: str) -> RuleOut:
+    async def get_rule(rule_id: str, _: Admin) -> RuleOut:
         async with uow_factory() as uow:
             rule = await uow.rules.get(rule_id)
         if rule is None:
@@ -346,15 +472,18 @@ def admin_router(
 
     @router.put("/rules/{rule_id}", tags=["rules"], summary="Create or replace a rule")
     async def put_rule_route(
-        rule_id: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")], rule: RuleIn
+        rule_id: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")],
+        rule: RuleIn,
+        caller: Admin,
     ) -> RuleOut:
+        check_unscoped(caller)
         stored = await put_rule(Rule(id=rule_id, **rule.model_dump()), uow=uow_factory())
         return RuleOut(**vars(stored))
 
     @router.post(
         "/rules/{rule_id}/preview", tags=["rules"], summary="Who a rule would tell, and what"
     )
-    async def preview_rule(rule_id: str, sample: PreviewIn) -> list[PreviewOut]:
+    async def preview_rule(rule_id: str, sample: PreviewIn, _: Admin) -> list[PreviewOut]:
         async with uow_factory() as uow:
             rule = await uow.rules.get(rule_id)
         if rule is None:
@@ -363,7 +492,8 @@ def admin_router(
         return [PreviewOut(**item) for item in shown]
 
     @router.delete("/rules/{rule_id}", tags=["rules"], status_code=204, summary="Delete a rule")
-    async def delete_rule(rule_id: str) -> Response:
+    async def delete_rule(rule_id: str, caller: Admin) -> Response:
+        check_unscoped(caller)
         async with uow_factory() as uow:
             if not await uow.rules.delete(rule_id):
                 raise NotFound(f"no rule {rule_id!r}")
@@ -371,32 +501,44 @@ def admin_router(
         return Response(status_code=204)
 
     @router.get("/recipients/{recipient_id}", tags=["recipients"], summary="One recipient")
-    async def get_recipient(recipient_id: str) -> RecipientOut:
+    async def get_recipient(recipient_id: str, caller: Admin) -> RecipientOut:
         async with uow_factory() as uow:
             recipient = await uow.recipients.get(recipient_id)
         if recipient is None:
             raise NotFound(f"no recipient {recipient_id!r}")
+        check_area(caller, recipient.area_code, "该联系人 / this recipient")
         return _recipient_out(recipient)
 
     @router.put(
         "/recipients/{recipient_id}", tags=["recipients"], summary="Create or replace a recipient"
     )
-    async def put_recipient_route(recipient_id: str, recipient: RecipientIn) -> RecipientOut:
+    async def put_recipient_route(
+        recipient_id: str, recipient: RecipientIn, caller: Admin
+    ) -> RecipientOut:
+        async with uow_factory() as uow:
+            existing = await uow.recipients.get(recipient_id)
+        if existing is not None:
+            check_area(caller, existing.area_code, "该联系人 / this recipient")
+        check_area(caller, recipient.area_code, "该联系人 / this recipient")
         data = recipient.model_dump()
         data["channels"] = [Target(**t) for t in data["channels"]]
         stored = await put_recipient(Recipient(id=recipient_id, **data), uow=uow_factory())
         return _recipient_out(stored)
 
     @router.delete("/recipients/{recipient_id}", tags=["recipients"], status_code=204)
-    async def delete_recipient(recipient_id: str) -> Response:
+    async def delete_recipient(recipient_id: str, caller: Admin) -> Response:
         async with uow_factory() as uow:
-            if not await uow.recipients.delete(recipient_id):
+            existing = await uow.recipients.get(recipient_id)
+            if existing is None:
                 raise NotFound(f"no recipient {recipient_id!r}")
+            check_area(caller, existing.area_code, "该联系人 / this recipient")
+            await uow.recipients.delete(recipient_id)
             await uow.commit()
         return Response(status_code=204)
 
     @router.get("/deliveries", tags=["deliveries"], summary="The delivery log")
     async def list_deliveries(
+        _: Admin,
         event_id: Annotated[str | None, Query(max_length=200)] = None,
         recipient: Annotated[str | None, Query(max_length=100)] = None,
         status: Annotated[str | None, Query(max_length=20)] = None,
@@ -423,7 +565,7 @@ def admin_router(
         tags=["deliveries"],
         summary="Try a failed delivery again",
     )
-    async def retry_delivery(delivery_id: str) -> dict[str, str]:
+    async def retry_delivery(delivery_id: str, _: Admin) -> dict[str, str]:
         async with uow_factory() as uow:
             row = await uow.deliveries.get(delivery_id)
             if row is None:
@@ -444,7 +586,14 @@ def admin_router(
     @router.post(
         "/broadcasts", tags=["broadcasts"], status_code=202, summary="The union starts a broadcast"
     )
-    async def start_broadcast(command: BroadcastRequested) -> BroadcastOut:
+    async def start_broadcast(command: BroadcastRequested, caller: Broadcaster) -> BroadcastOut:
+        department = broadcaster_department(caller)
+        if department != UNION and department not in broadcasters:
+            raise forbidden(
+                f"部门 {department} 未获准发送群发通知",
+                f"department {department} is not permitted to broadcast",
+            )
+        check_area(caller, command.audience.area_code, "群发范围 / the audience")
         cause = CloudEvent.create(
             source=service_source("notify"), type=command.type_name, data=command
         )
@@ -452,27 +601,41 @@ def admin_router(
             await request_broadcast(
                 command,
                 cause=cause,
-                department=UNION,
+                department=department,
                 allowed=broadcasters | {UNION},
                 uow=uow_factory(),
             )
         except Rejected as exc:
             raise Conflict(str(exc)) from exc
         async with uow_factory() as uow:
-            row = await uow.broadcasts.get(f"{UNION}:{command.broadcast_id}")
+            row = await uow.broadcasts.get(f"{department}:{command.broadcast_id}")
         if row is None:
             raise NotFound(f"broadcast {command.broadcast_id!r} was not stored")
         return _broadcast_out(row)
 
     @router.get("/broadcasts/{broadcast_id}", tags=["broadcasts"], summary="A broadcast's progress")
-    async def get_broadcast(broadcast_id: str) -> BroadcastOut:
+    async def get_broadcast(broadcast_id: str, caller: Broadcaster) -> BroadcastOut:
         async with uow_factory() as uow:
             row = await uow.broadcasts.get(broadcast_id)
         if row is None:
             raise NotFound(f"no broadcast {broadcast_id!r}")
+        if caller.role is Role.PARTNER and row.department != caller.department:
+            raise forbidden(
+                f"只能查看本部门（{caller.department}）的群发",
+                f"you may see only your department's ({caller.department}) broadcasts",
+            )
         return _broadcast_out(row)
 
     return router
+
+
+def broadcaster_department(caller: Principal) -> str:
+    """Who a broadcast is from: the union for its admins, the partner's own department."""
+    if caller.role is Role.UNION_ADMIN:
+        return UNION
+    if not caller.department:
+        raise forbidden("该伙伴账号没有所属部门", "this partner account names no department")
+    return caller.department
 
 
 def _broadcast_out(row) -> BroadcastOut:  # type: ignore[no-untyped-def]
