@@ -295,6 +295,15 @@ async def test_area_refusals_say_why_in_chinese_and_english(
     assert station.json()["status"] == "active"
 
 
+async def test_a_partner_without_a_department_operates_no_station(
+    anonymous: httpx.AsyncClient,
+) -> None:
+    union_run = await _active_station(anonymous, external_ref="FZ-UNION-1", operator=None)
+    nobody = bearer(Role.PARTNER, sub="stray")
+    refused = await anonymous.post(f"/stations/{union_run}/suspend", json=STEP, headers=nobody)
+    assert refused.status_code == 403 and NOT_OURS in refused.json()["detail"]
+
+
 async def test_the_actor_recorded_is_the_caller_not_the_body(
     anonymous: httpx.AsyncClient,
 ) -> None:

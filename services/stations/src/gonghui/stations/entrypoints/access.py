@@ -29,14 +29,14 @@ def actor_of(principal: Principal) -> str:
 
 def may_see(principal: Principal, station: Station) -> bool:
     """Whether the station is in the caller's area and, for a partner, operated by it."""
-    if principal.role is Role.PARTNER and station.operator != principal.department:
+    if principal.role is Role.PARTNER and not _operates(principal, station):
         return False
     return principal.covers(station.area_code)
 
 
 def check_station(principal: Principal, station: Station) -> None:
     """403 with the reason unless the caller may act on `station`."""
-    if principal.role is Role.PARTNER and station.operator != principal.department:
+    if principal.role is Role.PARTNER and not _operates(principal, station):
         raise HTTPException(
             403,
             f"该站点不由贵单位运营 / station {station.code} is not operated by "
@@ -53,3 +53,8 @@ def check_area(principal: Principal, area_code: str, *, what: str | None = None)
             f"不在您管辖的区域 / {what or 'area'} ({area_code}) is outside your area "
             f"{principal.area}",
         )
+
+
+def _operates(principal: Principal, station: Station) -> bool:
+    # A partner token without a department operates nothing, not the union's own stations.
+    return principal.department is not None and station.operator == principal.department
