@@ -11,6 +11,8 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
+from gonghui.shared.auth import Role
+from tests.support.auth import bearer
 from tests.support.builders import entry, station_data
 from tests.support.servers import run_cli
 from tests.support.system import RunningSystem, running_system, wait_until
@@ -19,6 +21,7 @@ pytestmark = pytest.mark.e2e
 
 GULOU = {"lat": 26.0880, "lon": 119.3030}
 STAFF = "省总工会-陈敏"
+STAFF_TOKEN = bearer(Role.UNION_ADMIN, sub=STAFF, area="350000")
 SIX_PASS = {
     c: {"passed": True, "note": "现场核查"}
     for c in ("sign", "layout", "facilities", "services", "rules", "map_info")
@@ -46,13 +49,13 @@ def search(system: RunningSystem, **params: Any) -> list[dict[str, Any]]:
 
 
 def post(system: RunningSystem, path: str, body: dict[str, Any]) -> httpx.Response:
-    """POST JSON to the stations service."""
-    return httpx.post(system.url("stations", path), json=body)
+    """POST JSON to the stations service as union staff."""
+    return httpx.post(system.url("stations", path), json=body, headers=STAFF_TOKEN)
 
 
 def get(system: RunningSystem, path: str) -> Any:
-    """GET JSON from the stations service."""
-    return httpx.get(system.url("stations", path)).json()
+    """GET JSON from the stations service as union staff."""
+    return httpx.get(system.url("stations", path), headers=STAFF_TOKEN).json()
 
 
 async def xadd(redis: Redis, stream: str, fields: dict[str, str]) -> None:

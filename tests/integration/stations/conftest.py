@@ -11,10 +11,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gonghui.shared.auth import Role
 from gonghui.shared.clock import ManualClock
 from gonghui.shared.db import OutboxRow, create_engine, session_factory
 from gonghui.stations.bootstrap import create_app
 from gonghui.stations.settings import StationsSettings
+from tests.support.auth import bearer
 from tests.support.builders import station_data
 
 STAFF = "省总工会-陈敏"
@@ -34,7 +36,7 @@ def clock() -> ManualClock:
 async def client(
     stations_engine: AsyncEngine, database_url: str, redis_url: str, prefix: str, clock: ManualClock
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """HTTP straight into the app (no lifespan: the stream runtime is not needed here)."""
+    """HTTP into the app as province-wide union staff (no lifespan: no stream runtime needed)."""
     settings = StationsSettings(
         database_url=database_url,
         redis_url=redis_url,
@@ -43,7 +45,9 @@ async def client(
     )
     app = create_app(settings, clock=clock)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://stations") as http:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://stations", headers=bearer(Role.UNION_ADMIN, sub=STAFF)
+    ) as http:
         yield http
     await app.state.engine.dispose()
 

@@ -11,6 +11,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gonghui.shared.auth import Role
 from gonghui.shared.clock import ManualClock
 from gonghui.shared.contracts.stations import RegisterStation
 from gonghui.shared.db import OutboxRow, session_factory
@@ -18,7 +19,10 @@ from gonghui.shared.streams import StreamKeys
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from gonghui.stations.application.handlers import register_station
 from tests.integration.stations.conftest import SIX_PASS, STAFF, activate, emitted, register
+from tests.support.auth import bearer
 from tests.support.builders import station_data
+
+MANAGER = bearer(Role.UNION_ADMIN, sub="站长林晓")
 
 
 async def test_codes_follow_the_district_and_count_up(client: httpx.AsyncClient) -> None:
@@ -157,13 +161,20 @@ async def test_whole_lifecycle_through_the_six_point_gate(
     suspended = await client.post(
         f"/stations/{code}/suspend",
         json={"actor": "站长林晓", "reason": "台风停业", "until": until},
+        headers=MANAGER,
     )
     assert suspended.json()["status"] == "suspended" and suspended.json()["open_now"] is False
     again = await client.post(
-        f"/stations/{code}/suspend", json={"actor": "站长林晓", "reason": "再停", "until": until}
+        f"/stations/{code}/suspend",
+        json={"actor": "站长林晓", "reason": "再停", "until": until},
+        headers=MANAGER,
     )
     assert again.status_code == 409
-    await client.post(f"/stations/{code}/resume", json={"actor": "站长林晓", "reason": "台风过境"})
+    await client.post(
+        f"/stations/{code}/resume",
+        json={"actor": "站长林晓", "reason": "台风过境"},
+        headers=MANAGER,
+    )
     exited = await client.post(
         f"/stations/{code}/exit", json={"actor": STAFF, "reason": "场地收回"}
     )

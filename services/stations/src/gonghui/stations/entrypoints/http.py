@@ -11,6 +11,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
+from gonghui.shared.auth import Principal, Role
 from gonghui.shared.clock import SHANGHAI, Clock
 from gonghui.shared.contracts.common import DepartmentCode
 from gonghui.shared.contracts.stations import (
@@ -26,13 +27,21 @@ from gonghui.shared.http import Conflict, NotFound
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from gonghui.stations.application import handlers as uc
 from gonghui.stations.domain.activities import Activity, SignupRefused
-from gonghui.stations.domain.areas import AREAS, UnknownArea, children, contains
+from gonghui.stations.domain.areas import AREAS, UnknownArea, children, contains, locate
 from gonghui.stations.domain.geo import wgs84_to_gcj02
 from gonghui.stations.domain.ledger import LedgerRefused
 from gonghui.stations.domain.model import Criterion, CriterionScore, InvalidTransition, Station
+from gonghui.stations.entrypoints.access import (
+    Admin,
+    AreaReader,
+    Reader,
+    Staff,
+    actor_of,
+    check_area,
+    check_station,
+)
 from gonghui.stations.settings import StationsSettings
 
-Actor = Annotated[str, Field(min_length=1, max_length=60, description="Who acts (recorded).")]
 Reason = Annotated[str, Field(min_length=2, max_length=500, description="Why (recorded).")]
 CoordQuery = Annotated[
     CoordSystem, Query(description="Datum of coordinates in and out: `wgs84` or `gcj02`.")
@@ -106,13 +115,11 @@ class StaffRegistration(RegisterStation):
     """A station registered by union staff; `operator` names the partner that runs it, if any."""
 
     operator: DepartmentCode | None = None
-    actor: Actor
 
 
 class StaffUpdate(BaseModel):
-    """Fields to change (absent ones stay) and who changes them."""
+    """Fields to change (absent ones stay)."""
 
-    actor: Actor
     name: str | None = None
     address: str | None = None
     lat: float | None = None
@@ -127,9 +134,8 @@ class StaffUpdate(BaseModel):
 
 
 class Step(BaseModel):
-    """Who takes a lifecycle step and why."""
+    """Why a lifecycle step is taken (who takes it comes from the token)."""
 
-    actor: Actor
     reason: Reason
 
 
@@ -148,9 +154,8 @@ class Score(BaseModel):
 
 
 class AssessmentIn(BaseModel):
-    """A six-point (六有) assessment."""
+    """A six-point (六有) assessment (the assessor is the caller)."""
 
-    assessor: Actor
     criteria: dict[Criterion, Score] = Field(
         description="All six: sign, layout, facilities, services, rules, map_info."
     )
@@ -174,7 +179,6 @@ class ActivityIn(BaseModel):
     starts_at: AwareDatetime
     ends_at: AwareDatetime
     capacity: int = Field(ge=1, le=100_000)
-    actor: Actor
 
 
 class ActivityOut(BaseModel):
@@ -217,6 +221,15 @@ def stations_router(
             ),
         )
         return StationOut(**values)
+
+    async def station_for(code: str, principal: Principal) -> Station:
+        """The station, if it exists and the caller may act on it (404, 403)."""
+        async with uow_factory() as uow:
+            station = await uow.stations.get(code)
+        if station is None:
+            raise NotFound(f"no station {code}")
+        check_station(principal, station)
+        return station
 
     @router.get("/stations", summary="Stations near a point, nearest first")
     async def nearby(
@@ -280,10 +293,21 @@ def stations_router(
         )
 
     @router.post("/stations", status_code=201, summary="Register a station (union staff)")
-    async def register(body: StaffRegistration) -> StationOut:
+    async def register(body: StaffRegistration, principal: Staff) -> StationOut:
+        operator = body.operator
+        if principal.role is Role.PARTNER:
+            if principal.department is None or operator not in (None, principal.department):
+                raise HTTPException(
+                    403,
+                    "合作单位只能登记自己运营的站点 / "
+                    "a partner registers only stations it operates",
+                )
+            operator = principal.department
         with http_errors():
+            lat, lon = uc.to_wgs84(body.lat, body.lon, body.coord_system)
+            check_area(principal, body.area_code or locate(address=body.address, lat=lat, lon=lon))
             station = await uc.register_station(
-                body, operator=body.operator, actor=body.actor, uow=uow_factory()
+                body, operator=operator, actor=actor_of(principal), uow=uow_factory()
             )
         return out(station, CoordSystem.WGS84)
 
@@ -297,24 +321,26 @@ def stations_router(
 
     @router.patch("/stations/{code}", summary="Change public information")
     async def update(
-        code: str, body: StaffUpdate, coord_system: CoordQuery = CoordSystem.WGS84
+        code: str, body: StaffUpdate, principal: Staff, coord_system: CoordQuery = CoordSystem.WGS84
     ) -> StationOut:
-        fields = body.model_dump(exclude={"actor"}, exclude_none=True)
+        await station_for(code, principal)
+        fields = body.model_dump(exclude_none=True)
         with http_errors():
             cmd = UpdateStation.model_validate(
                 {**fields, "code": code, "coord_system": coord_system}
             )
             station = await uc.update_station(
-                cmd, operator=None, actor=body.actor, uow=uow_factory()
+                cmd, operator=None, actor=actor_of(principal), uow=uow_factory()
             )
         return out(station, coord_system)
 
     @router.post("/stations/{code}/assessments", status_code=201, summary="Six-point assessment")
-    async def assess(code: str, body: AssessmentIn) -> dict[str, Any]:
+    async def assess(code: str, body: AssessmentIn, principal: Admin) -> dict[str, Any]:
+        await station_for(code, principal)
         with http_errors():
             assessment = await uc.assess_station(
                 code,
-                assessor=body.assessor,
+                assessor=actor_of(principal),
                 scores={c: CriterionScore(**s.model_dump()) for c, s in body.criteria.items()},
                 map_verified_on=body.map_verified_on,
                 uow=uow_factory(),
@@ -322,7 +348,8 @@ def stations_router(
         return {"id": assessment.id, "passed": assessment.passed, "failed": assessment.failed}
 
     @router.get("/stations/{code}/assessments", summary="Assessments, latest first")
-    async def assessments(code: str) -> list[dict[str, Any]]:
+    async def assessments(code: str, principal: Reader) -> list[dict[str, Any]]:
+        await station_for(code, principal)
         async with uow_factory() as uow:
             found = await uow.stations.assessments(code)
         return [
@@ -339,19 +366,21 @@ def stations_router(
         ]
 
     @router.post("/stations/{code}/activate", summary="挂牌: proposed -> active (needs 六有)")
-    async def activate(code: str, body: Step) -> StationOut:
+    async def activate(code: str, body: Step, principal: Admin) -> StationOut:
+        await station_for(code, principal)
         with http_errors():
             station = await uc.activate_station(
-                code, actor=body.actor, reason=body.reason, uow=uow_factory()
+                code, actor=actor_of(principal), reason=body.reason, uow=uow_factory()
             )
         return out(station, CoordSystem.WGS84)
 
     @router.post("/stations/{code}/suspend", summary="active -> suspended until a date")
-    async def suspend(code: str, body: Suspension) -> StationOut:
+    async def suspend(code: str, body: Suspension, principal: Staff) -> StationOut:
+        await station_for(code, principal)
         with http_errors():
             station = await uc.suspend_station(
                 code=code,
-                actor=body.actor,
+                actor=actor_of(principal),
                 reason=body.reason,
                 until=body.until,
                 uow=uow_factory(),
@@ -359,26 +388,27 @@ def stations_router(
         return out(station, CoordSystem.WGS84)
 
     @router.post("/stations/{code}/resume", summary="suspended -> active")
-    async def resume(code: str, body: Step) -> StationOut:
+    async def resume(code: str, body: Step, principal: Staff) -> StationOut:
+        await station_for(code, principal)
         with http_errors():
             station = await uc.resume_station(
-                code=code, actor=body.actor, reason=body.reason, uow=uow_factory()
+                code=code, actor=actor_of(principal), reason=body.reason, uow=uow_factory()
             )
         return out(station, CoordSystem.WGS84)
 
     @router.post("/stations/{code}/exit", summary="退出: -> exited, for good")
-    async def exit_(code: str, body: Step) -> StationOut:
+    async def exit_(code: str, body: Step, principal: Staff) -> StationOut:
+        await station_for(code, principal)
         with http_errors():
             station = await uc.exit_station(
-                code=code, actor=body.actor, reason=body.reason, uow=uow_factory()
+                code=code, actor=actor_of(principal), reason=body.reason, uow=uow_factory()
             )
         return out(station, CoordSystem.WGS84)
 
     @router.get("/stations/{code}/history", summary="Every lifecycle step, oldest first")
-    async def history(code: str) -> list[dict[str, Any]]:
+    async def history(code: str, principal: Reader) -> list[dict[str, Any]]:
+        await station_for(code, principal)
         async with uow_factory() as uow:
-            if await uow.stations.get(code) is None:
-                raise NotFound(f"no station {code}")
             steps = await uow.stations.transitions(code)
         return [vars(step) for step in steps]
 
@@ -396,8 +426,9 @@ def stations_router(
 
     @router.get("/stations/{code}/visits", summary="Visits per day (Asia/Shanghai)")
     async def visits(
-        code: str, since: date | None = None, until: date | None = None
+        code: str, principal: Reader, since: date | None = None, until: date | None = None
     ) -> list[dict[str, Any]]:
+        await station_for(code, principal)
         until = until or clock.now().astimezone(SHANGHAI).date()
         since = since or until - timedelta(days=30)
         async with uow_factory() as uow:
@@ -415,8 +446,9 @@ def stations_router(
 
     @router.get("/areas/{area_code}/totals", summary="Stations, coverage and visits in an area")
     async def area_totals(
-        area_code: str, since: date | None = None, until: date | None = None
+        area_code: str, principal: AreaReader, since: date | None = None, until: date | None = None
     ) -> dict[str, Any]:
+        check_area(principal, area_code)
         until = until or clock.now().astimezone(SHANGHAI).date()
         since = since or until - timedelta(days=30)
         with http_errors():
@@ -443,17 +475,20 @@ def stations_router(
         }
 
     @router.post("/activities", status_code=201, summary="Publish an activity")
-    async def publish(body: ActivityIn) -> ActivityOut:
+    async def publish(body: ActivityIn, principal: Staff) -> ActivityOut:
         with http_errors():
             area_code = body.area_code
             if body.station_code is not None:
-                async with uow_factory() as uow:
-                    station = await uow.stations.get(body.station_code)
-                if station is None:
-                    raise uc.StationNotFound(f"no station {body.station_code}")
-                area_code = station.area_code
+                area_code = (await station_for(body.station_code, principal)).area_code
+            elif principal.role is Role.PARTNER:
+                raise HTTPException(
+                    403,
+                    "合作单位只能为自己运营的站点发布活动 / a partner publishes activities "
+                    "only for a station it operates (give `station_code`)",
+                )
             if area_code is None:
                 raise ValueError("give `station_code` or `area_code`")
+            check_area(principal, area_code)
             activity = Activity(
                 id=new_event_id(),
                 title=body.title,
@@ -464,7 +499,7 @@ def stations_router(
                 starts_at=body.starts_at,
                 ends_at=body.ends_at,
                 capacity=body.capacity,
-                published_by=body.actor,
+                published_by=actor_of(principal),
                 published_at=clock.now(),
             )
             await uc.publish_activity(activity, uow=uow_factory())

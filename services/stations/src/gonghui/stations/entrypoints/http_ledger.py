@@ -5,15 +5,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
+from gonghui.shared.auth import Principal, Role
 from gonghui.shared.contracts.stations import AREA_CODE
 from gonghui.shared.http import NotFound
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from gonghui.stations.application import ledger as uc
 from gonghui.stations.domain.ledger import Subsidy, Supply, SupplyItem
-from gonghui.stations.entrypoints.http import Actor, http_errors
+from gonghui.stations.domain.model import Station
+from gonghui.stations.entrypoints.access import (
+    AreaReader,
+    Reader,
+    Staff,
+    actor_of,
+    check_area,
+    check_station,
+    may_see,
+)
+from gonghui.stations.entrypoints.http import http_errors
 
 Fen = Annotated[int, Field(gt=0, le=10**12, description="Money in fen (0.01 yuan).")]
 
@@ -28,7 +39,6 @@ class DonationIn(BaseModel):
     quantity: int | None = Field(None, gt=0)
     station_code: str | None = None
     area_code: str | None = Field(None, pattern=AREA_CODE)
-    actor: Actor
 
 
 class SupplyChange(BaseModel):
@@ -36,7 +46,6 @@ class SupplyChange(BaseModel):
 
     change: int = Field(ge=-100_000, le=100_000)
     low_threshold: int | None = Field(None, ge=0, description="Set the low-stock level.")
-    actor: Actor
 
 
 class SubsidyIn(BaseModel):
@@ -44,13 +53,11 @@ class SubsidyIn(BaseModel):
 
     purpose: str = Field(min_length=4, max_length=500)
     requested_fen: Fen
-    actor: Actor
 
 
 class SubsidyStepIn(BaseModel):
     """One step; `amount_fen` for approve and disburse, `note` the reason or the usage report."""
 
-    actor: Actor
     note: str = Field(min_length=1, max_length=5000)
     amount_fen: Fen | None = None
 
@@ -74,16 +81,58 @@ def ledger_router(uow_factory: Callable[[], StationsUnitOfWork]) -> APIRouter:
     """Routes of the money-and-goods ledger."""
     router = APIRouter(tags=["money and goods"])
 
+    async def station_for(code: str, principal: Principal) -> Station:
+        """The station, if it exists and the caller may act on it (404, 403)."""
+        async with uow_factory() as uow:
+            station = await uow.stations.get(code)
+        if station is None:
+            raise NotFound(f"no station {code}")
+        check_station(principal, station)
+        return station
+
+    async def visible(principal: Principal) -> dict[str, Station] | None:
+        """The stations the caller may see by code, or None when it sees them all."""
+        if principal.role is not Role.PARTNER and principal.area is None:
+            return None
+        async with uow_factory() as uow:
+            stations = await uow.stations.every(include_exited=True)
+        return {s.code: s for s in stations if may_see(principal, s)}
+
+    async def subsidy_for(subsidy_id: str, principal: Principal) -> Subsidy:
+        async with uow_factory() as uow:
+            found = await uow.ledger.subsidy(subsidy_id)
+        if found is None:
+            raise NotFound(f"no subsidy application {subsidy_id}")
+        await station_for(found.code, principal)
+        return found
+
     @router.post("/donations", status_code=201, summary="Record a donation")
-    async def donate(body: DonationIn) -> dict[str, str]:
+    async def donate(body: DonationIn, principal: Staff) -> dict[str, str]:
+        if body.station_code is not None:
+            await station_for(body.station_code, principal)
+        elif principal.role is Role.PARTNER:
+            raise HTTPException(
+                403,
+                "合作单位只能为自己运营的站点登记捐赠 / a partner records donations only to a "
+                "station it operates (give `station_code`)",
+            )
+        elif body.area_code is not None:
+            check_area(principal, body.area_code)
         with http_errors():
-            donation_id = await uc.record_donation(**body.model_dump(), uow=uow_factory())
+            donation_id = await uc.record_donation(
+                **body.model_dump(), actor=actor_of(principal), uow=uow_factory()
+            )
         return {"id": donation_id}
 
     @router.get("/donations", summary="Donations in an area, with totals")
     async def donations(
-        area_code: Annotated[str, Query(pattern=AREA_CODE)] = "350000",
+        principal: AreaReader,
+        area_code: Annotated[
+            str | None, Query(pattern=AREA_CODE, description="Default: your area, else 350000.")
+        ] = None,
     ) -> dict[str, Any]:
+        area_code = area_code or principal.area or "350000"
+        check_area(principal, area_code)
         async with uow_factory() as uow:
             items = await uow.ledger.donations(area_code)
         return {
@@ -94,52 +143,57 @@ def ledger_router(uow_factory: Callable[[], StationsUnitOfWork]) -> APIRouter:
         }
 
     @router.post("/stations/{code}/supplies/{item}", summary="Replenish or use supplies")
-    async def change_supplies(code: str, item: SupplyItem, body: SupplyChange) -> dict[str, Any]:
+    async def change_supplies(
+        code: str, item: SupplyItem, body: SupplyChange, principal: Staff
+    ) -> dict[str, Any]:
+        await station_for(code, principal)
         with http_errors():
             supply = await uc.change_supplies(
                 code,
                 item,
                 change=body.change,
                 low_threshold=body.low_threshold,
-                actor=body.actor,
+                actor=actor_of(principal),
                 uow=uow_factory(),
             )
         return _supply(supply)
 
     @router.get("/stations/{code}/supplies", summary="A station's stock, with low-stock flags")
-    async def supplies(code: str) -> list[dict[str, Any]]:
+    async def supplies(code: str, principal: Reader) -> list[dict[str, Any]]:
+        await station_for(code, principal)
         async with uow_factory() as uow:
             return [_supply(s) for s in await uow.ledger.supplies(code=code)]
 
     @router.get("/supplies/low", summary="Every station's low stock: what to replenish")
-    async def low_supplies() -> list[dict[str, Any]]:
+    async def low_supplies(principal: Reader) -> list[dict[str, Any]]:
+        seen = await visible(principal)
         async with uow_factory() as uow:
-            return [_supply(s) for s in await uow.ledger.supplies(low_only=True)]
+            low = await uow.ledger.supplies(low_only=True)
+        return [_supply(s) for s in low if seen is None or s.code in seen]
 
     @router.post("/stations/{code}/subsidies", status_code=201, summary="Apply for a subsidy")
-    async def apply(code: str, body: SubsidyIn) -> dict[str, Any]:
+    async def apply(code: str, body: SubsidyIn, principal: Staff) -> dict[str, Any]:
+        await station_for(code, principal)
         with http_errors():
             subsidy = await uc.apply_for_subsidy(
                 code,
                 purpose=body.purpose,
                 requested_fen=body.requested_fen,
-                actor=body.actor,
+                actor=actor_of(principal),
                 uow=uow_factory(),
             )
         return _subsidy(subsidy)
 
     @router.get("/subsidies", summary="Subsidy applications, newest first")
-    async def subsidies(code: str | None = None) -> list[dict[str, Any]]:
+    async def subsidies(principal: Reader, code: str | None = None) -> list[dict[str, Any]]:
+        seen = await visible(principal)
         async with uow_factory() as uow:
-            return [_subsidy(s) for s in await uow.ledger.subsidies(code)]
+            found = await uow.ledger.subsidies(code)
+        return [_subsidy(s) for s in found if seen is None or s.code in seen]
 
     @router.get("/subsidies/{subsidy_id}", summary="One application with its history")
-    async def subsidy(subsidy_id: str) -> dict[str, Any]:
-        async with uow_factory() as uow:
-            found = await uow.ledger.subsidy(subsidy_id)
-        if found is None:
-            raise NotFound(f"no subsidy application {subsidy_id}")
-        return _subsidy(found)
+    async def subsidy(subsidy_id: str, principal: Reader) -> dict[str, Any]:
+        return _subsidy(await subsidy_for(subsidy_id, principal))
 
     @router.post(
         "/subsidies/{subsidy_id}/{step}", summary="review, approve, reject, disburse, report"
@@ -148,12 +202,19 @@ def ledger_router(uow_factory: Callable[[], StationsUnitOfWork]) -> APIRouter:
         subsidy_id: str,
         step: Literal["review", "approve", "reject", "disburse", "report"],
         body: SubsidyStepIn,
+        principal: Staff,
     ) -> dict[str, Any]:
+        if step != "report" and principal.role is not Role.UNION_ADMIN:
+            raise HTTPException(
+                403,
+                f"只有工会管理员可以审核、批准、驳回或拨付 / only union_admin may {step} a subsidy",
+            )
+        await subsidy_for(subsidy_id, principal)
         with http_errors():
             subsidy = await uc.subsidy_step(
                 subsidy_id,
                 step,
-                actor=body.actor,
+                actor=actor_of(principal),
                 note=body.note,
                 amount_fen=body.amount_fen,
                 uow=uow_factory(),
