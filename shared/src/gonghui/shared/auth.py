@@ -64,9 +64,12 @@ class AuthError(Exception):
 
 def auth_secret() -> str:
     """GONGHUI_AUTH_SECRET, else a secret generated once for this machine under ./var/."""
+    development = os.environ.get("GONGHUI_ENVIRONMENT", "development") == "development"
     if secret := os.environ.get("GONGHUI_AUTH_SECRET"):
+        if not development and (secret.startswith("gonghui-dev") or len(secret) < 32):
+            raise AuthError("GONGHUI_AUTH_SECRET is a placeholder or shorter than 32 characters")
         return secret
-    if os.environ.get("GONGHUI_ENVIRONMENT", "development") != "development":
+    if not development:
         raise AuthError("set GONGHUI_AUTH_SECRET outside development")
     path = VAR_DIR / "auth.secret"
     if not path.exists():
