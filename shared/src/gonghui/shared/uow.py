@@ -62,6 +62,8 @@ class UnitOfWork:
         if self._depth == 0 and self._session is not None:
             session, self._session = self._session, None
             self._outbox.clear()
+            # Rows read in here stay readable after the close (the rollback would expire them).
+            session.expunge_all()
             try:
                 await session.rollback()
             finally:

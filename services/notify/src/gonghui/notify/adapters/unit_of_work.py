@@ -1,7 +1,5 @@
 """The notify unit of work."""
 
-from types import TracebackType
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gonghui.notify.adapters.repositories import (
@@ -33,14 +31,3 @@ class NotifyUnitOfWork(UnitOfWork):
         self.deliveries = DeliveryRepository(session)
         self.stations = StationRepository(session)
         self.broadcasts = BroadcastRepository(session)
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        # Rows read here stay readable after the close (the closing rollback would expire them).
-        if self._depth == 1 and self._session is not None:
-            self._session.expunge_all()
-        await super().__aexit__(exc_type, exc, tb)
