@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from gonghui.shared.consumer import GroupConsumer, Handlers, Incoming
 from gonghui.shared.contracts.stations import RegisterStation
 from gonghui.shared.deadletters import DeadLetters
+from gonghui.shared.errors import ChangedMeanwhile, Conflict, NotFound
 from gonghui.shared.streams import StreamKeys
 from gonghui.stations.adapters.orm import StationRow
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
@@ -195,3 +196,31 @@ async def test_a_large_batch_applies_in_one_pass(
         await redis.xadd(consumer.stream, entry(DEPT, data=station_data(external_ref=f"R{i}")))
     await consumer.process(await read_new(redis, consumer.stream, "stations", "c1", count=count))
     assert await station_count(stations_uow) == count
+
+
+async def test_shared_refusals_are_dead_lettered_and_a_race_is_retried(
+    redis: Redis, keys: StreamKeys, stations_uow
+) -> None:
+    handlers = Handlers()
+
+    @handlers.on(RegisterStation)
+    async def refusing(msg: Incoming[RegisterStation], uow: StationsUnitOfWork) -> None:
+        refusal = {
+            "C": Conflict("站点已退出 (station has exited)"),
+            "N": NotFound("no station 'X'"),
+        }
+        if msg.data.external_ref in refusal:
+            raise refusal[msg.data.external_ref]
+        raise ChangedMeanwhile("changed meanwhile; retry")
+
+    consumer = consumer_for(redis, keys, stations_uow, handlers=handlers)
+    await deliver(
+        redis,
+        consumer,
+        entry(DEPT, data=station_data(external_ref="C")),
+        entry(DEPT, data=station_data(external_ref="N")),
+        entry(DEPT, data=station_data(external_ref="R")),
+    )
+    reasons = [letter.reason for letter in await DeadLetters(redis, keys).list()]
+    assert reasons == ["站点已退出 (station has exited)", "no station 'X'"]
+    assert await pending_count(redis, consumer.stream, "stations") == 1

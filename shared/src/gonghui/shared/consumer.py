@@ -19,6 +19,7 @@ from gonghui.shared.contracts import CATALOGUE, Catalogue, Command, Contract
 from gonghui.shared.db import ProcessedEvent
 from gonghui.shared.deadletters import Burial, DeadLetters
 from gonghui.shared.envelope import CloudEvent, InvalidEntry, describe
+from gonghui.shared.errors import Conflict, NotFound
 from gonghui.shared.signing import Signing, verify
 from gonghui.shared.streams import StreamKeys
 from gonghui.shared.uow import UnitOfWork
@@ -32,7 +33,10 @@ INTAKE_SERVICE = "stations"
 
 
 class Rejected(Exception):
-    """A permanent refusal (a broken rule, a forbidden act): to the DLQ with this reason."""
+    """A permanent refusal (a broken rule, a forbidden act): to the DLQ with this reason.
+
+    The shared `Conflict` and `NotFound` a use case raises are refused the same way.
+    """
 
 
 @dataclass(frozen=True)
@@ -301,7 +305,7 @@ class GroupConsumer:
         self, item: Incoming[Any], exc: Exception
     ) -> tuple[list[str], list[tuple[Incoming[Any], str]]]:
         """Permanent refusals are buried; everything else stays pending and is retried."""
-        if isinstance(exc, Rejected):
+        if isinstance(exc, Rejected | Conflict | NotFound):
             return [], [(item, str(exc))]
         if isinstance(exc, ValidationError):
             return [], [(item, f"rejected by {self._service}: {describe(exc)}")]

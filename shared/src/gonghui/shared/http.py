@@ -13,15 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gonghui.shared.auth import Authenticator, UserDirectory, auth_secret
+from gonghui.shared.errors import ChangedMeanwhile, Conflict, NotFound
 from gonghui.shared.runtime import StreamRuntime
-
-
-class Conflict(Exception):
-    """An action the current state does not allow (HTTP 409), with the reason."""
-
-
-class NotFound(Exception):
-    """No such thing (HTTP 404)."""
 
 
 def create_service_app(
@@ -57,7 +50,8 @@ def create_service_app(
         app.include_router(router)
 
     @app.exception_handler(Conflict)
-    async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
+    @app.exception_handler(ChangedMeanwhile)
+    async def _conflict(_: Request, exc: Exception) -> JSONResponse:
         return JSONResponse(status_code=409, content={"detail": str(exc)})
 
     @app.exception_handler(NotFound)

@@ -5,13 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from gonghui.proposals.adapters.unit_of_work import ProposalsUnitOfWork
-from gonghui.proposals.application.handlers import CaseNotFound, ConcurrentChange
-from gonghui.proposals.application.participation import DiscussionNotFound, KeyContactNotFound
-from gonghui.proposals.domain.model import InvalidTransition
 from gonghui.proposals.entrypoints.consumers import department_handlers, own_event_handlers
 from gonghui.proposals.entrypoints.deadlines import DeadlineChecker
 from gonghui.proposals.entrypoints.http import proposals_router, routing_router
@@ -71,19 +67,5 @@ def create_app(settings: ProposalsSettings | None = None, *, clock: Clock | None
             ),
         ],
     )
-
-    @app.exception_handler(InvalidTransition)
-    async def _invalid(_: Request, exc: InvalidTransition) -> JSONResponse:
-        return JSONResponse(status_code=409, content={"detail": str(exc)})
-
-    @app.exception_handler(ConcurrentChange)
-    async def _concurrent(_: Request, exc: ConcurrentChange) -> JSONResponse:
-        return JSONResponse(status_code=409, content={"detail": str(exc)})
-
-    for missing in (CaseNotFound, DiscussionNotFound, KeyContactNotFound):
-
-        @app.exception_handler(missing)
-        async def _not_found(_: Request, exc: Exception) -> JSONResponse:
-            return JSONResponse(status_code=404, content={"detail": str(exc)})
 
     return app

@@ -38,15 +38,16 @@ from gonghui.shared.contracts.proposals import (
     ReportProgress,
 )
 from gonghui.shared.envelope import new_event_id
+from gonghui.shared.errors import ChangedMeanwhile, NotFound
 
 SYSTEM = "system"
 
 
-class CaseNotFound(Exception):
+class CaseNotFound(NotFound):
     """No case with this id."""
 
 
-class ConcurrentChange(Exception):
+class ConcurrentChange(ChangedMeanwhile):
     """Someone else changed the case at the same moment; try again."""
 
 

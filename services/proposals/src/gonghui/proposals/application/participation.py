@@ -35,17 +35,18 @@ from gonghui.shared.contracts.proposals import (
     RepresentativeRated,
 )
 from gonghui.shared.envelope import CloudEvent, new_event_id
+from gonghui.shared.errors import NotFound
 
 Person = Field(min_length=1, max_length=64, description="Opaque id of a person.")
 Category = Field(None, pattern=r"^[a-z][a-z0-9_-]{1,49}$", description="Topic used for routing.")
 Area = Field(None, pattern=r"^\d{6}$", description="Six-digit administrative area.")
 
 
-class DiscussionNotFound(Exception):
+class DiscussionNotFound(NotFound):
     """No discussion with this id."""
 
 
-class KeyContactNotFound(Exception):
+class KeyContactNotFound(NotFound):
     """No key contact with this id."""
 
 

@@ -12,9 +12,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from gonghui.shared.contracts.proposals import CaseKind
+from gonghui.shared.errors import Conflict
 
 
-class InvalidTransition(Exception):
+class InvalidTransition(Conflict):
     """The case's status does not allow this action; the message says why (zh-CN and English)."""
 
 

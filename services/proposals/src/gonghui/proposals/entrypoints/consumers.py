@@ -9,8 +9,7 @@ from gonghui.proposals.adapters.unit_of_work import ProposalsUnitOfWork
 from gonghui.proposals.application import handlers as cases
 from gonghui.proposals.application.participation import record_duty
 from gonghui.proposals.domain.deadlines import DeadlinePolicy
-from gonghui.proposals.domain.model import InvalidTransition
-from gonghui.shared.consumer import Handlers, Incoming, Rejected
+from gonghui.shared.consumer import Handlers, Incoming
 from gonghui.shared.contracts.proposals import (
     AcceptAssignment,
     ClaimReport,
@@ -39,10 +38,8 @@ def department_handlers(policy: DeadlinePolicy | None = None) -> Handlers:
     ) -> Callable[[Incoming[Any], ProposalsUnitOfWork], Awaitable[None]]:
         async def handler(msg: Incoming[Any], uow: ProposalsUnitOfWork) -> None:
             assert msg.department is not None
-            try:
-                await use_case(msg.data, unit=msg.department, uow=uow, policy=policy)
-            except (InvalidTransition, cases.CaseNotFound) as exc:
-                raise Rejected(str(exc)) from exc
+            # An unknown case or a forbidden move raises NotFound or Conflict: the DLQ, with why.
+            await use_case(msg.data, unit=msg.department, uow=uow, policy=policy)
 
         return handler
 

@@ -26,6 +26,7 @@ from gonghui.shared.contracts.stations import (
     UpdateStation,
 )
 from gonghui.shared.envelope import new_event_id
+from gonghui.shared.errors import NotFound
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from gonghui.stations.domain.activities import Activity, SignupRefused, SignupStatus
 from gonghui.stations.domain.areas import area, code_prefix, locate
@@ -44,7 +45,7 @@ from gonghui.stations.domain.model import (
 from gonghui.stations.domain.privacy import worker_ref
 
 
-class Missing(LookupError):
+class Missing(NotFound):
     """No such station, activity or application (HTTP 404; from a partner: the DLQ)."""
 
 

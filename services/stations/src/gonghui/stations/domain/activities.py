@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from gonghui.shared.clock import SHANGHAI
+from gonghui.shared.errors import Conflict
 
 
 class SignupStatus(StrEnum):
@@ -29,7 +30,7 @@ class Signup:
     checked_in_at: datetime | None = None
 
 
-class SignupRefused(Exception):
+class SignupRefused(Conflict):
     """The step is not possible now; the message says why (HTTP 409)."""
 
 

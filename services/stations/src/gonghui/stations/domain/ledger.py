@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from gonghui.shared.errors import Conflict
 
-class LedgerRefused(Exception):
+
+class LedgerRefused(Conflict):
     """The step is not possible now; the message says why (HTTP 409)."""
 
 

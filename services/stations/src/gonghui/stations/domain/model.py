@@ -10,6 +10,7 @@ from functools import lru_cache
 from opening_hours import OpeningHours
 
 from gonghui.shared.clock import SHANGHAI
+from gonghui.shared.errors import Conflict
 
 
 class StationStatus(StrEnum):
@@ -21,7 +22,7 @@ class StationStatus(StrEnum):
     EXITED = "exited"
 
 
-class InvalidTransition(Exception):
+class InvalidTransition(Conflict):
     """The station's state does not allow this step; the message says why (HTTP 409)."""
 
 

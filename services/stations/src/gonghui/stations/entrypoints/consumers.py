@@ -16,19 +16,19 @@ from gonghui.shared.contracts.stations import (
 )
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from gonghui.stations.application import handlers as uc
-from gonghui.stations.domain.activities import SignupRefused
 from gonghui.stations.domain.areas import UnknownArea
-from gonghui.stations.domain.model import InvalidTransition
-
-_REFUSALS = (uc.StationNotFound, uc.NotYourStation, InvalidTransition, UnknownArea, SignupRefused)
 
 
 async def _or_reject(step: Awaitable[Any]) -> None:
-    """A refusal by the registry's rules is permanent: the entry goes to the DLQ with the reason."""
+    """Someone else's station or an unknown area is refused for good: the DLQ, with the reason.
+
+    (Unknown stations and steps the state forbids are the shared NotFound and Conflict,
+    which the plumbing dead-letters on its own.)
+    """
     try:
         await step
-    except _REFUSALS as exc:
-        raise Rejected(str(exc).strip("'\"")) from exc
+    except (uc.NotYourStation, UnknownArea) as exc:
+        raise Rejected(str(exc)) from exc
 
 
 def department_handlers(*, worker_id_secret: str) -> Handlers:

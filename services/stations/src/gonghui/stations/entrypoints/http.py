@@ -23,14 +23,13 @@ from gonghui.shared.contracts.stations import (
     UpdateStation,
 )
 from gonghui.shared.envelope import new_event_id
-from gonghui.shared.http import Conflict, NotFound
+from gonghui.shared.http import NotFound
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from gonghui.stations.application import handlers as uc
-from gonghui.stations.domain.activities import Activity, SignupRefused
+from gonghui.stations.domain.activities import Activity
 from gonghui.stations.domain.areas import AREAS, UnknownArea, children, contains, locate
 from gonghui.stations.domain.geo import wgs84_to_gcj02
-from gonghui.stations.domain.ledger import LedgerRefused
-from gonghui.stations.domain.model import Criterion, CriterionScore, InvalidTransition, Station
+from gonghui.stations.domain.model import Criterion, CriterionScore, Station
 from gonghui.stations.entrypoints.access import (
     Admin,
     AreaReader,
@@ -50,13 +49,13 @@ CoordQuery = Annotated[
 
 @contextmanager
 def http_errors() -> Iterator[None]:
-    """Domain refusals as HTTP answers: 404 unknown, 409 not now, 403 not yours, 400 bad area."""
+    """Refusals HTTP has no shared answer for: 403 not yours, 400 bad area or value.
+
+    Unknown things (404) and steps the state forbids (409) are the shared `NotFound` and
+    `Conflict`, which every service answers the same way.
+    """
     try:
         yield
-    except uc.Missing as exc:
-        raise NotFound(str(exc).strip("'\"")) from exc
-    except (InvalidTransition, SignupRefused, LedgerRefused) as exc:
-        raise Conflict(str(exc)) from exc
     except uc.NotYourStation as exc:
         raise HTTPException(403, str(exc)) from exc
     except (UnknownArea, ValueError) as exc:
