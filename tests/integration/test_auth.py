@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import httpx
@@ -16,9 +17,11 @@ from gonghui.shared.auth import (
     UserDirectory,
     auth_secret,
     issue_token,
+    read_token,
     require,
 )
 from gonghui.shared.streams import StreamKeys
+from tests.support.servers import run_cli
 
 
 @pytest.fixture
@@ -75,6 +78,59 @@ async def test_forged_and_revoked_tokens_are_refused(app_and_users) -> None:
     assert await users.revoke("rev-2")
     revoked = await http.get("/reviews", headers=bearer(token))
     assert revoked.status_code == 401 and revoked.json()["detail"] == "token revoked"
+
+
+async def test_revoking_a_person_revokes_every_token_issued_to_them(app_and_users) -> None:
+    http, users = app_and_users
+    person = Principal(sub="rev-3", role=Role.REVIEWER, area="330482")
+    first = await users.add(person, secret=auth_secret())
+    second = await users.add(person, secret=auth_secret())
+    never_recorded, _ = issue_token(person, secret=auth_secret())
+    [user] = await users.all()
+    assert len(user.tokens) == 2
+
+    assert await users.revoke("rev-3")
+    for token in (first, second, never_recorded):
+        refused = await http.get("/reviews", headers=bearer(token))
+        assert refused.status_code == 401 and refused.json()["detail"] == "token revoked"
+
+    again = await users.add(person, secret=auth_secret())
+    assert (await http.get("/reviews", headers=bearer(again))).status_code == 200
+    assert (await http.get("/reviews", headers=bearer(first))).status_code == 401
+
+
+def test_the_command_line_lists_each_live_token_and_revokes_them_all(
+    redis_url: str, prefix: str
+) -> None:
+    env = {"REDIS_URL": redis_url, "GONGHUI_STREAM_PREFIX": prefix}
+    add = ("user", "add", "u-cli", "--role", "supervisor", "--area", "330482")
+    tokens = [run_cli(*add, env=env).stdout.strip().splitlines()[-1] for _ in range(2)]
+    [listed] = json.loads(run_cli("user", "list", "--json", env=env).stdout)
+    assert (listed["sub"], listed["role"], listed["area"]) == ("u-cli", "supervisor", "330482")
+    assert sorted(t["token_id"] for t in listed["tokens"]) == sorted(
+        read_token(t, secret=auth_secret()).token_id for t in tokens
+    )
+    assert run_cli("user", "list", env=env).stdout.count("u-cli") == 2
+
+    revoked = run_cli("user", "revoke", "u-cli", env=env)
+    assert revoked.returncode == 0 and "every token revoked" in revoked.stdout
+    assert "u-cli" not in run_cli("user", "list", env=env).stdout
+
+
+async def test_the_command_line_revocation_is_honoured_by_services(
+    app_and_users, redis_url: str, prefix: str
+) -> None:
+    http, _ = app_and_users
+    env = {"REDIS_URL": redis_url, "GONGHUI_STREAM_PREFIX": prefix}
+    add = ("user", "add", "rev-4", "--role", "reviewer")
+    tokens = [run_cli(*add, env=env).stdout.strip().splitlines()[-1] for _ in range(2)]
+    assert [(await http.get("/reviews", headers=bearer(t))).status_code for t in tokens] == [
+        200
+    ] * 2
+    run_cli("user", "revoke", "rev-4", env=env)
+    assert [(await http.get("/reviews", headers=bearer(t))).status_code for t in tokens] == [
+        401
+    ] * 2
 
 
 async def test_openapi_shows_the_bearer_scheme(app_and_users) -> None:

@@ -10,6 +10,7 @@ import os
 import secrets
 import signal
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -22,6 +23,7 @@ from gonghui.cli.services import SERVICES
 from gonghui.cli.stations import demo, stations_app
 from gonghui.cli.supervisor import Supervisor, child_env, python_command
 from gonghui.shared.auth import Principal, Role, UserDirectory, auth_secret
+from gonghui.shared.clock import SHANGHAI
 from gonghui.shared.db import create_engine, session_factory
 from gonghui.shared.deadletters import DeadLetters
 from gonghui.shared.departments import DepartmentDirectory, DirectoryError, connection_url
@@ -376,19 +378,49 @@ def user_add(
 
 
 @user_app.command("list")
-def user_list() -> None:
-    """Every person holding a live token."""
+def user_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, for scripts")] = False,
+) -> None:
+    """Every person holding a live token, one line per token (the token itself is never kept)."""
     users = _run(_with_redis, lambda r: UserDirectory(r, _keys()).all())
-    table = Table("id", "role", "area", "department")
+    if as_json:
+        listed = [
+            {**vars(user.principal), "role": user.principal.role.value, "tokens": user.tokens}
+            for user in users
+        ]
+        for person in listed:
+            person.pop("token_id"), person.pop("issued_at")
+            person["tokens"] = [vars(token) for token in person["tokens"]]
+        print(json.dumps(listed, ensure_ascii=False))
+        return
+    table = Table("id", "role", "area", "department", "token", "issued", "expires")
+    for column in table.columns:
+        column.overflow = "fold"  # piped output is 80 columns wide: wrap, never cut an id
     for user in users:
-        table.add_row(user.sub, user.role.value, user.area or "-", user.department or "-")
+        person = user.principal
+        for token in user.tokens:
+            table.add_row(
+                person.sub,
+                person.role.value,
+                person.area or "-",
+                person.department or "-",
+                token.token_id,
+                _when(token.issued_at),
+                _when(token.expires_at),
+            )
     console.print(table if users else "no users")
+
+
+def _when(timestamp: float) -> str:
+    if timestamp in (0.0, float("inf")):
+        return "-"
+    return datetime.fromtimestamp(timestamp, SHANGHAI).strftime("%Y-%m-%d")
 
 
 @user_app.command("revoke")
 def user_revoke(sub: str) -> None:
-    """Revoke a person's token; every service refuses it from the next request on."""
+    """Revoke every token of a person; every service refuses them from the next request on."""
     if not _run(_with_redis, lambda r: UserDirectory(r, _keys()).revoke(sub)):
         console.print(f"no user {sub}")
         raise typer.Exit(1)
-    console.print(f"{sub}: token revoked")
+    console.print(f"{sub}: every token revoked")

@@ -9,7 +9,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, HTTPException, Request
@@ -45,6 +45,8 @@ class Principal:
     area: str | None = None
     department: str | None = None
     token_id: str = ""
+    issued_at: float = 0.0
+    """When its token was issued (Unix seconds, to the millisecond)."""
 
     def covers(self, area_code: str | None) -> bool:
         """Whether the caller's area contains `area_code` (350000 covers 350203)."""
@@ -82,7 +84,9 @@ def auth_secret() -> str:
 def issue_token(principal: Principal, *, secret: str, days: int = TOKEN_DAYS) -> tuple[str, str]:
     """A signed token for `principal`; returns (token, token id)."""
     token_id = secrets.token_hex(8)
-    now = int(time.time())
+    # Milliseconds, so a token issued just after a person's revocation is told apart from those
+    # issued before it (JWT's NumericDate may carry a fraction).
+    now = round(time.time(), 3)
     claims = {
         "sub": principal.sub,
         "role": principal.role.value,
@@ -90,7 +94,7 @@ def issue_token(principal: Principal, *, secret: str, days: int = TOKEN_DAYS) ->
         "dept": principal.department,
         "jti": token_id,
         "iat": now,
-        "exp": now + days * 86_400,
+        "exp": int(now) + days * 86_400,
     }
     return jwt.encode(claims, secret, algorithm=ALGORITHM), token_id
 
@@ -110,53 +114,113 @@ def read_token(token: str, *, secret: str) -> Principal:
             area=claims.get("area"),
             department=claims.get("dept"),
             token_id=claims["jti"],
+            issued_at=float(claims.get("iat", 0)),
         )
     except (jwt.PyJWTError, ValueError) as exc:
         raise AuthError(f"invalid token: {exc}") from exc
 
 
+@dataclass(frozen=True)
+class IssuedToken:
+    """One live token of a person, as `gonghui user list` shows it (never the token itself)."""
+
+    token_id: str
+    issued_at: float
+    expires_at: float
+
+
+@dataclass(frozen=True)
+class User:
+    """A person with their role, area and every live token issued to them."""
+
+    principal: Principal
+    tokens: tuple[IssuedToken, ...]
+
+
 class UserDirectory:
-    """Issued tokens and revocations, in Redis so every service sees a revocation at once."""
+    """Issued tokens and revocations, in Redis so every service sees a revocation at once.
+
+    Revoking a person refuses every token issued to them until then, including any whose id
+    was never written down: the check compares the token's issue time with the revocation's.
+    """
 
     def __init__(self, redis: Redis, keys: StreamKeys) -> None:
         self._redis = redis
         self._users = f"{keys.prefix}gonghui.users"
-        self._revoked = f"{keys.prefix}gonghui.revoked_tokens"
+        self._revoked_tokens = f"{keys.prefix}gonghui.revoked_tokens"
+        self._revoked_people = f"{keys.prefix}gonghui.revoked_people"
 
     async def add(self, principal: Principal, *, secret: str) -> str:
-        """Record a user and return a new token for them."""
+        """Record a user and return a new token for them; their earlier tokens stay valid."""
         token, token_id = issue_token(principal, secret=secret)
-        record = {**asdict(principal), "role": principal.role.value, "token_id": token_id}
+        issued = read_token(token, secret=secret)
+        now = time.time()
+        existing = await self._redis.hget(self._users, principal.sub)
+        tokens = {
+            t.token_id: t
+            for t in (_user(json.loads(existing)).tokens if existing else ())
+            if t.expires_at > now
+        }
+        tokens[token_id] = IssuedToken(
+            token_id, issued.issued_at, issued.issued_at + TOKEN_DAYS * 86_400
+        )
+        record = {
+            **asdict(principal),
+            "role": principal.role.value,
+            "tokens": [asdict(t) for t in tokens.values()],
+        }
+        for field in ("token_id", "issued_at"):
+            record.pop(field)
         await self._redis.hset(self._users, principal.sub, json.dumps(record, ensure_ascii=False))
         return token
 
     async def revoke(self, sub: str) -> bool:
-        """Revoke the user's token; every service refuses it from the next request on."""
+        """Revoke every token of the person; every service refuses them from the next request on."""
         raw = await self._redis.hget(self._users, sub)
         if raw is None:
             return False
-        await self._redis.sadd(self._revoked, json.loads(raw)["token_id"])
-        await self._redis.hdel(self._users, sub)
+        user = _user(json.loads(raw))
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hset(self._revoked_people, sub, repr(time.time()))
+            if user.tokens:
+                pipe.sadd(self._revoked_tokens, *(t.token_id for t in user.tokens))
+            pipe.hdel(self._users, sub)
+            await pipe.execute()
         return True
 
-    async def all(self) -> list[Principal]:
-        """Every user with a live token."""
+    async def all(self) -> list[User]:
+        """Every user with a live token, and those tokens."""
         raw = await self._redis.hgetall(self._users)
-        return sorted((_principal(json.loads(v)) for v in raw.values()), key=lambda p: p.sub)
+        now = time.time()
+        users = [_user(json.loads(v)) for v in raw.values()]
+        return sorted(
+            (User(u.principal, tuple(t for t in u.tokens if t.expires_at > now)) for u in users),
+            key=lambda u: u.principal.sub,
+        )
 
-    async def is_revoked(self, token_id: str) -> bool:
-        """Whether a token was revoked."""
-        return bool(await self._redis.sismember(self._revoked, token_id))
+    async def is_revoked(self, principal: Principal) -> bool:
+        """Whether the caller's token was revoked, alone or with every token of its person."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.sismember(self._revoked_tokens, principal.token_id)
+            pipe.hget(self._revoked_people, principal.sub)
+            token_revoked, person_revoked_at = await pipe.execute()
+        if token_revoked:
+            return True
+        return person_revoked_at is not None and principal.issued_at <= float(person_revoked_at)
 
 
-def _principal(record: dict[str, str | None]) -> Principal:
-    return Principal(
+def _user(record: dict[str, Any]) -> User:
+    principal = Principal(
         sub=str(record["sub"]),
         role=Role(str(record["role"])),
         area=record.get("area"),
         department=record.get("department"),
-        token_id=str(record.get("token_id") or ""),
     )
+    tokens = tuple(IssuedToken(**t) for t in record.get("tokens", ()))
+    if not tokens and record.get("token_id"):
+        # Written before every token was kept: the one token then recorded, of unknown age.
+        tokens = (IssuedToken(str(record["token_id"]), 0.0, float("inf")),)
+    return User(principal, tokens)
 
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `gonghui user add`.")
@@ -177,7 +241,7 @@ class Authenticator:
             principal = read_token(credentials.credentials, secret=self._secret)
         except AuthError as exc:
             raise HTTPException(401, str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
-        if await self._users.is_revoked(principal.token_id):
+        if await self._users.is_revoked(principal):
             raise HTTPException(401, "token revoked", headers={"WWW-Authenticate": "Bearer"})
         return principal
 
