@@ -77,14 +77,112 @@ async def test_duplicate_entry_changes_nothing(
 ) -> None:
     consumer = consumer_for(redis, keys, stations_uow)
     first = entry(DEPT, event_id="evt-1")
-    renamed = entry(DEPT, data=station_data(name="改了名字的驿站"), event_id="evt-1")
     await deliver(redis, consumer, first, first)
+    await deliver(redis, consumer, first)
+    assert await station_count(stations_uow) == 1
+    assert await DeadLetters(redis, keys).list() == []
+    assert await pending_count(redis, consumer.stream, "stations") == 0
+
+
+async def test_an_id_reused_for_different_content_is_refused_with_its_own_reason(
+    redis: Redis, keys: StreamKeys, stations_uow
+) -> None:
+    consumer = consumer_for(redis, keys, stations_uow)
+    first = entry(DEPT, event_id="evt-1")
+    renamed = entry(DEPT, data=station_data(name="改了名字的驿站"), event_id="evt-1")
+    await deliver(redis, consumer, first, renamed)
     await deliver(redis, consumer, renamed)
+    await deliver(redis, consumer, first)
     async with stations_uow() as uow:
         station = await uow.stations.by_external_ref(DEPT, "CIB-FZ-0001")
-    assert await station_count(stations_uow) == 1
     assert station.name == "兴业银行鼓楼支行爱心驿站"
+    reasons = [letter.reason for letter in await DeadLetters(redis, keys).list()]
+    assert len(reasons) == 2
+    assert "'evt-1' of dept/cib-bank was already used for different content" in reasons[0]
+    assert "in the same batch" in reasons[0] and "applied earlier" in reasons[1]
     assert await pending_count(redis, consumer.stream, "stations") == 0
+
+
+async def test_a_dead_letter_keeps_its_id_and_its_replay_is_judged_on_its_own_content(
+    redis: Redis, keys: StreamKeys, stations_uow
+) -> None:
+    consumer = consumer_for(redis, keys, stations_uow)
+    letters = DeadLetters(redis, keys)
+    dlq = keys.dlq(keys.outbox(DEPT))
+    update = entry(
+        DEPT,
+        "station.update.v1",
+        data={"external_ref": "CIB-FZ-0001", "name": "新名字驿站"},
+        event_id="evt-7",
+    )
+    await deliver(redis, consumer, update)
+    [early] = await letters.list(dlq)
+    assert "CIB-FZ-0001" in early.reason
+
+    await deliver(redis, consumer, entry(DEPT, event_id="evt-7"))
+    [_, reused] = await letters.list(dlq)
+    assert "'evt-7' of dept/cib-bank was already used" in reused.reason
+    assert "dead-lettered earlier" in reused.reason
+    assert await station_count(stations_uow) == 0
+
+    await deliver(redis, consumer, entry(DEPT, event_id="evt-8"))
+    await letters.replay(dlq, early.id)
+    await consumer.process(await read_new(redis, consumer.stream, "stations", "c1"))
+    async with stations_uow() as uow:
+        station = await uow.stations.by_external_ref(DEPT, "CIB-FZ-0001")
+    assert station.name == "新名字驿站"
+    assert [letter.id for letter in await letters.list(dlq)] == [reused.id]
+
+
+async def test_a_malformed_entry_is_dead_lettered_alone_at_once_and_its_neighbours_apply(
+    redis: Redis, keys: StreamKeys, stations_uow
+) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    malformed = {
+        "nested too deep": entry(DEPT, data=f'{{"external_ref": "X", "n": {deep}}}'),
+        "NUL in data": entry(DEPT, data=station_data(external_ref="N\u0000UL")),
+        "empty specversion": entry(DEPT, specversion=""),
+        "badly named attribute": entry(DEPT, Bad_Attr="1"),
+        "control character": entry(DEPT, subject="CIB\x00"),
+        "id too long": entry(DEPT, event_id="x" * 500),
+    }
+    consumer = consumer_for(redis, keys, stations_uow)
+    good = [entry(DEPT, data=station_data(external_ref=f"G{i}")) for i in range(3)]
+    await deliver(redis, consumer, good[0], *malformed.values(), good[1], good[2])
+
+    letters = await DeadLetters(redis, keys).list()
+    assert len(letters) == len(malformed)
+    assert all(letter.deliveries == 1 for letter in letters)
+    reasons = dict(zip(malformed, [letter.reason for letter in letters], strict=True))
+    assert "nested deeper than 32 levels" in reasons["nested too deep"]
+    assert "NUL" in reasons["NUL in data"]
+    assert "missing CloudEvents attribute(s): specversion" in reasons["empty specversion"]
+    assert "'Bad_Attr' break the CloudEvents naming rule" in reasons["badly named attribute"]
+    assert "control characters" in reasons["control character"]
+    assert "id" in reasons["id too long"]
+    assert await station_count(stations_uow) == 3
+    assert await pending_count(redis, consumer.stream, "stations") == 0
+
+
+async def test_whichever_replica_gives_up_states_the_last_error(
+    redis: Redis, keys: StreamKeys, stations_uow
+) -> None:
+    handlers = Handlers()
+
+    @handlers.on(RegisterStation)
+    async def failing(msg: Incoming[RegisterStation], uow: StationsUnitOfWork) -> None:
+        raise RuntimeError("the registry's disk is full")
+
+    first = consumer_for(redis, keys, stations_uow, handlers=handlers, max_deliveries=1)
+    await deliver(redis, first, entry(DEPT))
+    other = consumer_for(redis, keys, stations_uow, handlers=handlers, name="c2", max_deliveries=1)
+    await other.reclaim(min_idle_ms=0)
+    [letter] = await DeadLetters(redis, keys).list()
+    assert "gave up after 2 deliveries" in letter.reason
+    assert "RuntimeError: the registry's disk is full" in letter.reason
+    assert (
+        await redis.exists(f"{consumer_for(redis, keys, stations_uow).stream}.errors.stations") == 0
+    )
 
 
 async def test_bad_entries_are_dead_lettered_with_a_reason_and_neighbours_still_apply(

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
 from redis.asyncio import Redis
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DataError
 
 from gonghui.shared import metrics
 from gonghui.shared.clock import Clock, SystemClock
 from gonghui.shared.contracts import CATALOGUE, Catalogue, Command, Contract
 from gonghui.shared.db import ProcessedEvent
-from gonghui.shared.deadletters import Burial, DeadLetters
-from gonghui.shared.envelope import CloudEvent, InvalidEntry, describe
+from gonghui.shared.deadletters import Burial, DeadLetters, LastErrors
+from gonghui.shared.envelope import CloudEvent, InvalidEntry, content_digest, describe
 from gonghui.shared.errors import Conflict, NotFound
 from gonghui.shared.signing import Signing, verify
 from gonghui.shared.streams import StreamKeys
@@ -30,6 +31,9 @@ C = TypeVar("C", bound=Contract)
 
 INTAKE_SERVICE = "stations"
 """Judges department entries whose type names no known contract, so each is dead-lettered once."""
+
+APPLIED, DEAD = "applied", "dead"
+"""What became of an entry on record in `processed_events`."""
 
 
 class Rejected(Exception):
@@ -57,6 +61,11 @@ class Incoming(Generic[C]):
     data: C
     department: str | None
     """The department that wrote it, from the stream key (never from the payload)."""
+
+    @property
+    def digest(self) -> str:
+        """What it says, hashed: the same (source, id) must always say the same."""
+        return content_digest(self.entry.fields)
 
 
 Handler = Callable[[Incoming[Any], Any], Awaitable[None]]
@@ -97,6 +106,48 @@ class Handlers:
     def contracts(self) -> list[type[Contract]]:
         """Every contract this consumer applies."""
         return [contract for contract, _ in self._by_type.values()]
+
+
+@dataclass(frozen=True)
+class _Record:
+    source: str
+    event_id: str
+    digest: str
+
+
+_Refusals = list[tuple[Incoming[Any], str]]
+
+
+def _key(item: Incoming[Any]) -> tuple[str, str]:
+    return item.envelope.source, item.envelope.id
+
+
+def _digest(item: Incoming[Any]) -> str:
+    return item.digest
+
+
+def _record_of(item: Incoming[Any] | _Record) -> tuple[str, str, str]:
+    if isinstance(item, _Record):
+        return item.source, item.event_id, item.digest
+    return item.envelope.source, item.envelope.id, item.digest
+
+
+def _reuse_reason(item: Incoming[Any], *, earlier: str = "in the same batch") -> str:
+    return (
+        f"id {item.envelope.id!r} of {item.envelope.source} was already used for different "
+        f"content ({earlier}); an event id names one event, send a new id for a new event"
+    )
+
+
+def _sane_id(raw: bytes | None) -> str | None:
+    """An entry's `id` if it could be a real one (UTF-8, 1-200 characters, no control chars)."""
+    try:
+        text = (raw or b"").decode()
+    except UnicodeDecodeError:
+        return None
+    if 0 < len(text) <= 200 and text.isprintable():
+        return text
+    return None
 
 
 @dataclass(frozen=True)
@@ -152,7 +203,7 @@ class GroupConsumer:
         self._clock = clock or SystemClock()
         self._department = keys.department_of(stream)
         self._expected_source = keys.expected_source(stream)
-        self._last_errors: OrderedDict[str, str] = OrderedDict()
+        self._errors = LastErrors(redis, stream=stream, group=group)
 
     async def process(
         self, entries: list[Entry], *, deliveries: dict[str, int] | None = None
@@ -163,7 +214,7 @@ class GroupConsumer:
         skipped: list[str] = []
         burials: list[Burial] = []
         for entry in entries:
-            verdict = self._judge(entry)
+            verdict = self._judge_safely(entry)
             if isinstance(verdict, _Skip):
                 skipped.append(entry.entry_id)
             elif isinstance(verdict, _Dead):
@@ -171,13 +222,18 @@ class GroupConsumer:
             else:
                 to_apply.append(verdict)
 
-        applied, refused = await self._apply(to_apply)
+        applied, refused, failed = await self._apply(to_apply)
         burials.extend(self._burial(item.entry, reason, deliveries) for item, reason in refused)
 
+        await self._remember_dead(burials)
         await self._dead_letters.bury(burials)
+        await self._errors.remember({item.entry.entry_id: why for item, why in failed})
         done = applied + skipped + [b.entry_id for b in burials]
         if done:
             await self._redis.xack(self.stream, self.group, *done)
+            if deliveries:
+                # Only a redelivered entry can have an error on record from an earlier attempt.
+                await self._errors.forget(done)
         self._count("skipped", len(skipped))
         self._count("dead_lettered", len(burials))
 
@@ -206,6 +262,13 @@ class GroupConsumer:
             if next_id in (b"0-0", "0-0"):
                 return reclaimed
             start = next_id
+
+    def _judge_safely(self, entry: Entry) -> Incoming[Any] | _Skip | _Dead:
+        """Judge one entry; whatever goes wrong reading it condemns that entry alone."""
+        try:
+            return self._judge(entry)
+        except Exception as exc:
+            return _Dead(f"cannot be read: {type(exc).__name__}: {exc}")
 
     def _judge(self, entry: Entry) -> Incoming[Any] | _Skip | _Dead:
         if self._department is not None and self._responsible_service(entry) != self._service:
@@ -245,47 +308,104 @@ class GroupConsumer:
         type_name = entry.fields.get(b"type", b"").decode("utf-8", errors="replace")
         return self._catalogue.owner_of(type_name) or INTAKE_SERVICE
 
-    async def _apply(
-        self, items: list[Incoming[Any]]
-    ) -> tuple[list[str], list[tuple[Incoming[Any], str]]]:
-        """Apply all in one transaction; if that fails, one by one to isolate the bad ones."""
+    async def _apply(self, items: list[Incoming[Any]]) -> tuple[list[str], _Refusals, _Refusals]:
+        """Apply all in one transaction; if that fails, one by one to isolate the bad ones.
+
+        Returns the applied entry ids, the refused entries and the failed ones (to retry),
+        each with its reason.
+        """
         if not items:
-            return [], []
+            return [], [], []
         try:
-            await self._apply_together(items)
-            return [item.entry.entry_id for item in items], []
+            refused = await self._apply_together(items)
+            return self._ids_except(items, refused), refused, []
         except Exception as exc:
             if len(items) == 1:
                 return self._classify(items[0], exc)
         applied: list[str] = []
-        refused: list[tuple[Incoming[Any], str]] = []
+        refused = []
+        failed: _Refusals = []
         for item in items:
             try:
-                await self._apply_together([item])
-                applied.append(item.entry.entry_id)
+                turned_down = await self._apply_together([item])
+                refused += turned_down
+                applied += self._ids_except([item], turned_down)
             except Exception as exc:
-                done, dead = self._classify(item, exc)
-                applied += done
+                _, dead, retry = self._classify(item, exc)
                 refused += dead
-        return applied, refused
+                failed += retry
+        return applied, refused, failed
 
-    async def _apply_together(self, items: list[Incoming[Any]]) -> None:
+    @staticmethod
+    def _ids_except(items: list[Incoming[Any]], refused: _Refusals) -> list[str]:
+        turned_down = {item.entry.entry_id for item, _ in refused}
+        return [item.entry.entry_id for item in items if item.entry.entry_id not in turned_down]
+
+    async def _apply_together(self, items: list[Incoming[Any]]) -> _Refusals:
+        """Apply the fresh items in one transaction; return those refused as reused ids."""
         async with self._uow_factory() as uow:
-            fresh = await self._record_as_applied(uow, items)
+            fresh, reused = await self._record_as_applied(uow, items)
             for item in fresh:
                 handler = self._handlers.handler_for(item.envelope.type)
                 await handler(item, uow)  # type: ignore[misc]
             await uow.commit()
         self._count("applied", len(fresh))
-        self._count("duplicate", len(items) - len(fresh))
+        self._count("duplicate", len(items) - len(fresh) - len(reused))
+        return reused
 
     async def _record_as_applied(
         self, uow: UnitOfWork, items: list[Incoming[Any]]
-    ) -> list[Incoming[Any]]:
-        """Insert the dedupe rows; keys that already existed are duplicates, the rest are fresh."""
+    ) -> tuple[list[Incoming[Any]], _Refusals]:
+        """Insert the dedupe rows: the fresh items to apply, and those reusing an id.
+
+        A key already on record is a duplicate when it said the same thing (it is skipped), a
+        dead letter coming back when it was buried before (it is applied now), and a reused id
+        when it says something else (it is refused, so a replay is never taken for another).
+        """
         by_key: dict[tuple[str, str], Incoming[Any]] = {}
+        reused: _Refusals = []
         for item in items:
-            by_key.setdefault((item.envelope.source, item.envelope.id), item)
+            kept = by_key.setdefault(_key(item), item)
+            if kept is not item and _digest(kept) != _digest(item):
+                reused.append((item, _reuse_reason(item)))
+        inserted = await self._insert_records(uow, list(by_key.values()), outcome=APPLIED)
+        clashes = [key for key in by_key if key not in inserted]
+        fresh = [item for key, item in by_key.items() if key in inserted]
+        if clashes:
+            table = ProcessedEvent.__table__
+            on_record = {
+                (row.source, row.event_id): row
+                for row in await uow.session.execute(
+                    select(table.c.source, table.c.event_id, table.c.digest, table.c.outcome).where(
+                        table.c.group == self.group,
+                        table.c.event_id.in_([event_id for _, event_id in clashes]),
+                    )
+                )
+            }
+            for key in clashes:
+                item, record = by_key[key], on_record[key]
+                if record.digest is not None and record.digest != _digest(item):
+                    earlier = "dead-lettered" if record.outcome == DEAD else "applied"
+                    reused.append((item, _reuse_reason(item, earlier=f"{earlier} earlier")))
+                elif record.outcome == DEAD:
+                    await uow.session.execute(
+                        update(table)
+                        .where(
+                            table.c.group == self.group,
+                            table.c.source == key[0],
+                            table.c.event_id == key[1],
+                        )
+                        .values(outcome=APPLIED, processed_at=uow.clock.now())
+                    )
+                    fresh.append(item)
+        return fresh, reused
+
+    async def _insert_records(
+        self, uow: UnitOfWork, items: list[Incoming[Any]] | list[_Record], *, outcome: str
+    ) -> set[tuple[str, str]]:
+        """INSERT ... ON CONFLICT DO NOTHING RETURNING: the keys that were not on record."""
+        if not items:
+            return set()
         now = uow.clock.now()
         insert = pg_insert if uow.session.bind.dialect.name == "postgresql" else sqlite_insert
         # Core, not ORM, and executemany: the compiled statement is cached and reused per batch.
@@ -294,28 +414,53 @@ class GroupConsumer:
             .on_conflict_do_nothing()
             .returning(ProcessedEvent.source, ProcessedEvent.event_id),
             [
-                {"group": self.group, "source": source, "event_id": event_id, "processed_at": now}
-                for source, event_id in by_key
+                {
+                    "group": self.group,
+                    "source": source,
+                    "event_id": event_id,
+                    "digest": digest,
+                    "outcome": outcome,
+                    "processed_at": now,
+                }
+                for source, event_id, digest in map(_record_of, items)
             ],
         )
-        fresh = {(source, event_id) for source, event_id in inserted}
-        return [item for key, item in by_key.items() if key in fresh]
+        return {(source, event_id) for source, event_id in inserted}
+
+    async def _remember_dead(self, burials: list[Burial]) -> None:
+        """Put buried entries on record, so a later entry reusing their id is refused.
+
+        Only entries whose `source` is the stream's own: a forged source must not reserve
+        another party's ids.
+        """
+        records = [
+            _Record(self._expected_source, event_id, content_digest(burial.fields))
+            for burial in burials
+            if burial.fields.get(b"source", b"").decode(errors="replace") == self._expected_source
+            and (event_id := _sane_id(burial.fields.get(b"id")))
+        ]
+        if records:
+            async with self._uow_factory() as uow:
+                await self._insert_records(uow, records, outcome=DEAD)
+                await uow.commit()
 
     def _classify(
         self, item: Incoming[Any], exc: Exception
-    ) -> tuple[list[str], list[tuple[Incoming[Any], str]]]:
+    ) -> tuple[list[str], _Refusals, _Refusals]:
         """Permanent refusals are buried; everything else stays pending and is retried."""
         if isinstance(exc, Rejected | Conflict | NotFound):
-            return [], [(item, str(exc))]
+            return [], [(item, str(exc))], []
         if isinstance(exc, ValidationError):
-            return [], [(item, f"rejected by {self._service}: {describe(exc)}")]
+            return [], [(item, f"rejected by {self._service}: {describe(exc)}")], []
+        if isinstance(exc, DataError):
+            # The database refuses this value whatever the attempt: retrying cannot help.
+            return [], [(item, f"refused by the database: {exc.orig}")], []
         reason = f"{type(exc).__name__}: {exc}"
         log.warning(
             "%s could not apply %s on %s: %s", self.group, item.entry.entry_id, self.stream, reason
         )
-        self._remember_error(item.entry.entry_id, reason)
         self._count("failed", 1)
-        return [], []
+        return [], [], [(item, reason)]
 
     async def _delivery_counts(self, entries: list[Entry]) -> dict[str, int]:
         pending = await self._redis.xpending_range(
@@ -328,20 +473,24 @@ class GroupConsumer:
         )
         return {p["message_id"].decode(): int(p["times_delivered"]) for p in pending}
 
-    async def _give_up(self, entries: Iterable[Entry], counts: dict[str, int]) -> None:
+    async def _give_up(self, entries: list[Entry], counts: dict[str, int]) -> None:
+        if not entries:
+            return
+        errors = await self._errors.recall([entry.entry_id for entry in entries])
         burials = [
             self._burial(
                 entry,
                 f"gave up after {counts[entry.entry_id]} deliveries; last error: "
-                f"{self._last_errors.get(entry.entry_id, 'not recorded by this replica')}",
+                f"{errors.get(entry.entry_id) or 'none recorded (the entry never finished once)'}",
                 counts,
             )
             for entry in entries
         ]
+        await self._remember_dead(burials)
         await self._dead_letters.bury(burials)
-        if burials:
-            await self._redis.xack(self.stream, self.group, *[b.entry_id for b in burials])
-            self._count("dead_lettered", len(burials))
+        await self._redis.xack(self.stream, self.group, *[b.entry_id for b in burials])
+        await self._errors.forget([b.entry_id for b in burials])
+        self._count("dead_lettered", len(burials))
 
     def _burial(self, entry: Entry, reason: str, deliveries: dict[str, int]) -> Burial:
         return Burial(
@@ -352,11 +501,6 @@ class GroupConsumer:
             reason=reason,
             deliveries=deliveries.get(entry.entry_id, 1),
         )
-
-    def _remember_error(self, entry_id: str, reason: str) -> None:
-        self._last_errors[entry_id] = reason
-        while len(self._last_errors) > 10_000:
-            self._last_errors.popitem(last=False)
 
     def _count(self, outcome: str, n: int) -> None:
         if n:

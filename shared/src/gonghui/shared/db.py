@@ -88,6 +88,10 @@ class ProcessedEvent(PlumbingBase):
     source: Mapped[str] = mapped_column(String(200), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    digest: Mapped[str | None] = mapped_column(String(64), default=None)
+    """SHA-256 of what the entry said; None on rows written before digests were kept."""
+    outcome: Mapped[str] = mapped_column(String(10), default="applied", server_default="applied")
+    """`applied`, or `dead` when it was dead-lettered (its id stays taken)."""
 
 
 def async_url(url: str) -> str:

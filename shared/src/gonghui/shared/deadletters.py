@@ -110,6 +110,40 @@ class DeadLetters:
         return new_id.decode()
 
 
+class LastErrors:
+    """Why each pending entry last failed, kept in Redis with the pending entry.
+
+    Whichever replica finally gives up on an entry can then say why, not only the one that
+    saw it fail.
+    """
+
+    KEEP_S = 7 * 86_400
+
+    def __init__(self, redis: Redis, *, stream: str, group: str) -> None:
+        self._redis = redis
+        self._key = f"{stream}.errors.{group}"
+
+    async def remember(self, reasons: dict[str, str]) -> None:
+        """Record why each of these entries (by entry id) failed this time."""
+        if reasons:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.hset(self._key, mapping={i: r[:2000] for i, r in reasons.items()})
+                pipe.expire(self._key, self.KEEP_S)
+                await pipe.execute()
+
+    async def recall(self, entry_ids: list[str]) -> dict[str, str]:
+        """The last recorded reasons of these entries (absent ones are left out)."""
+        if not entry_ids:
+            return {}
+        values = await self._redis.hmget(self._key, entry_ids)
+        return {i: v.decode() for i, v in zip(entry_ids, values, strict=True) if v is not None}
+
+    async def forget(self, entry_ids: list[str]) -> None:
+        """Drop the reasons of entries that are done with (acknowledged)."""
+        if entry_ids:
+            await self._redis.hdel(self._key, *entry_ids)
+
+
 def _letter(dlq: str, entry_id: bytes, fields: dict[bytes, bytes]) -> DeadLetter:
     text = {k.decode(): v.decode("utf-8", errors="backslashreplace") for k, v in fields.items()}
     return DeadLetter(

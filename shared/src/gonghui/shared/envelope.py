@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +14,11 @@ from ulid import ULID
 
 SPEC_VERSION = "1.0"
 _TYPE_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+\.v[0-9]+$"
+_ATTRIBUTE_NAME = re.compile(r"^[a-z0-9]{1,20}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_REQUIRED = ("specversion", "id", "source", "type", "data")
+MAX_DATA_DEPTH = 32
+"""JSON nested deeper than this is refused before anything recurses through it."""
 _ATTRIBUTES = (
     "specversion",
     "id",
@@ -110,17 +117,22 @@ class CloudEvent(BaseModel):
             text = {_text(k): _text(v) for k, v in fields.items()}
         except UnicodeDecodeError as exc:
             raise InvalidEntry("entry is not UTF-8 text") from exc
-        missing = [
-            name for name in ("specversion", "id", "source", "type", "data") if name not in text
-        ]
+        missing = [name for name in _REQUIRED if not text.get(name)]
         if missing:
             raise InvalidEntry(f"missing CloudEvents attribute(s): {', '.join(missing)}")
-        try:
-            data = json.loads(text["data"])
-        except ValueError as exc:
-            raise InvalidEntry(f"data is not JSON: {exc}") from exc
-        if not isinstance(data, dict):
-            raise InvalidEntry("data must be a JSON object")
+        misnamed = sorted(name for name in text if not _ATTRIBUTE_NAME.match(name))
+        if misnamed:
+            raise InvalidEntry(
+                f"attribute name(s) {', '.join(map(repr, misnamed))} break the CloudEvents "
+                "naming rule (1-20 lowercase letters or digits)"
+            )
+        controlled = sorted(n for n, v in text.items() if n != "data" and _CONTROL.search(v))
+        if controlled:
+            raise InvalidEntry(
+                f"attribute(s) {', '.join(controlled)} contain control characters, "
+                "which CloudEvents strings may not"
+            )
+        data = _json_object(text["data"])
         attributes = {name: text[name] for name in _ATTRIBUTES if text.get(name)}
         try:
             return cls.model_validate({**attributes, "data": data})
@@ -148,6 +160,69 @@ class CloudEvent(BaseModel):
                 fields[name] = value.isoformat() if isinstance(value, datetime) else value
         fields["data"] = json.dumps(self.data, ensure_ascii=False, separators=(",", ":"))
         return fields
+
+
+def content_digest(fields: Mapping[bytes, bytes]) -> str:
+    """SHA-256 of what an entry says (type, subject, data): one (source, id) says one thing."""
+    digest = hashlib.sha256()
+    for name in (b"type", b"subject", b"data"):
+        digest.update(fields.get(name, b""))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def _json_object(raw: str) -> dict[str, Any]:
+    """The `data` text as a JSON object, refused if malformed, too deep or holding NUL."""
+    # str.count is cheap; the careful scan runs only for payloads that could be too deep.
+    if raw.count("[") + raw.count("{") > MAX_DATA_DEPTH and _nesting_depth(raw) > MAX_DATA_DEPTH:
+        raise InvalidEntry(f"data is nested deeper than {MAX_DATA_DEPTH} levels")
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise InvalidEntry(f"data is not JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise InvalidEntry("data must be a JSON object")
+    if "\\u0000" in raw and _holds_nul(data):
+        raise InvalidEntry("data contains a NUL character (\\u0000), which text columns refuse")
+    return data
+
+
+def _holds_nul(value: Any) -> bool:
+    """Whether any key or string inside a parsed JSON value contains NUL."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _nesting_depth(raw: str) -> int:
+    """The deepest bracket nesting of JSON text, strings skipped; no recursion."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 def describe(error: ValidationError) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from alembic import command, context
+import sqlalchemy as sa
+from alembic import command, context, op
 from alembic.config import Config
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection, make_url
@@ -87,3 +88,19 @@ async def ensure_database(url: str) -> None:
                 await connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
     finally:
         await admin.dispose()
+
+
+def add_dedupe_digests() -> None:
+    """Plumbing migration: `processed_events` keeps what each entry said and what became of it."""
+    with op.batch_alter_table("processed_events") as batch:
+        batch.add_column(sa.Column("digest", sa.String(length=64), nullable=True))
+        batch.add_column(
+            sa.Column("outcome", sa.String(length=10), nullable=False, server_default="applied")
+        )
+
+
+def drop_dedupe_digests() -> None:
+    """Undo `add_dedupe_digests`."""
+    with op.batch_alter_table("processed_events") as batch:
+        batch.drop_column("outcome")
+        batch.drop_column("digest")

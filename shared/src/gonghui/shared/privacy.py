@@ -48,7 +48,7 @@ def leaks_in_entry(fields: Mapping[bytes, bytes]) -> list[str]:
         if key == "data":
             try:
                 found += [leak for text in _strings(json.loads(value)) for leak in leaks(text)]
-            except ValueError:
+            except (ValueError, RecursionError):
                 found += leaks(value)
         else:
             found += leaks(value)
