@@ -9,7 +9,7 @@ import logging
 import os
 import secrets
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gonghui.cli import embedded_redis
-from gonghui.cli.services import SERVICES
+from gonghui.cli.services import FRONT, SERVABLE, SERVICES, ServiceEntry
 from gonghui.cli.stations import demo, stations_app
 from gonghui.cli.supervisor import Supervisor, child_env, python_command
 from gonghui.shared.auth import Principal, Role, UserDirectory, auth_secret
@@ -48,16 +48,17 @@ T = TypeVar("T")
 
 EMBEDDED_PORT = 6390
 ServiceName = Annotated[str, typer.Argument(help="stations, proposals or notify")]
+ServableName = Annotated[str, typer.Argument(help="stations, proposals, notify or front")]
 
 
 def _run(job: Callable[..., Awaitable[T]], *args: Any) -> T:
     return asyncio.run(job(*args))
 
 
-def _service(name: str):  # type: ignore[no-untyped-def]
-    if name not in SERVICES:
-        raise typer.BadParameter(f"unknown service {name!r}; choose from {', '.join(SERVICES)}")
-    return SERVICES[name]
+def _service(name: str, known: Mapping[str, ServiceEntry] = SERVICES) -> ServiceEntry:
+    if name not in known:
+        raise typer.BadParameter(f"unknown service {name!r}; choose from {', '.join(known)}")
+    return known[name]
 
 
 def _keys() -> StreamKeys:
@@ -97,6 +98,11 @@ def up() -> None:
                 f"[bold green]{entry.name}[/] http://{settings.http_host}:{settings.http_port}"
                 f"  (docs /docs, ready /readyz, streams /asyncapi)"
             )
+        front = FRONT.settings()
+        supervisor.add(FRONT.name, python_command("serve", FRONT.name), env)
+        console.print(
+            f"[bold green]pages[/] http://{front.http_host}:{front.http_port}/  (the front door)"
+        )
         console.print("Ctrl-C stops everything.")
     except BaseException:
         supervisor.stop_all()
@@ -106,14 +112,14 @@ def up() -> None:
 
 @app.command()
 def serve(
-    service: ServiceName,
+    service: ServableName,
     port: Annotated[int | None, typer.Option(help="HTTP port (default: the service's own)")] = None,
     host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
 ) -> None:
-    """Run one service's HTTP API and stream consumers."""
+    """Run one service's HTTP API and stream consumers, or the web front."""
     import uvicorn
 
-    entry = _service(service)
+    entry = _service(service, SERVABLE)
     settings = entry.settings()
     configure_logging()
     uvicorn.run(

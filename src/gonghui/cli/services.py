@@ -6,6 +6,7 @@ import importlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from gonghui.front.settings import FrontSettings
 from gonghui.shared.settings import ServiceSettings
 
 
@@ -22,7 +23,7 @@ class ServiceEntry:
         """`module:function` for uvicorn's factory mode."""
         return f"{self.package}.bootstrap:create_app"
 
-    def settings(self) -> ServiceSettings:
+    def settings(self) -> ServiceSettings | FrontSettings:
         """The service's settings, read from the environment now."""
         module = importlib.import_module(f"{self.package}.settings")
         return getattr(module, self.settings_class)()
@@ -41,3 +42,9 @@ SERVICES = {
         ServiceEntry("notify", "gonghui.notify", "NotifySettings"),
     )
 }
+
+FRONT = ServiceEntry("front", "gonghui.front", "FrontSettings")
+"""The web front: no database, no stream of its own; a client of the three services."""
+
+SERVABLE = {**SERVICES, FRONT.name: FRONT}
+"""Everything `gonghui serve` runs."""
