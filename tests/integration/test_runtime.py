@@ -134,7 +134,7 @@ async def test_department_joins_and_leaves_a_running_service(
     )
     await redis.xadd(keys.outbox("post-fz"), entry("post-fz"))
     seen = await poll(
-        stations_http, "/stations/FJ-FZ-GL-0001", lambda rs: rs[-1].status_code == 200
+        stations_http, "/stations/350102-0001", lambda rs: rs[-1].status_code == 200
     )
     assert seen[-1].json()["operator"] == "post-fz"
 

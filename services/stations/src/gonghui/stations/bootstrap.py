@@ -14,6 +14,7 @@ from gonghui.shared.streams import StreamKeys
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from gonghui.stations.entrypoints.consumers import department_handlers
 from gonghui.stations.entrypoints.http import stations_router
+from gonghui.stations.entrypoints.http_areas import areas_router
 from gonghui.stations.entrypoints.http_ledger import ledger_router
 from gonghui.stations.settings import StationsSettings
 
@@ -42,5 +43,9 @@ def create_app(settings: StationsSettings | None = None, *, clock: Clock | None 
         description="户外劳动者服务站点: the registry of outdoor-worker service stations.",
         runtime=runtime,
         engine=engine,
-        routers=[stations_router(uow_factory, clock, settings), ledger_router(uow_factory)],
+        routers=[
+            stations_router(uow_factory, clock, settings),
+            ledger_router(uow_factory),
+            areas_router(),
+        ],
     )

@@ -69,7 +69,7 @@ class StationRow(Base):
 
 
 class CodeSequence(Base):
-    """The last number handed out under a code prefix; numbers are never reused."""
+    """The last number handed out in an area (`prefix` holds its GB/T 2260 code); never reused."""
 
     __tablename__ = "code_sequences"
 

@@ -212,25 +212,30 @@ class StationRepository:
 
 
 class CodeAllocator:
-    """Hands out increasing numbers per prefix; concurrent callers never get the same one."""
+    """Hands out increasing numbers per area; concurrent callers never get the same one."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def next(self, prefix: str) -> int:
-        """The next number under `prefix`, starting at 1."""
+    async def next(self, area_code: str) -> int:
+        """The next number in an area, starting at 1."""
+        return await self.reserve(area_code, 1)
+
+    async def reserve(self, area_code: str, count: int) -> int:
+        """Reserve `count` consecutive numbers in an area at once; return the first of them."""
         await self._session.execute(
             _insert(self._session)(CodeSequence)
-            .values(prefix=prefix, last_value=0)
+            .values(prefix=area_code, last_value=0)
             .on_conflict_do_nothing()
         )
         # The UPDATE takes the row lock, so two replicas allocating at once are serialised.
-        return await self._session.scalar(
+        last = await self._session.scalar(
             update(CodeSequence)
-            .where(CodeSequence.prefix == prefix)
-            .values(last_value=CodeSequence.last_value + 1)
+            .where(CodeSequence.prefix == area_code)
+            .values(last_value=CodeSequence.last_value + count)
             .returning(CodeSequence.last_value)
         )
+        return int(last) - count + 1
 
 
 class ActivityRepository:

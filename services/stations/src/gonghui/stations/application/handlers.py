@@ -29,7 +29,7 @@ from gonghui.shared.envelope import new_event_id
 from gonghui.shared.errors import NotFound
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from gonghui.stations.domain.activities import Activity, SignupRefused, SignupStatus
-from gonghui.stations.domain.areas import area, code_prefix, locate
+from gonghui.stations.domain.areas import area, locate, station_code
 from gonghui.stations.domain.geo import distance_m, gcj02_to_wgs84
 from gonghui.stations.domain.model import (
     PUBLIC_FIELDS,
@@ -116,10 +116,10 @@ async def register_station(
             area_code = cmd.area_code or locate(
                 address=cmd.address, lat=public["lat"], lon=public["lon"]
             )
-            prefix = code_prefix(area_code)
+            area(area_code)
             number = await uow.codes.next(area_code)
             station = Station(
-                code=f"{prefix}-{number:04d}",
+                code=station_code(area_code, number),
                 external_ref=cmd.external_ref,
                 operator=operator,
                 registered_at=now,

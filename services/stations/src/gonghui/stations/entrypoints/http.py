@@ -27,7 +27,7 @@ from gonghui.shared.http import NotFound
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from gonghui.stations.application import handlers as uc
 from gonghui.stations.domain.activities import Activity
-from gonghui.stations.domain.areas import AREAS, UnknownArea, children, contains, locate
+from gonghui.stations.domain.areas import UnknownArea, children, contains, locate
 from gonghui.stations.domain.geo import wgs84_to_gcj02
 from gonghui.stations.domain.model import Criterion, CriterionScore, Station
 from gonghui.stations.entrypoints.access import (
@@ -65,7 +65,10 @@ def http_errors() -> Iterator[None]:
 class StationOut(BaseModel):
     """A station's public information (公示) and where it stands."""
 
-    code: str = Field(description="Station code, e.g. `FJ-FZ-GL-0007`; never reused.")
+    code: str = Field(
+        description="Station code: area and number, e.g. `330482-0007` (older Fujian stations keep "
+        "codes like `FJ-FZ-GL-0007`); never reused."
+    )
     name: str
     address: str
     area_code: str = Field(description="GB/T 2260 area code.")
@@ -434,13 +437,6 @@ def stations_router(
             days = await uow.visits.days(code, since, until)
         return [
             {"day": d.day, "visits": d.visits, "unique_workers": d.unique_workers} for d in days
-        ]
-
-    @router.get("/areas", summary="Known administrative areas (GB/T 2260)")
-    async def areas() -> list[dict[str, Any]]:
-        return [
-            {"code": a.code, "name": a.name, "level": a.level, "abbr": a.abbr}
-            for a in AREAS.values()
         ]
 
     @router.get("/areas/{area_code}/totals", summary="Stations, coverage and visits in an area")
