@@ -29,6 +29,7 @@ PUBLIC = {
     ("GET", "/stations.geojson"),
     ("GET", "/stations/{code}"),
     ("GET", "/areas"),
+    ("GET", "/areas/{code}"),
     ("GET", "/activities"),
     ("GET", "/activities/{activity_id}"),
     ("POST", "/activities/{activity_id}/signups"),

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from opening_hours import OpeningHours, ParserError
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from gonghui.shared.contracts.base import Command, Contract, Event
 from gonghui.shared.contracts.common import DepartmentCode, MainlandPhone
+from gonghui.shared.hours import HoursInvalid, validate
 
 
 class StationService(StrEnum):
@@ -46,13 +46,13 @@ AREA_CODE = r"^\d{6}$"
 
 
 def _valid_hours(value: str | None) -> str | None:
+    """The strict form of OSM opening_hours the reference accepts (`Mo–Fr 8:00-18:00;` too)."""
     if value is None:
         return value
     try:
-        OpeningHours(value)
-    except (ParserError, ValueError) as exc:
-        raise ValueError(f"not valid OSM opening_hours: {str(exc).splitlines()[0]}") from exc
-    return value
+        return validate(value)
+    except HoursInvalid as exc:
+        raise ValueError(str(exc)) from exc
 
 
 class RegisterStation(Command):
@@ -76,7 +76,8 @@ class RegisterStation(Command):
     open_hours: str = Field(
         min_length=1,
         max_length=500,
-        description="Opening hours in OSM `opening_hours` syntax, e.g. `Mo-Su 08:00-20:00`.",
+        description="Opening hours in OSM `opening_hours` syntax, e.g. `Mo-Su 08:00-20:00; PH off`"
+        " (PH: China's public holidays); stored in the strict form.",
     )
     manager_name: str = Field(
         min_length=1, max_length=50, description="The manager's name (public)."

@@ -57,6 +57,7 @@ class Candidate:
     lon: float
     services: list[str]
     open_hours: str
+    suspended_until: datetime | None
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ class StationRepository:
                 StationRow.lon,
                 StationRow.services,
                 StationRow.open_hours,
+                StationRow.suspended_until,
             ).where(
                 StationRow.lat_band.in_(bands),
                 StationRow.lon.between(min_lon, max_lon),

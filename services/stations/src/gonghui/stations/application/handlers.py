@@ -42,6 +42,7 @@ from gonghui.stations.domain.model import (
     Transition,
     open_at,
 )
+from gonghui.stations.domain.opening import Opening, opening
 from gonghui.stations.domain.privacy import worker_ref
 
 
@@ -276,7 +277,7 @@ async def exit_station(
 
 @dataclass(frozen=True)
 class NearbyHit:
-    """One search result."""
+    """One search result, with its opening at the time asked about."""
 
     code: str
     name: str
@@ -286,6 +287,7 @@ class NearbyHit:
     services: list[str]
     lat: float
     lon: float
+    opening: Opening
 
 
 async def find_nearby(
@@ -299,7 +301,7 @@ async def find_nearby(
     limit: int = 20,
     at: datetime,
 ) -> list[NearbyHit]:
-    """Stations within `radius_m` of a point, nearest first, optionally open now with services."""
+    """Stations within `radius_m` of a point, nearest first; `open_now`: open at `at`."""
     async with uow:
         candidates = await uow.stations.candidates_near(lat, lon, radius_m)
     wanted = set(service or ())
@@ -313,10 +315,22 @@ async def find_nearby(
     scored.sort(key=lambda item: (item[0], item[1]))
     hits: list[NearbyHit] = []
     for meters, _, c in scored:
-        is_open = c.status == StationStatus.ACTIVE and open_at(c.open_hours, at)
+        is_open = c.status == StationStatus.ACTIVE and open_at(
+            c.open_hours, at, lat=c.lat, lon=c.lon
+        )
         if open_now and not is_open:
             continue
-        hits.append(NearbyHit(c.code, c.name, c.status, meters, is_open, c.services, c.lat, c.lon))
+        found = opening(
+            status=c.status,
+            open_hours=c.open_hours,
+            lat=c.lat,
+            lon=c.lon,
+            at=at,
+            suspended_until=c.suspended_until,
+        )
+        hits.append(
+            NearbyHit(c.code, c.name, c.status, meters, is_open, c.services, c.lat, c.lon, found)
+        )
         if len(hits) == limit:
             break
     return hits

@@ -5,12 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from functools import lru_cache
 
-from opening_hours import OpeningHours
-
-from gonghui.shared.clock import SHANGHAI
 from gonghui.shared.errors import Conflict
+from gonghui.shared.hours import state_at
 
 
 class StationStatus(StrEnum):
@@ -52,15 +49,9 @@ PUBLIC_FIELDS = (
 )
 
 
-@lru_cache(maxsize=4096)
-def parsed_hours(expression: str) -> OpeningHours:
-    """A parsed OSM opening_hours expression; stations share few distinct ones, so cache them."""
-    return OpeningHours(expression)
-
-
-def open_at(open_hours: str, at: datetime) -> bool:
-    """Whether `open_hours` says open at `at`, read in Asia/Shanghai."""
-    return parsed_hours(open_hours).is_open(at.astimezone(SHANGHAI).replace(tzinfo=None))
+def open_at(open_hours: str, at: datetime, *, lat: float, lon: float) -> bool:
+    """Whether `open_hours` says open (not closed, not unknown) at `at` for a place."""
+    return state_at(open_hours, at=at, lat=lat, lon=lon) == "open"
 
 
 @dataclass(frozen=True)
@@ -145,7 +136,9 @@ class Station:
 
     def is_open(self, at: datetime) -> bool:
         """Open to workers at `at`: active, and its published hours (Asia/Shanghai) say so."""
-        return self.status is StationStatus.ACTIVE and open_at(self.open_hours, at)
+        return self.status is StationStatus.ACTIVE and open_at(
+            self.open_hours, at, lat=self.lat, lon=self.lon
+        )
 
     def record_assessment(self, assessment: Assessment) -> None:
         """The station's compliance follows from its latest assessment."""

@@ -27,9 +27,11 @@ from gonghui.shared.http import NotFound
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from gonghui.stations.application import handlers as uc
 from gonghui.stations.domain.activities import Activity
-from gonghui.stations.domain.areas import UnknownArea, children, contains, locate
+from gonghui.stations.domain.areas import UnknownArea, children, contains, full_name, locate
 from gonghui.stations.domain.geo import wgs84_to_gcj02
 from gonghui.stations.domain.model import Criterion, CriterionScore, Station
+from gonghui.stations.domain.opening import Opening, opening
+from gonghui.stations.domain.vocabulary import STATUS_LABELS, service_labels
 from gonghui.stations.entrypoints.access import (
     Admin,
     AreaReader,
@@ -39,6 +41,7 @@ from gonghui.stations.entrypoints.access import (
     check_area,
     check_station,
 )
+from gonghui.stations.entrypoints.times import local
 from gonghui.stations.settings import StationsSettings
 
 Reason = Annotated[str, Field(min_length=2, max_length=500, description="Why (recorded).")]
@@ -74,13 +77,21 @@ class StationOut(BaseModel):
     area_code: str = Field(description="GB/T 2260 area code.")
     lat: float = Field(description="Latitude in the requested datum (WGS-84 by default).")
     lon: float = Field(description="Longitude in the requested datum.")
+    area_name: str = Field(description="The area's names from the province down, zh-CN.")
     services: list[str]
+    service_labels: dict[str, str] = Field(description="Each service key with its zh-CN label.")
     open_hours: str = Field(description="OSM opening_hours.")
-    open_now: bool = Field(description="Active and open by its hours now (Asia/Shanghai).")
+    open_now: bool = Field(description="Active and open by its hours now (never when unknown).")
+    open_state: str = Field(description="`open`, `closed` or `unknown` now.")
+    next_change: datetime | None = Field(
+        description="When `open_state` changes next (+08:00), if within a week."
+    )
+    open_phrase: str = Field(description="For people, e.g. `营业中，20:00 关门`, `08:00 开门`.")
     manager_name: str
     manager_phone: str
     documents: dict[str, str | None] = Field(description="Posted documents (公示上墙).")
     status: str = Field(description="proposed, active, suspended or exited.")
+    status_label: str = Field(description="The status in zh-CN, e.g. `运营中`.")
     status_reason: str | None
     suspended_until: datetime | None
     operator: str | None
@@ -100,9 +111,14 @@ class NearbyStation(BaseModel):
     code: str
     name: str
     status: str
+    status_label: str = Field(description="The status in zh-CN.")
     distance_m: float = Field(description="Great-circle distance from the search point, metres.")
-    open_now: bool
+    open_now: bool = Field(description="Open at the time asked about (`at`, default now).")
+    open_state: str = Field(description="`open`, `closed` or `unknown` at that time.")
+    next_change: datetime | None = Field(description="When that changes next (+08:00).")
+    open_phrase: str = Field(description="For people, e.g. `营业中，20:00 关门`.")
     services: list[str]
+    service_labels: dict[str, str] = Field(description="Each service key with its zh-CN label.")
     lat: float
     lon: float
 
@@ -110,6 +126,7 @@ class NearbyStation(BaseModel):
 class NearbyPage(BaseModel):
     """Stations around a point."""
 
+    at: datetime = Field(description="The time the opening states are for (+08:00).")
     items: list[NearbyStation]
 
 
@@ -212,15 +229,26 @@ def stations_router(
     def out(station: Station, system: CoordSystem) -> StationOut:
         lat, lon = _coords(station.lat, station.lon, system)
         now = clock.now()
+        found = _opening_of(station, now)
         values = {n: getattr(station, n) for n in StationOut.model_fields if hasattr(station, n)}
         values.update(
             lat=lat,
             lon=lon,
+            area_name=full_name(station.area_code),
             status=station.status.value,
-            open_now=station.is_open(now),
+            status_label=STATUS_LABELS[station.status.value],
+            service_labels=service_labels(station.services),
+            open_now=found.state == "open",
+            open_state=found.state,
+            next_change=found.next_change,
+            open_phrase=found.phrase,
             recheck_due=uc.assessment_stale(
                 station, now, max_age_days=settings.assessment_max_age_days
             ),
+            **{
+                name: local(getattr(station, name))
+                for name in ("suspended_until", "assessed_at", "registered_at", "updated_at")
+            },
         )
         return StationOut(**values)
 
@@ -241,11 +269,18 @@ def stations_router(
         service: Annotated[
             list[StationService] | None, Query(description="Only stations offering all of these.")
         ] = None,
-        open_now: Annotated[bool, Query(description="Only active stations open now.")] = False,
+        open_now: Annotated[
+            bool, Query(description="Only active stations open at `at` (default: now).")
+        ] = False,
+        at: Annotated[
+            AwareDatetime | None,
+            Query(description="The time to plan for, ISO 8601 with +08:00 or Z (default: now)."),
+        ] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 20,
         coord_system: CoordQuery = CoordSystem.WGS84,
     ) -> NearbyPage:
         lat, lon = uc.to_wgs84(lat, lon, coord_system)
+        when = at or clock.now()
         hits = await uc.find_nearby(
             uow_factory(),
             lat=lat,
@@ -254,20 +289,36 @@ def stations_router(
             service=[str(s) for s in service or ()],
             open_now=open_now,
             limit=limit,
-            at=clock.now(),
+            at=when,
         )
         items = []
         for hit in hits:
             lat, lon = _coords(hit.lat, hit.lon, coord_system)
-            shown = {"distance_m": round(hit.distance_m, 1), "lat": lat, "lon": lon}
-            items.append(NearbyStation(**{**vars(hit), **shown}))
-        return NearbyPage(items=items)
+            items.append(
+                NearbyStation(
+                    code=hit.code,
+                    name=hit.name,
+                    status=hit.status,
+                    status_label=STATUS_LABELS[hit.status],
+                    distance_m=round(hit.distance_m, 1),
+                    open_now=hit.open_now,
+                    open_state=hit.opening.state,
+                    next_change=hit.opening.next_change,
+                    open_phrase=hit.opening.phrase,
+                    services=hit.services,
+                    service_labels=service_labels(hit.services),
+                    lat=lat,
+                    lon=lon,
+                )
+            )
+        return NearbyPage(at=local(when), items=items)
 
     @router.get("/stations.geojson", summary="Every station not exited, as RFC 7946 GeoJSON")
     async def geojson() -> JSONResponse:
         async with uow_factory() as uow:
             stations = await uow.stations.every()
         now = clock.now()
+        openings = {s.code: _opening_of(s, now) for s in stations}
         features = [
             {
                 "type": "Feature",
@@ -278,9 +329,13 @@ def stations_router(
                     "name": s.name,
                     "address": s.address,
                     "status": s.status.value,
+                    "status_label": STATUS_LABELS[s.status.value],
                     "services": s.services,
+                    "service_labels": service_labels(s.services),
                     "open_hours": s.open_hours,
-                    "open_now": s.is_open(now),
+                    "open_now": openings[s.code].state == "open",
+                    "open_state": openings[s.code].state,
+                    "open_phrase": openings[s.code].phrase,
                     "manager_name": s.manager_name,
                     "manager_phone": s.manager_phone,
                     "area_code": s.area_code,
@@ -362,7 +417,7 @@ def stations_router(
                 "failed": a.failed,
                 "criteria": {c.value: vars(s) for c, s in a.scores.items()},
                 "map_verified_on": a.map_verified_on,
-                "assessed_at": a.assessed_at,
+                "assessed_at": local(a.assessed_at),
             }
             for a in found
         ]
@@ -412,7 +467,7 @@ def stations_router(
         await station_for(code, principal)
         async with uow_factory() as uow:
             steps = await uow.stations.transitions(code)
-        return [vars(step) for step in steps]
+        return [{**vars(step), "at": local(step.at), "until": local(step.until)} for step in steps]
 
     @router.post("/stations/{code}/visits", status_code=201, summary="QR check-in at a station")
     async def check_in_visit(code: str, body: WorkerIn) -> dict[str, Any]:
@@ -550,7 +605,17 @@ def _coords(lat: float, lon: float, system: CoordSystem) -> tuple[float, float]:
 
 
 def _activity_out(a: Activity) -> ActivityOut:
-    return ActivityOut(
-        **{n: getattr(a, n) for n in ActivityOut.model_fields if n != "places_left"},
-        places_left=max(0, a.capacity - a.confirmed),
+    values = {n: getattr(a, n) for n in ActivityOut.model_fields if n != "places_left"}
+    values.update(starts_at=local(a.starts_at), ends_at=local(a.ends_at))
+    return ActivityOut(**values, places_left=max(0, a.capacity - a.confirmed))
+
+
+def _opening_of(station: Station, at: datetime) -> Opening:
+    return opening(
+        status=station.status.value,
+        open_hours=station.open_hours,
+        lat=station.lat,
+        lon=station.lon,
+        at=at,
+        suspended_until=station.suspended_until,
     )
