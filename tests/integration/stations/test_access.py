@@ -116,6 +116,13 @@ RULES: list[tuple[str, str, dict[str, Any] | None, dict[str, str], list[tuple[di
     ("GET", "/stations/{code}/visits", None, FUZHOU_ADMIN, [(XIAMEN_ADMIN, NOT_AREA)]),
     (
         "GET",
+        "/stations/{code}/qr",
+        None,
+        OWNER,
+        [(OTHER_PARTNER, NOT_OURS), (XIAMEN_ADMIN, NOT_AREA), (SUPERVISOR, NOT_ROLE)],
+    ),
+    (
+        "GET",
         "/areas/350100/totals",
         None,
         SUPERVISOR,
@@ -242,6 +249,7 @@ async def test_workers_use_the_public_routes_without_a_token(
     )
     activity_id = activity.json()["id"]
     worker = {"worker_id": "wx-openid-1"}
+    token = (await anonymous.get(f"/stations/{code}/qr", headers=FUZHOU_ADMIN)).json()["token"]
     answers = [
         await anonymous.get("/stations", params={"lat": 26.0878, "lon": 119.3034}),
         await anonymous.get("/stations.geojson"),
@@ -252,7 +260,7 @@ async def test_workers_use_the_public_routes_without_a_token(
         await anonymous.post(f"/activities/{activity_id}/signups", json=worker),
         await anonymous.post(f"/activities/{activity_id}/cancellations", json=worker),
         await anonymous.post(f"/activities/{activity_id}/check-ins", json=worker),
-        await anonymous.post(f"/stations/{code}/visits", json=worker),
+        await anonymous.post(f"/stations/{code}/visits", json={**worker, "token": token}),
     ]
     assert [(r.request.url.path, r.status_code) for r in answers if r.status_code >= 400] == [
         (f"/activities/{activity_id}/check-ins", 409)  # not the day: refused by the rules

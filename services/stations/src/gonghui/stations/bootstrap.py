@@ -11,8 +11,10 @@ from gonghui.shared.db import create_engine, session_factory
 from gonghui.shared.http import create_service_app
 from gonghui.shared.runtime import StreamRuntime
 from gonghui.shared.streams import StreamKeys
+from gonghui.stations.adapters.ratelimit import RedisRateLimiter
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from gonghui.stations.entrypoints.consumers import department_handlers
+from gonghui.stations.entrypoints.guard import PublicGuard
 from gonghui.stations.entrypoints.http import stations_router
 from gonghui.stations.entrypoints.http_areas import areas_router
 from gonghui.stations.entrypoints.http_ledger import ledger_router
@@ -38,13 +40,16 @@ def create_app(settings: StationsSettings | None = None, *, clock: Clock | None 
         uow_factory=uow_factory,
         department_handlers=department_handlers(worker_id_secret=settings.worker_id_secret),
     )
+    guard = PublicGuard(
+        RedisRateLimiter(runtime.redis, prefix=settings.stream_prefix), settings, clock
+    )
     return create_service_app(
         title="gonghui stations",
         description="户外劳动者服务站点: the registry of outdoor-worker service stations.",
         runtime=runtime,
         engine=engine,
         routers=[
-            stations_router(uow_factory, clock, settings),
+            stations_router(uow_factory, clock, settings, guard),
             ledger_router(uow_factory),
             areas_router(),
         ],

@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -31,6 +32,7 @@ from gonghui.stations.domain.areas import UnknownArea, children, contains, full_
 from gonghui.stations.domain.geo import wgs84_to_gcj02
 from gonghui.stations.domain.model import Criterion, CriterionScore, Station
 from gonghui.stations.domain.opening import Opening, opening
+from gonghui.stations.domain.qr import QrRefused, check_code, current_code
 from gonghui.stations.domain.vocabulary import STATUS_LABELS, service_labels
 from gonghui.stations.entrypoints.access import (
     Admin,
@@ -41,6 +43,7 @@ from gonghui.stations.entrypoints.access import (
     check_area,
     check_station,
 )
+from gonghui.stations.entrypoints.guard import PublicGuard
 from gonghui.stations.entrypoints.times import local
 from gonghui.stations.settings import StationsSettings
 
@@ -187,6 +190,28 @@ class WorkerIn(BaseModel):
     worker_id: str = Field(min_length=1, max_length=100)
 
 
+class VisitIn(WorkerIn):
+    """A check-in at a station, proven by the token of the station's QR code."""
+
+    token: str = Field(
+        min_length=3, max_length=100, description="The `t` of the scanned QR code's URL."
+    )
+
+
+class QrOut(BaseModel):
+    """What a station prints or shows on its screen."""
+
+    code: str
+    token: str = Field(description="The current token; it rotates every `rotation_s` seconds.")
+    url: str = Field(description="What the QR code encodes: `{front}/s/{code}?t=<token>`.")
+    valid_from: datetime = Field(description="When this token started (+08:00).")
+    valid_until: datetime = Field(
+        description="When the next token replaces it (+08:00); still accepted `grace_s` after."
+    )
+    rotation_s: int
+    grace_s: int
+
+
 class ActivityIn(BaseModel):
     """An activity to publish: by a station (`station_code`) or a city union (`area_code`)."""
 
@@ -220,7 +245,10 @@ class ActivityOut(BaseModel):
 
 
 def stations_router(
-    uow_factory: Callable[[], StationsUnitOfWork], clock: Clock, settings: StationsSettings
+    uow_factory: Callable[[], StationsUnitOfWork],
+    clock: Clock,
+    settings: StationsSettings,
+    guard: PublicGuard,
 ) -> APIRouter:
     """Routes of the registry."""
     router = APIRouter(tags=["stations"])
@@ -469,8 +497,37 @@ def stations_router(
             steps = await uow.stations.transitions(code)
         return [{**vars(step), "at": local(step.at), "until": local(step.until)} for step in steps]
 
+    @router.get("/stations/{code}/qr", summary="The station's current QR code (its staff)")
+    async def qr(code: str, principal: Staff) -> QrOut:
+        await station_for(code, principal)
+        shown = current_code(
+            settings.qr_secret, code, at=clock.now(), rotation_s=settings.qr_rotation_s
+        )
+        front = settings.front_url.rstrip("/")
+        return QrOut(
+            code=code,
+            token=shown.token,
+            url=f"{front}/s/{quote(code)}?t={quote(shown.token)}",
+            valid_from=local(shown.valid_from),
+            valid_until=local(shown.valid_until),
+            rotation_s=settings.qr_rotation_s,
+            grace_s=settings.qr_grace_s,
+        )
+
     @router.post("/stations/{code}/visits", status_code=201, summary="QR check-in at a station")
-    async def check_in_visit(code: str, body: WorkerIn) -> dict[str, Any]:
+    async def check_in_visit(code: str, body: VisitIn, request: Request) -> dict[str, Any]:
+        await guard.admit(request, kind="public", worker_id=body.worker_id)
+        try:
+            check_code(
+                settings.qr_secret,
+                code,
+                body.token,
+                at=clock.now(),
+                rotation_s=settings.qr_rotation_s,
+                grace_s=settings.qr_grace_s,
+            )
+        except QrRefused as exc:
+            raise HTTPException(403, str(exc)) from exc
         with http_errors():
             first = await uc.record_visit(
                 code=code,
@@ -574,7 +631,8 @@ def stations_router(
         return _activity_out(found)
 
     @router.post("/activities/{activity_id}/signups", summary="一键报名: sign up (or waitlist)")
-    async def sign_up(activity_id: str, body: WorkerIn) -> dict[str, Any]:
+    async def sign_up(activity_id: str, body: WorkerIn, request: Request) -> dict[str, Any]:
+        await guard.admit(request, kind="public", worker_id=body.worker_id)
         with http_errors():
             status, found = await uc.sign_up(
                 activity_id, worker_id=body.worker_id, secret=secret, uow=uow_factory()
@@ -582,7 +640,8 @@ def stations_router(
         return {"status": status.value, "activity": _activity_out(found)}
 
     @router.post("/activities/{activity_id}/cancellations", summary="Cancel a sign-up")
-    async def cancel(activity_id: str, body: WorkerIn) -> ActivityOut:
+    async def cancel(activity_id: str, body: WorkerIn, request: Request) -> ActivityOut:
+        await guard.admit(request, kind="public", worker_id=body.worker_id)
         with http_errors():
             found = await uc.cancel_signup(
                 activity_id, worker_id=body.worker_id, secret=secret, uow=uow_factory()
@@ -590,7 +649,8 @@ def stations_router(
         return _activity_out(found)
 
     @router.post("/activities/{activity_id}/check-ins", summary="Check in on the day")
-    async def check_in(activity_id: str, body: WorkerIn) -> ActivityOut:
+    async def check_in(activity_id: str, body: WorkerIn, request: Request) -> ActivityOut:
+        await guard.admit(request, kind="public", worker_id=body.worker_id)
         with http_errors():
             found = await uc.check_in(
                 activity_id, worker_id=body.worker_id, secret=secret, uow=uow_factory()
