@@ -36,6 +36,8 @@ PUBLIC = {
     ("POST", "/activities/{activity_id}/cancellations"),
     ("POST", "/activities/{activity_id}/check-ins"),
     ("POST", "/stations/{code}/visits"),
+    ("POST", "/stations/{code}/feedback"),
+    ("GET", "/vocabulary"),
 }
 
 FUZHOU_ADMIN = bearer(Role.UNION_ADMIN, sub="福州市总-王", area="350100")
@@ -114,6 +116,13 @@ RULES: list[tuple[str, str, dict[str, Any] | None, dict[str, str], list[tuple[di
         [(OTHER_PARTNER, NOT_OURS), (MEMBER, NOT_ROLE)],
     ),
     ("GET", "/stations/{code}/visits", None, FUZHOU_ADMIN, [(XIAMEN_ADMIN, NOT_AREA)]),
+    (
+        "GET",
+        "/stations/{code}/feedback",
+        None,
+        SUPERVISOR,
+        [(XIAMEN_SUPERVISOR, NOT_AREA), (OTHER_PARTNER, NOT_OURS), (WORKER, NOT_ROLE)],
+    ),
     (
         "GET",
         "/stations/{code}/qr",

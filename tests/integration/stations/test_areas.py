@@ -8,11 +8,13 @@ import httpx
 from sqlalchemy import text
 
 from gonghui.shared.auth import Role
+from gonghui.shared.contracts.stations import StationService
 from gonghui.shared.db import create_engine
 from gonghui.shared.migrations import upgrade
 from gonghui.stations.bootstrap import MIGRATIONS, create_app
 from gonghui.stations.settings import StationsSettings
 from tests.support.auth import bearer
+from tests.support.builders import station_data
 
 
 async def test_areas_are_searched_and_walked_down(client: httpx.AsyncClient) -> None:
@@ -111,3 +113,21 @@ async def _registered_before_keep_their_codes(client: httpx.AsyncClient) -> None
         },
     )
     assert new.status_code == 201 and new.json()["code"] == "350102-0002"
+
+
+async def test_vocabulary_gives_every_key_its_chinese_label(client: httpx.AsyncClient) -> None:
+    words = (await client.get("/vocabulary")).json()
+    services = {t["key"]: t["label"] for t in words["services"]}
+    assert (
+        set(services) == {s.value for s in StationService} and services["drinking_water"] == "饮水"
+    )
+    assert {t["key"] for t in words["statuses"]} == {"proposed", "active", "suspended", "exited"}
+    assert {t["key"] for t in words["open_states"]} == {"open", "closed", "unknown"}
+    assert "closed_when_open" in {t["key"] for t in words["complaint_categories"]}
+    station = await client.post("/stations", json=station_data())
+    shown = station.json()
+    assert shown["status_label"] == "待挂牌"
+    assert shown["service_labels"] == {"charging": "充电", "drinking_water": "饮水", "rest": "休息"}
+    assert (
+        shown["registered_at"].endswith("+08:00") and shown["open_phrase"] == "尚未挂牌，暂不开放"
+    )

@@ -17,6 +17,7 @@ from gonghui.stations.entrypoints.consumers import department_handlers
 from gonghui.stations.entrypoints.guard import PublicGuard
 from gonghui.stations.entrypoints.http import stations_router
 from gonghui.stations.entrypoints.http_areas import areas_router
+from gonghui.stations.entrypoints.http_feedback import feedback_router
 from gonghui.stations.entrypoints.http_ledger import ledger_router
 from gonghui.stations.settings import StationsSettings
 
@@ -52,5 +53,6 @@ def create_app(settings: StationsSettings | None = None, *, clock: Clock | None 
             stations_router(uow_factory, clock, settings, guard),
             ledger_router(uow_factory),
             areas_router(),
+            feedback_router(uow_factory, settings, guard),
         ],
     )

@@ -58,6 +58,8 @@ class StationRow(Base):
     compliant: Mapped[bool] = mapped_column(Boolean)
     assessed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     map_verified_on: Mapped[date | None] = mapped_column(Date)
+    reinspection: Mapped[str | None] = mapped_column(String(10))
+    reinspection_opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     registered_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
@@ -211,3 +213,25 @@ class SubsidyRow(Base):
     usage_report: Mapped[str | None] = mapped_column(Text)
     applied_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class FeedbackRow(Base):
+    """A worker's rating or complaint about a station."""
+
+    __tablename__ = "station_feedback"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40))
+    area_code: Mapped[str] = mapped_column(String(6), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    stars: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(30))
+    worker_ref: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    closed_by: Mapped[str | None] = mapped_column(String(100))
+    resolution: Mapped[str | None] = mapped_column(String(1000))
+
+    __table_args__ = (Index("ix_station_feedback_code_received_at", "code", "received_at"),)

@@ -58,6 +58,7 @@ class Candidate:
     services: list[str]
     open_hours: str
     suspended_until: datetime | None
+    reinspection: str | None
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ class StationRepository:
                 StationRow.services,
                 StationRow.open_hours,
                 StationRow.suspended_until,
+                StationRow.reinspection,
             ).where(
                 StationRow.lat_band.in_(bands),
                 StationRow.lon.between(min_lon, max_lon),
@@ -144,6 +146,18 @@ class StationRepository:
                 if status == StationStatus.ACTIVE.value:
                     active_by_area[code] = active_by_area.get(code, 0) + n
         return by_status, active_by_area
+
+    async def reinspections_in(self, area_code: str) -> dict[str, int]:
+        """Stations of an area by re-inspection state (`open`, `passed`, `failed`)."""
+        rows = await self._session.execute(
+            select(StationRow.reinspection, func.count())
+            .where(
+                StationRow.area_code.startswith(code_stem(area_code)),
+                StationRow.reinspection.is_not(None),
+            )
+            .group_by(StationRow.reinspection)
+        )
+        return {state: int(n) for state, n in rows}
 
     def add(self, station: Station) -> None:
         """Store a new station."""

@@ -19,6 +19,7 @@ from gonghui.shared.contracts.stations import (
     StationAssessed,
     StationExited,
     StationRegistered,
+    StationReinspectionClosed,
     StationResumed,
     StationSuspended,
     StationTransition,
@@ -190,7 +191,7 @@ async def assess_station(
             map_verified_on=map_verified_on,
             assessed_at=uow.clock.now(),
         )
-        station.record_assessment(assessment)
+        outcome = station.record_assessment(assessment)
         uow.stations.add_assessment(assessment)
         await uow.stations.save(station)
         uow.emit(
@@ -205,6 +206,18 @@ async def assess_station(
             ),
             subject=code,
         )
+        if outcome is not None:
+            uow.emit(
+                StationReinspectionClosed(
+                    code=code,
+                    area_code=station.area_code,
+                    outcome=outcome,
+                    assessment_id=assessment.id,
+                    failed=assessment.failed,
+                    closed_at=assessment.assessed_at,
+                ),
+                subject=code,
+            )
         await uow.commit()
         return assessment
 
@@ -288,6 +301,7 @@ class NearbyHit:
     lat: float
     lon: float
     opening: Opening
+    reinspection: str | None
 
 
 async def find_nearby(
@@ -329,7 +343,18 @@ async def find_nearby(
             suspended_until=c.suspended_until,
         )
         hits.append(
-            NearbyHit(c.code, c.name, c.status, meters, is_open, c.services, c.lat, c.lon, found)
+            NearbyHit(
+                c.code,
+                c.name,
+                c.status,
+                meters,
+                is_open,
+                c.services,
+                c.lat,
+                c.lon,
+                found,
+                c.reinspection,
+            )
         )
         if len(hits) == limit:
             break

@@ -119,6 +119,9 @@ class Station:
     compliant: bool = False
     assessed_at: datetime | None = None
     map_verified_on: date | None = None
+    reinspection: str | None = None
+    """动态管理: `open` while complaints await a re-inspection, then `passed` or `failed`."""
+    reinspection_opened_at: datetime | None = None
 
     def revise(self, *, at: datetime, **public: object) -> list[str]:
         """Change public information; return the names of the fields that really changed."""
@@ -140,13 +143,28 @@ class Station:
             self.open_hours, at, lat=self.lat, lon=self.lon
         )
 
-    def record_assessment(self, assessment: Assessment) -> None:
-        """The station's compliance follows from its latest assessment."""
+    def record_assessment(self, assessment: Assessment) -> str | None:
+        """The station's compliance follows from its latest assessment.
+
+        An open re-inspection is closed by it (`passed` or `failed`); a failed one is cleared by
+        a later assessment that passes. Returns the re-inspection's outcome if it closed one.
+        """
         if self.status is StationStatus.EXITED:
             raise InvalidTransition(f"station {self.code} has exited; it is not assessed any more")
         self.compliant = assessment.passed
         self.assessed_at = assessment.assessed_at
         self.map_verified_on = assessment.map_verified_on
+        if self.reinspection == "open" or (self.reinspection == "failed" and assessment.passed):
+            self.reinspection = "passed" if assessment.passed else "failed"
+            return self.reinspection
+        return None
+
+    def open_reinspection(self, *, at: datetime) -> bool:
+        """动态管理: complaints call for a new six-point check; False if one is already open."""
+        if self.status is StationStatus.EXITED or self.reinspection == "open":
+            return False
+        self.reinspection, self.reinspection_opened_at = "open", at
+        return True
 
     def recheck_due(self, now: datetime, *, max_age: timedelta) -> bool:
         """Whether the latest assessment is missing or older than `max_age`."""

@@ -33,7 +33,7 @@ from gonghui.stations.domain.geo import wgs84_to_gcj02
 from gonghui.stations.domain.model import Criterion, CriterionScore, Station
 from gonghui.stations.domain.opening import Opening, opening
 from gonghui.stations.domain.qr import QrRefused, check_code, current_code
-from gonghui.stations.domain.vocabulary import STATUS_LABELS, service_labels
+from gonghui.stations.domain.vocabulary import REINSPECTION_LABELS, STATUS_LABELS, service_labels
 from gonghui.stations.entrypoints.access import (
     Admin,
     AreaReader,
@@ -66,6 +66,13 @@ def http_errors() -> Iterator[None]:
         raise HTTPException(403, str(exc)) from exc
     except (UnknownArea, ValueError) as exc:
         raise HTTPException(400, str(exc)) from exc
+
+
+class RatingOut(BaseModel):
+    """How workers rate a station."""
+
+    count: int
+    average: float | None = Field(description="Mean stars, 1 to 5; none before the first rating.")
 
 
 class StationOut(BaseModel):
@@ -101,6 +108,11 @@ class StationOut(BaseModel):
     co_builders: list[str]
     funding_source: str | None
     compliant: bool = Field(description="Whether the latest six-point (六有) assessment passed.")
+    reinspection: str | None = Field(
+        description="动态管理: `open` (complaints called for one), `passed`, `failed`, or none."
+    )
+    reinspection_opened_at: datetime | None = Field(description="When it was opened (+08:00).")
+    rating: RatingOut = Field(description="Workers' ratings (服务评价) of the station.")
     assessed_at: datetime | None
     map_verified_on: date | None = Field(description="When its map entry was last checked.")
     recheck_due: bool = Field(description="No assessment, or the latest is too old.")
@@ -122,6 +134,9 @@ class NearbyStation(BaseModel):
     open_phrase: str = Field(description="For people, e.g. `营业中，20:00 关门`.")
     services: list[str]
     service_labels: dict[str, str] = Field(description="Each service key with its zh-CN label.")
+    reinspection: str | None = Field(
+        description="`failed` marks a station that failed its re-inspection; `open` one under it."
+    )
     lat: float
     lon: float
 
@@ -254,7 +269,9 @@ def stations_router(
     router = APIRouter(tags=["stations"])
     secret = settings.worker_id_secret
 
-    def out(station: Station, system: CoordSystem) -> StationOut:
+    async def out(station: Station, system: CoordSystem) -> StationOut:
+        async with uow_factory() as uow:
+            totals = await uow.feedback.totals(code=station.code)
         lat, lon = _coords(station.lat, station.lon, system)
         now = clock.now()
         found = _opening_of(station, now)
@@ -273,9 +290,16 @@ def stations_router(
             recheck_due=uc.assessment_stale(
                 station, now, max_age_days=settings.assessment_max_age_days
             ),
+            rating=RatingOut(count=totals.ratings, average=totals.rating_average),
             **{
                 name: local(getattr(station, name))
-                for name in ("suspended_until", "assessed_at", "registered_at", "updated_at")
+                for name in (
+                    "suspended_until",
+                    "assessed_at",
+                    "registered_at",
+                    "updated_at",
+                    "reinspection_opened_at",
+                )
             },
         )
         return StationOut(**values)
@@ -335,6 +359,7 @@ def stations_router(
                     open_phrase=hit.opening.phrase,
                     services=hit.services,
                     service_labels=service_labels(hit.services),
+                    reinspection=hit.reinspection,
                     lat=lat,
                     lon=lon,
                 )
@@ -364,6 +389,7 @@ def stations_router(
                     "open_now": openings[s.code].state == "open",
                     "open_state": openings[s.code].state,
                     "open_phrase": openings[s.code].phrase,
+                    "reinspection": s.reinspection,
                     "manager_name": s.manager_name,
                     "manager_phone": s.manager_phone,
                     "area_code": s.area_code,
@@ -394,7 +420,7 @@ def stations_router(
             station = await uc.register_station(
                 body, operator=operator, actor=actor_of(principal), uow=uow_factory()
             )
-        return out(station, CoordSystem.WGS84)
+        return await out(station, CoordSystem.WGS84)
 
     @router.get("/stations/{code}", summary="One station's public information")
     async def get_station(code: str, coord_system: CoordQuery = CoordSystem.WGS84) -> StationOut:
@@ -402,7 +428,7 @@ def stations_router(
             station = await uow.stations.get(code)
         if station is None:
             raise NotFound(f"no station {code}")
-        return out(station, coord_system)
+        return await out(station, coord_system)
 
     @router.patch("/stations/{code}", summary="Change public information")
     async def update(
@@ -417,7 +443,7 @@ def stations_router(
             station = await uc.update_station(
                 cmd, operator=None, actor=actor_of(principal), uow=uow_factory()
             )
-        return out(station, coord_system)
+        return await out(station, coord_system)
 
     @router.post("/stations/{code}/assessments", status_code=201, summary="Six-point assessment")
     async def assess(code: str, body: AssessmentIn, principal: Admin) -> dict[str, Any]:
@@ -457,7 +483,7 @@ def stations_router(
             station = await uc.activate_station(
                 code, actor=actor_of(principal), reason=body.reason, uow=uow_factory()
             )
-        return out(station, CoordSystem.WGS84)
+        return await out(station, CoordSystem.WGS84)
 
     @router.post("/stations/{code}/suspend", summary="active -> suspended until a date")
     async def suspend(code: str, body: Suspension, principal: Staff) -> StationOut:
@@ -470,7 +496,7 @@ def stations_router(
                 until=body.until,
                 uow=uow_factory(),
             )
-        return out(station, CoordSystem.WGS84)
+        return await out(station, CoordSystem.WGS84)
 
     @router.post("/stations/{code}/resume", summary="suspended -> active")
     async def resume(code: str, body: Step, principal: Staff) -> StationOut:
@@ -479,7 +505,7 @@ def stations_router(
             station = await uc.resume_station(
                 code=code, actor=actor_of(principal), reason=body.reason, uow=uow_factory()
             )
-        return out(station, CoordSystem.WGS84)
+        return await out(station, CoordSystem.WGS84)
 
     @router.post("/stations/{code}/exit", summary="退出: -> exited, for good")
     async def exit_(code: str, body: Step, principal: Staff) -> StationOut:
@@ -488,7 +514,7 @@ def stations_router(
             station = await uc.exit_station(
                 code=code, actor=actor_of(principal), reason=body.reason, uow=uow_factory()
             )
-        return out(station, CoordSystem.WGS84)
+        return await out(station, CoordSystem.WGS84)
 
     @router.get("/stations/{code}/history", summary="Every lifecycle step, oldest first")
     async def history(code: str, principal: Reader) -> list[dict[str, Any]]:
@@ -563,6 +589,8 @@ def stations_router(
         async with uow_factory() as uow:
             by_status, active_by_area = await uow.stations.counts_in(area_code)
             visit_totals = await uow.visits.totals_by_area(since, until)
+            feedback = await uow.feedback.totals(area_code=area_code)
+            reinspections = await uow.stations.reinspections_in(area_code)
         covered = [p.code for p in parts if any(contains(p.code, code) for code in active_by_area)]
         inside = [v for code, v in visit_totals.items() if contains(area_code, code)]
         return {
@@ -579,6 +607,8 @@ def stations_router(
             "visits": sum(v[0] for v in inside),
             "worker_days": sum(v[1] for v in inside),
             "stations_visited": sum(v[2] for v in inside),
+            "feedback": vars(feedback),
+            "reinspections": {state: reinspections.get(state, 0) for state in REINSPECTION_LABELS},
         }
 
     @router.post("/activities", status_code=201, summary="Publish an activity")

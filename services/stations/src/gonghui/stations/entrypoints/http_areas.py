@@ -1,4 +1,4 @@
-"""China's administrative areas over HTTP: search, hierarchy, one area with its chain."""
+"""Reference data over HTTP: China's areas (search, hierarchy) and the vocabulary's labels."""
 
 from __future__ import annotations
 
@@ -18,6 +18,15 @@ from gonghui.stations.domain.areas import (
     lineage,
     search,
 )
+from gonghui.stations.domain.vocabulary import (
+    COMPLAINT_CATEGORY_LABELS,
+    FEEDBACK_KIND_LABELS,
+    OPEN_STATE_LABELS,
+    REINSPECTION_LABELS,
+    SERVICE_LABELS,
+    STATUS_LABELS,
+    labelled,
+)
 
 
 class AreaOut(BaseModel):
@@ -32,6 +41,24 @@ class AreaOut(BaseModel):
     lat: float | None = Field(description="Latitude of its seat (WGS-84), if known.")
     lon: float | None = Field(description="Longitude of its seat, if known.")
     has_children: bool = Field(description="Whether areas lie inside it (for a cascading picker).")
+
+
+class Term(BaseModel):
+    """A key of the API and its zh-CN label."""
+
+    key: str
+    label: str
+
+
+class Vocabulary(BaseModel):
+    """Every key the station API uses, with its zh-CN label, in display order."""
+
+    services: list[Term] = Field(description="Free services a station offers.")
+    statuses: list[Term] = Field(description="Where a station stands in its life.")
+    open_states: list[Term] = Field(description="Open, closed or unknown at a moment.")
+    feedback_kinds: list[Term] = Field(description="Rating (服务评价) or complaint (投诉).")
+    complaint_categories: list[Term] = Field(description="Why a worker complains.")
+    reinspection: list[Term] = Field(description="States of a re-inspection.")
 
 
 class AreaDetail(AreaOut):
@@ -57,8 +84,19 @@ def area_out(found: Area) -> AreaOut:
 
 
 def areas_router() -> APIRouter:
-    """Routes of the area table (public)."""
-    router = APIRouter(tags=["areas"])
+    """Routes of the area table and the vocabulary (public)."""
+    router = APIRouter(tags=["reference"])
+
+    @router.get("/vocabulary", summary="The API's keys with their zh-CN labels")
+    async def vocabulary() -> Vocabulary:
+        return Vocabulary(
+            services=labelled(SERVICE_LABELS),
+            statuses=labelled(STATUS_LABELS),
+            open_states=labelled(OPEN_STATE_LABELS),
+            feedback_kinds=labelled(FEEDBACK_KIND_LABELS),
+            complaint_categories=labelled(COMPLAINT_CATEGORY_LABELS),
+            reinspection=labelled(REINSPECTION_LABELS),
+        )
 
     @router.get("/areas", summary="Areas: search by name or code, or one level of the hierarchy")
     async def areas(
