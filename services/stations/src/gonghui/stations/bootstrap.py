@@ -9,10 +9,12 @@ from fastapi import FastAPI
 from gonghui.shared.clock import Clock, SystemClock
 from gonghui.shared.db import create_engine, session_factory
 from gonghui.shared.http import create_service_app
+from gonghui.shared.periodic import every
 from gonghui.shared.runtime import StreamRuntime
 from gonghui.shared.streams import StreamKeys
 from gonghui.stations.adapters.ratelimit import RedisRateLimiter
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
+from gonghui.stations.application.handlers import end_due_suspensions
 from gonghui.stations.entrypoints.consumers import department_handlers
 from gonghui.stations.entrypoints.guard import PublicGuard
 from gonghui.stations.entrypoints.http import stations_router
@@ -40,6 +42,11 @@ def create_app(settings: StationsSettings | None = None, *, clock: Clock | None 
         settings=settings,
         uow_factory=uow_factory,
         department_handlers=department_handlers(worker_id_secret=settings.worker_id_secret),
+        workers=[
+            lambda stop: every(
+                settings.suspension_check_s, lambda: end_due_suspensions(uow_factory), stop
+            )
+        ],
     )
     guard = PublicGuard(
         RedisRateLimiter(runtime.redis, prefix=settings.stream_prefix), settings, clock

@@ -147,6 +147,36 @@ class StationRepository:
                     active_by_area[code] = active_by_area.get(code, 0) + n
         return by_status, active_by_area
 
+    async def suspensions_due(self, now: datetime, *, limit: int = 100) -> list[str]:
+        """Codes of suspended stations whose until-date has passed."""
+        rows = await self._session.scalars(
+            select(StationRow.code)
+            .where(
+                StationRow.status == StationStatus.SUSPENDED.value,
+                StationRow.suspended_until <= now,
+            )
+            .order_by(StationRow.suspended_until)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def claim_due_suspension(self, code: str, now: datetime) -> bool:
+        """Take the station's row lock if its suspension is still due; False if another took it.
+
+        A conditional UPDATE on both backends: on PostgreSQL a second replica waits for the row
+        and then finds the station no longer suspended; on SQLite the write lock does the same.
+        """
+        claimed = await self._session.execute(
+            update(StationRow)
+            .where(
+                StationRow.code == code,
+                StationRow.status == StationStatus.SUSPENDED.value,
+                StationRow.suspended_until <= now,
+            )
+            .values(updated_at=now)
+        )
+        return claimed.rowcount == 1
+
     async def reinspections_in(self, area_code: str) -> dict[str, int]:
         """Stations of an area by re-inspection state (`open`, `passed`, `failed`)."""
         rows = await self._session.execute(

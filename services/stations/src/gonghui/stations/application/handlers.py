@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -269,6 +270,34 @@ async def resume_station(
         before = station.resume(at=uow.clock.now())
         await _record_step(uow, station, StationResumed, before, actor=actor, reason=reason)
         return station
+
+
+SUSPENSION_ENDED = "暂停期满，自动恢复 / the suspension reached its until-date"
+SYSTEM_ACTOR = "gonghui/stations"
+
+
+async def end_due_suspensions(uow_factory: Callable[[], StationsUnitOfWork]) -> list[str]:
+    """A suspension ends by itself at its until-date, announced like a manual resume.
+
+    Every replica may run this at once: each station is claimed in its own transaction, and a
+    station another replica already resumed is skipped. Returns the codes this call resumed.
+    """
+    async with uow_factory() as uow:
+        due = await uow.stations.suspensions_due(uow.clock.now())
+    resumed = []
+    for code in due:
+        uow = uow_factory()
+        async with uow:
+            now = uow.clock.now()
+            if not await uow.stations.claim_due_suspension(code, now):
+                continue
+            station = await find_station(uow, code=code, lock=False)
+            before = station.resume(at=now)
+            await _record_step(
+                uow, station, StationResumed, before, actor=SYSTEM_ACTOR, reason=SUSPENSION_ENDED
+            )
+            resumed.append(code)
+    return resumed
 
 
 async def exit_station(
