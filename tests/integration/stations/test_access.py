@@ -123,6 +123,15 @@ RULES: list[tuple[str, str, dict[str, Any] | None, dict[str, str], list[tuple[di
         SUPERVISOR,
         [(XIAMEN_SUPERVISOR, NOT_AREA), (OTHER_PARTNER, NOT_OURS), (WORKER, NOT_ROLE)],
     ),
+    ("GET", "/siting/gaps", None, SUPERVISOR, [(OWNER, NOT_ROLE), (WORKER, NOT_ROLE)]),
+    ("GET", "/siting/gaps.geojson", None, FUZHOU_ADMIN, [(MEMBER, NOT_ROLE)]),
+    (
+        "POST",
+        "/workers/positions",
+        {"lat": 26.05, "lon": 119.32},
+        WORKER,
+        [(FUZHOU_ADMIN, NOT_ROLE), (SUPERVISOR, NOT_ROLE)],
+    ),
     (
         "GET",
         "/stations/{code}/qr",

@@ -15,12 +15,14 @@ from gonghui.shared.streams import StreamKeys
 from gonghui.stations.adapters.ratelimit import RedisRateLimiter
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from gonghui.stations.application.handlers import end_due_suspensions
+from gonghui.stations.application.siting import forget_old_presence
 from gonghui.stations.entrypoints.consumers import department_handlers
 from gonghui.stations.entrypoints.guard import PublicGuard
 from gonghui.stations.entrypoints.http import stations_router
 from gonghui.stations.entrypoints.http_areas import areas_router
 from gonghui.stations.entrypoints.http_feedback import feedback_router
 from gonghui.stations.entrypoints.http_ledger import ledger_router
+from gonghui.stations.entrypoints.http_siting import siting_router
 from gonghui.stations.settings import StationsSettings
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -45,7 +47,12 @@ def create_app(settings: StationsSettings | None = None, *, clock: Clock | None 
         workers=[
             lambda stop: every(
                 settings.suspension_check_s, lambda: end_due_suspensions(uow_factory), stop
-            )
+            ),
+            lambda stop: every(
+                3600,
+                lambda: forget_old_presence(uow_factory, window_days=settings.siting_window_days),
+                stop,
+            ),
         ],
     )
     guard = PublicGuard(
@@ -61,5 +68,6 @@ def create_app(settings: StationsSettings | None = None, *, clock: Clock | None 
             ledger_router(uow_factory),
             areas_router(),
             feedback_router(uow_factory, settings, guard),
+            siting_router(uow_factory, clock, settings, guard),
         ],
     )

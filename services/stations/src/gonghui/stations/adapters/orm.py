@@ -235,3 +235,22 @@ class FeedbackRow(Base):
     resolution: Mapped[str | None] = mapped_column(String(1000))
 
     __table_args__ = (Index("ix_station_feedback_code_received_at", "code", "received_at"),)
+
+
+class PresenceRow(Base):
+    """That a worker (keyed hash) was in a grid cell lately: a registered position or a visit.
+
+    No time of day, no order, one row per cell and source: enough to count workers per cell,
+    never to follow one. Rows older than the siting window are deleted.
+    """
+
+    __tablename__ = "worker_presence"
+
+    cell_lat: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cell_lon: Mapped[int] = mapped_column(Integer, primary_key=True)
+    worker_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(10), primary_key=True)
+    area_code: Mapped[str] = mapped_column(String(6), index=True)
+    last_seen: Mapped[date] = mapped_column(Date, index=True)
+
+    __table_args__ = (Index("ix_worker_presence_worker_ref", "worker_ref", "source"),)

@@ -46,6 +46,23 @@ def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
     return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
 
 
+async def upsert(
+    session: AsyncSession,
+    table: type,
+    values: dict[str, object],
+    *,
+    keys: list[str],
+    update: list[str],
+) -> None:
+    """Insert a row, or set `update` columns of the row with the same `keys` (both backends)."""
+    statement = _insert(session)(table).values(**values)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=keys, set_={name: statement.excluded[name] for name in update}
+        )
+    )
+
+
 @dataclass(frozen=True)
 class Candidate:
     """What the nearest search needs of one station."""

@@ -11,6 +11,7 @@ from gonghui.stations.adapters.repositories import (
     StationRepository,
     VisitRepository,
 )
+from gonghui.stations.adapters.siting import PresenceRepository
 
 
 class StationsUnitOfWork(UnitOfWork):
@@ -22,6 +23,7 @@ class StationsUnitOfWork(UnitOfWork):
     visits: VisitRepository
     ledger: LedgerRepository
     feedback: FeedbackRepository
+    presence: PresenceRepository
 
     def open_repositories(self, session: AsyncSession) -> None:
         """Attach the repositories to the new session."""
@@ -31,3 +33,4 @@ class StationsUnitOfWork(UnitOfWork):
         self.visits = VisitRepository(session)
         self.ledger = LedgerRepository(session)
         self.feedback = FeedbackRepository(session)
+        self.presence = PresenceRepository(session)

@@ -407,11 +407,17 @@ async def record_visit(
         )
         if station.status is StationStatus.EXITED:
             raise InvalidTransition(f"station {station.code} has exited")
+        ref, day = worker_ref(secret, worker_id), at.astimezone(SHANGHAI).date()
         first = await uow.visits.record(
-            code=station.code,
+            code=station.code, area_code=station.area_code, day=day, worker_ref=ref
+        )
+        await uow.presence.seen(
+            worker_ref=ref,
+            lat=station.lat,
+            lon=station.lon,
             area_code=station.area_code,
-            day=at.astimezone(SHANGHAI).date(),
-            worker_ref=worker_ref(secret, worker_id),
+            source="visit",
+            day=day,
         )
         await uow.commit()
         return first
