@@ -62,6 +62,7 @@ class HoursInvalid(ValueError):
     """Opening hours the reference implementation would not accept either; says why."""
 
 
+@lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
     """The strict form of an expression the reference accepts with corrections."""
     value = text.strip()
@@ -157,7 +158,7 @@ class _Prepared:
 
     def __init__(self, text: str, place: tuple[float, float] | None) -> None:
         self._place = place
-        self._parts = [_reference_semantics(part) for part in _split_outside_quotes(text, "||")]
+        self._parts = [_rewritten(part) for part in _split_outside_quotes(text, "||")]
         self._uses_ph = any(_PH.search(_QUOTED.sub("", part)) for part in self._parts)
 
     def state(self, at: datetime) -> tuple[OpenState, str | None]:
@@ -198,7 +199,25 @@ class _Prepared:
             return part, self._place, None
         if not _calendar_knows(day):
             return part, self._place, "CN"
-        return _holiday_variant(part, day), self._place, None
+        variant = _holiday_variant(part, day)
+        if variant != part and not _parses(variant):
+            return part, self._place, "CN"  # a PH form we cannot rewrite: CN's statutory days
+        return variant, self._place, None
+
+
+def _rewritten(part: str) -> str:
+    """The part with the reference's semantics, or as given if the rewrite would not parse."""
+    rewritten = _reference_semantics(part)
+    return rewritten if _parses(rewritten) else part
+
+
+@lru_cache(maxsize=8192)
+def _parses(text: str) -> bool:
+    try:
+        OpeningHours(text)
+    except (ParserError, ValueError, SyntaxError):
+        return False
+    return True
 
 
 def _holiday_variant(part: str, day: date) -> str:
