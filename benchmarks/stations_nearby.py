@@ -81,7 +81,7 @@ def brute_force(rows: list[dict[str, object]], lat: float, lon: float) -> list[s
         meters = distance_m(lat, lon, r["lat"], r["lon"])  # type: ignore[arg-type]
         if meters > RADIUS_M or not set(SERVICE) <= set(r["services"]):  # type: ignore[arg-type]
             continue
-        if r["status"] == "active" and open_at(r["open_hours"], AT):  # type: ignore[arg-type]
+        if r["status"] == "active" and open_at(r["open_hours"], AT, lat=r["lat"], lon=r["lon"]):  # type: ignore[arg-type]
             hits.append((meters, r["code"]))
     return [code for _, code in sorted(hits)[:LIMIT]]
 

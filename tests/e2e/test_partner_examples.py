@@ -208,7 +208,7 @@ def test_redis_cli_partner_registers_a_station_and_works_off_its_inbox(
 
     station = registered_station(deployment, "cli-post 鼓楼爱心驿站")
     assert station["operator"] == "cli-post"
-    assert station["code"].startswith("FJ-FZ-GL-")
+    assert station["code"].startswith("350102-")
 
     ids = work_items(partner, admin, one_left_pending=False)
     printed = partner.run("inbox")

@@ -87,7 +87,7 @@ async def test_partner_lifecycle_nearest_open_search_and_sign_up(
     found = wait_until(lambda: len(search(system)) == 2 and search(system))
     codes = {s["name"]: s["code"] for s in found}
     code = codes["兴业银行鼓楼支行爱心驿站"]
-    assert code == "FJ-FZ-GL-0001"
+    assert code == "350102-0001"
     assert search(system, open_now="true") == []  # proposed: not open to workers yet
 
     for c in codes.values():

@@ -67,7 +67,7 @@ async def test_registration_is_stored_and_announced(
     await deliver(redis, consumer, entry(DEPT))
     async with stations_uow() as uow:
         station = await uow.stations.by_external_ref(DEPT, "CIB-FZ-0001")
-    assert station is not None and station.code == "FJ-FZ-GL-0001"
+    assert station is not None and station.code == "350102-0001"
     assert station.operator == DEPT
     assert await pending_count(redis, consumer.stream, "stations") == 0
 

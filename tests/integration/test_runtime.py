@@ -133,9 +133,7 @@ async def test_department_joins_and_leaves_a_running_service(
         stations_http, "/readyz", lambda rs: rs[-1].json()["subscribers"]["subscribers"] == 1
     )
     await redis.xadd(keys.outbox("post-fz"), entry("post-fz"))
-    seen = await poll(
-        stations_http, "/stations/FJ-FZ-GL-0001", lambda rs: rs[-1].status_code == 200
-    )
+    seen = await poll(stations_http, "/stations/350102-0001", lambda rs: rs[-1].status_code == 200)
     assert seen[-1].json()["operator"] == "post-fz"
 
     await directory.revoke("post-fz")

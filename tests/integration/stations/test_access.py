@@ -29,12 +29,15 @@ PUBLIC = {
     ("GET", "/stations.geojson"),
     ("GET", "/stations/{code}"),
     ("GET", "/areas"),
+    ("GET", "/areas/{code}"),
     ("GET", "/activities"),
     ("GET", "/activities/{activity_id}"),
     ("POST", "/activities/{activity_id}/signups"),
     ("POST", "/activities/{activity_id}/cancellations"),
     ("POST", "/activities/{activity_id}/check-ins"),
     ("POST", "/stations/{code}/visits"),
+    ("POST", "/stations/{code}/feedback"),
+    ("GET", "/vocabulary"),
 }
 
 FUZHOU_ADMIN = bearer(Role.UNION_ADMIN, sub="福州市总-王", area="350100")
@@ -113,6 +116,29 @@ RULES: list[tuple[str, str, dict[str, Any] | None, dict[str, str], list[tuple[di
         [(OTHER_PARTNER, NOT_OURS), (MEMBER, NOT_ROLE)],
     ),
     ("GET", "/stations/{code}/visits", None, FUZHOU_ADMIN, [(XIAMEN_ADMIN, NOT_AREA)]),
+    (
+        "GET",
+        "/stations/{code}/feedback",
+        None,
+        SUPERVISOR,
+        [(XIAMEN_SUPERVISOR, NOT_AREA), (OTHER_PARTNER, NOT_OURS), (WORKER, NOT_ROLE)],
+    ),
+    ("GET", "/siting/gaps", None, SUPERVISOR, [(OWNER, NOT_ROLE), (WORKER, NOT_ROLE)]),
+    ("GET", "/siting/gaps.geojson", None, FUZHOU_ADMIN, [(MEMBER, NOT_ROLE)]),
+    (
+        "POST",
+        "/workers/positions",
+        {"lat": 26.05, "lon": 119.32},
+        WORKER,
+        [(FUZHOU_ADMIN, NOT_ROLE), (SUPERVISOR, NOT_ROLE)],
+    ),
+    (
+        "GET",
+        "/stations/{code}/qr",
+        None,
+        OWNER,
+        [(OTHER_PARTNER, NOT_OURS), (XIAMEN_ADMIN, NOT_AREA), (SUPERVISOR, NOT_ROLE)],
+    ),
     (
         "GET",
         "/areas/350100/totals",
@@ -241,6 +267,7 @@ async def test_workers_use_the_public_routes_without_a_token(
     )
     activity_id = activity.json()["id"]
     worker = {"worker_id": "wx-openid-1"}
+    token = (await anonymous.get(f"/stations/{code}/qr", headers=FUZHOU_ADMIN)).json()["token"]
     answers = [
         await anonymous.get("/stations", params={"lat": 26.0878, "lon": 119.3034}),
         await anonymous.get("/stations.geojson"),
@@ -251,7 +278,7 @@ async def test_workers_use_the_public_routes_without_a_token(
         await anonymous.post(f"/activities/{activity_id}/signups", json=worker),
         await anonymous.post(f"/activities/{activity_id}/cancellations", json=worker),
         await anonymous.post(f"/activities/{activity_id}/check-ins", json=worker),
-        await anonymous.post(f"/stations/{code}/visits", json=worker),
+        await anonymous.post(f"/stations/{code}/visits", json={**worker, "token": token}),
     ]
     assert [(r.request.url.path, r.status_code) for r in answers if r.status_code >= 400] == [
         (f"/activities/{activity_id}/check-ins", 409)  # not the day: refused by the rules

@@ -131,10 +131,14 @@ async def test_qr_check_ins_and_area_totals(client: httpx.AsyncClient, clock: Ma
     xiamen = (
         await register(client, external_ref="V-2", address="厦门市湖里区", lat=24.51, lon=118.12)
     )["code"]
+    gulou_qr = (await client.get(f"/stations/{gulou}/qr")).json()["token"]
+    xiamen_qr = (await client.get(f"/stations/{xiamen}/qr")).json()["token"]
     for worker in ("w1", "w1", "w2"):
-        response = await client.post(f"/stations/{gulou}/visits", json={"worker_id": worker})
+        response = await client.post(
+            f"/stations/{gulou}/visits", json={"worker_id": worker, "token": gulou_qr}
+        )
         assert response.status_code == 201
-    await client.post(f"/stations/{xiamen}/visits", json={"worker_id": "w9"})
+    await client.post(f"/stations/{xiamen}/visits", json={"worker_id": "w9", "token": xiamen_qr})
     days = (await client.get(f"/stations/{gulou}/visits")).json()
     assert days == [{"day": "2026-11-28", "visits": 3, "unique_workers": 2}]
 

@@ -65,9 +65,9 @@ async def test_import_reports_each_bad_row_and_is_safe_to_rerun(
     assert (again.created, again.updated, again.unchanged) == (0, 1, 1)
     async with stations_uow() as uow:
         every = await uow.stations.every()
-    assert sorted(s.code for s in every) == ["FJ-FZ-GL-0001", "FJ-XM-SM-0001"]
+    assert sorted(s.code for s in every) == ["350102-0001", "350203-0001"]
     assert all(s.operator == "fj-post" for s in every)
-    gulou = next(s for s in every if s.code == "FJ-FZ-GL-0001")
+    gulou = next(s for s in every if s.code == "350102-0001")
     assert gulou.services == ["drinking_water", "rest", "toilet"]
     assert gulou.co_builders == ["鼓楼区城管局", "东街街道"] and gulou.open_hours == "24/7"
 
@@ -101,7 +101,7 @@ async def test_demo_data_set_has_bank_branch_stations_visits_and_activities(
     operators = {s.operator for s in every}
     assert {"cib-bank", "fj-rcc"} <= operators
     assert sum(s.operator in ("cib-bank", "fj-rcc") for s in every) == 52
-    assert all(s.area_code.startswith("35") and s.code.startswith("FJ-") for s in every)
+    assert all(s.area_code.startswith("35") and s.code.startswith(s.area_code + "-") for s in every)
     again = await load_demo(
         uow_factory=stations_uow, stations=80, bank_stations=52, secret="test-secret"
     )

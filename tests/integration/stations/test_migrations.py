@@ -34,7 +34,7 @@ async def test_old_stations_keep_their_codes_and_are_found_after_upgrade(
         uow = StationsUnitOfWork(session_factory(engine), service="stations", keys=keys)
         async with uow:
             old = await uow.stations.get("GH-000001")
-        assert old is not None and old.area_code == "100000" and old.co_builders == []
+        assert old is not None and old.area_code == "350102" and old.co_builders == []  # located
         hits = await find_nearby(
             StationsUnitOfWork(session_factory(engine), service="stations", keys=keys),
             lat=26.08,

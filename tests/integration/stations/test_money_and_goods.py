@@ -126,3 +126,29 @@ async def test_rejected_subsidy_cannot_be_paid(client: httpx.AsyncClient) -> Non
         f"/subsidies/{sid}/disburse", json={"actor": "财务", "note": "x", "amount_fen": 1}
     )
     assert paid.status_code == 409 and "rejected" in paid.json()["detail"]
+
+
+async def test_times_people_read_carry_the_beijing_offset(client: httpx.AsyncClient) -> None:
+    code = (await register(client, external_ref="T-1"))["code"]
+    await activate(client, code)
+    await client.post(
+        "/donations",
+        json={"donor": "某公司", "kind": "money", "amount_fen": 100, "station_code": code},
+    )
+    stock = await client.post(
+        f"/stations/{code}/supplies/water", json={"change": 5, "low_threshold": 1}
+    )
+    applied = await client.post(
+        f"/stations/{code}/subsidies", json={"purpose": "示范点改造", "requested_fen": 100}
+    )
+    donations = (await client.get("/donations", params={"area_code": "350100"})).json()
+    shown = [
+        donations["items"][0]["received_at"],
+        stock.json()["updated_at"],
+        applied.json()["applied_at"],
+        applied.json()["history"][0]["at"],
+        (await client.get(f"/stations/{code}/history")).json()[0]["at"],
+        (await client.get(f"/stations/{code}/assessments")).json()[0]["assessed_at"],
+        (await client.get(f"/stations/{code}")).json()["registered_at"],
+    ]
+    assert all(t.endswith("+08:00") for t in shown), shown

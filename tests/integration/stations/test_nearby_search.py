@@ -17,7 +17,22 @@ from gonghui.stations.domain.geo import distance_m
 from gonghui.stations.domain.model import open_at
 
 SERVICES = ["drinking_water", "rest", "toilet", "charging", "heating", "wifi"]
-HOURS = ["24/7", "Mo-Fr 08:00-18:00", "Mo-Su 07:00-21:00", "Sa,Su 10:00-16:00", "Mo-Su 12:00-13:00"]
+HOURS = [
+    "24/7",
+    "Mo-Fr 08:00-18:00",
+    "Mo-Su 07:00-21:00",
+    "Sa,Su 10:00-16:00",
+    "Mo-Su 12:00-13:00",
+    "Mo-Su 08:00-20:00; PH off",
+    "Mo-Su 08:00+",
+    "sunrise-sunset",
+    "Mo-Fr 08:00-18:00 || unknown",
+]
+TIMES = [
+    datetime(2026, 11, 28, 4, 30, tzinfo=UTC),  # Saturday 12:30 in Shanghai
+    datetime(2026, 10, 5, 13, 0, tzinfo=UTC),  # 21:00 on an in-lieu day of National Day
+    datetime(2026, 11, 30, 9, 15, tzinfo=UTC),  # Monday 17:15, before sunset
+]
 STATUSES = ["active"] * 6 + ["proposed", "suspended", "exited"]
 AT = datetime(2026, 11, 28, 4, 30, tzinfo=UTC)  # Saturday 12:30 in Shanghai
 
@@ -51,13 +66,15 @@ def random_rows(rng: random.Random, n: int) -> list[dict[str, object]]:
     return rows
 
 
-def brute_force(rows, lat, lon, radius_m, service, open_now, limit):  # type: ignore[no-untyped-def]
+def brute_force(rows, lat, lon, radius_m, service, open_now, limit, at):  # type: ignore[no-untyped-def]
     hits = []
     for r in rows:
         if r["status"] == "exited" or not set(service) <= set(r["services"]):
             continue
         meters = distance_m(lat, lon, r["lat"], r["lon"])
-        is_open = r["status"] == "active" and open_at(r["open_hours"], AT)
+        is_open = r["status"] == "active" and open_at(
+            r["open_hours"], at, lat=r["lat"], lon=r["lon"]
+        )
         if meters <= radius_m and (is_open or not open_now):
             hits.append((meters, r["code"]))
     return [code for _, code in sorted(hits)[:limit]]
@@ -77,6 +94,7 @@ async def test_search_matches_brute_force_on_random_stations(
         service = rng.sample(SERVICES, rng.choice([0, 0, 1, 2]))
         open_now = rng.random() < 0.5
         limit = rng.choice([1, 5, 20, 200])
+        at = rng.choice(TIMES)
         found = await find_nearby(
             stations_uow(),
             lat=lat,
@@ -85,13 +103,13 @@ async def test_search_matches_brute_force_on_random_stations(
             service=service,
             open_now=open_now,
             limit=limit,
-            at=AT,
+            at=at,
         )
         assert [h.code for h in found] == brute_force(
-            rows, lat, lon, radius, service, open_now, limit
+            rows, lat, lon, radius, service, open_now, limit, at
         )
         assert all(a.distance_m <= b.distance_m for a, b in pairwise(found))
-        assert all(h.open_now for h in found) or not open_now
+        assert all(h.open_now and h.opening.state == "open" for h in found) or not open_now
 
 
 async def test_search_near_the_edge_of_a_latitude_band(

@@ -192,7 +192,7 @@ async def test_resending_a_registration_updates_instead_of_duplicating(
     )
     async with stations_uow() as uow:
         every = await uow.stations.every()
-    assert [(s.code, s.manager_name) for s in every] == [("FJ-FZ-GL-0001", "陈静")]
+    assert [(s.code, s.manager_name) for s in every] == [("350102-0001", "陈静")]
 
 
 async def test_partner_visits_are_counted_per_day_with_unique_workers(
@@ -225,7 +225,7 @@ async def test_partner_visits_are_counted_per_day_with_unique_workers(
         ],
     )
     async with stations_uow() as uow:
-        days = await uow.visits.days("FJ-FZ-GL-0001", date(2026, 11, 1), date(2026, 12, 1))
+        days = await uow.visits.days("350102-0001", date(2026, 11, 1), date(2026, 12, 1))
     assert [(str(d.day), d.visits, d.unique_workers) for d in days] == [
         ("2026-11-28", 3, 2),
         ("2026-11-29", 1, 1),

@@ -33,36 +33,60 @@ async def test_codes_follow_the_district_and_count_up(client: httpx.AsyncClient)
     )
     given = await register(client, external_ref="A-4", area_code="350203")
     assert [first["code"], second["code"], xiamen["code"], given["code"]] == [
-        "FJ-FZ-GL-0001",
-        "FJ-FZ-GL-0002",
-        "FJ-XM-HC-0001",
-        "FJ-XM-SM-0001",
+        "350102-0001",
+        "350102-0002",
+        "350205-0001",
+        "350203-0001",
     ]
     assert given["area_code"] == "350203"
 
 
-async def test_station_outside_known_districts_gets_city_or_province_code(
+async def test_stations_everywhere_in_china_are_numbered_in_their_county(
+    client: httpx.AsyncClient,
+) -> None:
+    pinghu = await register(
+        client, external_ref="CN-1", address="浙江省嘉兴市平湖市当湖街道", lat=30.70, lon=121.02
+    )
+    chaoyang = await register(
+        client, external_ref="CN-2", address="北京市朝阳区建国路88号", lat=39.91, lon=116.46
+    )
+    yinchuan = await register(
+        client, external_ref="CN-3", address="宁夏银川市兴庆区解放东街", lat=38.47, lon=106.29
+    )
+    pinghu_again = await register(
+        client, external_ref="CN-4", address="嘉兴平湖市新华北路", lat=30.70, lon=121.01
+    )
+    assert [s["code"] for s in (pinghu, chaoyang, yinchuan, pinghu_again)] == [
+        "330482-0001",
+        "110105-0001",
+        "640104-0001",
+        "330482-0002",
+    ]
+    assert [s["area_code"] for s in (pinghu, chaoyang, yinchuan)] == ["330482", "110105", "640104"]
+
+
+async def test_station_without_a_county_gets_city_or_province_code(
     client: httpx.AsyncClient,
 ) -> None:
     city = await register(client, external_ref="B-1", address="宁德市海上平台", lat=25.8, lon=120.7)
     province = await register(client, external_ref="B-2", address="外海渔排", lat=25.2, lon=120.7)
-    assert city["code"] == "FJ-ND-0001"
-    assert province["code"] == "FJ-0001"
+    assert city["code"] == "350900-0001"
+    assert province["code"] == "350000-0001"
 
 
 async def test_unknown_area_code_is_refused_with_the_reason(client: httpx.AsyncClient) -> None:
     response = await client.post(
-        "/stations", json={**station_data(), "actor": STAFF, "area_code": "110105"}
+        "/stations", json={**station_data(), "actor": STAFF, "area_code": "350199"}
     )
     assert response.status_code == 400
-    assert "unknown area code 110105" in response.json()["detail"]
+    assert "unknown area code 350199" in response.json()["detail"]
 
 
 async def test_codes_are_never_reused_after_exit(client: httpx.AsyncClient) -> None:
     old = await register(client, external_ref="C-1")
     await client.post(f"/stations/{old['code']}/exit", json={"actor": STAFF, "reason": "场地收回"})
     new = await register(client, external_ref="C-2")
-    assert new["code"] == "FJ-FZ-GL-0002"
+    assert new["code"] == "350102-0002"
     kept = (await client.get(f"/stations/{old['code']}")).json()
     assert kept["status"] == "exited" and kept["status_reason"] == "场地收回"
 
@@ -82,7 +106,7 @@ async def test_two_replicas_registering_at_once_never_collide(
         codes = await asyncio.gather(*(one(i) for i in range(24)))
     finally:
         await other.dispose()
-    assert sorted(codes) == [f"FJ-FZ-GL-{n:04d}" for n in range(1, 25)]
+    assert sorted(codes) == [f"350102-{n:04d}" for n in range(1, 25)]
 
 
 async def test_public_information_is_published(client: httpx.AsyncClient) -> None:
@@ -244,7 +268,7 @@ async def test_geojson_is_rfc7946(client: httpx.AsyncClient) -> None:
         assert feature["type"] == "Feature" and isinstance(feature["properties"], dict)
         lon, lat = feature["geometry"]["coordinates"]  # RFC 7946: longitude first, WGS-84
         assert feature["geometry"]["type"] == "Point" and 119 < lon < 120 and 26 < lat < 27
-        assert re.fullmatch(r"FJ-FZ-GL-\d{4}", feature["id"])
+        assert re.fullmatch(r"350102-\d{4}", feature["id"])
 
 
 async def test_registration_records_who_registered(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from opening_hours import OpeningHours, ParserError
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from gonghui.shared.contracts.base import Command, Contract, Event
 from gonghui.shared.contracts.common import DepartmentCode, MainlandPhone
+from gonghui.shared.hours import HoursInvalid, validate
 
 
 class StationService(StrEnum):
@@ -46,13 +46,13 @@ AREA_CODE = r"^\d{6}$"
 
 
 def _valid_hours(value: str | None) -> str | None:
+    """The strict form of OSM opening_hours the reference accepts (`Mo–Fr 8:00-18:00;` too)."""
     if value is None:
         return value
     try:
-        OpeningHours(value)
-    except (ParserError, ValueError) as exc:
-        raise ValueError(f"not valid OSM opening_hours: {str(exc).splitlines()[0]}") from exc
-    return value
+        return validate(value)
+    except HoursInvalid as exc:
+        raise ValueError(str(exc)) from exc
 
 
 class RegisterStation(Command):
@@ -76,7 +76,8 @@ class RegisterStation(Command):
     open_hours: str = Field(
         min_length=1,
         max_length=500,
-        description="Opening hours in OSM `opening_hours` syntax, e.g. `Mo-Su 08:00-20:00`.",
+        description="Opening hours in OSM `opening_hours` syntax, e.g. `Mo-Su 08:00-20:00; PH off`"
+        " (PH: China's public holidays); stored in the strict form.",
     )
     manager_name: str = Field(
         min_length=1, max_length=50, description="The manager's name (public)."
@@ -293,6 +294,73 @@ class StationExited(StationTransition):
     owner = "stations"
 
 
+class StationRated(Event):
+    """station.rated.v1: a worker rated a station's service (服务评价), 1 to 5 stars."""
+
+    type_name = "station.rated.v1"
+    owner = "stations"
+
+    code: str = Field(description="The station code.")
+    area_code: str = Field(description="The station's GB/T 2260 area code.")
+    feedback_id: str = Field(description="The rating's id.")
+    stars: int = Field(ge=1, le=5, description="1 (poor) to 5 (excellent).")
+    received_at: datetime = Field(description="When it was received.")
+
+
+class StationComplaintReceived(Event):
+    """station.complaint_received.v1: a worker complained about a station (投诉).
+
+    For the station's managers (its operator, `dept:<operator>`) and the union's station admins
+    of its area (`area_code`).
+    """
+
+    type_name = "station.complaint_received.v1"
+    owner = "stations"
+
+    code: str = Field(description="The station code.")
+    name: str = Field(description="The station's public name.")
+    area_code: str = Field(description="The station's GB/T 2260 area code.")
+    area_name: str = Field(description="The area's names from the province down, zh-CN.")
+    operator: DepartmentCode | None = Field(None, description="The department that runs it.")
+    feedback_id: str = Field(description="The complaint's id.")
+    category: str = Field(description="Why: a key of GET /vocabulary `complaint_categories`.")
+    category_label: str = Field(description="The category in zh-CN.")
+    text: str = Field(description="What the worker wrote; phone and ID numbers masked.")
+    complaints_in_window: int = Field(
+        description="Complaints about this station within the re-inspection window, this included."
+    )
+    received_at: datetime = Field(description="When it was received.")
+
+
+class StationReinspectionOpened(Event):
+    """station.reinspection_opened.v1: complaints reached the threshold; a re-inspection is due."""
+
+    type_name = "station.reinspection_opened.v1"
+    owner = "stations"
+
+    code: str = Field(description="The station code.")
+    name: str = Field(description="The station's public name.")
+    area_code: str = Field(description="The station's GB/T 2260 area code.")
+    operator: DepartmentCode | None = Field(None, description="The department that runs it.")
+    complaints: int = Field(description="Complaints within the window that opened it.")
+    window_days: int = Field(description="The window, in days.")
+    opened_at: datetime = Field(description="When.")
+
+
+class StationReinspectionClosed(Event):
+    """station.reinspection_closed.v1: a six-point assessment closed the re-inspection."""
+
+    type_name = "station.reinspection_closed.v1"
+    owner = "stations"
+
+    code: str = Field(description="The station code.")
+    area_code: str = Field(description="The station's GB/T 2260 area code.")
+    outcome: str = Field(description="`passed` or `failed` (then marked in search results).")
+    assessment_id: str = Field(description="The assessment that closed it.")
+    failed: list[str] = Field(description="Criteria that did not pass.")
+    closed_at: datetime = Field(description="When.")
+
+
 class ActivityPublished(Event):
     """activity.published.v1: a station or city union published an activity (subject = its id)."""
 
@@ -451,6 +519,10 @@ STATION_CONTRACTS: tuple[type[Contract], ...] = (
     StationSuspended,
     StationResumed,
     StationExited,
+    StationRated,
+    StationComplaintReceived,
+    StationReinspectionOpened,
+    StationReinspectionClosed,
     ActivityPublished,
     ActivitySignedUp,
     ActivitySignupCancelled,

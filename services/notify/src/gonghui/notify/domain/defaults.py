@@ -46,6 +46,18 @@ DEFAULT_RULES = [
         body_en="Station {{ code }} was registered at {{ address }}. Please assess it.",
     ),
     Rule(
+        id="station-complaint",
+        event_type="station.complaint_received.v1",
+        description="服务投诉: the station's operator and the union's station admins hear of it.",
+        recipients=["role:station_admin", "dept:$operator"],
+        channels=PERSONAL,
+        title_zh="站点投诉：{{ name }}（{{ category_label }}）",
+        body_zh="{{ area_name }}的站点 {{ name }}（{{ code }}）收到职工投诉：{{ text }}。"
+        "近期共 {{ complaints_in_window }} 件投诉，请及时核实处理。",
+        title_en="Complaint about station {{ code }}",
+        body_en="A worker complained about station {{ code }} ({{ category }}): {{ text }}",
+    ),
+    Rule(
         id="proposal-submitted-review",
         event_type="proposal.submitted.v1",
         description="线上提交 -> 小组审议: the review group is asked to review.",

@@ -58,6 +58,8 @@ class StationRow(Base):
     compliant: Mapped[bool] = mapped_column(Boolean)
     assessed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     map_verified_on: Mapped[date | None] = mapped_column(Date)
+    reinspection: Mapped[str | None] = mapped_column(String(10))
+    reinspection_opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     registered_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
@@ -69,7 +71,7 @@ class StationRow(Base):
 
 
 class CodeSequence(Base):
-    """The last number handed out under a code prefix; numbers are never reused."""
+    """The last number handed out in an area (`prefix` holds its GB/T 2260 code); never reused."""
 
     __tablename__ = "code_sequences"
 
@@ -211,3 +213,44 @@ class SubsidyRow(Base):
     usage_report: Mapped[str | None] = mapped_column(Text)
     applied_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class FeedbackRow(Base):
+    """A worker's rating or complaint about a station."""
+
+    __tablename__ = "station_feedback"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40))
+    area_code: Mapped[str] = mapped_column(String(6), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    stars: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(30))
+    worker_ref: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    closed_by: Mapped[str | None] = mapped_column(String(100))
+    resolution: Mapped[str | None] = mapped_column(String(1000))
+
+    __table_args__ = (Index("ix_station_feedback_code_received_at", "code", "received_at"),)
+
+
+class PresenceRow(Base):
+    """That a worker (keyed hash) was in a grid cell lately: a registered position or a visit.
+
+    No time of day, no order, one row per cell and source: enough to count workers per cell,
+    never to follow one. Rows older than the siting window are deleted.
+    """
+
+    __tablename__ = "worker_presence"
+
+    cell_lat: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cell_lon: Mapped[int] = mapped_column(Integer, primary_key=True)
+    worker_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(10), primary_key=True)
+    area_code: Mapped[str] = mapped_column(String(6), index=True)
+    last_seen: Mapped[date] = mapped_column(Date, index=True)
+
+    __table_args__ = (Index("ix_worker_presence_worker_ref", "worker_ref", "source"),)

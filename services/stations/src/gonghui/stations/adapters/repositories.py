@@ -46,6 +46,23 @@ def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
     return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
 
 
+async def upsert(
+    session: AsyncSession,
+    table: type,
+    values: dict[str, object],
+    *,
+    keys: list[str],
+    update: list[str],
+) -> None:
+    """Insert a row, or set `update` columns of the row with the same `keys` (both backends)."""
+    statement = _insert(session)(table).values(**values)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=keys, set_={name: statement.excluded[name] for name in update}
+        )
+    )
+
+
 @dataclass(frozen=True)
 class Candidate:
     """What the nearest search needs of one station."""
@@ -57,6 +74,8 @@ class Candidate:
     lon: float
     services: list[str]
     open_hours: str
+    suspended_until: datetime | None
+    reinspection: str | None
 
 
 @dataclass(frozen=True)
@@ -111,6 +130,8 @@ class StationRepository:
                 StationRow.lon,
                 StationRow.services,
                 StationRow.open_hours,
+                StationRow.suspended_until,
+                StationRow.reinspection,
             ).where(
                 StationRow.lat_band.in_(bands),
                 StationRow.lon.between(min_lon, max_lon),
@@ -142,6 +163,48 @@ class StationRepository:
                 if status == StationStatus.ACTIVE.value:
                     active_by_area[code] = active_by_area.get(code, 0) + n
         return by_status, active_by_area
+
+    async def suspensions_due(self, now: datetime, *, limit: int = 100) -> list[str]:
+        """Codes of suspended stations whose until-date has passed."""
+        rows = await self._session.scalars(
+            select(StationRow.code)
+            .where(
+                StationRow.status == StationStatus.SUSPENDED.value,
+                StationRow.suspended_until <= now,
+            )
+            .order_by(StationRow.suspended_until)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def claim_due_suspension(self, code: str, now: datetime) -> bool:
+        """Take the station's row lock if its suspension is still due; False if another took it.
+
+        A conditional UPDATE on both backends: on PostgreSQL a second replica waits for the row
+        and then finds the station no longer suspended; on SQLite the write lock does the same.
+        """
+        claimed = await self._session.execute(
+            update(StationRow)
+            .where(
+                StationRow.code == code,
+                StationRow.status == StationStatus.SUSPENDED.value,
+                StationRow.suspended_until <= now,
+            )
+            .values(updated_at=now)
+        )
+        return claimed.rowcount == 1
+
+    async def reinspections_in(self, area_code: str) -> dict[str, int]:
+        """Stations of an area by re-inspection state (`open`, `passed`, `failed`)."""
+        rows = await self._session.execute(
+            select(StationRow.reinspection, func.count())
+            .where(
+                StationRow.area_code.startswith(code_stem(area_code)),
+                StationRow.reinspection.is_not(None),
+            )
+            .group_by(StationRow.reinspection)
+        )
+        return {state: int(n) for state, n in rows}
 
     def add(self, station: Station) -> None:
         """Store a new station."""
@@ -212,25 +275,30 @@ class StationRepository:
 
 
 class CodeAllocator:
-    """Hands out increasing numbers per prefix; concurrent callers never get the same one."""
+    """Hands out increasing numbers per area; concurrent callers never get the same one."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def next(self, prefix: str) -> int:
-        """The next number under `prefix`, starting at 1."""
+    async def next(self, area_code: str) -> int:
+        """The next number in an area, starting at 1."""
+        return await self.reserve(area_code, 1)
+
+    async def reserve(self, area_code: str, count: int) -> int:
+        """Reserve `count` consecutive numbers in an area at once; return the first of them."""
         await self._session.execute(
             _insert(self._session)(CodeSequence)
-            .values(prefix=prefix, last_value=0)
+            .values(prefix=area_code, last_value=0)
             .on_conflict_do_nothing()
         )
         # The UPDATE takes the row lock, so two replicas allocating at once are serialised.
-        return await self._session.scalar(
+        last = await self._session.scalar(
             update(CodeSequence)
-            .where(CodeSequence.prefix == prefix)
-            .values(last_value=CodeSequence.last_value + 1)
+            .where(CodeSequence.prefix == area_code)
+            .values(last_value=CodeSequence.last_value + count)
             .returning(CodeSequence.last_value)
         )
+        return int(last) - count + 1
 
 
 class ActivityRepository:

@@ -3,6 +3,7 @@
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gonghui.shared.uow import UnitOfWork
+from gonghui.stations.adapters.feedback import FeedbackRepository
 from gonghui.stations.adapters.ledger import LedgerRepository
 from gonghui.stations.adapters.repositories import (
     ActivityRepository,
@@ -10,16 +11,19 @@ from gonghui.stations.adapters.repositories import (
     StationRepository,
     VisitRepository,
 )
+from gonghui.stations.adapters.siting import PresenceRepository
 
 
 class StationsUnitOfWork(UnitOfWork):
-    """Stations, codes, activities, visits and the ledger, committed with outgoing events."""
+    """Stations, codes, activities, visits, the ledger and feedback, committed with events."""
 
     stations: StationRepository
     codes: CodeAllocator
     activities: ActivityRepository
     visits: VisitRepository
     ledger: LedgerRepository
+    feedback: FeedbackRepository
+    presence: PresenceRepository
 
     def open_repositories(self, session: AsyncSession) -> None:
         """Attach the repositories to the new session."""
@@ -28,3 +32,5 @@ class StationsUnitOfWork(UnitOfWork):
         self.activities = ActivityRepository(session)
         self.visits = VisitRepository(session)
         self.ledger = LedgerRepository(session)
+        self.feedback = FeedbackRepository(session)
+        self.presence = PresenceRepository(session)

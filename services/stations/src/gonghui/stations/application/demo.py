@@ -6,13 +6,14 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from gonghui.shared.contracts.stations import RegisterStation
 from gonghui.shared.envelope import new_event_id
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from gonghui.stations.application import handlers as uc
 from gonghui.stations.domain.activities import Activity
-from gonghui.stations.domain.areas import AREAS, DISTRICTS
+from gonghui.stations.domain.areas import Area, all_areas, area
 from gonghui.stations.domain.model import Criterion, CriterionScore
 
 BANKS = {"cib-bank": ("兴业银行", 300), "fj-rcc": ("福建农信", 219)}
@@ -86,10 +87,22 @@ def _phone(rng: random.Random) -> str:
     return f"1{rng.choice('3589')}{rng.randint(0, 9)}{rng.randint(0, 99_999_999):08d}"
 
 
+@cache
+def _fujian_counties() -> list[Area]:
+    """Fujian's counties and districts with a known seat (the demo scatters stations round it)."""
+    return [
+        a
+        for a in all_areas()
+        if a.level == "county" and a.code[:4] in _CITY_WEIGHT and a.lat is not None
+    ]
+
+
 def _station(rng: random.Random, i: int, operator: str | None) -> RegisterStation:
-    weights = [_CITY_WEIGHT[d.code[:4]] for d in DISTRICTS]
-    district = rng.choices(DISTRICTS, weights=weights)[0]
-    city = AREAS[district.city_code]
+    counties = _fujian_counties()
+    weights = [_CITY_WEIGHT[d.code[:4]] for d in counties]
+    district = rng.choices(counties, weights=weights)[0]
+    city = area(district.code[:4] + "00")
+    assert district.lat is not None and district.lon is not None
     road = rng.choice(_ROADS)
     host = BANKS[operator][0] + district.name[:-1] + "支行" if operator in BANKS else ""
     host = host or (PARTNERS.get(operator or "", "") + district.name[:-1])

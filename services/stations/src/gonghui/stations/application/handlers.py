@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -19,6 +20,7 @@ from gonghui.shared.contracts.stations import (
     StationAssessed,
     StationExited,
     StationRegistered,
+    StationReinspectionClosed,
     StationResumed,
     StationSuspended,
     StationTransition,
@@ -29,7 +31,7 @@ from gonghui.shared.envelope import new_event_id
 from gonghui.shared.errors import NotFound
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from gonghui.stations.domain.activities import Activity, SignupRefused, SignupStatus
-from gonghui.stations.domain.areas import area, code_prefix, locate
+from gonghui.stations.domain.areas import area, locate, station_code
 from gonghui.stations.domain.geo import distance_m, gcj02_to_wgs84
 from gonghui.stations.domain.model import (
     PUBLIC_FIELDS,
@@ -42,6 +44,7 @@ from gonghui.stations.domain.model import (
     Transition,
     open_at,
 )
+from gonghui.stations.domain.opening import Opening, opening
 from gonghui.stations.domain.privacy import worker_ref
 
 
@@ -116,10 +119,10 @@ async def register_station(
             area_code = cmd.area_code or locate(
                 address=cmd.address, lat=public["lat"], lon=public["lon"]
             )
-            prefix = code_prefix(area_code)
+            area(area_code)
             number = await uow.codes.next(area_code)
             station = Station(
-                code=f"{prefix}-{number:04d}",
+                code=station_code(area_code, number),
                 external_ref=cmd.external_ref,
                 operator=operator,
                 registered_at=now,
@@ -189,7 +192,7 @@ async def assess_station(
             map_verified_on=map_verified_on,
             assessed_at=uow.clock.now(),
         )
-        station.record_assessment(assessment)
+        outcome = station.record_assessment(assessment)
         uow.stations.add_assessment(assessment)
         await uow.stations.save(station)
         uow.emit(
@@ -204,6 +207,18 @@ async def assess_station(
             ),
             subject=code,
         )
+        if outcome is not None:
+            uow.emit(
+                StationReinspectionClosed(
+                    code=code,
+                    area_code=station.area_code,
+                    outcome=outcome,
+                    assessment_id=assessment.id,
+                    failed=assessment.failed,
+                    closed_at=assessment.assessed_at,
+                ),
+                subject=code,
+            )
         await uow.commit()
         return assessment
 
@@ -257,6 +272,34 @@ async def resume_station(
         return station
 
 
+SUSPENSION_ENDED = "暂停期满，自动恢复 / the suspension reached its until-date"
+SYSTEM_ACTOR = "gonghui/stations"
+
+
+async def end_due_suspensions(uow_factory: Callable[[], StationsUnitOfWork]) -> list[str]:
+    """A suspension ends by itself at its until-date, announced like a manual resume.
+
+    Every replica may run this at once: each station is claimed in its own transaction, and a
+    station another replica already resumed is skipped. Returns the codes this call resumed.
+    """
+    async with uow_factory() as uow:
+        due = await uow.stations.suspensions_due(uow.clock.now())
+    resumed = []
+    for code in due:
+        uow = uow_factory()
+        async with uow:
+            now = uow.clock.now()
+            if not await uow.stations.claim_due_suspension(code, now):
+                continue
+            station = await find_station(uow, code=code, lock=False)
+            before = station.resume(at=now)
+            await _record_step(
+                uow, station, StationResumed, before, actor=SYSTEM_ACTOR, reason=SUSPENSION_ENDED
+            )
+            resumed.append(code)
+    return resumed
+
+
 async def exit_station(
     *,
     code: str | None = None,
@@ -276,7 +319,7 @@ async def exit_station(
 
 @dataclass(frozen=True)
 class NearbyHit:
-    """One search result."""
+    """One search result, with its opening at the time asked about."""
 
     code: str
     name: str
@@ -286,6 +329,8 @@ class NearbyHit:
     services: list[str]
     lat: float
     lon: float
+    opening: Opening
+    reinspection: str | None
 
 
 async def find_nearby(
@@ -299,7 +344,7 @@ async def find_nearby(
     limit: int = 20,
     at: datetime,
 ) -> list[NearbyHit]:
-    """Stations within `radius_m` of a point, nearest first, optionally open now with services."""
+    """Stations within `radius_m` of a point, nearest first; `open_now`: open at `at`."""
     async with uow:
         candidates = await uow.stations.candidates_near(lat, lon, radius_m)
     wanted = set(service or ())
@@ -313,10 +358,33 @@ async def find_nearby(
     scored.sort(key=lambda item: (item[0], item[1]))
     hits: list[NearbyHit] = []
     for meters, _, c in scored:
-        is_open = c.status == StationStatus.ACTIVE and open_at(c.open_hours, at)
+        is_open = c.status == StationStatus.ACTIVE and open_at(
+            c.open_hours, at, lat=c.lat, lon=c.lon
+        )
         if open_now and not is_open:
             continue
-        hits.append(NearbyHit(c.code, c.name, c.status, meters, is_open, c.services, c.lat, c.lon))
+        found = opening(
+            status=c.status,
+            open_hours=c.open_hours,
+            lat=c.lat,
+            lon=c.lon,
+            at=at,
+            suspended_until=c.suspended_until,
+        )
+        hits.append(
+            NearbyHit(
+                c.code,
+                c.name,
+                c.status,
+                meters,
+                is_open,
+                c.services,
+                c.lat,
+                c.lon,
+                found,
+                c.reinspection,
+            )
+        )
         if len(hits) == limit:
             break
     return hits
@@ -339,11 +407,17 @@ async def record_visit(
         )
         if station.status is StationStatus.EXITED:
             raise InvalidTransition(f"station {station.code} has exited")
+        ref, day = worker_ref(secret, worker_id), at.astimezone(SHANGHAI).date()
         first = await uow.visits.record(
-            code=station.code,
+            code=station.code, area_code=station.area_code, day=day, worker_ref=ref
+        )
+        await uow.presence.seen(
+            worker_ref=ref,
+            lat=station.lat,
+            lon=station.lon,
             area_code=station.area_code,
-            day=at.astimezone(SHANGHAI).date(),
-            worker_ref=worker_ref(secret, worker_id),
+            source="visit",
+            day=day,
         )
         await uow.commit()
         return first

@@ -5,12 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from functools import lru_cache
 
-from opening_hours import OpeningHours
-
-from gonghui.shared.clock import SHANGHAI
 from gonghui.shared.errors import Conflict
+from gonghui.shared.hours import state_at
 
 
 class StationStatus(StrEnum):
@@ -52,15 +49,9 @@ PUBLIC_FIELDS = (
 )
 
 
-@lru_cache(maxsize=4096)
-def parsed_hours(expression: str) -> OpeningHours:
-    """A parsed OSM opening_hours expression; stations share few distinct ones, so cache them."""
-    return OpeningHours(expression)
-
-
-def open_at(open_hours: str, at: datetime) -> bool:
-    """Whether `open_hours` says open at `at`, read in Asia/Shanghai."""
-    return parsed_hours(open_hours).is_open(at.astimezone(SHANGHAI).replace(tzinfo=None))
+def open_at(open_hours: str, at: datetime, *, lat: float, lon: float) -> bool:
+    """Whether `open_hours` says open (not closed, not unknown) at `at` for a place."""
+    return state_at(open_hours, at=at, lat=lat, lon=lon) == "open"
 
 
 @dataclass(frozen=True)
@@ -128,6 +119,9 @@ class Station:
     compliant: bool = False
     assessed_at: datetime | None = None
     map_verified_on: date | None = None
+    reinspection: str | None = None
+    """动态管理: `open` while complaints await a re-inspection, then `passed` or `failed`."""
+    reinspection_opened_at: datetime | None = None
 
     def revise(self, *, at: datetime, **public: object) -> list[str]:
         """Change public information; return the names of the fields that really changed."""
@@ -145,15 +139,32 @@ class Station:
 
     def is_open(self, at: datetime) -> bool:
         """Open to workers at `at`: active, and its published hours (Asia/Shanghai) say so."""
-        return self.status is StationStatus.ACTIVE and open_at(self.open_hours, at)
+        return self.status is StationStatus.ACTIVE and open_at(
+            self.open_hours, at, lat=self.lat, lon=self.lon
+        )
 
-    def record_assessment(self, assessment: Assessment) -> None:
-        """The station's compliance follows from its latest assessment."""
+    def record_assessment(self, assessment: Assessment) -> str | None:
+        """The station's compliance follows from its latest assessment.
+
+        An open re-inspection is closed by it (`passed` or `failed`); a failed one is cleared by
+        a later assessment that passes. Returns the re-inspection's outcome if it closed one.
+        """
         if self.status is StationStatus.EXITED:
             raise InvalidTransition(f"station {self.code} has exited; it is not assessed any more")
         self.compliant = assessment.passed
         self.assessed_at = assessment.assessed_at
         self.map_verified_on = assessment.map_verified_on
+        if self.reinspection == "open" or (self.reinspection == "failed" and assessment.passed):
+            self.reinspection = "passed" if assessment.passed else "failed"
+            return self.reinspection
+        return None
+
+    def open_reinspection(self, *, at: datetime) -> bool:
+        """动态管理: complaints call for a new six-point check; False if one is already open."""
+        if self.status is StationStatus.EXITED or self.reinspection == "open":
+            return False
+        self.reinspection, self.reinspection_opened_at = "open", at
+        return True
 
     def recheck_due(self, now: datetime, *, max_age: timedelta) -> bool:
         """Whether the latest assessment is missing or older than `max_age`."""

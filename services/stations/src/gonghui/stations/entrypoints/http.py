@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -27,9 +28,12 @@ from gonghui.shared.http import NotFound
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from gonghui.stations.application import handlers as uc
 from gonghui.stations.domain.activities import Activity
-from gonghui.stations.domain.areas import AREAS, UnknownArea, children, contains, locate
+from gonghui.stations.domain.areas import UnknownArea, children, contains, full_name, locate
 from gonghui.stations.domain.geo import wgs84_to_gcj02
 from gonghui.stations.domain.model import Criterion, CriterionScore, Station
+from gonghui.stations.domain.opening import Opening, opening
+from gonghui.stations.domain.qr import QrRefused, check_code, current_code
+from gonghui.stations.domain.vocabulary import REINSPECTION_LABELS, STATUS_LABELS, service_labels
 from gonghui.stations.entrypoints.access import (
     Admin,
     AreaReader,
@@ -39,6 +43,8 @@ from gonghui.stations.entrypoints.access import (
     check_area,
     check_station,
 )
+from gonghui.stations.entrypoints.guard import PublicGuard
+from gonghui.stations.entrypoints.times import local
 from gonghui.stations.settings import StationsSettings
 
 Reason = Annotated[str, Field(min_length=2, max_length=500, description="Why (recorded).")]
@@ -62,28 +68,51 @@ def http_errors() -> Iterator[None]:
         raise HTTPException(400, str(exc)) from exc
 
 
+class RatingOut(BaseModel):
+    """How workers rate a station."""
+
+    count: int
+    average: float | None = Field(description="Mean stars, 1 to 5; none before the first rating.")
+
+
 class StationOut(BaseModel):
     """A station's public information (公示) and where it stands."""
 
-    code: str = Field(description="Station code, e.g. `FJ-FZ-GL-0007`; never reused.")
+    code: str = Field(
+        description="Station code: area and number, e.g. `330482-0007` (older Fujian stations keep "
+        "codes like `FJ-FZ-GL-0007`); never reused."
+    )
     name: str
     address: str
     area_code: str = Field(description="GB/T 2260 area code.")
     lat: float = Field(description="Latitude in the requested datum (WGS-84 by default).")
     lon: float = Field(description="Longitude in the requested datum.")
+    area_name: str = Field(description="The area's names from the province down, zh-CN.")
     services: list[str]
+    service_labels: dict[str, str] = Field(description="Each service key with its zh-CN label.")
     open_hours: str = Field(description="OSM opening_hours.")
-    open_now: bool = Field(description="Active and open by its hours now (Asia/Shanghai).")
+    open_now: bool = Field(description="Active and open by its hours now (never when unknown).")
+    open_state: str = Field(description="`open`, `closed` or `unknown` now.")
+    next_change: datetime | None = Field(
+        description="When `open_state` changes next (+08:00), if within a week."
+    )
+    open_phrase: str = Field(description="For people, e.g. `营业中，20:00 关门`, `08:00 开门`.")
     manager_name: str
     manager_phone: str
     documents: dict[str, str | None] = Field(description="Posted documents (公示上墙).")
     status: str = Field(description="proposed, active, suspended or exited.")
+    status_label: str = Field(description="The status in zh-CN, e.g. `运营中`.")
     status_reason: str | None
     suspended_until: datetime | None
     operator: str | None
     co_builders: list[str]
     funding_source: str | None
     compliant: bool = Field(description="Whether the latest six-point (六有) assessment passed.")
+    reinspection: str | None = Field(
+        description="动态管理: `open` (complaints called for one), `passed`, `failed`, or none."
+    )
+    reinspection_opened_at: datetime | None = Field(description="When it was opened (+08:00).")
+    rating: RatingOut = Field(description="Workers' ratings (服务评价) of the station.")
     assessed_at: datetime | None
     map_verified_on: date | None = Field(description="When its map entry was last checked.")
     recheck_due: bool = Field(description="No assessment, or the latest is too old.")
@@ -97,9 +126,17 @@ class NearbyStation(BaseModel):
     code: str
     name: str
     status: str
+    status_label: str = Field(description="The status in zh-CN.")
     distance_m: float = Field(description="Great-circle distance from the search point, metres.")
-    open_now: bool
+    open_now: bool = Field(description="Open at the time asked about (`at`, default now).")
+    open_state: str = Field(description="`open`, `closed` or `unknown` at that time.")
+    next_change: datetime | None = Field(description="When that changes next (+08:00).")
+    open_phrase: str = Field(description="For people, e.g. `营业中，20:00 关门`.")
     services: list[str]
+    service_labels: dict[str, str] = Field(description="Each service key with its zh-CN label.")
+    reinspection: str | None = Field(
+        description="`failed` marks a station that failed its re-inspection; `open` one under it."
+    )
     lat: float
     lon: float
 
@@ -107,6 +144,7 @@ class NearbyStation(BaseModel):
 class NearbyPage(BaseModel):
     """Stations around a point."""
 
+    at: datetime = Field(description="The time the opening states are for (+08:00).")
     items: list[NearbyStation]
 
 
@@ -167,6 +205,28 @@ class WorkerIn(BaseModel):
     worker_id: str = Field(min_length=1, max_length=100)
 
 
+class VisitIn(WorkerIn):
+    """A check-in at a station, proven by the token of the station's QR code."""
+
+    token: str = Field(
+        min_length=3, max_length=100, description="The `t` of the scanned QR code's URL."
+    )
+
+
+class QrOut(BaseModel):
+    """What a station prints or shows on its screen."""
+
+    code: str
+    token: str = Field(description="The current token; it rotates every `rotation_s` seconds.")
+    url: str = Field(description="What the QR code encodes: `{front}/s/{code}?t=<token>`.")
+    valid_from: datetime = Field(description="When this token started (+08:00).")
+    valid_until: datetime = Field(
+        description="When the next token replaces it (+08:00); still accepted `grace_s` after."
+    )
+    rotation_s: int
+    grace_s: int
+
+
 class ActivityIn(BaseModel):
     """An activity to publish: by a station (`station_code`) or a city union (`area_code`)."""
 
@@ -200,24 +260,47 @@ class ActivityOut(BaseModel):
 
 
 def stations_router(
-    uow_factory: Callable[[], StationsUnitOfWork], clock: Clock, settings: StationsSettings
+    uow_factory: Callable[[], StationsUnitOfWork],
+    clock: Clock,
+    settings: StationsSettings,
+    guard: PublicGuard,
 ) -> APIRouter:
     """Routes of the registry."""
     router = APIRouter(tags=["stations"])
     secret = settings.worker_id_secret
 
-    def out(station: Station, system: CoordSystem) -> StationOut:
+    async def out(station: Station, system: CoordSystem) -> StationOut:
+        async with uow_factory() as uow:
+            totals = await uow.feedback.totals(code=station.code)
         lat, lon = _coords(station.lat, station.lon, system)
         now = clock.now()
+        found = _opening_of(station, now)
         values = {n: getattr(station, n) for n in StationOut.model_fields if hasattr(station, n)}
         values.update(
             lat=lat,
             lon=lon,
+            area_name=full_name(station.area_code),
             status=station.status.value,
-            open_now=station.is_open(now),
+            status_label=STATUS_LABELS[station.status.value],
+            service_labels=service_labels(station.services),
+            open_now=found.state == "open",
+            open_state=found.state,
+            next_change=found.next_change,
+            open_phrase=found.phrase,
             recheck_due=uc.assessment_stale(
                 station, now, max_age_days=settings.assessment_max_age_days
             ),
+            rating=RatingOut(count=totals.ratings, average=totals.rating_average),
+            **{
+                name: local(getattr(station, name))
+                for name in (
+                    "suspended_until",
+                    "assessed_at",
+                    "registered_at",
+                    "updated_at",
+                    "reinspection_opened_at",
+                )
+            },
         )
         return StationOut(**values)
 
@@ -238,11 +321,18 @@ def stations_router(
         service: Annotated[
             list[StationService] | None, Query(description="Only stations offering all of these.")
         ] = None,
-        open_now: Annotated[bool, Query(description="Only active stations open now.")] = False,
+        open_now: Annotated[
+            bool, Query(description="Only active stations open at `at` (default: now).")
+        ] = False,
+        at: Annotated[
+            AwareDatetime | None,
+            Query(description="The time to plan for, ISO 8601 with +08:00 or Z (default: now)."),
+        ] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 20,
         coord_system: CoordQuery = CoordSystem.WGS84,
     ) -> NearbyPage:
         lat, lon = uc.to_wgs84(lat, lon, coord_system)
+        when = at or clock.now()
         hits = await uc.find_nearby(
             uow_factory(),
             lat=lat,
@@ -251,20 +341,37 @@ def stations_router(
             service=[str(s) for s in service or ()],
             open_now=open_now,
             limit=limit,
-            at=clock.now(),
+            at=when,
         )
         items = []
         for hit in hits:
             lat, lon = _coords(hit.lat, hit.lon, coord_system)
-            shown = {"distance_m": round(hit.distance_m, 1), "lat": lat, "lon": lon}
-            items.append(NearbyStation(**{**vars(hit), **shown}))
-        return NearbyPage(items=items)
+            items.append(
+                NearbyStation(
+                    code=hit.code,
+                    name=hit.name,
+                    status=hit.status,
+                    status_label=STATUS_LABELS[hit.status],
+                    distance_m=round(hit.distance_m, 1),
+                    open_now=hit.open_now,
+                    open_state=hit.opening.state,
+                    next_change=hit.opening.next_change,
+                    open_phrase=hit.opening.phrase,
+                    services=hit.services,
+                    service_labels=service_labels(hit.services),
+                    reinspection=hit.reinspection,
+                    lat=lat,
+                    lon=lon,
+                )
+            )
+        return NearbyPage(at=local(when), items=items)
 
     @router.get("/stations.geojson", summary="Every station not exited, as RFC 7946 GeoJSON")
     async def geojson() -> JSONResponse:
         async with uow_factory() as uow:
             stations = await uow.stations.every()
         now = clock.now()
+        openings = {s.code: _opening_of(s, now) for s in stations}
         features = [
             {
                 "type": "Feature",
@@ -275,9 +382,14 @@ def stations_router(
                     "name": s.name,
                     "address": s.address,
                     "status": s.status.value,
+                    "status_label": STATUS_LABELS[s.status.value],
                     "services": s.services,
+                    "service_labels": service_labels(s.services),
                     "open_hours": s.open_hours,
-                    "open_now": s.is_open(now),
+                    "open_now": openings[s.code].state == "open",
+                    "open_state": openings[s.code].state,
+                    "open_phrase": openings[s.code].phrase,
+                    "reinspection": s.reinspection,
                     "manager_name": s.manager_name,
                     "manager_phone": s.manager_phone,
                     "area_code": s.area_code,
@@ -308,7 +420,7 @@ def stations_router(
             station = await uc.register_station(
                 body, operator=operator, actor=actor_of(principal), uow=uow_factory()
             )
-        return out(station, CoordSystem.WGS84)
+        return await out(station, CoordSystem.WGS84)
 
     @router.get("/stations/{code}", summary="One station's public information")
     async def get_station(code: str, coord_system: CoordQuery = CoordSystem.WGS84) -> StationOut:
@@ -316,7 +428,7 @@ def stations_router(
             station = await uow.stations.get(code)
         if station is None:
             raise NotFound(f"no station {code}")
-        return out(station, coord_system)
+        return await out(station, coord_system)
 
     @router.patch("/stations/{code}", summary="Change public information")
     async def update(
@@ -331,7 +443,7 @@ def stations_router(
             station = await uc.update_station(
                 cmd, operator=None, actor=actor_of(principal), uow=uow_factory()
             )
-        return out(station, coord_system)
+        return await out(station, coord_system)
 
     @router.post("/stations/{code}/assessments", status_code=201, summary="Six-point assessment")
     async def assess(code: str, body: AssessmentIn, principal: Admin) -> dict[str, Any]:
@@ -359,7 +471,7 @@ def stations_router(
                 "failed": a.failed,
                 "criteria": {c.value: vars(s) for c, s in a.scores.items()},
                 "map_verified_on": a.map_verified_on,
-                "assessed_at": a.assessed_at,
+                "assessed_at": local(a.assessed_at),
             }
             for a in found
         ]
@@ -371,7 +483,7 @@ def stations_router(
             station = await uc.activate_station(
                 code, actor=actor_of(principal), reason=body.reason, uow=uow_factory()
             )
-        return out(station, CoordSystem.WGS84)
+        return await out(station, CoordSystem.WGS84)
 
     @router.post("/stations/{code}/suspend", summary="active -> suspended until a date")
     async def suspend(code: str, body: Suspension, principal: Staff) -> StationOut:
@@ -384,7 +496,7 @@ def stations_router(
                 until=body.until,
                 uow=uow_factory(),
             )
-        return out(station, CoordSystem.WGS84)
+        return await out(station, CoordSystem.WGS84)
 
     @router.post("/stations/{code}/resume", summary="suspended -> active")
     async def resume(code: str, body: Step, principal: Staff) -> StationOut:
@@ -393,7 +505,7 @@ def stations_router(
             station = await uc.resume_station(
                 code=code, actor=actor_of(principal), reason=body.reason, uow=uow_factory()
             )
-        return out(station, CoordSystem.WGS84)
+        return await out(station, CoordSystem.WGS84)
 
     @router.post("/stations/{code}/exit", summary="退出: -> exited, for good")
     async def exit_(code: str, body: Step, principal: Staff) -> StationOut:
@@ -402,17 +514,46 @@ def stations_router(
             station = await uc.exit_station(
                 code=code, actor=actor_of(principal), reason=body.reason, uow=uow_factory()
             )
-        return out(station, CoordSystem.WGS84)
+        return await out(station, CoordSystem.WGS84)
 
     @router.get("/stations/{code}/history", summary="Every lifecycle step, oldest first")
     async def history(code: str, principal: Reader) -> list[dict[str, Any]]:
         await station_for(code, principal)
         async with uow_factory() as uow:
             steps = await uow.stations.transitions(code)
-        return [vars(step) for step in steps]
+        return [{**vars(step), "at": local(step.at), "until": local(step.until)} for step in steps]
+
+    @router.get("/stations/{code}/qr", summary="The station's current QR code (its staff)")
+    async def qr(code: str, principal: Staff) -> QrOut:
+        await station_for(code, principal)
+        shown = current_code(
+            settings.qr_secret, code, at=clock.now(), rotation_s=settings.qr_rotation_s
+        )
+        front = settings.front_url.rstrip("/")
+        return QrOut(
+            code=code,
+            token=shown.token,
+            url=f"{front}/s/{quote(code)}?t={quote(shown.token)}",
+            valid_from=local(shown.valid_from),
+            valid_until=local(shown.valid_until),
+            rotation_s=settings.qr_rotation_s,
+            grace_s=settings.qr_grace_s,
+        )
 
     @router.post("/stations/{code}/visits", status_code=201, summary="QR check-in at a station")
-    async def check_in_visit(code: str, body: WorkerIn) -> dict[str, Any]:
+    async def check_in_visit(code: str, body: VisitIn, request: Request) -> dict[str, Any]:
+        await guard.admit(request, kind="public", worker_id=body.worker_id)
+        try:
+            check_code(
+                settings.qr_secret,
+                code,
+                body.token,
+                at=clock.now(),
+                rotation_s=settings.qr_rotation_s,
+                grace_s=settings.qr_grace_s,
+            )
+        except QrRefused as exc:
+            raise HTTPException(403, str(exc)) from exc
         with http_errors():
             first = await uc.record_visit(
                 code=code,
@@ -436,13 +577,6 @@ def stations_router(
             {"day": d.day, "visits": d.visits, "unique_workers": d.unique_workers} for d in days
         ]
 
-    @router.get("/areas", summary="Known administrative areas (GB/T 2260)")
-    async def areas() -> list[dict[str, Any]]:
-        return [
-            {"code": a.code, "name": a.name, "level": a.level, "abbr": a.abbr}
-            for a in AREAS.values()
-        ]
-
     @router.get("/areas/{area_code}/totals", summary="Stations, coverage and visits in an area")
     async def area_totals(
         area_code: str, principal: AreaReader, since: date | None = None, until: date | None = None
@@ -455,6 +589,8 @@ def stations_router(
         async with uow_factory() as uow:
             by_status, active_by_area = await uow.stations.counts_in(area_code)
             visit_totals = await uow.visits.totals_by_area(since, until)
+            feedback = await uow.feedback.totals(area_code=area_code)
+            reinspections = await uow.stations.reinspections_in(area_code)
         covered = [p.code for p in parts if any(contains(p.code, code) for code in active_by_area)]
         inside = [v for code, v in visit_totals.items() if contains(area_code, code)]
         return {
@@ -471,6 +607,8 @@ def stations_router(
             "visits": sum(v[0] for v in inside),
             "worker_days": sum(v[1] for v in inside),
             "stations_visited": sum(v[2] for v in inside),
+            "feedback": vars(feedback),
+            "reinspections": {state: reinspections.get(state, 0) for state in REINSPECTION_LABELS},
         }
 
     @router.post("/activities", status_code=201, summary="Publish an activity")
@@ -523,7 +661,8 @@ def stations_router(
         return _activity_out(found)
 
     @router.post("/activities/{activity_id}/signups", summary="一键报名: sign up (or waitlist)")
-    async def sign_up(activity_id: str, body: WorkerIn) -> dict[str, Any]:
+    async def sign_up(activity_id: str, body: WorkerIn, request: Request) -> dict[str, Any]:
+        await guard.admit(request, kind="public", worker_id=body.worker_id)
         with http_errors():
             status, found = await uc.sign_up(
                 activity_id, worker_id=body.worker_id, secret=secret, uow=uow_factory()
@@ -531,7 +670,8 @@ def stations_router(
         return {"status": status.value, "activity": _activity_out(found)}
 
     @router.post("/activities/{activity_id}/cancellations", summary="Cancel a sign-up")
-    async def cancel(activity_id: str, body: WorkerIn) -> ActivityOut:
+    async def cancel(activity_id: str, body: WorkerIn, request: Request) -> ActivityOut:
+        await guard.admit(request, kind="public", worker_id=body.worker_id)
         with http_errors():
             found = await uc.cancel_signup(
                 activity_id, worker_id=body.worker_id, secret=secret, uow=uow_factory()
@@ -539,7 +679,8 @@ def stations_router(
         return _activity_out(found)
 
     @router.post("/activities/{activity_id}/check-ins", summary="Check in on the day")
-    async def check_in(activity_id: str, body: WorkerIn) -> ActivityOut:
+    async def check_in(activity_id: str, body: WorkerIn, request: Request) -> ActivityOut:
+        await guard.admit(request, kind="public", worker_id=body.worker_id)
         with http_errors():
             found = await uc.check_in(
                 activity_id, worker_id=body.worker_id, secret=secret, uow=uow_factory()
@@ -554,7 +695,17 @@ def _coords(lat: float, lon: float, system: CoordSystem) -> tuple[float, float]:
 
 
 def _activity_out(a: Activity) -> ActivityOut:
-    return ActivityOut(
-        **{n: getattr(a, n) for n in ActivityOut.model_fields if n != "places_left"},
-        places_left=max(0, a.capacity - a.confirmed),
+    values = {n: getattr(a, n) for n in ActivityOut.model_fields if n != "places_left"}
+    values.update(starts_at=local(a.starts_at), ends_at=local(a.ends_at))
+    return ActivityOut(**values, places_left=max(0, a.capacity - a.confirmed))
+
+
+def _opening_of(station: Station, at: datetime) -> Opening:
+    return opening(
+        status=station.status.value,
+        open_hours=station.open_hours,
+        lat=station.lat,
+        lon=station.lon,
+        at=at,
+        suspended_until=station.suspended_until,
     )

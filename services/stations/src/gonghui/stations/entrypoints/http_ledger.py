@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
@@ -25,6 +26,7 @@ from gonghui.stations.entrypoints.access import (
     may_see,
 )
 from gonghui.stations.entrypoints.http import http_errors
+from gonghui.stations.entrypoints.times import local
 
 Fen = Annotated[int, Field(gt=0, le=10**12, description="Money in fen (0.01 yuan).")]
 
@@ -69,12 +71,19 @@ def _supply(s: Supply) -> dict[str, Any]:
         "quantity": s.quantity,
         "low_threshold": s.low_threshold,
         "low": s.low,
-        "updated_at": s.updated_at,
+        "updated_at": local(s.updated_at),
     }
 
 
 def _subsidy(s: Subsidy) -> dict[str, Any]:
-    return {**vars(s), "status": s.status.value}
+    history = [{**step, "at": local(datetime.fromisoformat(str(step["at"])))} for step in s.history]
+    return {
+        **vars(s),
+        "status": s.status.value,
+        "applied_at": local(s.applied_at),
+        "updated_at": local(s.updated_at),
+        "history": history,
+    }
 
 
 def ledger_router(uow_factory: Callable[[], StationsUnitOfWork]) -> APIRouter:
@@ -135,6 +144,7 @@ def ledger_router(uow_factory: Callable[[], StationsUnitOfWork]) -> APIRouter:
         check_area(principal, area_code)
         async with uow_factory() as uow:
             items = await uow.ledger.donations(area_code)
+        items = [{**d, "received_at": local(d["received_at"])} for d in items]  # type: ignore[arg-type]
         return {
             "area_code": area_code,
             "money_fen": sum(d["amount_fen"] or 0 for d in items),
