@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 import pytest
@@ -64,7 +65,7 @@ async def test_a_flooding_partner_is_slowed_and_the_other_is_served_within_the_b
             assert time.monotonic() - sent < 30, "the other partner was never served"
             await asyncio.sleep(0.02)
         latency = time.monotonic() - sent
-        while not await _all_applied(redis, keys.outbox("flooder")):
+        while not await _all_applied(redis, keys.outbox("flooder"), FLOOD):
             await asyncio.sleep(0.05)
         flood_took = time.monotonic() - started
     await engine.dispose()
@@ -84,6 +85,58 @@ async def _registered(uow, department: str, external_ref: str) -> bool:
         return await unit.stations.by_external_ref(department, external_ref) is not None
 
 
-async def _all_applied(redis: Redis, stream: str) -> bool:
+async def _all_applied(redis: Redis, stream: str, count: int) -> bool:
     [group] = await redis.xinfo_groups(stream)
-    return group["entries-read"] == FLOOD and group["pending"] == 0
+    return group["entries-read"] == count and group["pending"] == 0
+
+
+REPLICAS = 3
+SHARED_RATE = 20
+SHARED_FLOOD = 200
+
+
+async def test_replicas_of_a_service_apply_one_department_at_the_documented_rate_together(
+    redis: Redis, redis_url: str, keys: StreamKeys, database_url: str
+) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite has one writer at a time; replicas are measured on PostgreSQL")
+    await upgrade(MIGRATIONS, database_url)
+    directory = DepartmentDirectory(redis, keys)
+    await directory.add("flooder", "批量导入的合作单位")
+    async with redis.pipeline(transaction=False) as pipe:
+        for i in range(SHARED_FLOOD):
+            pipe.xadd(
+                keys.outbox("flooder"), entry("flooder", data=station_data(external_ref=f"R{i}"))
+            )
+        await pipe.execute()
+    apps = [
+        create_app(
+            StationsSettings(
+                redis_url=redis_url,
+                stream_prefix=keys.prefix,
+                database_url=database_url,
+                consumer_name=f"replica-{n}",
+                batch_size=20,
+                department_rate=SHARED_RATE,
+                department_burst=SHARED_RATE,
+            )
+        )
+        for n in range(REPLICAS)
+    ]
+    async with contextlib.AsyncExitStack() as stack:
+        started = time.monotonic()
+        for app in apps:
+            await stack.enter_async_context(app.router.lifespan_context(app))
+        while not await _all_applied(redis, keys.outbox("flooder"), SHARED_FLOOD):
+            assert time.monotonic() - started < 60, "the flood was never applied"
+            await asyncio.sleep(0.05)
+        took = time.monotonic() - started
+
+    allowed = (SHARED_FLOOD - SHARED_RATE) / SHARED_RATE
+    print(
+        f"{REPLICAS} replicas applied {SHARED_FLOOD} entries in {took:.2f} s (limit: {allowed} s)"
+    )
+    assert took >= allowed * 0.85, (
+        f"{REPLICAS} replicas went past the department's rate: {took:.2f} s"
+    )
+    assert took <= allowed * 3, f"the replicas applied the flood too slowly: {took:.2f} s"

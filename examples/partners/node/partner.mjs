@@ -65,6 +65,14 @@ async function register(redis, stationFile) {
 // Your own work: here, print the work item (its `data` is a JSON object).
 function handle(entryId, fields) {
   const item = JSON.parse(fields.data);
+  if (fields.type === "entry.rejected.v1") {
+    // One of your own entries was refused: fix it and send it again with a new id.
+    console.log(
+      `${entryId} REFUSED ${item.event_id} (${item.event_type}, your entry ${item.entry_id}): ` +
+        `${item.reason_zh} / ${item.reason_en}`,
+    );
+    return;
+  }
   console.log(`${entryId} ${fields.type} ${fields.subject ?? ""} ${JSON.stringify(item)}`);
 }
 

@@ -77,6 +77,13 @@ def register(r: redis.Redis, station_file: Path) -> None:
 def handle(entry_id: str, fields: dict[str, str]) -> None:
     """Your own work: here, print the work item (its `data` is a JSON object)."""
     item = json.loads(fields["data"])
+    if fields["type"] == "entry.rejected.v1":
+        # One of your own entries was refused: fix it and send it again with a new id.
+        print(
+            f"{entry_id} REFUSED {item['event_id']} ({item['event_type']}, your entry "
+            f"{item['entry_id']}): {item['reason_zh']} / {item['reason_en']}"
+        )
+        return
     subject = fields.get("subject", "")
     print(f"{entry_id} {fields['type']} {subject} {json.dumps(item, ensure_ascii=False)}")
 

@@ -7,19 +7,20 @@ from pydantic import ValidationError
 
 from gonghui.shared.contracts import CATALOGUE
 from gonghui.shared.contracts.common import mask_phone
+from gonghui.shared.contracts.refusals import NOTICES
 from gonghui.shared.contracts.stations import RegisterStation
 from tests.support.builders import station_data
 
 
 def test_every_contract_field_is_described_for_partners() -> None:
-    for contract in CATALOGUE.contracts:
+    for contract in (*CATALOGUE.contracts, *NOTICES):
         assert contract.__doc__, contract
         for name, field in contract.model_fields.items():
             assert field.description, f"{contract.type_name}.{name} has no description"
 
 
 def test_types_name_entity_verb_and_version() -> None:
-    for contract in CATALOGUE.contracts:
+    for contract in (*CATALOGUE.contracts, *NOTICES):
         entity, verb, version = contract.type_name.rsplit(".", 2)
         assert entity and verb and version.startswith("v"), contract.type_name
 

@@ -299,7 +299,8 @@ class GroupConsumer:
         if self._department is not None and not issubclass(contract, Command):
             return _Dead(f"{envelope.type!r} is an event; departments may only send commands")
         try:
-            data = contract.model_validate(envelope.data)
+            # Strictly, as JSON: the same types the HTTP APIs accept ("26.07" is not a number).
+            data = contract.model_validate_json(entry.fields[b"data"], strict=True)
         except ValidationError as exc:
             return _Dead(f"invalid {envelope.type} data: {describe(exc)}")
         return Incoming(entry=entry, envelope=envelope, data=data, department=self._department)

@@ -1,4 +1,8 @@
-"""Dead letters: entries that cannot be applied, kept with their reason on `<stream>.dlq`."""
+"""Dead letters: entries that cannot be applied, kept with their reason on `<stream>.dlq`.
+
+A department's refused entry is also announced on its own inbox (`entry.rejected.v1`), so the
+partner learns why without asking the operator.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,45 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from pydantic import BaseModel, ConfigDict, Field
 from redis.asyncio import Redis
 
-from gonghui.shared.streams import StreamKeys
+from gonghui.shared.contracts.refusals import EntryRejected
+from gonghui.shared.envelope import CloudEvent
+from gonghui.shared.streams import StreamKeys, service_source
 
 ORIGINAL = "original."
+
+_KINDS_ZH = (
+    ("missing CloudEvents attribute", "缺少 CloudEvents 必需属性"),
+    ("naming rule", "属性名不符合 CloudEvents 命名规则（1-20 个小写字母或数字）"),
+    ("control characters", "属性值含有控制字符"),
+    ("not UTF-8", "条目不是 UTF-8 文本"),
+    ("nested deeper", "data 嵌套层数过多"),
+    ("data is not JSON", "data 不是合法的 JSON"),
+    ("must be a JSON object", "data 必须是 JSON 对象"),
+    ("NUL character", "data 含有 NUL 字符"),
+    ("does not match stream", "source 与所在的流不符（身份以流为准）"),
+    ("unknown type", "未知的类型"),
+    ("not a command", "该类型不是合作单位可以发送的命令"),
+    ("may only send commands", "合作单位只能发送命令，不能发送事件"),
+    ("already used for different content", "事件 id 已用于不同内容；新事件请使用新的 id"),
+    ("signature", "签名缺失、无效或已过期"),
+    ("unsigned", "签名缺失、无效或已过期"),
+    ("gave up after", "多次尝试仍无法处理"),
+    ("refused by the database", "数据库拒绝了其中的值"),
+    ("invalid envelope", "CloudEvents 属性无效"),
+    ("invalid ", "数据校验未通过"),
+    ("rejected by", "数据校验未通过"),
+)
+
+
+def reason_in_chinese(reason: str) -> str:
+    """The kind of refusal a dead letter's reason states, in zh-CN, for the partner's people."""
+    return next(
+        (zh for marker, zh in _KINDS_ZH if marker in reason),
+        "业务规则不允许该操作（详见英文说明）",
+    )
 
 
 @dataclass(frozen=True)
@@ -52,9 +90,14 @@ class DeadLetters:
         burials = list(burials)
         if not burials:
             return
-        now = datetime.now(UTC).isoformat()
+        now = datetime.now(UTC)
         async with self._redis.pipeline(transaction=False) as pipe:
             for burial in burials:
+                if (department := self._keys.department_of(burial.stream)) and (
+                    burial.stream == self._keys.outbox(department)
+                ):
+                    notice = _rejection(burial, now=now)
+                    pipe.xadd(self._keys.inbox(department), notice.to_fields())
                 dlq = self._keys.dlq(burial.stream)
                 fields: dict[bytes | str, bytes | str] = {
                     "reason": burial.reason[:2000],
@@ -62,7 +105,7 @@ class DeadLetters:
                     "group": burial.group,
                     "entry_id": burial.entry_id,
                     "deliveries": str(burial.deliveries),
-                    "dead_at": now,
+                    "dead_at": now.isoformat(),
                 }
                 fields.update(
                     {ORIGINAL.encode() + key: value for key, value in burial.fields.items()}
@@ -142,6 +185,59 @@ class LastErrors:
         """Drop the reasons of entries that are done with (acknowledged)."""
         if entry_ids:
             await self._redis.hdel(self._key, *entry_ids)
+
+
+def _rejection(burial: Burial, *, now: datetime) -> CloudEvent:
+    """The notice a department reads on its inbox about one of its refused entries."""
+
+    def attribute(name: bytes) -> str | None:
+        try:
+            text = burial.fields.get(name, b"").decode()
+        except UnicodeDecodeError:
+            return None
+        return text if 0 < len(text) <= 200 and text.isprintable() else None
+
+    notice = EntryRejected(
+        entry_id=burial.entry_id,
+        event_id=attribute(b"id"),
+        event_type=attribute(b"type"),
+        reason_zh=reason_in_chinese(burial.reason),
+        reason_en=burial.reason[:2000],
+        refused_by=burial.group,
+        deliveries=burial.deliveries,
+    )
+    return CloudEvent.create(
+        id=f"rejected:{burial.entry_id}",
+        source=service_source(burial.group),
+        type=EntryRejected.type_name,
+        data=notice,
+        subject=notice.event_id or burial.entry_id,
+        correlationid=attribute(b"correlationid"),
+        time=now,
+    )
+
+
+class DeadLetterEntry(BaseModel):
+    """One entry of `<stream>.dlq`: why an entry was refused, and its fields as they were."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "patternProperties": {
+                "^original\\.": {
+                    "type": "string",
+                    "description": "The refused entry's fields, each under `original.<name>`.",
+                }
+            }
+        },
+    )
+
+    reason: str = Field(description="Why it was refused (at most 2,000 characters).")
+    stream: str = Field(description="The stream it was read from.")
+    group: str = Field(description="The consumer group (the service) that refused it.")
+    entry_id: str = Field(description="Its stream id on `stream`.")
+    deliveries: int = Field(description="How many times it was delivered before it was refused.")
+    dead_at: str = Field(description="When it was refused (RFC 3339, UTC).")
 
 
 def _letter(dlq: str, entry_id: bytes, fields: dict[bytes, bytes]) -> DeadLetter:

@@ -12,11 +12,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from ulid import ULID
 
+from gonghui.shared.contracts.common import Instant
+
 SPEC_VERSION = "1.0"
 _TYPE_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+\.v[0-9]+$"
 _ATTRIBUTE_NAME = re.compile(r"^[a-z0-9]{1,20}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _REQUIRED = ("specversion", "id", "source", "type", "data")
+_OPTIONAL = ("time", "subject", "datacontenttype", "dataschema")
+"""Attributes the specification lets be absent, but not empty."""
 MAX_DATA_DEPTH = 32
 """JSON nested deeper than this is refused before anything recurses through it."""
 _ATTRIBUTES = (
@@ -61,7 +65,7 @@ class CloudEvent(BaseModel):
         description="`<entity>.<verb>.v<N>`: imperative for commands, past tense for events.",
     )
     data: dict[str, Any] = Field(description="The payload, a JSON object (the `data` field).")
-    time: datetime | None = Field(None, description="When it happened, RFC 3339.")
+    time: Instant | None = Field(None, description="When it happened, RFC 3339 with a zone.")
     subject: str | None = Field(None, description="The entity: a station code, a proposal id.")
     datacontenttype: str | None = Field(
         "application/json", description="Always `application/json` when given."
@@ -131,6 +135,12 @@ class CloudEvent(BaseModel):
             raise InvalidEntry(
                 f"attribute(s) {', '.join(controlled)} contain control characters, "
                 "which CloudEvents strings may not"
+            )
+        empty = sorted(n for n in _OPTIONAL if n in text and not text[n])
+        if empty:
+            raise InvalidEntry(
+                f"attribute(s) {', '.join(empty)} are empty: a CloudEvents attribute that is "
+                "present must have a value"
             )
         data = _json_object(text["data"])
         attributes = {name: text[name] for name in _ATTRIBUTES if text.get(name)}

@@ -2,19 +2,57 @@
 
 from __future__ import annotations
 
+import logging
+import math
+import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import (
+    validation_error_definition,
+    validation_error_response_definition,
+)
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from sqlalchemy.exc import DataError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gonghui.shared.auth import Authenticator, UserDirectory, auth_secret
 from gonghui.shared.errors import ChangedMeanwhile, Conflict, NotFound
+from gonghui.shared.inputs import MAX_BODY, json_safe, screen_input
+from gonghui.shared.ratelimit import RateLimited
 from gonghui.shared.runtime import StreamRuntime
+
+log = logging.getLogger(__name__)
+
+REFUSALS: dict[int, str] = {
+    400: "A value broke a rule (`detail` says which), or the body is not UTF-8 JSON text.",
+    401: "No valid bearer token: missing, malformed, expired or revoked.",
+    403: "The caller's role, area or department may not do this; `detail` says why.",
+    404: "No such thing; `detail` names it.",
+    409: "The current state does not allow this, or someone changed it meanwhile.",
+    413: "The request body is over 1 MiB.",
+    422: "A value was refused; each entry of `detail` says where and why.",
+    429: "Too many requests from this client; try again after `Retry-After` seconds.",
+}
+"""Every refusal a route may answer, documented on each route it applies to."""
+
+_WRITES = {"post", "put", "patch", "delete"}
+_REFUSAL_BODIES: dict[int, dict[str, Any]] = {
+    code: {"application/json": {"schema": {"$ref": "#/components/schemas/Refusal"}}}
+    for code in REFUSALS
+}
+_REFUSAL_BODIES[422] = {
+    "application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}
+}
+_REFUSAL_BODIES[413] = {"text/plain": {"schema": {"type": "string"}}}
+"""The validation list for 422; Starlette's plain text for 413; `{"detail": ...}` otherwise."""
 
 
 def create_service_app(
@@ -39,7 +77,14 @@ def create_service_app(
                 await on_shutdown()
             await engine.dispose()
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan,
+        dependencies=[Depends(screen_input)],
+        max_body_size=MAX_BODY,
+    )
     app.state.runtime = runtime
     app.state.engine = engine
     app.state.authenticate = Authenticator(
@@ -58,7 +103,106 @@ def create_service_app(
     async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
         return JSONResponse(status_code=404, content={"detail": str(exc)})
 
+    answer_refusals(app)
     return app
+
+
+def answer_refusals(app: FastAPI) -> None:
+    """Every malformed request a 4xx with its reason, and every refusal in the OpenAPI document.
+
+    The input screen refuses what it can foresee; what still reaches the database and is
+    refused there (a value PostgreSQL cannot store, an integer SQLite cannot bind) is the
+    caller's value too, and answers 422 instead of 500.
+    """
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # The default handler fails (500) on an input JSON cannot carry, such as 1e400.
+        return JSONResponse(status_code=422, content={"detail": json_safe(list(exc.errors()))})
+
+    @app.exception_handler(DataError)
+    async def _refused_by_database(request: Request, exc: DataError) -> JSONResponse:
+        log.info("%s %s: the database refused a value: %s", request.method, request.url.path, exc)
+        return _unprocessable(f"the database refused a value: {str(exc.orig).splitlines()[0]}")
+
+    @app.exception_handler(OverflowError)
+    async def _out_of_range(request: Request, exc: OverflowError) -> JSONResponse:
+        log.info("%s %s: a value out of range: %s", request.method, request.url.path, exc)
+        return _unprocessable(f"a value is out of range: {exc}")
+
+    @app.exception_handler(RateLimited)
+    async def _too_many(_: Request, exc: RateLimited) -> JSONResponse:
+        retry_after = str(max(1, math.ceil(exc.retry_after_s)))
+        return JSONResponse(
+            status_code=429, content={"detail": str(exc)}, headers={"Retry-After": retry_after}
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405:
+            # Starlette names only the methods of the first route on the path.
+            allow = ", ".join(_methods_for(app, request.url.path))
+            exc = StarletteHTTPException(405, exc.detail, headers={"Allow": allow})
+        return await http_exception_handler(request, exc)
+
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            _document_refusals(generate())
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _unprocessable(reason: str) -> JSONResponse:
+    detail = [{"type": "value_error", "loc": ["request"], "msg": reason}]
+    return JSONResponse(status_code=422, content={"detail": detail})
+
+
+def _methods_for(app: FastAPI, path: str) -> list[str]:
+    """Every method some route serves on `path` (HEAD wherever GET is)."""
+    methods: set[str] = set()
+    for template, operations in app.openapi()["paths"].items():
+        pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, path):
+            methods.update(m.upper() for m in operations)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
+def _document_refusals(schema: dict[str, Any]) -> None:
+    """Add the refusals each operation may answer to its responses, with their body schema."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault("ValidationError", validation_error_definition)
+    components.setdefault("HTTPValidationError", validation_error_response_definition)
+    components["Refusal"] = {
+        "title": "Refusal",
+        "type": "object",
+        "properties": {
+            "detail": {"type": "string", "description": "Why, zh-CN first with the English key."}
+        },
+        "required": ["detail"],
+    }
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            codes = {422}
+            if operation.get("security"):
+                codes |= {401, 403}
+            if "{" in path or method in _WRITES or operation.get("security"):
+                codes.add(404)
+            if method in _WRITES:
+                codes |= {409, 429}
+            if operation.get("parameters") or "requestBody" in operation:
+                codes.add(400)
+            if "requestBody" in operation:
+                codes.add(413)
+            responses = operation.setdefault("responses", {})
+            for code in sorted(codes):
+                responses.setdefault(
+                    str(code), {"description": REFUSALS[code], "content": _REFUSAL_BODIES[code]}
+                )
 
 
 def _operations(runtime: StreamRuntime, engine: AsyncEngine) -> APIRouter:
@@ -68,7 +212,11 @@ def _operations(runtime: StreamRuntime, engine: AsyncEngine) -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Database, Redis and every subscriber are up")
+    @router.get(
+        "/readyz",
+        summary="Database, Redis and every subscriber are up",
+        responses={503: {"description": "Not ready: the body says what is down."}},
+    )
     async def readyz() -> JSONResponse:
         checks: dict[str, Any] = {}
         try:
@@ -81,13 +229,13 @@ def _operations(runtime: StreamRuntime, engine: AsyncEngine) -> APIRouter:
             await runtime.redis.ping()
             checks["redis"] = "ok"
         except Exception as exc:
-            checks["redis"] = f"down: {type(exc).__name__}"
+            checks["redis"] = f"down: {type(exc).__name__}: {exc}"[:200]
         streams = runtime.readiness()
         checks["subscribers"] = streams
         ready = checks["database"] == "ok" and checks["redis"] == "ok" and streams["ready"]
         return JSONResponse(status_code=200 if ready else 503, content={"ready": ready, **checks})
 
-    @router.get("/metrics", summary="Prometheus metrics")
+    @router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
     async def prometheus_metrics() -> Response:
         runtime.readiness()
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -14,17 +15,19 @@ from faststream.message import StreamMessage
 from faststream.redis import RedisBroker, StreamSub
 from faststream.specification import AsyncAPI
 from pydantic import Field, create_model
-from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from gonghui.shared import metrics
+from gonghui.shared.asyncapi import complete
+from gonghui.shared.connections import redis_client
 from gonghui.shared.consumer import Entry, GroupConsumer, Handlers
 from gonghui.shared.contracts import CATALOGUE, Contract, Event
-from gonghui.shared.deadletters import DeadLetters
+from gonghui.shared.contracts.refusals import NOTICES
+from gonghui.shared.deadletters import DeadLetterEntry, DeadLetters
 from gonghui.shared.departments import DepartmentDirectory
 from gonghui.shared.envelope import CloudEvent
 from gonghui.shared.periodic import Worker, every
-from gonghui.shared.ratelimit import TokenBucket
+from gonghui.shared.ratelimit import RateLimiter
 from gonghui.shared.settings import ServiceSettings
 from gonghui.shared.streams import StreamKeys
 from gonghui.shared.uow import UnitOfWork
@@ -62,10 +65,17 @@ class StreamRuntime:
 
     def __post_init__(self) -> None:
         self.keys = StreamKeys(self.settings.stream_prefix)
-        self.redis = Redis.from_url(self.settings.redis_url)
+        self.redis = redis_client(self.settings.redis_url)
         self.broker = RedisBroker(self.settings.redis_url, apply_types=False, logger=None)
         self.dead_letters = DeadLetters(self.redis, self.keys)
         self.directory = DepartmentDirectory(self.redis, self.keys)
+        self.department_limits = RateLimiter(
+            self.redis,
+            namespace=self.keys.limit(self.service),
+            rate=self.settings.department_rate,
+            burst=self.settings.department_burst,
+        )
+        """Each department's rate, shared by every replica of this service."""
         self._subscriptions: dict[str, _Subscription] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
@@ -123,7 +133,7 @@ class StreamRuntime:
             description=f"Streams the {self.service} service reads and writes. "
             "Every entry is a CloudEvent whose attributes are the entry's fields.",
         )
-        return spec.to_specification().to_json()
+        return complete(json.loads(spec.to_specification().to_json()))
 
     def consumer(self, stream: str) -> GroupConsumer:
         """The consumer of one stream (for tests and operators)."""
@@ -196,16 +206,12 @@ class StreamRuntime:
             max_deliveries=self.settings.max_deliveries,
         )
 
-        limit = (
-            TokenBucket(rate=self.settings.department_rate, burst=self.settings.department_burst)
-            if self.keys.department_of(stream)
-            else None
-        )
+        department = self.keys.department_of(stream)
 
         async def apply(batch: list[Entry]) -> None:
-            if limit is not None:
+            if department is not None:
                 # Waiting here leaves the rest in Redis: backpressure on this department only.
-                await limit.take(len(batch))
+                await self.department_limits.take(department, len(batch))
             await consumer.process(batch)
 
         subscriber = self.broker.subscriber(
@@ -256,14 +262,27 @@ class StreamRuntime:
         events = [
             c for c in CATALOGUE.contracts if c.owner == self.service and issubclass(c, Event)
         ]
+        if self.department_handlers is not None:
+            events += NOTICES  # this service may refuse a department's entry and say why
         for contract in events:
-            for stream in (written[name] for name in contract.streams):
+            streams = [written[name] for name in contract.streams]
+            if "events" in contract.streams:
+                streams.append(self.keys.feed("{code}"))  # copied for departments granted it
+            for stream in streams:
                 catalogue.publisher(
                     stream,
                     schema=_envelope_of(contract),
                     title=f"{stream}:{contract.type_name}",
                     description=(contract.__doc__ or "").strip(),
                 )
+        for stream in read:
+            catalogue.publisher(
+                self.keys.dlq(stream),
+                schema=DeadLetterEntry,
+                title=self.keys.dlq(stream),
+                description=f"Entries of `{stream}` that `{self.group}` refused, with the reason; "
+                "for operators (`gonghui dlq`).",
+            )
         return catalogue
 
 
@@ -309,8 +328,8 @@ def _documented_handler(contracts: tuple[type[Contract], ...]) -> Callable[..., 
     else:
         payload = Annotated[Union[envelopes], Field(discriminator="type")]  # noqa: UP007
 
-    async def entries(batch: list[Any]) -> None:
-        """Never called: the document only."""
+    async def entries(entry: Any) -> None:
+        """Never called: the document only (one message is one entry, though read in batches)."""
 
-    entries.__annotations__ = {"batch": list[payload], "return": None}
+    entries.__annotations__ = {"entry": payload, "return": None}
     return entries

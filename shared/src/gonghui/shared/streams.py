@@ -43,6 +43,10 @@ class StreamKeys:
         """The set of DLQ stream keys that have ever been written."""
         return f"{self.prefix}gonghui.dlqs"
 
+    def limit(self, scope: str) -> str:
+        """The key prefix of one rate limit's counters, e.g. `gonghui.limit.stations.`."""
+        return f"{self.prefix}gonghui.limit.{scope}."
+
     def expected_source(self, stream: str) -> str:
         """The only `source` an entry on this stream may carry: identity comes from the key."""
         name = stream.removeprefix(self.prefix)

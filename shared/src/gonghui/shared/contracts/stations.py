@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import AwareDatetime, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from gonghui.shared.contracts.base import Command, Contract, Event
-from gonghui.shared.contracts.common import DepartmentCode, MainlandPhone
+from gonghui.shared.contracts.common import DepartmentCode, Instant, MainlandPhone
 from gonghui.shared.hours import HoursInvalid, validate
 
 
@@ -166,7 +166,7 @@ class SuspendStation(_StationCommand):
     owner = "stations"
 
     reason: str = Field(min_length=2, max_length=500, description="Why it closes.")
-    until: AwareDatetime = Field(description="Until when (RFC 3339, with a zone).")
+    until: Instant = Field(description="Until when (RFC 3339, with a zone).")
 
 
 class ResumeStation(_StationCommand):
@@ -196,7 +196,7 @@ class RecordVisit(_StationCommand):
     worker_id: str = Field(
         min_length=1, max_length=100, description="The partner's id of the worker; hashed."
     )
-    visited_at: AwareDatetime = Field(description="When the worker checked in (RFC 3339).")
+    visited_at: Instant = Field(description="When the worker checked in (RFC 3339).")
 
 
 class StationRegistered(Event):

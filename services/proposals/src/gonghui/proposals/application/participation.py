@@ -23,7 +23,7 @@ from gonghui.proposals.domain.participation import (
     rating_period,
 )
 from gonghui.proposals.domain.stats import statistics
-from gonghui.shared.contracts.common import MainlandPhone, mask_phone
+from gonghui.shared.contracts.common import Instant, MainlandPhone, mask_phone
 from gonghui.shared.contracts.proposals import (
     CaseKind,
     DiscussionCommented,
@@ -261,7 +261,7 @@ class ReportFromVisit(BaseModel):
 class VisitIn(BaseModel):
     """A home visit; over HTTP the caller is the representative who made it."""
 
-    visited_at: datetime | None = Field(None, description="When; default now.")
+    visited_at: Instant | None = Field(None, description="When (RFC 3339); default now.")
     note: str | None = Field(None, max_length=2_000, description="What was found.")
     report: ReportFromVisit | None = Field(
         None, description="Raise a zero-distance report from this visit."

@@ -34,6 +34,7 @@ from gonghui.proposals.entrypoints.access import (
 from gonghui.shared.auth import Principal
 from gonghui.shared.clock import SHANGHAI
 from gonghui.shared.http import NotFound
+from gonghui.shared.inputs import RowId
 
 _NOTE = 2_000
 
@@ -501,7 +502,7 @@ def routing_router(uow_factory: Callable[[], ProposalsUnitOfWork]) -> APIRouter:
     @router.delete(
         "/routing-rules/{rule_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a rule"
     )
-    async def delete_rule(rule_id: int, caller: Admin) -> None:
+    async def delete_rule(rule_id: RowId, caller: Admin) -> None:
         async with uow_factory() as uow:
             if not await uow.routing.delete_rule(rule_id):
                 raise NotFound(f"no routing rule {rule_id}")

@@ -221,6 +221,7 @@ def participation_router(
         tags=["representatives"],
         summary="履职报告: JSON, or printable HTML with format=html",
         response_model=None,
+        responses={200: {"content": {"application/json": {}, "text/html": {}}}},
     )
     async def duty_report(
         representative_id: str,

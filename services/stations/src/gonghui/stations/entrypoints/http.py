@@ -10,11 +10,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from gonghui.shared.auth import Principal, Role
 from gonghui.shared.clock import SHANGHAI, Clock
-from gonghui.shared.contracts.common import DepartmentCode
+from gonghui.shared.contracts.common import Day, DepartmentCode, Instant
 from gonghui.shared.contracts.stations import (
     AREA_CODE,
     CoordSystem,
@@ -51,6 +51,12 @@ Reason = Annotated[str, Field(min_length=2, max_length=500, description="Why (re
 CoordQuery = Annotated[
     CoordSystem, Query(description="Datum of coordinates in and out: `wgs84` or `gcj02`.")
 ]
+
+
+class GeoJSONResponse(JSONResponse):
+    """A JSON body announced as RFC 7946 GeoJSON."""
+
+    media_type = "application/geo+json"
 
 
 @contextmanager
@@ -179,7 +185,7 @@ class Step(BaseModel):
 class Suspension(Step):
     """A temporary closure."""
 
-    until: AwareDatetime = Field(description="Until when (RFC 3339 with a zone).")
+    until: Instant = Field(description="Until when (RFC 3339 with a zone).")
 
 
 class Score(BaseModel):
@@ -196,7 +202,7 @@ class AssessmentIn(BaseModel):
     criteria: dict[Criterion, Score] = Field(
         description="All six: sign, layout, facilities, services, rules, map_info."
     )
-    map_verified_on: date | None = Field(None, description="When the map entry was verified.")
+    map_verified_on: Day | None = Field(None, description="When the map entry was verified.")
 
 
 class WorkerIn(BaseModel):
@@ -235,8 +241,8 @@ class ActivityIn(BaseModel):
     station_code: str | None = None
     area_code: str | None = Field(None, pattern=AREA_CODE)
     place: str = Field(min_length=2, max_length=300)
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Instant
+    ends_at: Instant
     capacity: int = Field(ge=1, le=100_000)
 
 
@@ -325,7 +331,7 @@ def stations_router(
             bool, Query(description="Only active stations open at `at` (default: now).")
         ] = False,
         at: Annotated[
-            AwareDatetime | None,
+            Instant | None,
             Query(description="The time to plan for, ISO 8601 with +08:00 or Z (default: now)."),
         ] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 20,
@@ -366,8 +372,12 @@ def stations_router(
             )
         return NearbyPage(at=local(when), items=items)
 
-    @router.get("/stations.geojson", summary="Every station not exited, as RFC 7946 GeoJSON")
-    async def geojson() -> JSONResponse:
+    @router.get(
+        "/stations.geojson",
+        summary="Every station not exited, as RFC 7946 GeoJSON",
+        response_class=GeoJSONResponse,
+    )
+    async def geojson() -> GeoJSONResponse:
         async with uow_factory() as uow:
             stations = await uow.stations.every()
         now = clock.now()
@@ -398,10 +408,7 @@ def stations_router(
             }
             for s in stations
         ]
-        return JSONResponse(
-            {"type": "FeatureCollection", "features": features},
-            media_type="application/geo+json",
-        )
+        return GeoJSONResponse({"type": "FeatureCollection", "features": features})
 
     @router.post("/stations", status_code=201, summary="Register a station (union staff)")
     async def register(body: StaffRegistration, principal: Staff) -> StationOut:

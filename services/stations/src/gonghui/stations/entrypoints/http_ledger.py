@@ -29,6 +29,8 @@ from gonghui.stations.entrypoints.http import http_errors
 from gonghui.stations.entrypoints.times import local
 
 Fen = Annotated[int, Field(gt=0, le=10**12, description="Money in fen (0.01 yuan).")]
+Count = Annotated[int, Field(ge=0, le=1_000_000_000, description="Units of goods.")]
+"""A number of goods: what a 32-bit column holds, on every database."""
 
 
 class DonationIn(BaseModel):
@@ -38,7 +40,7 @@ class DonationIn(BaseModel):
     kind: Literal["money", "goods"]
     amount_fen: Fen | None = None
     goods: str | None = Field(None, max_length=200)
-    quantity: int | None = Field(None, gt=0)
+    quantity: Count | None = Field(None, gt=0)
     station_code: str | None = None
     area_code: str | None = Field(None, pattern=AREA_CODE)
 
@@ -47,7 +49,7 @@ class SupplyChange(BaseModel):
     """Units added (positive: replenished) or used (negative)."""
 
     change: int = Field(ge=-100_000, le=100_000)
-    low_threshold: int | None = Field(None, ge=0, description="Set the low-stock level.")
+    low_threshold: Count | None = Field(None, description="Set the low-stock level.")
 
 
 class SubsidyIn(BaseModel):

@@ -1,0 +1,187 @@
+"""Our reading of a stream entry agrees with the CloudEvents reference SDK.
+
+The `cloudevents` SDK (the CNCF's Python implementation) is the oracle: over a generated class
+of entries, what it refuses as an invalid CloudEvent we refuse; what it accepts we accept,
+unless the entry breaks one of our documented stricter rules (docs/architecture.md, "CloudEvents:
+where we are stricter"), and then our reason names that rule. Entries are given to the SDK in
+the structured JSON format, `data` as the JSON value the entry's `data` text holds.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from cloudevents.core.formats.json import JSONFormat
+from cloudevents.core.v1.event import CloudEvent as ReferenceEvent
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gonghui.shared.contracts.common import ISO_MOMENT
+from gonghui.shared.envelope import MAX_DATA_DEPTH, CloudEvent, InvalidEntry
+
+_TYPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+\.v[0-9]+$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_KNOWN = {
+    "specversion",
+    "id",
+    "source",
+    "type",
+    "time",
+    "subject",
+    "datacontenttype",
+    "dataschema",
+    "traceparent",
+    "correlationid",
+    "data",
+}
+
+
+def _maybe(values: st.SearchStrategy[str]) -> st.SearchStrategy[str | None]:
+    return st.one_of(st.none(), values)
+
+
+short_text = st.text(max_size=8)
+entries = st.builds(
+    lambda required, optional, extensions: {
+        name: value
+        for name, value in {**extensions, **required, **optional}.items()
+        if value is not None
+    },
+    required=st.fixed_dictionaries(
+        {
+            "specversion": _maybe(st.sampled_from(["1.0", "1.0", "1.0", "", "0.3", "1.1"])),
+            "id": _maybe(
+                st.one_of(
+                    st.from_regex(r"[A-Za-z0-9-]{1,30}", fullmatch=True),
+                    short_text,
+                    st.just("x" * 201),
+                )
+            ),
+            "source": _maybe(st.one_of(st.sampled_from(["dept/cib-bank", "x" * 201]), short_text)),
+            "type": _maybe(
+                st.one_of(
+                    st.sampled_from(
+                        ["station.register.v1", "a.b.v2", "Station.Register.v1", "station.register"]
+                    ),
+                    short_text,
+                )
+            ),
+            "data": _maybe(
+                st.sampled_from(
+                    [
+                        '{"name": "驿站"}',
+                        "{}",
+                        "[]",
+                        '"x"',
+                        "1",
+                        "null",
+                        "{",
+                        "",
+                        '{"a": "\\u0000"}',
+                        "[" * (MAX_DATA_DEPTH + 2) + "]" * (MAX_DATA_DEPTH + 2),
+                    ]
+                )
+            ),
+        }
+    ),
+    optional=st.fixed_dictionaries(
+        {},
+        optional={
+            "time": st.one_of(
+                st.sampled_from(
+                    [
+                        "2026-11-28T08:00:00Z",
+                        "2026-11-28T08:00:00+08:00",
+                        "2026-11-28T08:00:00.123456Z",
+                        "2026-11-28",
+                        "2026-11-28T08:00:00",
+                        "20261128T080000Z",
+                        "0",
+                        "",
+                        "2026-13-28T08:00:00Z",
+                    ]
+                ),
+                short_text,
+            ),
+            "subject": st.one_of(st.sampled_from(["CIB-FZ-0001", ""]), short_text),
+            "dataschema": st.sampled_from(["https://example.org/station.json", ""]),
+            "datacontenttype": st.sampled_from(
+                ["application/json", "application/json; charset=utf-8", "text/plain", ""]
+            ),
+            "correlationid": short_text,
+            "traceparent": short_text,
+        },
+    ),
+    extensions=st.dictionaries(
+        st.one_of(
+            st.from_regex(r"[a-z0-9]{1,20}", fullmatch=True),
+            st.from_regex(r"[a-z0-9]{21,24}", fullmatch=True),
+            st.sampled_from(["Bad_Attr", "bad-attr", "BAD", "x y", ""]),
+        ).filter(lambda name: name not in _KNOWN),
+        short_text,
+        max_size=2,
+    ),
+)
+
+
+@settings(max_examples=600, derandomize=True, database=None, deadline=None)
+@given(entry=entries)
+def test_what_the_reference_refuses_we_refuse_and_what_it_accepts_we_accept(
+    entry: dict[str, str],
+) -> None:
+    reference_accepts = _reference_accepts(entry)
+    try:
+        CloudEvent.from_fields(entry)
+    except InvalidEntry as refused:
+        if reference_accepts:
+            rules = _stricter_rules_broken(entry)
+            assert rules, f"refused a valid CloudEvent without a rule of ours: {refused}"
+            assert any(rule in str(refused) for rule in rules), (
+                f"the reason {str(refused)!r} names none of {rules}"
+            )
+    else:
+        assert reference_accepts, f"accepted what the reference SDK refuses: {entry!r}"
+
+
+def _reference_accepts(entry: dict[str, str]) -> bool:
+    document: dict[str, Any] = {k: v for k, v in entry.items() if k != "data"}
+    if "data" in entry:
+        try:
+            document["data"] = json.loads(entry["data"])
+        except ValueError:
+            document["data"] = entry["data"]
+    try:
+        JSONFormat().read(ReferenceEvent, json.dumps(document))
+    except Exception:  # the SDK's validation error, or its time parser's ValueError
+        return False
+    return True
+
+
+def _stricter_rules_broken(entry: dict[str, str]) -> list[str]:
+    """The markers of our documented stricter rules this entry breaks (see the module doc)."""
+    rules = []
+    if any(name not in entry for name in ("specversion", "id", "data")) or not entry.get("data"):
+        rules.append("missing")  # the SDK's constructor fills in specversion and id
+    if "type" in entry and not _TYPE.match(entry["type"]):
+        rules.append("type")
+    if len(entry.get("id", "")) > 200 or len(entry.get("source", "")) > 200:
+        rules.append("at most 200")
+    if any(len(name) > 20 for name in entry):
+        rules.append("naming rule")
+    if any(_CONTROL.search(v) for name, v in entry.items() if name != "data"):
+        rules.append("control characters")
+    content_type = entry.get("datacontenttype")
+    if content_type and content_type.split(";")[0].strip() != "application/json":
+        rules.append("datacontenttype")
+    if entry.get("time") and not ISO_MOMENT.match(entry["time"]):
+        rules.append("time")
+    data = entry.get("data", "")
+    try:
+        parsed = json.loads(data)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict) or "\\u0000" in data:
+        rules.append("data")
+    return rules
