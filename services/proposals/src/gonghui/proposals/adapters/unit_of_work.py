@@ -8,6 +8,7 @@ from gonghui.proposals.adapters.participation import (
     KeyContactRepository,
     RatingRepository,
 )
+from gonghui.proposals.adapters.problems import OutcomeRatingRepository, ProblemRepository
 from gonghui.proposals.adapters.repositories import (
     CaseRepository,
     DeadlineRepository,
@@ -26,6 +27,8 @@ class ProposalsUnitOfWork(UnitOfWork):
     ratings: RatingRepository
     key_contacts: KeyContactRepository
     duty: DutyRepository
+    problems: ProblemRepository
+    outcome_ratings: OutcomeRatingRepository
 
     def open_repositories(self, session: AsyncSession) -> None:
         """Attach the repositories to the new session."""
@@ -36,3 +39,5 @@ class ProposalsUnitOfWork(UnitOfWork):
         self.ratings = RatingRepository(session)
         self.key_contacts = KeyContactRepository(session)
         self.duty = DutyRepository(session)
+        self.problems = ProblemRepository(session)
+        self.outcome_ratings = OutcomeRatingRepository(session)

@@ -168,6 +168,26 @@ def case_number(area_code: str | None, year: int, sequence: int) -> str:
     return f"{area_code or UNKNOWN_AREA}-{year}-{sequence:06d}"
 
 
+class CoStatus(StrEnum):
+    """Where a co-handling unit's own work item stands."""
+
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    DECLINED = "declined"
+
+
+@dataclass
+class CoHandling:
+    """协办: a co-handling unit's own part of a case, reported by the unit itself."""
+
+    unit_code: str
+    status: CoStatus = CoStatus.ASSIGNED
+    progress_percent: int = 0
+    result: str | None = None
+    handler: str | None = None
+
+
 @dataclass(frozen=True)
 class Transition:
     """One entry of the timeline: who did what, when, and what they wrote."""
@@ -210,6 +230,8 @@ class Case:
     feedback_comment: str | None = None
     key_contact_id: str | None = None
     discussion_id: str | None = None
+    members: list[str] = field(default_factory=list)
+    co_handling: list[CoHandling] = field(default_factory=list)
     version: int = 0
     timeline: list[Transition] = field(default_factory=list)
     new_transitions: list[Transition] = field(default_factory=list, repr=False)
@@ -231,6 +253,7 @@ class Case:
         discussion_id: str | None = None,
         note: str | None = None,
         case_no: str | None = None,
+        members: list[str] | None = None,
     ) -> Case:
         """线上提交: a new case, with the submission as the first entry of its timeline."""
         case = cls(
@@ -246,14 +269,22 @@ class Case:
             responsible_person=responsible_person,
             key_contact_id=key_contact_id,
             discussion_id=discussion_id,
+            members=sorted(set(members or [])),
         )
         case._record(A.SUBMIT, Step.SUBMISSION, None, S.SUBMITTED, submitted_by, at, note)
         return case
 
     @property
     def priority(self) -> str:
-        """`high` for the green channel and zero-distance reports, else `normal`."""
+        """`urgent` for the 12351 green channel, `high` for zero-distance reports, else `normal`."""
+        if self.kind is CaseKind.HOTLINE:
+            return "urgent"
         return "high" if self.kind in PRIORITY_KINDS else "normal"
+
+    @property
+    def co_units(self) -> list[str]:
+        """Codes of the co-handling units (协办), in the order they were named."""
+        return [c.unit_code for c in self.co_handling]
 
     @property
     def claimed_by(self) -> str | None:
@@ -338,12 +369,18 @@ class Case:
         return transition
 
     def claim(
-        self, unit: str, *, at: datetime, handler: str | None = None, note: str | None = None
+        self,
+        unit: str,
+        *,
+        at: datetime,
+        by: str | None = None,
+        handler: str | None = None,
+        note: str | None = None,
     ) -> Transition:
-        """A unit claims an offered report; only the first claim can succeed."""
+        """A unit claims an offered report (its system, or a person of it); the first claim wins."""
         if self.status is S.OFFERED and unit not in self.offered_to:
             self._refuse(f"该事项未向 {unit} 开放认领 (the report was not offered to {unit})")
-        transition = self._move(A.CLAIM, f"dept:{unit}", at, note, unit=unit)
+        transition = self._move(A.CLAIM, by or f"dept:{unit}", at, note, unit=unit)
         self.handler = handler
         return transition
 
