@@ -59,6 +59,7 @@ RULES = [
     ("POST", "/proposals/{proposal_id}/merge", {"into": "x"}, Role.REVIEWER, Role.UNION_ADMIN),
     ("POST", "/proposals/{proposal_id}/assign", {}, Role.REVIEWER, Role.SUPERVISOR),
     ("POST", "/proposals/{proposal_id}/offer", {}, Role.REVIEWER, Role.PARTNER),
+    ("POST", "/proposals/{proposal_id}/claim", {}, Role.HANDLER, Role.MEMBER),
     ("POST", "/proposals/{proposal_id}/verify", {}, Role.SUPERVISOR, Role.REVIEWER),
     ("POST", "/proposals/{proposal_id}/send-back", {"reason": "r"}, Role.SUPERVISOR, Role.HANDLER),
     ("POST", "/proposals/{proposal_id}/feedback", {"satisfaction": 5}, Role.MEMBER, Role.HANDLER),

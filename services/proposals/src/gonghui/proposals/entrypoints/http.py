@@ -28,6 +28,7 @@ from gonghui.proposals.entrypoints.access import (
     WORKERS,
     Admin,
     CaseReader,
+    Claimant,
     DirectoryReader,
     Person,
     Representative,
@@ -42,6 +43,8 @@ from gonghui.proposals.entrypoints.access import (
 )
 from gonghui.shared.auth import Principal, area_prefix
 from gonghui.shared.clock import SHANGHAI
+from gonghui.shared.contracts.proposals import ClaimReport
+from gonghui.shared.errors import Conflict
 from gonghui.shared.http import NotFound
 from gonghui.shared.inputs import RowId
 
@@ -262,6 +265,14 @@ class Offer(Note):
 
     unit_codes: list[str] | None = Field(
         None, min_length=1, description="Units to offer it to; omit for every eligible unit."
+    )
+
+
+class Claim(Note):
+    """零距离: claim a report for the caller's unit (the token's department)."""
+
+    handler: str | None = Field(
+        None, max_length=64, description="Who handles it in the unit; default the caller."
     )
 
 
@@ -501,6 +512,33 @@ def proposals_router(
                 policy=policy,
             )
         )
+
+    @router.post(
+        "/{proposal_id}/claim",
+        summary="零距离: a person claims an offered report for their unit; the first claim wins",
+        responses={409: {"description": "Someone claimed it first (the answer says who)."}},
+    )
+    async def claim(proposal_id: str, cmd: Claim, caller: Claimant) -> ProposalOut:
+        await checked(proposal_id, lambda case: None)
+        if caller.department is None:
+            raise forbidden(
+                "认领须以所在单位名义进行，您的账号未关联单位",
+                "a claim is made for a unit; your account names none (--department)",
+            )
+        won = await cases.claim(
+            ClaimReport(proposal_id=proposal_id, handler=cmd.handler or caller.sub, note=cmd.note),
+            unit=caller.department,
+            by=caller.sub,
+            uow=uow_factory(),
+            policy=policy,
+        )
+        async with uow_factory() as uow:
+            case = await _found(uow, proposal_id)
+        if not won:
+            raise Conflict(
+                f"该事项已被 {case.claimed_by} 认领 (already claimed by {case.claimed_by})"
+            )
+        return await view(case)
 
     @router.post("/{proposal_id}/verify", summary="Supervision: the result is verified (督查通过)")
     async def verify(proposal_id: str, cmd: Note, caller: Supervisor) -> ProposalOut:
