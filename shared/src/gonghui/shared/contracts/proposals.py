@@ -192,8 +192,13 @@ class ProposalAssigned(WorkItem):
     reason: str = Field(
         "assigned",
         description="`assigned` or `reassigned` (accept it), `claimed` (your claim won: it is "
-        "already yours, go on with progress), `sent_back` or `reopened` (handle it again).",
+        "already yours, go on with progress), `sent_back` or `reopened` (handle it again), "
+        "`co_assigned` (协办: handle your part and report it; the lead unit completes the case).",
     )
+    role: str = Field(
+        "lead", description="`lead` (主办: your completion completes the case) or `co` (协办)."
+    )
+    lead_unit: str | None = Field(None, description="Code of the lead unit, on a `co` item.")
     note: str | None = Field(None, description="The reviewer's or supervisor's note.")
     key_contact_id: str | None = Field(None, description="Opaque id of a key contact concerned.")
 

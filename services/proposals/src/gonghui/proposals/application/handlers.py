@@ -248,8 +248,12 @@ async def assign(
     note: str | None,
     uow: ProposalsUnitOfWork,
     policy: DeadlinePolicy,
+    co_unit_codes: list[str] | None = None,
 ) -> Case:
-    """交办 or 改派: to `unit_code` (a reviewer's override) or to where the routing rules say."""
+    """交办 or 改派: to `unit_code` (a reviewer's override) or to where the routing rules say.
+
+    协办: `co_unit_codes` are co-handling units, each with its own work item (None keeps them).
+    """
     async with uow:
         case = await get_case(uow, proposal_id)
         override = unit_code is not None
@@ -262,34 +266,46 @@ async def assign(
                     f"没有匹配的路由规则，请指定办理单位 (no routing rule matches category "
                     f"{case.category!r} and area {case.area_code!r}; name a unit)"
                 )
-        unit = await uow.routing.unit(unit_code)
-        if unit is None or not unit.active:
-            raise InvalidTransition(
-                f"办理单位 {unit_code} 不存在或已停用 (no active unit {unit_code})"
-            )
+        for code in [unit_code, *(co_unit_codes or [])]:
+            unit = await uow.routing.unit(code)
+            if unit is None or not unit.active:
+                raise InvalidTransition(f"办理单位 {code} 不存在或已停用 (no active unit {code})")
         previous = (
             case.unit_code if case.status in (CaseStatus.ASSIGNED, CaseStatus.IN_PROGRESS) else None
         )
+        co_before = set(case.co_units)
         now = uow.clock.now()
-        transition = case.assign(unit_code, by=by, at=now, note=note, override=override)
+        transition = case.assign(
+            unit_code, by=by, at=now, note=note, override=override, co_units=co_unit_codes
+        )
         await _save(uow, case, [transition], policy)
         facts = await case_facts(uow, case)
-        if previous is not None:
-            _to_inbox(
+        withdrawn = ProposalWithdrawn(**facts, proposal_id=case.id, kind=case.kind, note=note)
+        still_working = {case.unit_code, *case.co_units}
+        for gone in sorted(({previous} | co_before) - still_working - {None}):
+            _to_inbox(uow, gone, case, withdrawn)
+        if previous != case.unit_code:
+            _send_work(
                 uow,
-                previous,
                 case,
-                ProposalWithdrawn(**facts, proposal_id=case.id, kind=case.kind, note=note),
+                policy,
+                now=now,
+                reason="reassigned" if previous else "assigned",
+                note=note,
+                facts=facts,
             )
-        _send_work(
-            uow,
-            case,
-            policy,
-            now=now,
-            reason="reassigned" if previous else "assigned",
-            note=note,
-            facts=facts,
-        )
+        for code in case.co_units:
+            if code not in co_before or code == previous:
+                _send_work(
+                    uow,
+                    case,
+                    policy,
+                    now=now,
+                    reason="co_assigned",
+                    note=note,
+                    facts=facts,
+                    to=code,
+                )
         await uow.commit()
         return case
 
@@ -600,11 +616,14 @@ def _send_work(
     reason: str,
     note: str | None,
     facts: dict[str, Any],
+    to: str | None = None,
 ) -> None:
+    """The work item of the lead unit, or of co-handling unit `to` (协办)."""
     assert case.unit_code is not None
+    co = to is not None and to != case.unit_code
     _to_inbox(
         uow,
-        case.unit_code,
+        to or case.unit_code,
         case,
         ProposalAssigned(
             **facts,
@@ -616,7 +635,9 @@ def _send_work(
             accept_by=_due(case, DeadlineStep.ACCEPTANCE, now, policy)
             if reason in ("assigned", "reassigned")
             else None,
-            complete_by=_due(case, DeadlineStep.HANDLING, now, policy),
+            complete_by=None if co else _due(case, DeadlineStep.HANDLING, now, policy),
+            role="co" if co else "lead",
+            lead_unit=case.unit_code if co else None,
             reason=reason,
             note=note,
             key_contact_id=case.key_contact_id,

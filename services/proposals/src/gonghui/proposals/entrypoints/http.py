@@ -256,7 +256,13 @@ class Assignment(Note):
     """交办 / 改派."""
 
     unit_code: str | None = Field(
-        None, description="A unit, overriding the routing rules; omit to route."
+        None, description="The lead unit (主办), overriding the routing rules; omit to route."
+    )
+    co_unit_codes: list[str] | None = Field(
+        None,
+        max_length=20,
+        description="协办: co-handling units, each with its own work item; omit to keep those "
+        "named before, `[]` for none.",
     )
 
 
@@ -496,6 +502,7 @@ def proposals_router(
                 note=cmd.note,
                 uow=uow_factory(),
                 policy=policy,
+                co_unit_codes=cmd.co_unit_codes,
             )
         )
 
