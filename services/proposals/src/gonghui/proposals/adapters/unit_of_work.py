@@ -14,6 +14,7 @@ from gonghui.proposals.adapters.repositories import (
     DeadlineRepository,
     RoutingRepository,
 )
+from gonghui.proposals.adapters.stats import StatsQueries
 from gonghui.shared.uow import UnitOfWork
 
 
@@ -41,3 +42,7 @@ class ProposalsUnitOfWork(UnitOfWork):
         self.duty = DutyRepository(session)
         self.problems = ProblemRepository(session)
         self.outcome_ratings = OutcomeRatingRepository(session)
+
+    def stats(self, *, area_prefix: str | None) -> StatsQueries:
+        """The statistics queries, limited to an area (None: everywhere)."""
+        return StatsQueries(self.session, area_prefix=area_prefix)

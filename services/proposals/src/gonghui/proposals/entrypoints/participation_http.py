@@ -15,7 +15,7 @@ from gonghui.proposals.adapters.unit_of_work import ProposalsUnitOfWork
 from gonghui.proposals.application import participation as work
 from gonghui.proposals.domain.deadlines import DeadlinePolicy
 from gonghui.proposals.domain.participation import Discussion, KeyContact
-from gonghui.proposals.domain.stats import GROUPINGS
+from gonghui.proposals.domain.stats import BREAKDOWNS
 from gonghui.proposals.entrypoints.access import (
     Admin,
     ContactKeeper,
@@ -26,6 +26,7 @@ from gonghui.proposals.entrypoints.access import (
     Person,
     Representative,
     Reviewer,
+    area_scope,
     forbidden,
     in_area,
     own,
@@ -116,6 +117,7 @@ def participation_router(
     policy: DeadlinePolicy,
     *,
     personal_data_roles: list[Role],
+    low_satisfaction_threshold: int = 3,
 ) -> APIRouter:
     """Routes for discussions, ratings, key contacts, duty reports and statistics."""
     router = APIRouter()
@@ -350,7 +352,7 @@ def participation_router(
     @router.get(
         "/stats",
         tags=["statistics"],
-        summary="Submitted, accepted, closed, closure and on-time rates, hours per step",
+        summary="Figures of the closed loop and of the representatives' work, in your area",
     )
     async def statistics(
         caller: Overseer,
@@ -359,15 +361,28 @@ def participation_router(
         by: Annotated[
             list[str] | None, Query(description="Break down by: area, unit, kind, period (month).")
         ] = None,
+        area: str | None = Query(
+            None,
+            pattern=r"^\d{2,6}$",
+            description="Only this area (a code or its leading digits), within yours.",
+        ),
     ) -> dict[str, Any]:
         by = by or []
-        unknown = [b for b in by if b not in GROUPINGS]
+        unknown = [b for b in by if b not in BREAKDOWNS]
         if unknown:
+            choices = ", ".join(BREAKDOWNS)
             raise HTTPException(
-                400, f"unknown breakdown {unknown}; choose from {sorted(GROUPINGS)}"
+                400, f"未知的分组 {unknown} (unknown breakdown {unknown}; choose from {choices})"
             )
         start, end = _day_range(from_, to)
-        return await work.stats(start=start, end=end, by=by, uow=uow_factory())
+        return await work.stats(
+            start=start,
+            end=end,
+            by=by,
+            area_prefix=area_scope(caller, area),
+            threshold=low_satisfaction_threshold,
+            uow=uow_factory(),
+        )
 
     return router
 
