@@ -124,3 +124,20 @@ async def test_figures_of_the_loop_and_of_the_representatives_work_in_the_caller
     assert outside.status_code == 403
     period = (await api.get("/stats", params={"from": "2027-01-01"}, headers=ADMIN)).json()
     assert period["total"]["submitted"] == 0 and period["total"]["closure_rate"] is None
+
+
+async def test_lists_apply_the_area_before_the_limit(api: httpx.AsyncClient) -> None:
+    for area in ["110105"] * 8 + ["330482"] * 2:
+        await api.post("/key-contacts", json={"name": "王建国", "area_code": area}, headers=REP)
+        await api.post(
+            "/discussions",
+            json={"title": "骑手午休场所", "body": "外卖骑手中午没有地方休息。", "area_code": area},
+            headers=REP,
+        )
+    pinghu_admin = bearer(Role.UNION_ADMIN, sub="a-ph", area="330482")
+    contacts = await api.get("/key-contacts", params={"limit": 2}, headers=pinghu_admin)
+    assert [c["area_code"] for c in contacts.json()["items"]] == ["330482", "330482"]
+    asked = await api.get("/key-contacts", params={"limit": 2, "area": "3304"}, headers=ADMIN)
+    assert [c["area_code"] for c in asked.json()["items"]] == ["330482", "330482"]
+    talks = await api.get("/discussions", params={"limit": 2, "area": "330482"}, headers=REP)
+    assert [d["area_code"] for d in talks.json()["items"]] == ["330482", "330482"]

@@ -32,7 +32,7 @@ from gonghui.proposals.entrypoints.access import (
     own,
 )
 from gonghui.proposals.entrypoints.http import ProposalOut
-from gonghui.shared.auth import Principal, Role
+from gonghui.shared.auth import Principal, Role, area_prefix
 from gonghui.shared.clock import SHANGHAI
 from gonghui.shared.contracts.proposals import CaseKind
 
@@ -139,10 +139,18 @@ def participation_router(
         caller: DiscussionReader,
         sort: str = Query("support", pattern="^(support|newest)$"),
         status_: str | None = Query(None, alias="status", pattern="^(open|converted)$"),
+        area: str | None = Query(
+            None, pattern=r"^\d{2,6}$", description="An area code or its leading digits."
+        ),
         limit: int = Query(50, ge=1, le=500),
     ) -> dict[str, list[DiscussionOut]]:
         async with uow_factory() as uow:
-            found = await uow.discussions.listing(order=sort, status=status_, limit=limit)
+            found = await uow.discussions.listing(
+                order=sort,
+                status=status_,
+                area_prefix=area_prefix(area.ljust(6, "0")) if area else None,
+                limit=limit,
+            )
         return {"items": [DiscussionOut.of(d) for d in found]}
 
     @router.get(
@@ -255,14 +263,22 @@ def participation_router(
     async def contacts(
         caller: ContactKeeper,
         representative_id: str | None = None,
+        area: str | None = Query(
+            None,
+            pattern=r"^\d{2,6}$",
+            description="Only this area (a code or its leading digits), within yours.",
+        ),
         limit: int = Query(200, ge=1, le=2000),
     ) -> dict[str, list[KeyContactOut]]:
         if caller.role is Role.REPRESENTATIVE:
             own(caller, representative_id or caller.sub, "查看本人联系的人员", "your own contacts")
             representative_id = caller.sub
         async with uow_factory() as uow:
-            found = await uow.key_contacts.listing(representative_id=representative_id, limit=limit)
-        found = [c for c in found if caller.covers(c.area_code)] if caller.area else found
+            found = await uow.key_contacts.listing(
+                representative_id=representative_id,
+                area_prefix=area_scope(caller, area),
+                limit=limit,
+            )
         return {"items": [KeyContactOut.of(c.masked(), masked=True) for c in found]}
 
     def keeper_of(caller: Principal) -> Callable[[KeyContact], None]:
