@@ -182,6 +182,9 @@ class StationRow(Base):
     open_hours: Mapped[str] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(20))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    area_code: Mapped[str | None] = mapped_column(String(12), default=None)
+    """GB/T 2260 area of the station: notices about it go to the admins covering it."""
+    operator: Mapped[str | None] = mapped_column(String(40), default=None)
 
 
 class BroadcastRow(Base):

@@ -332,16 +332,14 @@ class StationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def upsert(self, code: str, values: dict[str, Any]) -> None:
-        """Create or update a station from an event's data."""
+    async def upsert(self, code: str, values: dict[str, Any], *, create: bool = False) -> None:
+        """Update a station from an event's data; `create`: a registration may add it."""
         row = await self._session.get(StationRow, code)
         if row is None:
-            if not {"name", "lat", "lon", "open_hours"} <= values.keys():
+            if not create or not {"name", "lat", "lon", "open_hours", "status"} <= values.keys():
                 return
             values.setdefault("services", [])
-            self._session.add(
-                StationRow(code=code, **{"status": "active", "address": None, **values})
-            )
+            self._session.add(StationRow(code=code, **{"address": None, **values}))
             return
         for name, value in values.items():
             setattr(row, name, value)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from gonghui.notify.adapters.unit_of_work import NotifyUnitOfWork
-from gonghui.notify.domain import selectors, templates
+from gonghui.notify.domain import selectors, stations, templates
 from gonghui.notify.domain.model import IN_APP, Notification, Recipient, Rule, Target
 from gonghui.notify.domain.policy import quiet_until
 from gonghui.shared.clock import SHANGHAI
@@ -368,10 +368,15 @@ async def install_rules(rules: list[Rule], *, uow: NotifyUnitOfWork) -> int:
         return added
 
 
-async def record_station(data: dict[str, Any], *, uow: NotifyUnitOfWork) -> None:
-    """Keep notify's read model of a station (for broadcasts naming the nearest one)."""
-    fields = ("name", "address", "lat", "lon", "services", "open_hours", "status")
+async def record_station(event_type: str, data: dict[str, Any], *, uow: NotifyUnitOfWork) -> None:
+    """Keep notify's copy of a station (broadcasts name the nearest open one; notices its area)."""
+    values = stations.changes(event_type, data)
+    if values is None:
+        return
     async with uow:
-        values = {k: data[k] for k in fields if k in data}
-        await uow.stations.upsert(data["code"], {**values, "updated_at": uow.clock.now()})
+        await uow.stations.upsert(
+            data["code"],
+            {**values, "updated_at": uow.clock.now()},
+            create=event_type == "station.registered.v1",
+        )
         await uow.commit()
