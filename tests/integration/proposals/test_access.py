@@ -39,6 +39,7 @@ RULES = [
     ("POST", "/proposals", CASE, Role.REPRESENTATIVE, Role.MEMBER),
     ("GET", "/proposals", None, Role.REVIEWER, Role.WORKER),
     ("GET", "/proposals/{proposal_id}", None, Role.HANDLER, Role.WORKER),
+    ("GET", "/proposals/by-number/{case_no}", None, Role.HANDLER, Role.WORKER),
     ("POST", "/proposals/{proposal_id}/resubmit", {}, Role.MEMBER, Role.REVIEWER),
     ("POST", "/proposals/{proposal_id}/accept", {}, Role.REVIEWER, Role.SUPERVISOR),
     ("POST", "/proposals/{proposal_id}/reject", {"reason": "r"}, Role.REVIEWER, Role.HANDLER),
