@@ -54,10 +54,10 @@ IDENTIFIER_FIELDS = frozenset(
 
 Every other string in an event's data is free text and is masked where the event is written
 (`mask_data`), so a field added tomorrow is masked without anyone remembering to. Names ending
-in `_id`, `_code`, `_ref` or `_by` (`proposal_id`, `unit_code`, `submitted_by`) are identifiers
+in `_id`, `_code`, `_ref`, `_by` or `_no` (`proposal_id`, `unit_code`, `case_no`) are identifiers
 too: masking one would corrupt a reference (a ULID can hold eleven digits in a row).
 """
-_IDENTIFIER_SUFFIXES = ("_id", "_code", "_ref", "_by")
+_IDENTIFIER_SUFFIXES = ("_id", "_code", "_ref", "_by", "_no")
 
 
 def is_id_card(number: str) -> bool:

@@ -26,7 +26,8 @@ def _updated(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _transitioned(data: dict[str, Any]) -> dict[str, Any]:
-    return {"status": data["to_status"]}
+    status = data.get("to_status")
+    return {"status": status} if isinstance(status, str) else {}
 
 
 FOLLOWED: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
