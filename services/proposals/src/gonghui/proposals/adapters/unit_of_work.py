@@ -14,6 +14,7 @@ from gonghui.proposals.adapters.repositories import (
     DeadlineRepository,
     RoutingRepository,
 )
+from gonghui.shared.envelope import CloudEvent
 from gonghui.shared.uow import UnitOfWork
 
 
@@ -41,3 +42,15 @@ class ProposalsUnitOfWork(UnitOfWork):
         self.duty = DutyRepository(session)
         self.problems = ProblemRepository(session)
         self.outcome_ratings = OutcomeRatingRepository(session)
+
+    def audit_disclosure(
+        self, envelope: CloudEvent, *, recipient: str, fields: list[str], stream: str
+    ) -> None:
+        """A work item carrying a number in full to its unit goes into the personal-data audit."""
+        self.key_contacts.audit_read(
+            envelope.subject or envelope.id,
+            reader=recipient,
+            role="named_recipient",
+            at=self.clock.now(),
+            purpose=f"{envelope.type} {envelope.id}: {','.join(fields)} unmasked on {stream}"[:200],
+        )
