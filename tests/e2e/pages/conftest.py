@@ -12,13 +12,19 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.support.system import RunningSystem, running_system
+from tests.support.system import RunningSystem, shared_system
 
 CHROMIUM = Path("/usr/bin/chromium")
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 800}
 UNREACHABLE_TILES = "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png"
 """The map tiles' URL in these tests: nothing listens there, as when tiles are out of reach."""
+PAGES_ENV = {
+    "FRONT_MAP_TILES_URL": UNREACHABLE_TILES,
+    "FRONT_SIGN_IN_CLIENT_PER_MINUTE": "600",
+    "FRONT_CODE_CLIENT_PER_HOUR": "600",
+}
+"""Every browser of the tests comes from 127.0.0.1: the per-client limits are raised."""
 
 if not CHROMIUM.exists():
     pytest.skip(
@@ -46,16 +52,18 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     launched.close()
 
 
-@pytest.fixture
-def front_system(redis_url: str, prefix: str, tmp_path: Path, redis) -> Iterator[RunningSystem]:
-    """The three services, their relays and the web front, each a process of its own."""
-    with running_system(
-        redis_url=redis_url,
-        prefix=prefix,
-        workdir=tmp_path,
+@pytest.fixture(scope="module")
+def front_system(
+    redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningSystem]:
+    """The three services, their relays and the web front, each a process of its own, shared
+    by the tests of a module (starting them is the slow part)."""
+    with shared_system(
+        redis_url,
+        tmp_path_factory.mktemp("pages"),
         front=True,
-        extra_env={"FRONT_MAP_TILES_URL": UNREACHABLE_TILES},
-    ) as running:
+        extra_env=PAGES_ENV,
+    ) as (running, _):
         yield running
 
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
 
+from gonghui.front.entrypoints.finder import finder_router
 from gonghui.front.entrypoints.health import health_router
 from gonghui.front.entrypoints.signin import signin_router
 from gonghui.front.pages import install_error_pages, templates
@@ -74,5 +75,6 @@ def create_app(settings: FrontSettings | None = None) -> FastAPI:
     serve_offline_docs(app)
     app.include_router(health_router(redis, services))
     app.include_router(signin_router())
+    app.include_router(finder_router())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
