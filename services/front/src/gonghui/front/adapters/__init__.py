@@ -1,0 +1,1 @@
+"""What the front talks to: the services' public HTTP APIs and notify's sign-in codes."""
