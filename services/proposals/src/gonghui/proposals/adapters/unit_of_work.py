@@ -8,6 +8,7 @@ from gonghui.proposals.adapters.participation import (
     KeyContactRepository,
     RatingRepository,
 )
+from gonghui.proposals.adapters.photos import PhotoRepository
 from gonghui.proposals.adapters.repositories import (
     CaseRepository,
     DeadlineRepository,
@@ -26,6 +27,7 @@ class ProposalsUnitOfWork(UnitOfWork):
     ratings: RatingRepository
     key_contacts: KeyContactRepository
     duty: DutyRepository
+    photos: PhotoRepository
 
     def open_repositories(self, session: AsyncSession) -> None:
         """Attach the repositories to the new session."""
@@ -36,3 +38,4 @@ class ProposalsUnitOfWork(UnitOfWork):
         self.ratings = RatingRepository(session)
         self.key_contacts = KeyContactRepository(session)
         self.duty = DutyRepository(session)
+        self.photos = PhotoRepository(session)
