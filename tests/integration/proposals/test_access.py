@@ -42,6 +42,7 @@ RULES = [
     ("POST", "/proposals/{proposal_id}/photos", None, Role.HANDLER, Role.WORKER),
     ("GET", "/proposals/{proposal_id}/photos", None, Role.REPRESENTATIVE, Role.WORKER),
     ("GET", "/proposals/{proposal_id}/photos/{photo_id}", None, Role.MEMBER, Role.WORKER),
+    ("GET", "/proposals/by-number/{case_no}", None, Role.HANDLER, Role.WORKER),
     ("POST", "/proposals/{proposal_id}/resubmit", {}, Role.MEMBER, Role.REVIEWER),
     ("POST", "/proposals/{proposal_id}/accept", {}, Role.REVIEWER, Role.SUPERVISOR),
     ("POST", "/proposals/{proposal_id}/reject", {"reason": "r"}, Role.REVIEWER, Role.HANDLER),

@@ -35,6 +35,10 @@ class ProposalSubmitted(Event):
     owner = "proposals"
 
     proposal_id: str = Field(description="The case id.")
+    case_no: str | None = Field(
+        None,
+        description="Readable case number `<area>-<year>-<sequence>`, e.g. `330482-2026-000042`.",
+    )
     kind: CaseKind = Field(description="Kind of case.")
     title: str = Field(description="Short title.")
     area_code: str | None = Field(None, description="Six-digit administrative area, if known.")
@@ -53,6 +57,10 @@ class ProposalTransitioned(Event):
     owner = "proposals"
 
     proposal_id: str = Field(description="The case id.")
+    case_no: str | None = Field(
+        None,
+        description="Readable case number `<area>-<year>-<sequence>`, e.g. `330482-2026-000042`.",
+    )
     kind: CaseKind = Field(description="Kind of case.")
     seq: int = Field(description="Position of this transition in the case's timeline, from 1.")
     action: str = Field(description="What was done: `accept`, `assign`, `complete`, `verify`, ….")
@@ -78,6 +86,10 @@ class ProposalClaimed(Event):
     streams = ("events", "inbox")
 
     proposal_id: str = Field(description="The report's case id.")
+    case_no: str | None = Field(
+        None,
+        description="Readable case number `<area>-<year>-<sequence>`, e.g. `330482-2026-000042`.",
+    )
     claimed_by: str = Field(description="Code of the unit that won the claim.")
     claimed_at: datetime = Field(description="When the winning claim was applied.")
     title: str = Field(description="The report's title.")
@@ -95,6 +107,10 @@ class ProposalOverdue(Event):
     streams = ("events", "inbox")
 
     proposal_id: str = Field(description="The case id.")
+    case_no: str | None = Field(
+        None,
+        description="Readable case number `<area>-<year>-<sequence>`, e.g. `330482-2026-000042`.",
+    )
     kind: CaseKind = Field(description="Kind of case.")
     title: str = Field(description="The case title.")
     step: str = Field(description="The step that is late: review, claim, acceptance, handling, …")
@@ -113,6 +129,10 @@ class WorkItem(Event):
     streams = ("inbox",)
 
     proposal_id: str = Field(description="The case id; answer with it.")
+    case_no: str | None = Field(
+        None,
+        description="Readable case number `<area>-<year>-<sequence>`, e.g. `330482-2026-000042`.",
+    )
     kind: CaseKind = Field(description="Kind of case.")
     title: str = Field(description="Short title, zh-CN.")
 

@@ -37,10 +37,11 @@ class ProposalRow(Base):
     __tablename__ = "proposals"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    case_no: Mapped[str | None] = mapped_column(String(24), unique=True)
     kind: Mapped[str] = mapped_column(String(30))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    area_code: Mapped[str | None] = mapped_column(String(6))
+    area_code: Mapped[str | None] = mapped_column(String(6), index=True)
     submitted_by: Mapped[str] = mapped_column(String(64))
     submitted_at: Mapped[datetime] = mapped_column(UtcDateTime())
     status: Mapped[str] = mapped_column(String(30))
@@ -58,6 +59,16 @@ class ProposalRow(Base):
     key_contact_id: Mapped[str | None] = mapped_column(String(40))
     discussion_id: Mapped[str | None] = mapped_column(String(40))
     version: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class CaseNumberRow(Base):
+    """The last case number handed out in an area and year (Beijing time); never reused."""
+
+    __tablename__ = "case_numbers"
+
+    area_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer)
 
 
 class TransitionRow(Base):

@@ -6,9 +6,12 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gonghui.proposals.adapters.orm import (
+    CaseNumberRow,
     DeadlineRow,
     ProposalRow,
     RoutingRuleRow,
@@ -28,6 +31,7 @@ from gonghui.proposals.domain.model import (
 from gonghui.proposals.domain.routing import RoutingRule, Unit, UnitKind
 
 _CASE_FIELDS = (
+    "case_no",
     "kind",
     "title",
     "body",
@@ -76,6 +80,31 @@ class CaseRepository:
         )
         return _case(row, [_transition(t) for t in transitions])
 
+    async def by_number(self, case_no: str) -> Case | None:
+        """A case by its readable number, with its timeline."""
+        found = await self._session.scalar(
+            select(ProposalRow.id).where(ProposalRow.case_no == case_no)
+        )
+        return await self.get(found) if found is not None else None
+
+    async def next_number(self, area_code: str, year: int) -> int:
+        """The next sequence number of an area and year; concurrent callers never share one."""
+        insert = pg_insert if self._session.bind.dialect.name == "postgresql" else sqlite_insert
+        await self._session.execute(
+            insert(CaseNumberRow)
+            .values(area_code=area_code, year=year, last_value=0)
+            .on_conflict_do_nothing()
+        )
+        # The UPDATE takes the row lock (PostgreSQL) or holds the write lock (SQLite, BEGIN
+        # IMMEDIATE), so two replicas numbering at once are serialised until commit.
+        last = await self._session.scalar(
+            update(CaseNumberRow)
+            .where(CaseNumberRow.area_code == area_code, CaseNumberRow.year == year)
+            .values(last_value=CaseNumberRow.last_value + 1)
+            .returning(CaseNumberRow.last_value)
+        )
+        return int(last)
+
     async def add(self, case: Case) -> None:
         """Store a new case and its first transitions (flushed, so deadlines can refer to it)."""
         self._session.add(ProposalRow(id=case.id, version=case.version, **_values(case)))
@@ -122,18 +151,26 @@ class CaseRepository:
         kind: str | None = None,
         unit: str | None = None,
         submitted_by: str | None = None,
+        case_no: str | None = None,
+        area_prefix: str | None = None,
         limit: int = 100,
     ) -> list[Case]:
-        """Cases matching every filter given, newest first, without timelines."""
+        """Cases matching every filter given, newest first, without timelines.
+
+        Every filter, the area too, is part of the query, so the limit counts matching rows only.
+        """
         query = select(ProposalRow)
         for column, value in (
             (ProposalRow.status, status),
             (ProposalRow.kind, kind),
             (ProposalRow.unit_code, unit),
             (ProposalRow.submitted_by, submitted_by),
+            (ProposalRow.case_no, case_no),
         ):
             if value is not None:
                 query = query.where(column == value)
+        if area_prefix is not None:
+            query = query.where(ProposalRow.area_code.startswith(area_prefix, autoescape=True))
         query = query.order_by(ProposalRow.submitted_at.desc(), ProposalRow.id.desc()).limit(limit)
         return [_case(row, []) for row in await self._session.scalars(query)]
 
@@ -337,6 +374,7 @@ def _case(row: ProposalRow, timeline: list[Transition]) -> Case:
         submitted_by=row.submitted_by,
         submitted_at=row.submitted_at,
         status=CaseStatus(row.status),
+        case_no=row.case_no,
         unit_code=row.unit_code,
         responsible_person=row.responsible_person,
         handler=row.handler,

@@ -12,14 +12,17 @@ from gonghui.proposals.domain.deadlines import DeadlinePolicy
 from gonghui.proposals.domain.model import (
     DEADLINES_ENDED,
     DEADLINES_OPENED,
+    UNKNOWN_AREA,
     Action,
     Case,
     CaseStatus,
     DeadlineStep,
     InvalidTransition,
     Transition,
+    case_number,
 )
 from gonghui.proposals.domain.routing import eligible, route
+from gonghui.shared.clock import SHANGHAI
 from gonghui.shared.contracts.base import Event
 from gonghui.shared.contracts.common import mask_phone
 from gonghui.shared.contracts.proposals import (
@@ -97,8 +100,11 @@ async def submit_proposal(
     """Record a submitted case; a zero-distance report is offered to every eligible unit at once."""
     async with uow:
         now = uow.clock.now()
+        year = now.astimezone(SHANGHAI).year
+        area = cmd.area_code or UNKNOWN_AREA
         case = Case.submit(
             id=new_event_id(),
+            case_no=case_number(area, year, await uow.proposals.next_number(area, year)),
             kind=cmd.kind,
             title=cmd.title,
             body=cmd.body,
@@ -123,6 +129,7 @@ async def submit_proposal(
         uow.emit(
             ProposalSubmitted(
                 proposal_id=case.id,
+                case_no=case.case_no,
                 kind=case.kind,
                 title=case.title,
                 area_code=case.area_code,
@@ -258,7 +265,13 @@ async def assign(
                 uow,
                 previous,
                 case,
-                ProposalWithdrawn(proposal_id=case.id, kind=case.kind, title=case.title, note=note),
+                ProposalWithdrawn(
+                    proposal_id=case.id,
+                    case_no=case.case_no,
+                    kind=case.kind,
+                    title=case.title,
+                    note=note,
+                ),
             )
         _send_work(
             uow, case, policy, now=now, reason="reassigned" if previous else "assigned", note=note
@@ -442,6 +455,7 @@ async def check_deadlines(*, uow: ProposalsUnitOfWork, limit: int = 200) -> int:
             case = await get_case(uow, deadline.proposal_id)
             event = ProposalOverdue(
                 proposal_id=case.id,
+                case_no=case.case_no,
                 kind=case.kind,
                 title=case.title,
                 step=deadline.step,
@@ -495,6 +509,7 @@ async def _record(
         uow.emit(
             ProposalTransitioned(
                 proposal_id=case.id,
+                case_no=case.case_no,
                 kind=case.kind,
                 seq=t.seq,
                 action=t.action.value,
@@ -542,6 +557,7 @@ def _send_work(
         case,
         ProposalAssigned(
             proposal_id=case.id,
+            case_no=case.case_no,
             kind=case.kind,
             title=case.title,
             body=case.body,
@@ -577,6 +593,7 @@ def _send_offers(
             case,
             ProposalOffered(
                 proposal_id=case.id,
+                case_no=case.case_no,
                 kind=case.kind,
                 title=case.title,
                 body=case.body,
@@ -598,6 +615,7 @@ def _claimed_event(case: Case, winner: str) -> ProposalClaimed:
     at = next((t.at for t in reversed(case.timeline) if t.action is Action.CLAIM), None)
     return ProposalClaimed(
         proposal_id=case.id,
+        case_no=case.case_no,
         claimed_by=winner,
         claimed_at=at or case.submitted_at,
         title=case.title,

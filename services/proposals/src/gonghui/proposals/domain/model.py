@@ -7,6 +7,7 @@ timeline; a move the current status does not allow raises `InvalidTransition` wi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -155,6 +156,17 @@ DEADLINES_ENDED: dict[Action, tuple[DeadlineStep, ...]] = {
 PRIORITY_KINDS = frozenset({CaseKind.HOTLINE, CaseKind.ZERO_DISTANCE})
 """Kinds handled first: the 12351 green channel and zero-distance reports."""
 
+UNKNOWN_AREA = "000000"
+"""The area part of the number of a case whose area is not known."""
+
+CASE_NO = re.compile(r"^(\d{6})-(\d{4})-(\d{6,})$")
+"""A readable case number: area, year (Beijing time), sequence in that area and year."""
+
+
+def case_number(area_code: str | None, year: int, sequence: int) -> str:
+    """案件编号: `330482-2026-000042`, the 42nd case of Pinghu in 2026."""
+    return f"{area_code or UNKNOWN_AREA}-{year}-{sequence:06d}"
+
 
 @dataclass(frozen=True)
 class Transition:
@@ -185,6 +197,7 @@ class Case:
     submitted_by: str
     submitted_at: datetime
     status: CaseStatus = CaseStatus.SUBMITTED
+    case_no: str | None = None
     unit_code: str | None = None
     responsible_person: str | None = None
     handler: str | None = None
@@ -217,10 +230,12 @@ class Case:
         key_contact_id: str | None = None,
         discussion_id: str | None = None,
         note: str | None = None,
+        case_no: str | None = None,
     ) -> Case:
         """线上提交: a new case, with the submission as the first entry of its timeline."""
         case = cls(
             id=id,
+            case_no=case_no,
             kind=kind,
             title=title,
             body=body,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException
 
 from gonghui.proposals.domain.model import Case
-from gonghui.shared.auth import Principal, Role, require
+from gonghui.shared.auth import Principal, Role, area_prefix, require
 
 STAFF = (Role.REVIEWER, Role.SUPERVISOR, Role.UNION_ADMIN)
 UNITS = (Role.HANDLER, Role.PARTNER)
@@ -63,3 +63,16 @@ def may_read_case(caller: Principal, case: Case) -> None:
             "该事项未交办给您的单位", f"the case is not assigned to {caller.department}"
         )
     raise forbidden("只能查看自己提交的事项", "you may read only the cases you submitted")
+
+
+def area_scope(caller: Principal, area: str | None) -> str | None:
+    """The area prefix a listing is limited to (in SQL): the one asked for, within the caller's."""
+    if area is None:
+        return area_prefix(caller.area) if caller.area else None
+    asked = area_prefix(area.ljust(6, "0"))
+    if caller.area and not asked.startswith(area_prefix(caller.area)):
+        raise forbidden(
+            f"地区 {area} 不在您的管辖范围（{caller.area}）内",
+            f"area {area} is outside your area {caller.area}",
+        )
+    return asked

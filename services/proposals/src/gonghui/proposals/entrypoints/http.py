@@ -13,7 +13,13 @@ from gonghui.proposals.adapters.unit_of_work import ProposalsUnitOfWork
 from gonghui.proposals.application import handlers as cases
 from gonghui.proposals.application.handlers import Submission, SubmitProposal
 from gonghui.proposals.domain.deadlines import Deadline, DeadlinePolicy
-from gonghui.proposals.domain.model import Case, Transition, action_label, status_label
+from gonghui.proposals.domain.model import (
+    CASE_NO,
+    Case,
+    Transition,
+    action_label,
+    status_label,
+)
 from gonghui.proposals.domain.routing import Unit, UnitKind
 from gonghui.proposals.entrypoints.access import (
     PEOPLE,
@@ -26,6 +32,7 @@ from gonghui.proposals.entrypoints.access import (
     Reviewer,
     Staff,
     Supervisor,
+    area_scope,
     forbidden,
     in_area,
     may_read_case,
@@ -102,7 +109,10 @@ class DeadlineOut(BaseModel):
 class ProposalOut(BaseModel):
     """A case as its submitter sees it: where it stands and everything that happened (进度可视)."""
 
-    id: str
+    id: str = Field(description="Internal id (use it in the other routes).")
+    case_no: str | None = Field(
+        description="Readable number `<area>-<year>-<sequence>`, e.g. `330482-2026-000042`."
+    )
     kind: str
     title: str
     body: str
@@ -136,6 +146,7 @@ class ProposalOut(BaseModel):
         """The view of a domain case."""
         return cls(
             id=case.id,
+            case_no=case.case_no,
             kind=case.kind.value,
             title=case.title,
             body=case.body,
@@ -296,6 +307,14 @@ def proposals_router(
         kind: str | None = None,
         unit: str | None = None,
         submitted_by: str | None = None,
+        case_no: str | None = Query(
+            None, pattern=CASE_NO.pattern, description="A readable case number."
+        ),
+        area: str | None = Query(
+            None,
+            pattern=r"^\d{2,6}$",
+            description="Only cases of this area (a code or its leading digits), within yours.",
+        ),
         limit: int = Query(100, ge=1, le=1000),
     ) -> dict[str, list[ProposalOut]]:
         if caller.role in PEOPLE:
@@ -305,15 +324,27 @@ def proposals_router(
             if caller.department is None or unit not in (None, caller.department):
                 raise forbidden("只能查看交办给本单位的事项", "only your unit's cases")
             unit = caller.department
+        scope = area_scope(caller, area) if caller.role in STAFF else area
         async with uow_factory() as uow:
             found = await uow.proposals.search(
-                status=status_, kind=kind, unit=unit, submitted_by=submitted_by, limit=limit
+                status=status_,
+                kind=kind,
+                unit=unit,
+                submitted_by=submitted_by,
+                case_no=case_no,
+                area_prefix=scope,
+                limit=limit,
             )
-        if caller.role in STAFF:
-            found = [c for c in found if caller.covers(c.area_code)]
         return {"items": [ProposalOut.of(c) for c in found]}
 
-    @router.get("/{proposal_id}", summary="A case, its full timeline and its deadlines (进度可视)")
+    @router.get("/by-number/{case_no}", summary="A case by its readable number, with its timeline")
+    async def by_number(case_no: str, caller: CaseReader) -> ProposalOut:
+        return await get_proposal(case_no, caller)
+
+    @router.get(
+        "/{proposal_id}",
+        summary="A case (by id or readable number), its full timeline and deadlines (进度可视)",
+    )
     async def get_proposal(proposal_id: str, caller: CaseReader) -> ProposalOut:
         async with uow_factory() as uow:
             case = await _found(uow, proposal_id)
@@ -513,6 +544,8 @@ def routing_router(uow_factory: Callable[[], ProposalsUnitOfWork]) -> APIRouter:
 
 async def _found(uow: ProposalsUnitOfWork, proposal_id: str) -> Case:
     case = await uow.proposals.get(proposal_id)
+    if case is None and CASE_NO.match(proposal_id):
+        case = await uow.proposals.by_number(proposal_id)
     if case is None:
         raise NotFound(f"no case {proposal_id}")
     return case
