@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from gonghui.front.views.times import beijing, instant, span_words
+from gonghui.shared.privacy import mask_text
 
 KIND_LABELS = {
     "proposal": "提案",
@@ -279,8 +280,12 @@ def five_steps(case: Mapping[str, Any], names: Names) -> list[StepView]:
     return views
 
 
-def case_view(case: Mapping[str, Any], *, names: Names, now: datetime) -> CaseView:
-    """The case page's content from `GET /proposals/{id}`."""
+def case_view(
+    case: Mapping[str, Any], *, names: Names, now: datetime, masked: bool = False
+) -> CaseView:
+    """The case page's content from `GET /proposals/{id}`; `masked` hides phone and ID numbers
+    in the submitter's text from everyone else."""
+    shown = mask_text if masked else str
     deadlines = deadline_views(case.get("deadlines") or [], now=now, only_open=True)
     satisfaction = case.get("satisfaction")
     status = str(case["status"])
@@ -288,8 +293,8 @@ def case_view(case: Mapping[str, Any], *, names: Names, now: datetime) -> CaseVi
         id=str(case["id"]),
         number=case_number(case),
         kind_label=KIND_LABELS.get(str(case["kind"]), str(case["kind"])),
-        title=str(case["title"]),
-        body=str(case["body"]),
+        title=shown(str(case["title"])),
+        body=shown(str(case["body"])),
         category_label=category_label(case.get("category")),
         area_code=str(case.get("area_code") or ""),
         submitted_by=names.person(case["submitted_by"]),
