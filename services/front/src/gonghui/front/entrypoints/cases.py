@@ -113,10 +113,7 @@ def cases_router():  # type: ignore[no-untyped-def]
     @router.post("/cases/new")
     async def submit_case(request: Request, session: Submitter) -> Response:
         form = await request.form()
-        values = {
-            k: str(form.get(k) or "").strip()
-            for k in ("kind", "category", "area_code", "title", "body")
-        }
+        values = {k: str(form.get(k) or "").strip() for k in CASE_FIELDS}
         photos = photo_uploads(form)
         problem = None
         if len(photos) > MAX_PHOTOS:
