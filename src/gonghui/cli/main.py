@@ -29,6 +29,7 @@ from gonghui.shared.deadletters import DeadLetters
 from gonghui.shared.departments import DepartmentDirectory, DirectoryError, connection_url
 from gonghui.shared.migrations import upgrade
 from gonghui.shared.outbox import Feeds, OutboxRelay
+from gonghui.shared.passwords import new_password
 from gonghui.shared.privacy import configure_logging
 from gonghui.shared.settings import VAR_DIR, default_redis_url
 from gonghui.shared.signing import Signing
@@ -371,6 +372,10 @@ def user_add(
     department: Annotated[
         str | None, typer.Option(help="For handlers and partners: their department")
     ] = None,
+    password: Annotated[
+        bool,
+        typer.Option("--password", help="Also set a first password for the pages (printed once)"),
+    ] = False,
 ) -> None:
     """Issue a bearer token (printed once) for a person with a role and an area."""
     principal = Principal(sub=sub, role=role, area=area, department=department)
@@ -381,6 +386,32 @@ def user_add(
         f"{sub}: {role.value}" + (f" in {area}" if area else "") + "; bearer token (shown once):"
     )
     print(token)
+    if password:
+        _set_first_password(principal)
+
+
+def _set_first_password(principal: Principal) -> None:
+    first = new_password()
+    _run(
+        _with_redis,
+        lambda r: UserDirectory(r, _keys()).set_password(principal, first, must_change=True),
+    )
+    console.print(
+        f"{principal.sub}: first password for the pages (shown once; changed at first sign-in):"
+    )
+    print(first)
+
+
+@user_app.command("password")
+def user_password(
+    sub: Annotated[str, typer.Argument(help="The person's id, as `gonghui user add` named it")],
+) -> None:
+    """Set a new first password for a person (printed once); they change it when signing in."""
+    user = _run(_with_redis, lambda r: UserDirectory(r, _keys()).get(sub))
+    if user is None:
+        console.print(f"no user {sub}; add them first with `gonghui user add`")
+        raise typer.Exit(1)
+    _set_first_password(user.principal)
 
 
 @user_app.command("list")
