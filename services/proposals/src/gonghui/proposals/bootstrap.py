@@ -13,6 +13,7 @@ from gonghui.proposals.entrypoints.deadlines import DeadlineChecker
 from gonghui.proposals.entrypoints.http import proposals_router, routing_router
 from gonghui.proposals.entrypoints.participation_http import participation_router
 from gonghui.proposals.entrypoints.photos_http import photos_router
+from gonghui.proposals.entrypoints.problems_http import problems_router
 from gonghui.proposals.entrypoints.retention import AuditRetention
 from gonghui.proposals.settings import ProposalsSettings
 from gonghui.shared.clock import Clock, SystemClock
@@ -63,6 +64,11 @@ def create_app(settings: ProposalsSettings | None = None, *, clock: Clock | None
         routers=[
             proposals_router(uow_factory, policy),
             routing_router(uow_factory),
+            problems_router(
+                uow_factory,
+                policy,
+                low_satisfaction_threshold=settings.low_satisfaction_threshold,
+            ),
             participation_router(
                 uow_factory, policy, personal_data_roles=settings.personal_data_roles
             ),

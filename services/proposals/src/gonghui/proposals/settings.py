@@ -30,6 +30,12 @@ class ProposalsSettings(ServiceSettings):
         default_factory=lambda: [Role.UNION_ADMIN, Role.REPRESENTATIVE],
         description="Roles that may read key contacts' personal data in full, with a purpose.",
     )
+    low_satisfaction_threshold: int = Field(
+        3,
+        ge=1,
+        le=5,
+        description="Outcome ratings at or below this are flagged to supervisors and reviewers.",
+    )
     audit_retention_days: int = Field(
         1095, ge=1, description="How long audit rows of personal-data reads are kept."
     )

@@ -9,6 +9,7 @@ from gonghui.proposals.adapters.participation import (
     RatingRepository,
 )
 from gonghui.proposals.adapters.photos import PhotoRepository
+from gonghui.proposals.adapters.problems import OutcomeRatingRepository, ProblemRepository
 from gonghui.proposals.adapters.repositories import (
     CaseRepository,
     DeadlineRepository,
@@ -28,6 +29,8 @@ class ProposalsUnitOfWork(UnitOfWork):
     key_contacts: KeyContactRepository
     duty: DutyRepository
     photos: PhotoRepository
+    problems: ProblemRepository
+    outcome_ratings: OutcomeRatingRepository
 
     def open_repositories(self, session: AsyncSession) -> None:
         """Attach the repositories to the new session."""
@@ -39,3 +42,5 @@ class ProposalsUnitOfWork(UnitOfWork):
         self.key_contacts = KeyContactRepository(session)
         self.duty = DutyRepository(session)
         self.photos = PhotoRepository(session)
+        self.problems = ProblemRepository(session)
+        self.outcome_ratings = OutcomeRatingRepository(session)

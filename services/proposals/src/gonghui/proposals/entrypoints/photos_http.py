@@ -59,13 +59,13 @@ class PhotoOut(BaseModel):
 
 
 def may_add_photos(caller: Principal, case: Case) -> None:
-    """The submitter, staff of the case's area, or the unit handling it."""
+    """The submitter, staff of the case's area, or a unit handling it (lead or co-handling)."""
     if caller.sub == case.submitted_by:
         return
     if caller.role in STAFF:
         in_area(caller, case.area_code)
         return
-    if caller.role in UNITS and caller.department and caller.department == case.unit_code:
+    if caller.role in UNITS and caller.department in (case.unit_code, *case.co_units):
         return
     raise forbidden(
         "只有提交人、办理单位和工会工作人员可以上传照片",
