@@ -8,6 +8,7 @@ from gonghui.proposals.adapters.participation import (
     KeyContactRepository,
     RatingRepository,
 )
+from gonghui.proposals.adapters.photos import PhotoRepository
 from gonghui.proposals.adapters.problems import OutcomeRatingRepository, ProblemRepository
 from gonghui.proposals.adapters.repositories import (
     CaseRepository,
@@ -28,6 +29,7 @@ class ProposalsUnitOfWork(UnitOfWork):
     ratings: RatingRepository
     key_contacts: KeyContactRepository
     duty: DutyRepository
+    photos: PhotoRepository
     problems: ProblemRepository
     outcome_ratings: OutcomeRatingRepository
 
@@ -40,6 +42,7 @@ class ProposalsUnitOfWork(UnitOfWork):
         self.ratings = RatingRepository(session)
         self.key_contacts = KeyContactRepository(session)
         self.duty = DutyRepository(session)
+        self.photos = PhotoRepository(session)
         self.problems = ProblemRepository(session)
         self.outcome_ratings = OutcomeRatingRepository(session)
 
