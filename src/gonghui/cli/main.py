@@ -30,7 +30,7 @@ from gonghui.shared.departments import DepartmentDirectory, DirectoryError, conn
 from gonghui.shared.migrations import upgrade
 from gonghui.shared.outbox import Feeds, OutboxRelay
 from gonghui.shared.privacy import configure_logging
-from gonghui.shared.settings import VAR_DIR, default_redis_url
+from gonghui.shared.settings import VAR_DIR, RedisNotConfigured, default_redis_url
 from gonghui.shared.signing import Signing
 from gonghui.shared.streams import StreamKeys
 
@@ -47,6 +47,7 @@ console = Console()
 T = TypeVar("T")
 
 EMBEDDED_PORT = 6390
+"""Where `gonghui up` runs its embedded Redis unless told otherwise (not 6379: a real one may)."""
 ServiceName = Annotated[str, typer.Argument(help="stations, proposals or notify")]
 ServableName = Annotated[str, typer.Argument(help="stations, proposals, notify or front")]
 
@@ -65,8 +66,33 @@ def _keys() -> StreamKeys:
     return StreamKeys(os.environ.get("GONGHUI_STREAM_PREFIX", ""))
 
 
+def _refuse(reason: str, code: int = 2) -> typer.Exit:
+    """Say why the command stops (on stderr, unwrapped) and give the exit to raise."""
+    typer.echo(f"gonghui: {reason}", err=True)
+    return typer.Exit(code)
+
+
+def _bus_url(resolve: Callable[[], str]) -> str:
+    """The Redis URL `resolve` finds, or stop the command saying where it looked."""
+    try:
+        return resolve()
+    except RedisNotConfigured as exc:
+        raise _refuse(str(exc)) from exc
+
+
 @app.command()
-def up() -> None:
+def up(
+    redis_port: Annotated[
+        int,
+        typer.Option(
+            envvar="GONGHUI_REDIS_PORT",
+            min=1,
+            max=65535,
+            help="Port of the embedded Redis (used when REDIS_URL is not set); "
+            "if it is taken, up stops instead of moving",
+        ),
+    ] = EMBEDDED_PORT,
+) -> None:
     """Run everything: Redis (embedded unless REDIS_URL is set), migrations, services, relays."""
     configure_logging()
     VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -76,13 +102,19 @@ def up() -> None:
     redis_url = os.environ.get("REDIS_URL")
     try:
         if redis_url is None:
-            port = embedded_redis.free_port(EMBEDDED_PORT)
+            try:
+                embedded_redis.require_free(redis_port)
+            except embedded_redis.EmbeddedRedisError as exc:
+                raise _refuse(str(exc)) from exc
             data_dir = VAR_DIR / "redis"
             server = supervisor.add(
-                "redis", embedded_redis.command(data_dir, port=port), child_env(), stop_last=True
+                "redis",
+                embedded_redis.command(data_dir, port=redis_port),
+                child_env(),
+                stop_last=True,
             )
-            embedded_redis.wait_until_ready(server, port=port, log=data_dir / "server.log")
-            redis_url = f"redis://127.0.0.1:{port}/0"
+            embedded_redis.wait_until_ready(server, port=redis_port, log=data_dir / "server.log")
+            redis_url = f"redis://127.0.0.1:{redis_port}/0"
             (VAR_DIR / "redis.url").write_text(redis_url + "\n")
             console.print(f"embedded Redis (valkey, AOF on) at {redis_url}, data in {data_dir}/")
         env = child_env(REDIS_URL=redis_url)
@@ -121,6 +153,7 @@ def serve(
 
     entry = _service(service, SERVABLE)
     settings = entry.settings()
+    _bus_url(lambda: settings.bus_url)
     configure_logging()
     uvicorn.run(
         entry.app_factory,
@@ -138,10 +171,11 @@ def relay(service: ServiceName) -> None:
     configure_logging()
     entry = _service(service)
     settings = entry.settings()
+    bus_url = _bus_url(lambda: settings.bus_url)
 
     async def main() -> None:
         engine = create_engine(settings.database_url)
-        redis = Redis.from_url(settings.redis_url)
+        redis = Redis.from_url(bus_url)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -177,7 +211,7 @@ def migrate(
 
 
 async def _with_redis(job: Callable[[Redis], Awaitable[T]]) -> T:
-    redis = Redis.from_url(default_redis_url())
+    redis = Redis.from_url(_bus_url(default_redis_url))
     try:
         return await job(redis)
     finally:
@@ -249,7 +283,7 @@ def _directory(job: Callable[[DepartmentDirectory], Awaitable[T]]) -> T:
 
 def _print_url(code: str, password: str) -> None:
     # Inside compose the admin URL names the internal host; partners need the public one.
-    public = os.environ.get("GONGHUI_PUBLIC_REDIS_URL") or default_redis_url()
+    public = os.environ.get("GONGHUI_PUBLIC_REDIS_URL") or _bus_url(default_redis_url)
     print(
         connection_url(
             public, username=DepartmentDirectory.username_in(_keys(), code), password=password

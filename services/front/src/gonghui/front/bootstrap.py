@@ -21,7 +21,7 @@ STATIC = Path(__file__).with_name("static")
 def create_app(settings: FrontSettings | None = None) -> FastAPI:
     """The front: pages and the partners' HTTPS door on :8000, a client of the services."""
     settings = settings or FrontSettings()
-    redis = Redis.from_url(settings.redis_url)
+    redis = Redis.from_url(settings.bus_url)
     services = {
         "stations": settings.stations_url,
         "proposals": settings.proposals_url,
