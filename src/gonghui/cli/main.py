@@ -11,17 +11,20 @@ import secrets
 import signal
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from redis.asyncio import Redis
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import text
 
 from gonghui.cli import embedded_redis
 from gonghui.cli.services import FRONT, SERVABLE, SERVICES, ServiceEntry
 from gonghui.cli.stations import demo, stations_app
 from gonghui.cli.supervisor import Supervisor, child_env, python_command
+from gonghui.shared import heartbeat
 from gonghui.shared.auth import Principal, Role, UserDirectory, auth_secret
 from gonghui.shared.clock import SHANGHAI
 from gonghui.shared.db import create_engine, session_factory
@@ -165,9 +168,14 @@ def serve(
     )
 
 
+def relay_heartbeat(service: str) -> Path:
+    """The file a relay touches while its database and Redis answer (compose's health check)."""
+    return VAR_DIR / f"{service}-relay.heartbeat"
+
+
 @app.command()
 def relay(service: ServiceName) -> None:
-    """Run one service's outbox relay until SIGINT or SIGTERM."""
+    """Run one service's outbox relay until SIGINT or SIGTERM; touch its heartbeat file."""
     configure_logging()
     entry = _service(service)
     settings = entry.settings()
@@ -189,9 +197,22 @@ def relay(service: ServiceName) -> None:
             poll_interval=settings.relay_poll_interval_s,
             feeds=Feeds(DepartmentDirectory(redis, keys), keys),
         )
+
+        async def database_answers() -> None:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+
         logging.getLogger(__name__).info("outbox relay of %s running", service)
         try:
-            await relay.run(stop)
+            await asyncio.gather(
+                relay.run(stop),
+                heartbeat.beat(
+                    relay_heartbeat(service),
+                    [database_answers, redis.ping],
+                    stop,
+                    every_s=settings.relay_heartbeat_s,
+                ),
+            )
         finally:
             await redis.aclose()
             await engine.dispose()

@@ -85,6 +85,9 @@ class ServiceSettings(BaseSettings):
     departed_consumer_interval_s: float = Field(60.0, gt=0)
     relay_batch_size: int = Field(500, ge=1)
     relay_poll_interval_s: float = Field(0.05, gt=0)
+    relay_heartbeat_s: float = Field(
+        5.0, gt=0, description="How often the relay touches var/<service>-relay.heartbeat."
+    )
 
     @field_validator("stream_prefix")
     @classmethod
