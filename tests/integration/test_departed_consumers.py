@@ -33,10 +33,11 @@ async def test_only_idle_consumers_holding_nothing_are_removed(
     for n in range(2):
         await redis.xadd(stream, {"n": str(n)})
     # A replica that died holding one entry, one that died holding nothing, one alive.
+    # (An XREADGROUP that finds nothing creates no consumer on every version: create them.)
     taken = await redis.xreadgroup("notify", "gone-holding", {stream: ">"}, count=2)
     await redis.xack(stream, "notify", taken[0][1][0][0])
-    await redis.xreadgroup("notify", "gone-empty", {stream: ">"})
-    await redis.xreadgroup("notify", "alive", {stream: ">"})
+    await redis.xgroup_createconsumer(stream, "notify", "gone-empty")
+    await redis.xgroup_createconsumer(stream, "notify", "alive")
     await asyncio.sleep(0.3)
 
     removed = await forget_departed_consumers(
@@ -98,7 +99,7 @@ async def test_a_running_service_removes_a_dead_replicas_consumer_and_keeps_its_
     notify_service: NotifySettings, redis: Redis, keys: StreamKeys
 ) -> None:
     stream = keys.events("stations")
-    await redis.xreadgroup("notify", "notify-replica-that-died", {stream: ">"})
+    await redis.xgroup_createconsumer(stream, "notify", "notify-replica-that-died")
     assert "notify-replica-that-died" in await consumers(redis, stream, "notify")
 
     deadline = time.monotonic() + 15
@@ -106,6 +107,12 @@ async def test_a_running_service_removes_a_dead_replicas_consumer_and_keeps_its_
         assert time.monotonic() < deadline, "the departed consumer was never removed"
         await asyncio.sleep(0.1)
 
-    # Its own consumer polls all the time, so it is never idle long enough to be removed.
-    await asyncio.sleep(1.0)
+    # Its own consumer (there once it has read an entry) polls all the time, so it is never
+    # idle long enough to be removed. The entry is malformed: read, dead-lettered, acked.
+    await redis.xadd(stream, {"not": "a cloudevent"})
+    deadline = time.monotonic() + 15
+    while notify_service.consumer_name not in await consumers(redis, stream, "notify"):
+        assert time.monotonic() < deadline, "the service never read the entry"
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1.5)
     assert notify_service.consumer_name in await consumers(redis, stream, "notify")

@@ -29,7 +29,7 @@ def docker_available() -> bool:
     try:
         import docker
 
-        return bool(docker.from_env(timeout=2).ping())
+        return bool(docker.from_env(timeout=10).ping())
     except Exception as exc:
         if os.environ.get("GONGHUI_TESTS_REQUIRE_DOCKER"):
             raise RuntimeError(
