@@ -23,12 +23,21 @@ from gonghui.shared.streams import StreamKeys
 
 
 def docker_available() -> bool:
-    """Whether a Docker engine answers (testcontainers needs one)."""
+    """Whether a Docker engine answers (testcontainers needs one).
+
+    With GONGHUI_TESTS_REQUIRE_DOCKER set (CI's testcontainers step), no engine is an error
+    instead of a quiet fall-back, so that step cannot pass without exercising testcontainers.
+    """
     try:
         import docker
 
-        return bool(docker.from_env(timeout=2).ping())
-    except Exception:
+        return bool(docker.from_env(timeout=10).ping())
+    except Exception as exc:
+        if os.environ.get("GONGHUI_TESTS_REQUIRE_DOCKER"):
+            raise RuntimeError(
+                f"GONGHUI_TESTS_REQUIRE_DOCKER is set but no Docker engine answers "
+                f"(DOCKER_HOST={os.environ.get('DOCKER_HOST', '-')}): {exc}"
+            ) from exc
         return False
 
 
