@@ -39,6 +39,10 @@ class ProposalsSettings(ServiceSettings):
     audit_retention_days: int = Field(
         1095, ge=1, description="How long audit rows of personal-data reads are kept."
     )
+    photo_max_bytes: int = Field(
+        3 * 1024 * 1024, ge=1024, description="Largest photo of a case accepted, in bytes."
+    )
+    photos_per_case: int = Field(9, ge=1, description="How many photos a case may have.")
     audit_purge_interval_s: float = Field(
         3600.0, gt=0, description="How often each replica deletes expired audit rows."
     )
