@@ -6,13 +6,20 @@ only the map tiles may fail to load (they are unreachable here on purpose).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import asyncio
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import pytest
+from redis.asyncio import Redis
 
+from tests.support.servers import delete_keys
 from tests.support.system import RunningSystem, running_system
+
+T = TypeVar("T")
 
 CHROMIUM = Path("/usr/bin/chromium")
 PHONE = {"width": 375, "height": 812}
@@ -47,16 +54,39 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def front_system(redis_url: str, prefix: str, tmp_path: Path, redis) -> Iterator[RunningSystem]:
+def front_system(redis_url: str, prefix: str, tmp_path: Path) -> Iterator[RunningSystem]:
     """The three services, their relays and the web front, each a process of its own."""
-    with running_system(
-        redis_url=redis_url,
-        prefix=prefix,
-        workdir=tmp_path,
-        front=True,
-        extra_env={"FRONT_MAP_TILES_URL": UNREACHABLE_TILES},
-    ) as running:
-        yield running
+    try:
+        with running_system(
+            redis_url=redis_url,
+            prefix=prefix,
+            workdir=tmp_path,
+            front=True,
+            extra_env={"FRONT_MAP_TILES_URL": UNREACHABLE_TILES},
+        ) as running:
+            yield running
+    finally:
+        in_own_loop(forget(redis_url, prefix))
+
+
+def in_own_loop(work: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to its end from a thread of its own.
+
+    Playwright's sync API keeps an event loop running in the test's thread (the session-scoped
+    browser is set up before any function-scoped fixture), so neither asyncio.run nor an async
+    fixture such as `redis` can run there.
+    """
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, work).result()
+
+
+async def forget(redis_url: str, prefix: str) -> None:
+    """Delete every key the test wrote under its prefix."""
+    client = Redis.from_url(redis_url)
+    try:
+        await delete_keys(client, prefix)
+    finally:
+        await client.aclose()
 
 
 class PageErrors:

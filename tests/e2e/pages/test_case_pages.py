@@ -8,7 +8,6 @@ was for rates the outcome. The union's dashboard shows the API's figures.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import signal
 import struct
@@ -16,7 +15,6 @@ import subprocess
 import sys
 import zlib
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -26,7 +24,7 @@ from redis.asyncio import Redis
 
 from gonghui.shared.auth import Principal, Role, UserDirectory
 from gonghui.shared.streams import StreamKeys
-from tests.e2e.pages.conftest import DESKTOP, PHONE
+from tests.e2e.pages.conftest import DESKTOP, PHONE, in_own_loop
 from tests.support.auth import bearer
 from tests.support.servers import run_cli
 from tests.support.system import RunningSystem, wait_until
@@ -68,9 +66,7 @@ def account(system: RunningSystem, principal: Principal) -> None:
         finally:
             await redis.aclose()
 
-    # Playwright's sync API runs an event loop in this thread: store from another one.
-    with ThreadPoolExecutor(1) as thread:
-        thread.submit(asyncio.run, store()).result()
+    in_own_loop(store())
 
 
 def sign_in(page: Page, system: RunningSystem, who: str, then: str) -> None:

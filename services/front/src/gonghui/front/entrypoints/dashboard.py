@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import Response
 
-from gonghui.front.adapters.directory import names_of
+from gonghui.front.adapters.directory import names_for
 from gonghui.front.adapters.services import ServiceRefusal, Services, services_for
 from gonghui.front.pages import render
 from gonghui.front.sessions import Session, page_router, require_role
@@ -98,7 +98,7 @@ async def build_dashboard(request: Request, session: Session) -> Dashboard:
         board,
         reports=[r for r in reports if r],
         key_contacts=contacts,
-        names=await names_of(state.redis, state.keys),
+        names=await names_for(request),
     )
     return board
 
