@@ -180,12 +180,9 @@ def shared_system(
 ) -> Iterator[tuple[RunningSystem, str]]:
     """A running system under a key prefix of its own, for the tests of one module to share;
     everything it wrote under the prefix is deleted after. Yields (system, prefix)."""
-    import asyncio
     import uuid
 
-    from redis.asyncio import Redis
-
-    from tests.support.servers import delete_keys
+    from redis import Redis as SyncRedis
 
     prefix = f"t{uuid.uuid4().hex[:10]}:"
     try:
@@ -194,12 +191,9 @@ def shared_system(
         ) as system:
             yield system, prefix
     finally:
-
-        async def clean() -> None:
-            client = Redis.from_url(redis_url)
-            try:
-                await delete_keys(client, prefix)
-            finally:
-                await client.aclose()
-
-        asyncio.run(clean())
+        client = SyncRedis.from_url(redis_url)
+        try:
+            for key in client.scan_iter(match=f"{prefix}*", count=1000):
+                client.delete(key)
+        finally:
+            client.close()

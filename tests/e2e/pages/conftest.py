@@ -6,26 +6,25 @@ only the map tiles may fail to load (they are unreachable here on purpose).
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import pytest
-from redis.asyncio import Redis
 
-from tests.support.servers import delete_keys
-from tests.support.system import RunningSystem, running_system
-
-T = TypeVar("T")
+from tests.support.system import RunningSystem, shared_system
 
 CHROMIUM = Path("/usr/bin/chromium")
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 800}
 UNREACHABLE_TILES = "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png"
 """The map tiles' URL in these tests: nothing listens there, as when tiles are out of reach."""
+PAGES_ENV = {
+    "FRONT_MAP_TILES_URL": UNREACHABLE_TILES,
+    "FRONT_SIGN_IN_CLIENT_PER_MINUTE": "600",
+    "FRONT_CODE_CLIENT_PER_HOUR": "600",
+}
+"""Every browser of the tests comes from 127.0.0.1: the per-client limits are raised."""
 
 if not CHROMIUM.exists():
     pytest.skip(
@@ -53,40 +52,19 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     launched.close()
 
 
-@pytest.fixture
-def front_system(redis_url: str, prefix: str, tmp_path: Path) -> Iterator[RunningSystem]:
-    """The three services, their relays and the web front, each a process of its own."""
-    try:
-        with running_system(
-            redis_url=redis_url,
-            prefix=prefix,
-            workdir=tmp_path,
-            front=True,
-            extra_env={"FRONT_MAP_TILES_URL": UNREACHABLE_TILES},
-        ) as running:
-            yield running
-    finally:
-        in_own_loop(forget(redis_url, prefix))
-
-
-def in_own_loop(work: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine to its end from a thread of its own.
-
-    Playwright's sync API keeps an event loop running in the test's thread (the session-scoped
-    browser is set up before any function-scoped fixture), so neither asyncio.run nor an async
-    fixture such as `redis` can run there.
-    """
-    with ThreadPoolExecutor(1) as thread:
-        return thread.submit(asyncio.run, work).result()
-
-
-async def forget(redis_url: str, prefix: str) -> None:
-    """Delete every key the test wrote under its prefix."""
-    client = Redis.from_url(redis_url)
-    try:
-        await delete_keys(client, prefix)
-    finally:
-        await client.aclose()
+@pytest.fixture(scope="module")
+def front_system(
+    redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningSystem]:
+    """The three services, their relays and the web front, each a process of its own, shared
+    by the tests of a module (starting them is the slow part)."""
+    with shared_system(
+        redis_url,
+        tmp_path_factory.mktemp("pages"),
+        front=True,
+        extra_env=PAGES_ENV,
+    ) as (running, _):
+        yield running
 
 
 class PageErrors:

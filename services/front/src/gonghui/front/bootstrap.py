@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 
 from gonghui.front.entrypoints.cases import cases_router
 from gonghui.front.entrypoints.dashboard import dashboard_router
+from gonghui.front.entrypoints.finder import finder_router
 from gonghui.front.entrypoints.health import health_router
 from gonghui.front.entrypoints.signin import signin_router
 from gonghui.front.entrypoints.work import work_router
@@ -82,5 +83,6 @@ def create_app(settings: FrontSettings | None = None, *, clock: Clock | None = N
     app.include_router(cases_router())
     app.include_router(work_router())
     app.include_router(dashboard_router())
+    app.include_router(finder_router())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
