@@ -8,6 +8,7 @@ was for rates the outcome. The union's dashboard shows the API's figures.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import signal
 import struct
@@ -26,6 +27,7 @@ from redis.asyncio import Redis
 from gonghui.shared.auth import Principal, Role, UserDirectory
 from gonghui.shared.streams import StreamKeys
 from tests.e2e.pages.conftest import DESKTOP, PHONE
+from tests.e2e.pages.test_finder import sign_in_with_code
 from tests.support.auth import bearer
 from tests.support.servers import run_cli
 from tests.support.system import RunningSystem, wait_until
@@ -36,6 +38,8 @@ ADMIN = bearer(Role.UNION_ADMIN, sub="admin-ph", area=AREA)
 REVIEW_GROUP = bearer(Role.REVIEWER, sub="review-group", area=AREA)
 SUPERVISOR = bearer(Role.SUPERVISOR, sub="supervisor-1", area=AREA)
 PASSWORD = "Gonghui-测试-2026"
+DRIVER = "13912345678"
+"""The truck driver the case is for: he signs in with a code texted to this number."""
 LIVE = 15_000
 """How long a page may take to show an event (ms): the relay, the stream and the SSE hop."""
 
@@ -175,6 +179,7 @@ def test_a_case_moves_through_the_five_steps_live_on_the_representatives_phone(
         "textarea[name=body]",
         "港区货车司机多，缺少休息场所。联系人 13812345678，建议镇里与运输企业共建司机之家。",
     )
+    rep.fill("input[name=member_mobiles]", DRIVER)
     rep.set_input_files("input[name=photos]", str(photo))
     rep.locator("#case-form button[type=submit]").click()
 
@@ -237,6 +242,23 @@ def test_a_case_moves_through_the_five_steps_live_on_the_representatives_phone(
 
     act(system, f"/proposals/{pid}/verify", SUPERVISOR, note="实地督查：司机之家已投入使用")
     expect(step(rep, "supervision")).to_have_attribute("data-state", "done", timeout=LIVE)
+
+    # The driver the case is for follows it on his phone and rates the outcome (会员评家).
+    driver = open_page(PHONE)
+    driver.goto(system.url("front", f"/sign-in?next=/cases/{case_no}"))
+    sign_in_with_code(driver, system, DRIVER)
+    driver.wait_for_url(re.compile(re.escape(case_no) + r"$"))
+    expect(step(driver, "supervision")).to_have_attribute("data-state", "done")
+    expect(driver.get_by_test_id("case-title")).to_contain_text("司机之家")
+    expect(driver.locator(".case-body")).to_contain_text("138****5678")
+    outcome = driver.get_by_test_id("outcome-form")
+    outcome.locator("label[title='4 星']").click()
+    outcome.locator("textarea[name=comment]").fill("休息的地方有了，孩子上学还要再跟进")
+    outcome.locator("button").click()
+    expect(driver.get_by_test_id("outcome-rated")).to_be_visible()
+    expect(rep.get_by_test_id("outcome-ratings")).to_contain_text("1 条", timeout=LIVE)
+    rated = a_case(system, pid)["outcome_ratings"]
+    assert [(r["score"], r["comment"][:6]) for r in rated] == [(4, "休息的地方有")]
     rate = rep.get_by_test_id("rate-form")
     expect(rate).to_be_visible(timeout=LIVE)
     rate.locator("label[title='5 星']").click()
