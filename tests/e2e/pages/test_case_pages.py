@@ -15,9 +15,10 @@ import struct
 import subprocess
 import sys
 import zlib
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -25,14 +26,15 @@ from playwright.sync_api import Page, expect
 from redis.asyncio import Redis
 
 from gonghui.shared.auth import Principal, Role, UserDirectory
+from gonghui.shared.departments import DepartmentDirectory, connection_url
 from gonghui.shared.streams import StreamKeys
 from tests.e2e.pages.conftest import DESKTOP, PHONE
 from tests.e2e.pages.test_finder import sign_in_with_code
 from tests.support.auth import bearer
-from tests.support.servers import run_cli
 from tests.support.system import RunningSystem, wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
+T = TypeVar("T")
 AREA = "330482"
 ADMIN = bearer(Role.UNION_ADMIN, sub="admin-ph", area=AREA)
 REVIEW_GROUP = bearer(Role.REVIEWER, sub="review-group", area=AREA)
@@ -60,20 +62,40 @@ def png(width: int = 4, height: int = 3) -> bytes:
     )
 
 
-def account(system: RunningSystem, principal: Principal) -> None:
-    """A person who signs in on the pages with PASSWORD (already chosen)."""
+def on_redis(system: RunningSystem, work: Callable[[Redis, StreamKeys], Awaitable[T]]) -> T:
+    """Do something with the system's Redis as its operator would (`gonghui user|dept ...`).
 
-    async def store() -> None:
+    Playwright's sync API keeps an event loop running in this thread: the work runs in another.
+    """
+
+    async def run() -> T:
         redis = Redis.from_url(system.env["REDIS_URL"])
         try:
-            keys = StreamKeys(system.env["GONGHUI_STREAM_PREFIX"])
-            await UserDirectory(redis, keys).set_password(principal, PASSWORD, must_change=False)
+            return await work(redis, StreamKeys(system.env["GONGHUI_STREAM_PREFIX"]))
         finally:
             await redis.aclose()
 
-    # Playwright's sync API keeps an event loop running in this thread: store from another.
     with ThreadPoolExecutor(1) as thread:
-        thread.submit(asyncio.run, store()).result()
+        return thread.submit(asyncio.run, run()).result()
+
+
+def account(system: RunningSystem, principal: Principal) -> None:
+    """A person who signs in on the pages with PASSWORD (already chosen)."""
+    on_redis(
+        system,
+        lambda r, k: UserDirectory(r, k).set_password(principal, PASSWORD, must_change=False),
+    )
+
+
+def department(system: RunningSystem, code: str, name: str) -> str:
+    """Provision a department as `gonghui dept add` does; its own connection URL."""
+
+    async def add(redis: Redis, keys: StreamKeys) -> str:
+        _, password = await DepartmentDirectory(redis, keys).add(code, name)
+        username = DepartmentDirectory.username_in(keys, code)
+        return connection_url(system.env["REDIS_URL"], username=username, password=password)
+
+    return on_redis(system, add)
 
 
 def sign_in(page: Page, system: RunningSystem, who: str, then: str) -> None:
@@ -106,11 +128,7 @@ def step(page: Page, key: str):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def transport_bureau(front_system: RunningSystem, tmp_path: Path) -> Iterator[None]:
     """The transport bureau's own system: it declines what it is sent (属镇政府职责)."""
-    added = run_cli(
-        "dept", "add", "jx-transport", "--name", "平湖市交通运输局", env=front_system.env
-    )
-    assert added.returncode == 0, added.stderr
-    url = added.stdout.strip().splitlines()[-1]
+    url = department(front_system, "jx-transport", "平湖市交通运输局")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -138,8 +156,7 @@ def transport_bureau(front_system: RunningSystem, tmp_path: Path) -> Iterator[No
 
 def provision(system: RunningSystem) -> None:
     """Units, the routing rule and the people of the story."""
-    added = run_cli("dept", "add", "dushu-town", "--name", "独山港镇人民政府", env=system.env)
-    assert added.returncode == 0, added.stderr
+    department(system, "dushu-town", "独山港镇人民政府")
     for code, name in (("jx-transport", "平湖市交通运输局"), ("dushu-town", "独山港镇人民政府")):
         put = httpx.put(
             system.url("proposals", f"/units/{code}"),
