@@ -181,6 +181,9 @@ class ProposalAssigned(WorkItem):
     """
 
     type_name = "proposal.assigned.v1"
+    disclosed_to_recipient = frozenset({"body"})
+    """The unit it is assigned to reads the body in full (a hotline caller's phone to call back);
+    on every other stream it is masked like all free text."""
 
     body: str = Field(description="What the problem is and what is asked, zh-CN.")
     category: str | None = Field(None, description="Topic used for routing.")

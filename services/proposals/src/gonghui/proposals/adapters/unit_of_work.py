@@ -15,6 +15,8 @@ from gonghui.proposals.adapters.repositories import (
     DeadlineRepository,
     RoutingRepository,
 )
+from gonghui.proposals.adapters.stats import StatsQueries
+from gonghui.shared.envelope import CloudEvent
 from gonghui.shared.uow import UnitOfWork
 
 
@@ -44,3 +46,19 @@ class ProposalsUnitOfWork(UnitOfWork):
         self.photos = PhotoRepository(session)
         self.problems = ProblemRepository(session)
         self.outcome_ratings = OutcomeRatingRepository(session)
+
+    def stats(self, *, area_prefix: str | None) -> StatsQueries:
+        """The statistics queries, limited to an area (None: everywhere)."""
+        return StatsQueries(self.session, area_prefix=area_prefix)
+
+    def audit_disclosure(
+        self, envelope: CloudEvent, *, recipient: str, fields: list[str], stream: str
+    ) -> None:
+        """A work item carrying a number in full to its unit goes into the personal-data audit."""
+        self.key_contacts.audit_read(
+            envelope.subject or envelope.id,
+            reader=recipient,
+            role="named_recipient",
+            at=self.clock.now(),
+            purpose=f"{envelope.type} {envelope.id}: {','.join(fields)} unmasked on {stream}"[:200],
+        )

@@ -15,7 +15,7 @@ from gonghui.proposals.adapters.unit_of_work import ProposalsUnitOfWork
 from gonghui.proposals.application import participation as work
 from gonghui.proposals.domain.deadlines import DeadlinePolicy
 from gonghui.proposals.domain.participation import Discussion, KeyContact
-from gonghui.proposals.domain.stats import GROUPINGS
+from gonghui.proposals.domain.stats import BREAKDOWNS
 from gonghui.proposals.entrypoints.access import (
     Admin,
     ContactKeeper,
@@ -26,12 +26,13 @@ from gonghui.proposals.entrypoints.access import (
     Person,
     Representative,
     Reviewer,
+    area_scope,
     forbidden,
     in_area,
     own,
 )
 from gonghui.proposals.entrypoints.http import ProposalOut
-from gonghui.shared.auth import Principal, Role
+from gonghui.shared.auth import Principal, Role, area_prefix
 from gonghui.shared.clock import SHANGHAI
 from gonghui.shared.contracts.proposals import CaseKind
 
@@ -116,6 +117,7 @@ def participation_router(
     policy: DeadlinePolicy,
     *,
     personal_data_roles: list[Role],
+    low_satisfaction_threshold: int = 3,
 ) -> APIRouter:
     """Routes for discussions, ratings, key contacts, duty reports and statistics."""
     router = APIRouter()
@@ -137,10 +139,18 @@ def participation_router(
         caller: DiscussionReader,
         sort: str = Query("support", pattern="^(support|newest)$"),
         status_: str | None = Query(None, alias="status", pattern="^(open|converted)$"),
+        area: str | None = Query(
+            None, pattern=r"^\d{2,6}$", description="An area code or its leading digits."
+        ),
         limit: int = Query(50, ge=1, le=500),
     ) -> dict[str, list[DiscussionOut]]:
         async with uow_factory() as uow:
-            found = await uow.discussions.listing(order=sort, status=status_, limit=limit)
+            found = await uow.discussions.listing(
+                order=sort,
+                status=status_,
+                area_prefix=area_prefix(area.ljust(6, "0")) if area else None,
+                limit=limit,
+            )
         return {"items": [DiscussionOut.of(d) for d in found]}
 
     @router.get(
@@ -253,14 +263,22 @@ def participation_router(
     async def contacts(
         caller: ContactKeeper,
         representative_id: str | None = None,
+        area: str | None = Query(
+            None,
+            pattern=r"^\d{2,6}$",
+            description="Only this area (a code or its leading digits), within yours.",
+        ),
         limit: int = Query(200, ge=1, le=2000),
     ) -> dict[str, list[KeyContactOut]]:
         if caller.role is Role.REPRESENTATIVE:
             own(caller, representative_id or caller.sub, "查看本人联系的人员", "your own contacts")
             representative_id = caller.sub
         async with uow_factory() as uow:
-            found = await uow.key_contacts.listing(representative_id=representative_id, limit=limit)
-        found = [c for c in found if caller.covers(c.area_code)] if caller.area else found
+            found = await uow.key_contacts.listing(
+                representative_id=representative_id,
+                area_prefix=area_scope(caller, area),
+                limit=limit,
+            )
         return {"items": [KeyContactOut.of(c.masked(), masked=True) for c in found]}
 
     def keeper_of(caller: Principal) -> Callable[[KeyContact], None]:
@@ -350,7 +368,7 @@ def participation_router(
     @router.get(
         "/stats",
         tags=["statistics"],
-        summary="Submitted, accepted, closed, closure and on-time rates, hours per step",
+        summary="Figures of the closed loop and of the representatives' work, in your area",
     )
     async def statistics(
         caller: Overseer,
@@ -359,15 +377,28 @@ def participation_router(
         by: Annotated[
             list[str] | None, Query(description="Break down by: area, unit, kind, period (month).")
         ] = None,
+        area: str | None = Query(
+            None,
+            pattern=r"^\d{2,6}$",
+            description="Only this area (a code or its leading digits), within yours.",
+        ),
     ) -> dict[str, Any]:
         by = by or []
-        unknown = [b for b in by if b not in GROUPINGS]
+        unknown = [b for b in by if b not in BREAKDOWNS]
         if unknown:
+            choices = ", ".join(BREAKDOWNS)
             raise HTTPException(
-                400, f"unknown breakdown {unknown}; choose from {sorted(GROUPINGS)}"
+                400, f"未知的分组 {unknown} (unknown breakdown {unknown}; choose from {choices})"
             )
         start, end = _day_range(from_, to)
-        return await work.stats(start=start, end=end, by=by, uow=uow_factory())
+        return await work.stats(
+            start=start,
+            end=end,
+            by=by,
+            area_prefix=area_scope(caller, area),
+            threshold=low_satisfaction_threshold,
+            uow=uow_factory(),
+        )
 
     return router
 
