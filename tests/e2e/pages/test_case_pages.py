@@ -291,6 +291,11 @@ def test_a_case_moves_through_the_five_steps_live_on_the_representatives_phone(
     expect(rep.get_by_test_id("my-cases")).to_contain_text(case_no)
 
 
+def rate(value: float | None) -> str:
+    """A rate as the dashboard writes it."""
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
 def a_case_by_number(system: RunningSystem, case_no: str) -> dict:
     """A case by its readable number, as the admin reads it."""
     answer = httpx.get(system.url("proposals", f"/proposals/{case_no}"), headers=ADMIN)
@@ -341,6 +346,9 @@ def test_the_dashboard_shows_the_apis_figures_for_the_admins_area(
     card = lambda key: admin.locator(f"[data-card={key}] .value")  # noqa: E731
     expect(card("stations_active")).to_have_text(str(totals["active_stations"]))
     expect(card("cases_submitted")).to_have_text(str(stats["total"]["submitted"]))
+    expect(card("key_contacts")).to_have_text(str(stats["key_contacts"]))
+    expect(card("home_visits")).to_have_text(str(stats["home_visits"]["visits"]))
+    expect(card("closure_rate")).to_have_text(rate(stats["total"]["closure_rate"]))
     cases = admin.locator("[data-table=cases] tbody tr")
     expect(cases.filter(has_text="问题建议")).to_contain_text(
         str(stats["by"]["kind"]["issue"]["submitted"])
