@@ -11,6 +11,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
 
+from gonghui.front.entrypoints.apidocs import apidocs_router
+from gonghui.front.entrypoints.checkin import checkin_router
 from gonghui.front.entrypoints.finder import finder_router
 from gonghui.front.entrypoints.health import health_router
 from gonghui.front.entrypoints.signin import signin_router
@@ -76,5 +78,7 @@ def create_app(settings: FrontSettings | None = None) -> FastAPI:
     app.include_router(health_router(redis, services))
     app.include_router(signin_router())
     app.include_router(finder_router())
+    app.include_router(checkin_router())
+    app.include_router(apidocs_router())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
