@@ -11,7 +11,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
 
+from gonghui.front.entrypoints.apidocs import apidocs_router
 from gonghui.front.entrypoints.cases import cases_router
+from gonghui.front.entrypoints.checkin import checkin_router
 from gonghui.front.entrypoints.dashboard import dashboard_router
 from gonghui.front.entrypoints.finder import finder_router
 from gonghui.front.entrypoints.health import health_router
@@ -84,5 +86,7 @@ def create_app(settings: FrontSettings | None = None, *, clock: Clock | None = N
     app.include_router(work_router())
     app.include_router(dashboard_router())
     app.include_router(finder_router())
+    app.include_router(checkin_router())
+    app.include_router(apidocs_router())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
