@@ -28,8 +28,7 @@ from redis.asyncio import Redis
 from gonghui.shared.auth import Principal, Role, UserDirectory
 from gonghui.shared.departments import DepartmentDirectory, connection_url
 from gonghui.shared.streams import StreamKeys
-from tests.e2e.pages.conftest import DESKTOP, PHONE
-from tests.e2e.pages.test_finder import sign_in_with_code
+from tests.e2e.pages.browsing import DESKTOP, PHONE, sign_in_with_code, sign_in_with_password
 from tests.support.auth import bearer
 from tests.support.system import RunningSystem, wait_until
 
@@ -101,10 +100,7 @@ def department(system: RunningSystem, code: str, name: str) -> str:
 def sign_in(page: Page, system: RunningSystem, who: str, then: str) -> None:
     """Sign in with a password on the page, landing on `then`."""
     page.goto(system.url("front", f"/sign-in?next={then}"))
-    form = page.locator("#password-sign-in form")
-    form.locator("input[name=account]").fill(who)
-    form.locator("input[name=password]").fill(PASSWORD)
-    form.locator("button[type=submit]").click()
+    sign_in_with_password(page, who, PASSWORD)
     page.wait_for_url(re.compile(re.escape(then) + r"$"))
 
 
