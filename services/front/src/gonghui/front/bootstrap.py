@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
 
 from gonghui.front.entrypoints.health import health_router
+from gonghui.front.partner import partner_router
 from gonghui.front.settings import FrontSettings
 from gonghui.shared.streams import StreamKeys
 
@@ -48,5 +49,6 @@ def create_app(settings: FrontSettings | None = None) -> FastAPI:
     app.state.keys = StreamKeys(settings.stream_prefix)
     app.state.services = services
     app.include_router(health_router(redis, services))
+    app.include_router(partner_router(settings))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
