@@ -68,8 +68,13 @@ def running_system(
     database_urls: dict[str, str] | None = None,
     services: tuple[str, ...] = tuple(SERVICES),
     extra_env: dict[str, str] | None = None,
+    front: bool = False,
 ) -> Iterator[RunningSystem]:
-    """Start each service and its relay as `gonghui serve|relay` processes; stop them after."""
+    """Start each service and its relay as `gonghui serve|relay` processes; stop them after.
+
+    With `front`, the web front too (`gonghui serve front`, the partners' HTTPS door), as
+    `urls["front"]`, a client of the services started here.
+    """
     logs = workdir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     env = {
@@ -118,6 +123,8 @@ def running_system(
                 lambda n=name: httpx.get(system.url(n, "/readyz"), timeout=2).status_code == 200,
                 timeout=60,
             )
+        if front:
+            _start_front(system, services)
         yield system
     finally:
         for process in system.processes.values():
@@ -135,6 +142,26 @@ def running_system(
         if (found := leaks(log.read_text(errors="replace")))
     }
     assert not leaked, f"unmasked personal numbers in service logs: {leaked}"
+
+
+def _start_front(system: RunningSystem, services: tuple[str, ...]) -> None:
+    assert system.logs is not None
+    port = embedded_redis.free_port()
+    system.urls["front"] = f"http://127.0.0.1:{port}"
+    for name in services:
+        system.env[f"FRONT_{name.upper()}_URL"] = system.urls[name]
+    with open(system.logs / "front.log", "wb") as out:
+        system.processes["front"] = subprocess.Popen(
+            [sys.executable, "-m", "gonghui.cli", "serve", "front", "--port", str(port)],
+            env=system.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    wait_until(
+        lambda: httpx.get(system.url("front", "/healthz"), timeout=2).status_code == 200,
+        timeout=60,
+    )
 
 
 def restart(system: RunningSystem, name: str) -> None:
