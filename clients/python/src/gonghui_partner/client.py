@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import random
@@ -160,12 +161,13 @@ class HttpsTransport:
     def add(self, entries: list[dict[str, str]]) -> list[str]:
         if len(entries) == 1:
             [fields] = entries
-            headers = {f"ce-{k}": v for k, v in fields.items() if k not in ("data", "datacontenttype")}
+            headers = {
+                f"ce-{k}": v for k, v in fields.items() if k not in ("data", "datacontenttype")
+            }
             headers["content-type"] = fields.get("datacontenttype", "application/json")
-            answer = self._call("POST", "/events", headers=headers, content=fields["data"].encode())
+            body = fields["data"].encode()
+            answer = self._call("POST", "/events", headers=headers, content=body)
         else:
-            import json
-
             batch = [
                 {**{k: v for k, v in f.items() if k != "data"}, "data": json.loads(f["data"])}
                 for f in entries

@@ -62,7 +62,8 @@ def sign(fields: dict[str, str], secret: str, *, now: float | None = None) -> di
     timestamp = str(int(now if now is not None else time.time()))
     content = f"{fields['id']}.{timestamp}.{fields['data']}".encode()
     mac = hmac.new(base64.b64decode(secret), content, hashlib.sha256).digest()
-    return {**fields, "sigtimestamp": timestamp, "signature": "v1," + base64.b64encode(mac).decode()}
+    signature = "v1," + base64.b64encode(mac).decode()
+    return {**fields, "sigtimestamp": timestamp, "signature": signature}
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,11 @@ class Item:
 
 def item_from_event(stream: str, entry_id: str, event: dict[str, Any]) -> Item:
     """An item from a structured-mode CloudEvent, as the HTTPS door hands it out."""
-    fields = {k: v if isinstance(v, str) else json.dumps(v) for k, v in event.items() if k != "data"}
+    fields = {
+        name: value if isinstance(value, str) else json.dumps(value)
+        for name, value in event.items()
+        if name != "data"
+    }
     data = event.get("data")
     fields["data"] = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
     return Item(stream=stream, entry_id=entry_id, fields=fields)
