@@ -109,13 +109,10 @@ class RedisTransport:
     def take(self, stream: Stream, *, count: int) -> list[Item]:
         key, group, me = self._key(stream), self._config.code, self._config.consumer
         try:
-            # Own items left unacknowledged (a handler failed), then those of a crashed worker.
-            got = self._redis.xreadgroup(group, me, {key: "0"}, count=count)
-            items = [Item(key, i, f) for _, entries in got or [] for i, f in entries if f]
-            if not items:
-                idle_ms = int(self._config.reclaim_idle_s * 1000)
-                _, claimed, *_ = self._redis.xautoclaim(key, group, me, idle_ms, count=count)
-                items = [Item(key, i, f) for i, f in claimed if f]
+            # Items read but not acknowledged for a while (a crashed worker, a failed handler).
+            idle_ms = int(self._config.reclaim_idle_s * 1000)
+            _, claimed, *_ = self._redis.xautoclaim(key, group, me, idle_ms, count=count)
+            items = [Item(key, i, f) for i, f in claimed if f]
             if not items:
                 block_ms = int(self._config.block_s * 1000)
                 got = self._redis.xreadgroup(group, me, {key: ">"}, count=count, block=block_ms)
@@ -247,6 +244,7 @@ class Partner:
         stays unacknowledged and comes back. With `once`, return when nothing is waiting.
         """
         failures = 0
+        refusals = 0
         while not should_stop():
             try:
                 items = self.transport.take(stream, count=count)
@@ -268,6 +266,12 @@ class Partner:
                     log.exception("handler failed on %s; it comes back later", item.entry_id)
                     continue
                 done.append(item.entry_id)
+            if len(done) < len(items):
+                # A handler failed: the item comes back, so do not spin on it.
+                refusals += 1
+                time.sleep(min(self.config.longest_backoff_s, 0.5 * 2 ** min(refusals, 10)))
+            else:
+                refusals = 0
             if done:
                 try:
                     self.transport.ack(stream, done)
