@@ -23,6 +23,7 @@ from redis.asyncio import Redis as AsyncRedis
 from standardwebhooks import Webhook
 
 from gonghui.shared.auth import Role
+from gonghui_partner import Config, Item, Partner, contracts
 from tests.support.auth import bearer
 from tests.support.builders import entry, station_data
 from tests.support.servers import delete_keys, run_cli
@@ -132,34 +133,15 @@ def proposals(system: RunningSystem, path: str, who: dict[str, str], **body: obj
     return answer.json()
 
 
-def test_a_department_runs_a_station_and_a_case_through_every_step_over_https_only(
-    deployment: RunningSystem,
-) -> None:
-    partner = HttpsPartner(deployment, "https-bank")
-
-    data = station_data(external_ref="HTTPS-0001", name="HTTPS 银行驿站", lat=26.081, lon=119.301)
-    partner.send("station.register.v1", data, subject="HTTPS-0001")
-    near = {"lat": 26.081, "lon": 119.301, "radius_m": 500}
-
-    def registered() -> str | None:
-        items = httpx.get(deployment.url("stations", "/stations"), params=near).json()["items"]
-        return next((s["code"] for s in items if s["name"] == "HTTPS 银行驿站"), None)
-
-    code = wait_until(registered)
-    assert station(deployment, code)["operator"] == "https-bank"
-
-    partner.send("station.update.v1", {"external_ref": "HTTPS-0001", "name": "HTTPS 银行爱心驿站"})
-    wait_until(lambda: station(deployment, code)["name"] == "HTTPS 银行爱心驿站")
-    partner.send("station.exit.v1", {"external_ref": "HTTPS-0001", "reason": "网点搬迁"})
-    wait_until(lambda: station(deployment, code)["status"] == "exited")
-
-    unit = httpx.put(
-        deployment.url("proposals", "/units/https-bank"),
-        json={"name": "https-bank 合作单位", "kind": "department"},
+def union_assigns_a_case(deployment: RunningSystem, unit: str) -> str:
+    """A representative's proposal, accepted by the review group and routed to `unit`."""
+    put = httpx.put(
+        deployment.url("proposals", f"/units/{unit}"),
+        json={"name": f"{unit} 合作单位", "kind": "department"},
         headers=ADMIN,
     )
-    assert unit.status_code == 200, unit.text
-    rule = {"unit_code": "https-bank", "category": "finance", "area_prefix": "350102"}
+    assert put.status_code == 200, put.text
+    rule = {"unit_code": unit, "category": f"finance-{unit}", "area_prefix": "350102"}
     routed = httpx.post(deployment.url("proposals", "/routing-rules"), json=rule, headers=ADMIN)
     assert routed.status_code == 201, routed.text
     pid = proposals(
@@ -169,12 +151,62 @@ def test_a_department_runs_a_station_and_a_case_through_every_step_over_https_on
         kind="proposal",
         title="关于银行网点驿站延长开放时间的提案",
         body="冬季夜班环卫工人多，建议银行网点驿站延长开放到晚上十点。",
-        category="finance",
+        category=f"finance-{unit}",
         area_code="350102",
         submitted_by="rep-shen",
     )["id"]
     proposals(deployment, f"/proposals/{pid}/accept", REVIEW_GROUP, actor="review-group")
     proposals(deployment, f"/proposals/{pid}/assign", REVIEW_GROUP, actor="review-group")
+    return pid
+
+
+def union_closes_the_case(deployment: RunningSystem, pid: str, *, unit: str) -> None:
+    """Once the unit completed it: supervision, then the representative's feedback closes it."""
+
+    def case() -> dict:
+        return httpx.get(deployment.url("proposals", f"/proposals/{pid}"), headers=ADMIN).json()
+
+    wait_until(lambda: case()["status"] == "completed")
+    proposals(deployment, f"/proposals/{pid}/verify", SUPERVISOR, actor="supervisor-1")
+    closed = proposals(
+        deployment, f"/proposals/{pid}/feedback", REPRESENTATIVE, actor="rep-shen", satisfaction=5
+    )
+    assert closed["status"] == "closed"
+    handled = [(t["action"], t["actor"]) for t in closed["timeline"] if t["step"] == "handling"]
+    assert handled == [
+        ("accept_assignment", f"dept:{unit}"),
+        ("progress", f"dept:{unit}"),
+        ("complete", f"dept:{unit}"),
+    ]
+
+
+def station_named(deployment: RunningSystem, name: str, *, lat: float, lon: float) -> str:
+    """The code of the station called `name` near (lat, lon), once it is registered."""
+    near = {"lat": lat, "lon": lon, "radius_m": 500}
+
+    def registered() -> str | None:
+        items = httpx.get(deployment.url("stations", "/stations"), params=near).json()["items"]
+        return next((s["code"] for s in items if s["name"] == name), None)
+
+    return wait_until(registered)
+
+
+def test_a_department_runs_a_station_and_a_case_through_every_step_over_https_only(
+    deployment: RunningSystem,
+) -> None:
+    partner = HttpsPartner(deployment, "https-bank")
+
+    data = station_data(external_ref="HTTPS-0001", name="HTTPS 银行驿站", lat=26.081, lon=119.301)
+    partner.send("station.register.v1", data, subject="HTTPS-0001")
+    code = station_named(deployment, "HTTPS 银行驿站", lat=26.081, lon=119.301)
+    assert station(deployment, code)["operator"] == "https-bank"
+
+    partner.send("station.update.v1", {"external_ref": "HTTPS-0001", "name": "HTTPS 银行爱心驿站"})
+    wait_until(lambda: station(deployment, code)["name"] == "HTTPS 银行爱心驿站")
+    partner.send("station.exit.v1", {"external_ref": "HTTPS-0001", "reason": "网点搬迁"})
+    wait_until(lambda: station(deployment, code)["status"] == "exited")
+
+    pid = union_assigns_a_case(deployment, "https-bank")
 
     def assignment() -> dict | None:
         items = partner.take_inbox(wait=2)
@@ -191,21 +223,7 @@ def test_a_department_runs_a_station_and_a_case_through_every_step_over_https_on
     )
     partner.ack(item["entry_id"])
 
-    def case() -> dict:
-        return httpx.get(deployment.url("proposals", f"/proposals/{pid}"), headers=ADMIN).json()
-
-    wait_until(lambda: case()["status"] == "completed")
-    proposals(deployment, f"/proposals/{pid}/verify", SUPERVISOR, actor="supervisor-1")
-    closed = proposals(
-        deployment, f"/proposals/{pid}/feedback", REPRESENTATIVE, actor="rep-shen", satisfaction=5
-    )
-    assert closed["status"] == "closed"
-    handled = [(t["action"], t["actor"]) for t in closed["timeline"] if t["step"] == "handling"]
-    assert handled == [
-        ("accept_assignment", "dept:https-bank"),
-        ("progress", "dept:https-bank"),
-        ("complete", "dept:https-bank"),
-    ]
+    union_closes_the_case(deployment, pid, unit="https-bank")
     assert partner.take_inbox(wait=0.5) == []
 
 
@@ -299,3 +317,59 @@ def test_a_webhook_that_fails_twice_then_succeeds_gets_each_item_once(
         admin.close()
     finally:
         server.shutdown()
+
+
+@pytest.mark.parametrize("transport", ["redis", "https"])
+def test_the_client_library_runs_a_station_and_a_case_through_every_step(
+    deployment: RunningSystem, transport: str
+) -> None:
+    code = f"lib-{transport}"
+    added = run_cli("dept", "add", code, "--name", f"{code} 合作单位", env=deployment.env)
+    assert added.returncode == 0, added.stderr
+    if transport == "redis":
+        config = Config(
+            code=code,
+            redis_url=added.stdout.strip().splitlines()[-1],
+            prefix=deployment.env["GONGHUI_STREAM_PREFIX"],
+            block_s=1,
+        )
+    else:
+        key = run_cli("dept", "key", code, env=deployment.env).stdout.strip().splitlines()[-1]
+        config = Config(code=code, https_url=deployment.url("front"), key=key, block_s=1)
+    partner = Partner(config)
+    lat = 26.083 if transport == "redis" else 26.085
+    ref = f"LIB-{transport.upper()}-1"
+    partner.send(
+        contracts.RegisterStation(**station_data(external_ref=ref, name=f"{code} 驿站", lat=lat)),
+        subject=ref,
+    )
+    station_code = station_named(deployment, f"{code} 驿站", lat=lat, lon=119.3034)
+    partner.send(contracts.UpdateStation(external_ref=ref, name=f"{code} 爱心驿站"))
+    wait_until(lambda: station(deployment, station_code)["name"] == f"{code} 爱心驿站")
+    partner.send(contracts.ExitStation(external_ref=ref, reason="网点搬迁"))
+    wait_until(lambda: station(deployment, station_code)["status"] == "exited")
+
+    pid = union_assigns_a_case(deployment, code)
+    handled: list[str] = []
+
+    def handle(item: Item) -> None:
+        assignment = item.payload
+        assert isinstance(assignment, contracts.ProposalAssigned)
+        partner.send_many(
+            [
+                contracts.AcceptAssignment(proposal_id=assignment.proposal_id, handler="陈经理"),
+                contracts.ReportProgress(proposal_id=assignment.proposal_id, percent=60),
+                contracts.CompleteCase(proposal_id=assignment.proposal_id, result="已延长开放"),
+            ]
+        )
+        handled.append(assignment.proposal_id)
+
+    deadline = time.monotonic() + 30
+    partner.work_off(
+        "inbox", handle, should_stop=lambda: bool(handled) or time.monotonic() > deadline
+    )
+    assert handled == [pid]
+    union_closes_the_case(deployment, pid, unit=code)
+    partner.work_off("inbox", handle, once=True)
+    assert handled == [pid]  # acknowledged after the handler: it did not come back
+    partner.close()
