@@ -373,3 +373,44 @@ def test_the_client_library_runs_a_station_and_a_case_through_every_step(
     partner.work_off("inbox", handle, once=True)
     assert handled == [pid]  # acknowledged after the handler: it did not come back
     partner.close()
+
+
+def test_a_sandbox_departments_station_is_shown_as_test_data_but_not_searched_or_counted(
+    deployment: RunningSystem,
+) -> None:
+    added = run_cli(
+        "dept", "add", "rehearsal", "--name", "演练银行", "--sandbox", env=deployment.env
+    )
+    assert added.returncode == 0, added.stderr
+    assert "sandbox" in added.stdout
+    granted = run_cli("dept", "grant", "rehearsal", "stations.events", env=deployment.env)
+    assert granted.returncode == 0, granted.stderr
+    key = run_cli("dept", "key", "rehearsal", env=deployment.env).stdout.strip().splitlines()[-1]
+    partner = Partner(
+        Config(code="rehearsal", https_url=deployment.url("front"), key=key, block_s=2)
+    )
+    area = "350102"
+    admin_totals = deployment.url("stations", f"/areas/{area}/totals")
+    before = httpx.get(admin_totals, headers=ADMIN).json()["stations"]
+    time.sleep(1.1)  # the relay copies to the new feed from its next directory read
+    lat, lon = 26.0871, 119.2991
+    data = station_data(external_ref="SANDBOX-1", name="演练驿站", lat=lat, lon=lon)
+    partner.send(contracts.RegisterStation(**data))
+
+    registered: list[Item] = []
+    deadline = time.monotonic() + 30
+    partner.work_off(
+        "feed",
+        lambda item: registered.append(item) if item.type == "station.registered.v1" else None,
+        should_stop=lambda: bool(registered) or time.monotonic() > deadline,
+    )
+    code = registered[0].data["code"]
+    shown = station(deployment, code)
+    assert shown["test_data"] is True and shown["operator"] == "rehearsal"
+    near = {"lat": lat, "lon": lon, "radius_m": 300}
+    found = httpx.get(deployment.url("stations", "/stations"), params=near).json()["items"]
+    assert code not in [s["code"] for s in found]
+    geojson = httpx.get(deployment.url("stations", "/stations.geojson")).json()
+    assert code not in [f["id"] for f in geojson["features"]]
+    assert httpx.get(admin_totals, headers=ADMIN).json()["stations"] == before
+    partner.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -62,6 +62,8 @@ class Incoming(Generic[C]):
     data: C
     department: str | None
     """The department that wrote it, from the stream key (never from the payload)."""
+    test_data: bool = False
+    """Written by a sandbox department: what it creates is marked test data."""
 
     @property
     def digest(self) -> str:
@@ -293,6 +295,8 @@ class GroupConsumer:
         self._catalogue = catalogue
         self.signing = signing
         """When set, every entry must carry a valid, fresh signature of the department."""
+        self.sandbox = False
+        """Set for a sandbox department's outbox: its entries are applied as test data."""
         self._clock = clock or SystemClock()
         self._expected_source = keys.expected_source(stream)
         self._errors = LastErrors(redis, stream=stream, group=group)
@@ -363,7 +367,7 @@ class GroupConsumer:
             return _Dead(f"cannot be read: {type(exc).__name__}: {exc}")
 
     def _judge(self, entry: Entry) -> Incoming[Any] | _Skip | _Dead:
-        return judge(
+        verdict = judge(
             entry,
             keys=self._keys,
             service=self._service,
@@ -373,6 +377,9 @@ class GroupConsumer:
             signing=self.signing,
             now=self._clock.now(),
         )
+        if self.sandbox and isinstance(verdict, Incoming):
+            return replace(verdict, test_data=True)
+        return verdict
 
     async def _apply(self, items: list[Incoming[Any]]) -> tuple[list[str], _Refusals, _Refusals]:
         """Apply all in one transaction; if that fails, one by one to isolate the bad ones.
