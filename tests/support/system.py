@@ -72,8 +72,7 @@ def running_system(
 ) -> Iterator[RunningSystem]:
     """Start each service and its relay as `gonghui serve|relay` processes; stop them after.
 
-    With `front`, the web front too (`gonghui serve front`, the partners' HTTPS door), as
-    `urls["front"]`, a client of the services started here.
+    With `front`, the web front runs too (`urls["front"]`), a client of the services started.
     """
     logs = workdir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -118,13 +117,29 @@ def running_system(
                         stderr=subprocess.STDOUT,
                         start_new_session=True,
                     )
+        if front:
+            port = embedded_redis.free_port()
+            system.urls["front"] = f"http://127.0.0.1:{port}"
+            for name in services:
+                env[f"FRONT_{name.upper()}_URL"] = system.urls[name]
+            with open(logs / "front.log", "wb") as out:
+                system.processes["front"] = subprocess.Popen(
+                    [sys.executable, "-m", "gonghui.cli", "serve", "front", "--port", str(port)],
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
         for name in services:
             wait_until(
                 lambda n=name: httpx.get(system.url(n, "/readyz"), timeout=2).status_code == 200,
                 timeout=60,
             )
         if front:
-            _start_front(system, services)
+            wait_until(
+                lambda: httpx.get(system.url("front", "/healthz"), timeout=2).status_code == 200,
+                timeout=60,
+            )
         yield system
     finally:
         for process in system.processes.values():
@@ -144,26 +159,6 @@ def running_system(
     assert not leaked, f"unmasked personal numbers in service logs: {leaked}"
 
 
-def _start_front(system: RunningSystem, services: tuple[str, ...]) -> None:
-    assert system.logs is not None
-    port = embedded_redis.free_port()
-    system.urls["front"] = f"http://127.0.0.1:{port}"
-    for name in services:
-        system.env[f"FRONT_{name.upper()}_URL"] = system.urls[name]
-    with open(system.logs / "front.log", "wb") as out:
-        system.processes["front"] = subprocess.Popen(
-            [sys.executable, "-m", "gonghui.cli", "serve", "front", "--port", str(port)],
-            env=system.env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    wait_until(
-        lambda: httpx.get(system.url("front", "/healthz"), timeout=2).status_code == 200,
-        timeout=60,
-    )
-
-
 def restart(system: RunningSystem, name: str) -> None:
     """Start a process of the system again after it was killed."""
     process = system.processes[name]
@@ -177,3 +172,28 @@ def restart(system: RunningSystem, name: str) -> None:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+
+@contextlib.contextmanager
+def shared_system(
+    redis_url: str, workdir: Path, **options: Any
+) -> Iterator[tuple[RunningSystem, str]]:
+    """A running system under a key prefix of its own, for the tests of one module to share;
+    everything it wrote under the prefix is deleted after. Yields (system, prefix)."""
+    import uuid
+
+    from redis import Redis as SyncRedis
+
+    prefix = f"t{uuid.uuid4().hex[:10]}:"
+    try:
+        with running_system(
+            redis_url=redis_url, prefix=prefix, workdir=workdir, **options
+        ) as system:
+            yield system, prefix
+    finally:
+        client = SyncRedis.from_url(redis_url)
+        try:
+            for key in client.scan_iter(match=f"{prefix}*", count=1000):
+                client.delete(key)
+        finally:
+            client.close()

@@ -554,6 +554,65 @@ class Priority(str, Enum):
     critical = "critical"
 
 
+class ProblemAnswered(BaseModel):
+    """
+    problem.answered.v1: the representative adopted the problem as a case or said why not.
+    """
+
+    answer: str | None = Field(
+        None, description="The representative's words, zh-CN (masked).", title="Answer"
+    )
+    area_code: str | None = Field(
+        None, description="Six-digit administrative area, if known.", title="Area Code"
+    )
+    at: datetime = Field(..., description="When it was answered.", title="At")
+    case_no: str | None = Field(None, description="That case's readable number.", title="Case No")
+    member_id: str = Field(
+        ...,
+        description="Opaque id of the member who raised it (tell them).",
+        title="Member Id",
+    )
+    outcome: str = Field(
+        ..., description="`adopted` (a case was opened) or `declined`.", title="Outcome"
+    )
+    problem_id: str = Field(..., description="The problem id.", title="Problem Id")
+    proposal_id: str | None = Field(
+        None, description="The case it became, when adopted.", title="Proposal Id"
+    )
+    representative_id: str = Field(
+        ...,
+        description="Opaque id of the representative who answered.",
+        title="Representative Id",
+    )
+    title: str = Field(
+        ..., description="The problem's title (personal numbers masked).", title="Title"
+    )
+
+
+class ProblemRaised(BaseModel):
+    """
+    problem.raised.v1: a member raised a problem to their representative (from the API).
+    """
+
+    area_code: str | None = Field(
+        None, description="Six-digit administrative area, if given.", title="Area Code"
+    )
+    category: str | None = Field(None, description="Topic, if given.", title="Category")
+    member_id: str = Field(
+        ...,
+        description="Opaque id of the member (worker) who raised it.",
+        title="Member Id",
+    )
+    problem_id: str = Field(..., description="The problem id.", title="Problem Id")
+    raised_at: datetime = Field(..., description="When.", title="Raised At")
+    representative_id: str = Field(
+        ...,
+        description="Opaque id of the representative asked.",
+        title="Representative Id",
+    )
+    title: str = Field(..., description="Short title (personal numbers masked).", title="Title")
+
+
 class ProposalAssigned(BaseModel):
     """
     proposal.assigned.v1 (inbox): a case is now yours; answer `proposal.accept_assignment.v1`.
@@ -567,12 +626,22 @@ class ProposalAssigned(BaseModel):
         None, description="Accept before this time.", title="Accept By"
     )
     area_code: str | None = Field(
-        None, description="Six-digit administrative area.", title="Area Code"
+        None, description="Six-digit administrative area, if known.", title="Area Code"
     )
     body: str = Field(
         ..., description="What the problem is and what is asked, zh-CN.", title="Body"
     )
+    case_no: str | None = Field(
+        None,
+        description="Readable case number `<area>-<year>-<sequence>`, e.g. `330482-2026-000042`.",
+        title="Case No",
+    )
     category: str | None = Field(None, description="Topic used for routing.", title="Category")
+    co_units: list[str] | None = Field(
+        None,
+        description="Codes of the co-handling units (协办), if any.",
+        title="Co Units",
+    )
     complete_by: datetime | None = Field(
         None,
         description="Complete before this time (handling time runs from acceptance).",
@@ -584,29 +653,60 @@ class ProposalAssigned(BaseModel):
         title="Key Contact Id",
     )
     kind: CaseKind = Field(..., description="Kind of case.")
+    lead_unit: str | None = Field(
+        None, description="Code of the lead unit, on a `co` item.", title="Lead Unit"
+    )
+    members: list[str] | None = Field(
+        None,
+        description="Opaque ids of the members (workers) the case is for: they follow it.",
+        title="Members",
+    )
     note: str | None = Field(None, description="The reviewer's or supervisor's note.", title="Note")
-    priority: str = Field(
-        ...,
-        description="`normal` or `high` (hotline, zero distance).",
+    priority: str | None = Field(
+        "normal",
+        description="`urgent` for 12351 hotline cases (green channel: pass quiet hours and digests), `high` for zero-distance reports, else `normal`.",
         title="Priority",
     )
     proposal_id: str = Field(..., description="The case id; answer with it.", title="Proposal Id")
     reason: str | None = Field(
         "assigned",
-        description="`assigned` or `reassigned` (accept it), `claimed` (your claim won: it is already yours, go on with progress), `sent_back` or `reopened` (handle it again).",
+        description="`assigned` or `reassigned` (accept it), `claimed` (your claim won: it is already yours, go on with progress), `sent_back` or `reopened` (handle it again), `co_assigned` (协办: handle your part and report it; the lead unit completes the case).",
         title="Reason",
     )
     responsible_person: str | None = Field(
         None,
-        description="Named person responsible (hotline).",
+        description="Opaque id of the case's named responsible person (hotline), if any.",
         title="Responsible Person",
+    )
+    role: str | None = Field(
+        "lead",
+        description="`lead` (主办: your completion completes the case) or `co` (协办).",
+        title="Role",
     )
     submitted_by: str = Field(
         ...,
         description="Opaque id of the representative to contact.",
         title="Submitted By",
     )
+    submitted_by_name: str | None = Field(
+        None,
+        description="Display name of the submitting representative, zh-CN, if registered.",
+        title="Submitted By Name",
+    )
     title: str = Field(..., description="Short title, zh-CN.", title="Title")
+    unit_name: str | None = Field(
+        None, description="Display name of the handling unit, zh-CN.", title="Unit Name"
+    )
+    unit_responsible_person: str | None = Field(
+        None,
+        description="Opaque id of the handling unit's head (一把手), to be told personally.",
+        title="Unit Responsible Person",
+    )
+    unit_responsible_person_name: str | None = Field(
+        None,
+        description="Display name of the unit's head, zh-CN.",
+        title="Unit Responsible Person Name",
+    )
 
 
 class ProposalClaimed(BaseModel):
@@ -617,19 +717,148 @@ class ProposalClaimed(BaseModel):
     every other unit it was offered to, and of any unit whose claim came too late.
     """
 
+    area_code: str | None = Field(
+        None, description="Six-digit administrative area, if known.", title="Area Code"
+    )
+    case_no: str | None = Field(
+        None,
+        description="Readable case number `<area>-<year>-<sequence>`, e.g. `330482-2026-000042`.",
+        title="Case No",
+    )
     claimed_at: datetime = Field(
         ..., description="When the winning claim was applied.", title="Claimed At"
     )
     claimed_by: str = Field(
         ..., description="Code of the unit that won the claim.", title="Claimed By"
     )
+    co_units: list[str] | None = Field(
+        None,
+        description="Codes of the co-handling units (协办), if any.",
+        title="Co Units",
+    )
+    members: list[str] | None = Field(
+        None,
+        description="Opaque ids of the members (workers) the case is for: they follow it.",
+        title="Members",
+    )
+    priority: str | None = Field(
+        "normal",
+        description="`urgent` for 12351 hotline cases (green channel: pass quiet hours and digests), `high` for zero-distance reports, else `normal`.",
+        title="Priority",
+    )
     proposal_id: str = Field(..., description="The report's case id.", title="Proposal Id")
+    responsible_person: str | None = Field(
+        None,
+        description="Opaque id of the case's named responsible person (hotline), if any.",
+        title="Responsible Person",
+    )
     submitted_by: str = Field(
         ...,
         description="Opaque id of the representative who reported it.",
         title="Submitted By",
     )
+    submitted_by_name: str | None = Field(
+        None,
+        description="Display name of the submitting representative, zh-CN, if registered.",
+        title="Submitted By Name",
+    )
     title: str = Field(..., description="The report's title.", title="Title")
+    unit_name: str | None = Field(
+        None, description="Display name of the handling unit, zh-CN.", title="Unit Name"
+    )
+    unit_responsible_person: str | None = Field(
+        None,
+        description="Opaque id of the handling unit's head (一把手), to be told personally.",
+        title="Unit Responsible Person",
+    )
+    unit_responsible_person_name: str | None = Field(
+        None,
+        description="Display name of the unit's head, zh-CN.",
+        title="Unit Responsible Person Name",
+    )
+
+
+class ProposalLowSatisfaction(BaseModel):
+    """
+    proposal.low_satisfaction.v1: an outcome rated at or below the threshold; for supervisors
+    and the review group to look into (same fields as `proposal.outcome_rated.v1`).
+    """
+
+    area_code: str | None = Field(
+        None, description="Six-digit administrative area, if known.", title="Area Code"
+    )
+    at: datetime = Field(..., description="When.", title="At")
+    case_no: str | None = Field(
+        None,
+        description="Readable case number (area-year-sequence), e.g. `330482-2026-000042`.",
+        title="Case No",
+    )
+    co_units: list[str] | None = Field(
+        None,
+        description="Codes of the co-handling units (协办), if any.",
+        title="Co Units",
+    )
+    comment: str | None = Field(
+        None, description="The member's comment, zh-CN (masked).", title="Comment"
+    )
+    kind: CaseKind = Field(..., description="Kind of case.")
+    low: bool = Field(
+        ...,
+        description="Whether the score is at or below the deployment's threshold.",
+        title="Low",
+    )
+    member_id: str = Field(..., description="Opaque id of the member who rated.", title="Member Id")
+    members: list[str] | None = Field(
+        None,
+        description="Opaque ids of the members (workers) the case is for: they follow it.",
+        title="Members",
+    )
+    priority: str | None = Field(
+        "normal",
+        description="`urgent` for 12351 hotline cases (green channel: pass quiet hours and digests), `high` for zero-distance reports, else `normal`.",
+        title="Priority",
+    )
+    proposal_id: str = Field(..., description="The case id.", title="Proposal Id")
+    responsible_person: str | None = Field(
+        None,
+        description="Opaque id of the case's named responsible person (hotline), if any.",
+        title="Responsible Person",
+    )
+    score: int = Field(
+        ..., description="1 (very unsatisfied) to 5 (very satisfied).", title="Score"
+    )
+    submitted_by: str = Field(
+        ...,
+        description="Opaque id of the representative who submitted it.",
+        title="Submitted By",
+    )
+    submitted_by_name: str | None = Field(
+        None,
+        description="Display name of the submitting representative, zh-CN, if registered.",
+        title="Submitted By Name",
+    )
+    threshold: int = Field(
+        ...,
+        description="Scores at or below this are flagged (default 3).",
+        title="Threshold",
+    )
+    title: str = Field(
+        ..., description="The case's title (personal numbers masked).", title="Title"
+    )
+    unit_code: str | None = Field(None, description="The handling (lead) unit.", title="Unit Code")
+    unit_name: str | None = Field(
+        None, description="Display name of the handling unit, zh-CN.", title="Unit Name"
+    )
+    unit_responsible_person: str | None = Field(
+        None,
+        description="Opaque id of the handling unit's head (一把手), to be told personally.",
+        title="Unit Responsible Person",
+    )
+    unit_responsible_person_name: str | None = Field(
+        None,
+        description="Display name of the unit's head, zh-CN.",
+        title="Unit Responsible Person Name",
+    )
 
 
 class ProposalOffered(BaseModel):
@@ -638,11 +867,21 @@ class ProposalOffered(BaseModel):
     """
 
     area_code: str | None = Field(
-        None, description="Six-digit administrative area.", title="Area Code"
+        None, description="Six-digit administrative area, if known.", title="Area Code"
     )
     body: str = Field(..., description="What the representative found, zh-CN.", title="Body")
+    case_no: str | None = Field(
+        None,
+        description="Readable case number `<area>-<year>-<sequence>`, e.g. `330482-2026-000042`.",
+        title="Case No",
+    )
     category: str | None = Field(None, description="Topic used for routing.", title="Category")
     claim_by: datetime | None = Field(None, description="Claim before this time.", title="Claim By")
+    co_units: list[str] | None = Field(
+        None,
+        description="Codes of the co-handling units (协办), if any.",
+        title="Co Units",
+    )
     key_contact_id: str | None = Field(
         None,
         description="Opaque id of the key contact concerned.",
@@ -652,13 +891,128 @@ class ProposalOffered(BaseModel):
         None, description="The key contact's phone, masked.", title="Key Contact Phone"
     )
     kind: CaseKind = Field(..., description="Kind of case.")
+    members: list[str] | None = Field(
+        None,
+        description="Opaque ids of the members (workers) the case is for: they follow it.",
+        title="Members",
+    )
+    priority: str | None = Field(
+        "normal",
+        description="`urgent` for 12351 hotline cases (green channel: pass quiet hours and digests), `high` for zero-distance reports, else `normal`.",
+        title="Priority",
+    )
     proposal_id: str = Field(..., description="The case id; answer with it.", title="Proposal Id")
+    responsible_person: str | None = Field(
+        None,
+        description="Opaque id of the case's named responsible person (hotline), if any.",
+        title="Responsible Person",
+    )
     submitted_by: str = Field(
         ...,
         description="Opaque id of the representative to contact.",
         title="Submitted By",
     )
+    submitted_by_name: str | None = Field(
+        None,
+        description="Display name of the submitting representative, zh-CN, if registered.",
+        title="Submitted By Name",
+    )
     title: str = Field(..., description="Short title, zh-CN.", title="Title")
+    unit_name: str | None = Field(
+        None, description="Display name of the handling unit, zh-CN.", title="Unit Name"
+    )
+    unit_responsible_person: str | None = Field(
+        None,
+        description="Opaque id of the handling unit's head (一把手), to be told personally.",
+        title="Unit Responsible Person",
+    )
+    unit_responsible_person_name: str | None = Field(
+        None,
+        description="Display name of the unit's head, zh-CN.",
+        title="Unit Responsible Person Name",
+    )
+
+
+class ProposalOutcomeRated(BaseModel):
+    """
+    proposal.outcome_rated.v1: a member the case is for rated its outcome (会员评家), 1-5.
+    """
+
+    area_code: str | None = Field(
+        None, description="Six-digit administrative area, if known.", title="Area Code"
+    )
+    at: datetime = Field(..., description="When.", title="At")
+    case_no: str | None = Field(
+        None,
+        description="Readable case number (area-year-sequence), e.g. `330482-2026-000042`.",
+        title="Case No",
+    )
+    co_units: list[str] | None = Field(
+        None,
+        description="Codes of the co-handling units (协办), if any.",
+        title="Co Units",
+    )
+    comment: str | None = Field(
+        None, description="The member's comment, zh-CN (masked).", title="Comment"
+    )
+    kind: CaseKind = Field(..., description="Kind of case.")
+    low: bool = Field(
+        ...,
+        description="Whether the score is at or below the deployment's threshold.",
+        title="Low",
+    )
+    member_id: str = Field(..., description="Opaque id of the member who rated.", title="Member Id")
+    members: list[str] | None = Field(
+        None,
+        description="Opaque ids of the members (workers) the case is for: they follow it.",
+        title="Members",
+    )
+    priority: str | None = Field(
+        "normal",
+        description="`urgent` for 12351 hotline cases (green channel: pass quiet hours and digests), `high` for zero-distance reports, else `normal`.",
+        title="Priority",
+    )
+    proposal_id: str = Field(..., description="The case id.", title="Proposal Id")
+    responsible_person: str | None = Field(
+        None,
+        description="Opaque id of the case's named responsible person (hotline), if any.",
+        title="Responsible Person",
+    )
+    score: int = Field(
+        ..., description="1 (very unsatisfied) to 5 (very satisfied).", title="Score"
+    )
+    submitted_by: str = Field(
+        ...,
+        description="Opaque id of the representative who submitted it.",
+        title="Submitted By",
+    )
+    submitted_by_name: str | None = Field(
+        None,
+        description="Display name of the submitting representative, zh-CN, if registered.",
+        title="Submitted By Name",
+    )
+    threshold: int = Field(
+        ...,
+        description="Scores at or below this are flagged (default 3).",
+        title="Threshold",
+    )
+    title: str = Field(
+        ..., description="The case's title (personal numbers masked).", title="Title"
+    )
+    unit_code: str | None = Field(None, description="The handling (lead) unit.", title="Unit Code")
+    unit_name: str | None = Field(
+        None, description="Display name of the handling unit, zh-CN.", title="Unit Name"
+    )
+    unit_responsible_person: str | None = Field(
+        None,
+        description="Opaque id of the handling unit's head (一把手), to be told personally.",
+        title="Unit Responsible Person",
+    )
+    unit_responsible_person_name: str | None = Field(
+        None,
+        description="Display name of the unit's head, zh-CN.",
+        title="Unit Responsible Person Name",
+    )
 
 
 class ProposalOverdue(BaseModel):
@@ -668,15 +1022,38 @@ class ProposalOverdue(BaseModel):
     Emitted once per (case, step, deadline), whatever the number of replicas checking.
     """
 
+    area_code: str | None = Field(
+        None, description="Six-digit administrative area, if known.", title="Area Code"
+    )
+    case_no: str | None = Field(
+        None,
+        description="Readable case number `<area>-<year>-<sequence>`, e.g. `330482-2026-000042`.",
+        title="Case No",
+    )
+    co_units: list[str] | None = Field(
+        None,
+        description="Codes of the co-handling units (协办), if any.",
+        title="Co Units",
+    )
     detected_at: datetime = Field(
         ..., description="When the lateness was detected.", title="Detected At"
     )
     due_at: datetime = Field(..., description="When that step was due.", title="Due At")
     kind: CaseKind = Field(..., description="Kind of case.")
+    members: list[str] | None = Field(
+        None,
+        description="Opaque ids of the members (workers) the case is for: they follow it.",
+        title="Members",
+    )
+    priority: str | None = Field(
+        "normal",
+        description="`urgent` for 12351 hotline cases (green channel: pass quiet hours and digests), `high` for zero-distance reports, else `normal`.",
+        title="Priority",
+    )
     proposal_id: str = Field(..., description="The case id.", title="Proposal Id")
     responsible_person: str | None = Field(
         None,
-        description="Named person responsible, if any.",
+        description="Opaque id of the case's named responsible person (hotline), if any.",
         title="Responsible Person",
     )
     status: str = Field(..., description="The case's status when detected.", title="Status")
@@ -690,9 +1067,27 @@ class ProposalOverdue(BaseModel):
         description="Opaque id of the submitting representative.",
         title="Submitted By",
     )
+    submitted_by_name: str | None = Field(
+        None,
+        description="Display name of the submitting representative, zh-CN, if registered.",
+        title="Submitted By Name",
+    )
     title: str = Field(..., description="The case title.", title="Title")
     unit_code: str | None = Field(
         None, description="The handling unit, if one is assigned.", title="Unit Code"
+    )
+    unit_name: str | None = Field(
+        None, description="Display name of the handling unit, zh-CN.", title="Unit Name"
+    )
+    unit_responsible_person: str | None = Field(
+        None,
+        description="Opaque id of the handling unit's head (一把手), to be told personally.",
+        title="Unit Responsible Person",
+    )
+    unit_responsible_person_name: str | None = Field(
+        None,
+        description="Display name of the unit's head, zh-CN.",
+        title="Unit Responsible Person Name",
     )
 
 
@@ -704,23 +1099,61 @@ class ProposalSubmitted(BaseModel):
     area_code: str | None = Field(
         None, description="Six-digit administrative area, if known.", title="Area Code"
     )
+    case_no: str | None = Field(
+        None,
+        description="Readable case number `<area>-<year>-<sequence>`, e.g. `330482-2026-000042`.",
+        title="Case No",
+    )
     category: str | None = Field(
         None, description="Topic used for routing, e.g. `transport`.", title="Category"
     )
+    co_units: list[str] | None = Field(
+        None,
+        description="Codes of the co-handling units (协办), if any.",
+        title="Co Units",
+    )
     kind: CaseKind = Field(..., description="Kind of case.")
+    members: list[str] | None = Field(
+        None,
+        description="Opaque ids of the members (workers) the case is for: they follow it.",
+        title="Members",
+    )
     priority: str | None = Field(
         "normal",
-        description="`normal`, or `high` for hotline and zero-distance.",
+        description="`urgent` for 12351 hotline cases (green channel: pass quiet hours and digests), `high` for zero-distance reports, else `normal`.",
         title="Priority",
     )
     proposal_id: str = Field(..., description="The case id.", title="Proposal Id")
+    responsible_person: str | None = Field(
+        None,
+        description="Opaque id of the case's named responsible person (hotline), if any.",
+        title="Responsible Person",
+    )
     submitted_at: datetime = Field(..., description="When it was submitted.", title="Submitted At")
     submitted_by: str = Field(
         ...,
         description="Opaque id of the submitting representative.",
         title="Submitted By",
     )
-    title: str = Field(..., description="Short title.", title="Title")
+    submitted_by_name: str | None = Field(
+        None,
+        description="Display name of the submitting representative, zh-CN, if registered.",
+        title="Submitted By Name",
+    )
+    title: str = Field(..., description="Short title (personal numbers masked).", title="Title")
+    unit_name: str | None = Field(
+        None, description="Display name of the handling unit, zh-CN.", title="Unit Name"
+    )
+    unit_responsible_person: str | None = Field(
+        None,
+        description="Opaque id of the handling unit's head (一把手), to be told personally.",
+        title="Unit Responsible Person",
+    )
+    unit_responsible_person_name: str | None = Field(
+        None,
+        description="Display name of the unit's head, zh-CN.",
+        title="Unit Responsible Person Name",
+    )
 
 
 class ProposalTransitioned(BaseModel):
@@ -738,13 +1171,41 @@ class ProposalTransitioned(BaseModel):
         description="Who did it: an opaque person id, `dept:<code>` or `system`.",
         title="Actor",
     )
+    area_code: str | None = Field(
+        None, description="Six-digit administrative area, if known.", title="Area Code"
+    )
     at: datetime = Field(..., description="When it happened.", title="At")
+    case_no: str | None = Field(
+        None,
+        description="Readable case number `<area>-<year>-<sequence>`, e.g. `330482-2026-000042`.",
+        title="Case No",
+    )
+    co_units: list[str] | None = Field(
+        None,
+        description="Codes of the co-handling units (协办), if any.",
+        title="Co Units",
+    )
     from_status: str | None = Field(
         ..., description="Status before; null for the submission.", title="From Status"
     )
     kind: CaseKind = Field(..., description="Kind of case.")
+    members: list[str] | None = Field(
+        None,
+        description="Opaque ids of the members (workers) the case is for: they follow it.",
+        title="Members",
+    )
     note: str | None = Field(None, description="What the actor wrote, zh-CN.", title="Note")
+    priority: str | None = Field(
+        "normal",
+        description="`urgent` for 12351 hotline cases (green channel: pass quiet hours and digests), `high` for zero-distance reports, else `normal`.",
+        title="Priority",
+    )
     proposal_id: str = Field(..., description="The case id.", title="Proposal Id")
+    responsible_person: str | None = Field(
+        None,
+        description="Opaque id of the case's named responsible person (hotline), if any.",
+        title="Responsible Person",
+    )
     seq: int = Field(
         ...,
         description="Position of this transition in the case's timeline, from 1.",
@@ -760,9 +1221,30 @@ class ProposalTransitioned(BaseModel):
         description="Opaque id of the representative who submitted it.",
         title="Submitted By",
     )
+    submitted_by_name: str | None = Field(
+        None,
+        description="Display name of the submitting representative, zh-CN, if registered.",
+        title="Submitted By Name",
+    )
+    title: str | None = Field(
+        None, description="The case's title (personal numbers masked).", title="Title"
+    )
     to_status: str = Field(..., description="Status after.", title="To Status")
     unit_code: str | None = Field(
         None, description="The handling unit after the transition.", title="Unit Code"
+    )
+    unit_name: str | None = Field(
+        None, description="Display name of the handling unit, zh-CN.", title="Unit Name"
+    )
+    unit_responsible_person: str | None = Field(
+        None,
+        description="Opaque id of the handling unit's head (一把手), to be told personally.",
+        title="Unit Responsible Person",
+    )
+    unit_responsible_person_name: str | None = Field(
+        None,
+        description="Display name of the unit's head, zh-CN.",
+        title="Unit Responsible Person Name",
     )
 
 
@@ -771,10 +1253,56 @@ class ProposalWithdrawn(BaseModel):
     proposal.withdrawn.v1 (inbox): the case was re-assigned away from you; stop work on it.
     """
 
+    area_code: str | None = Field(
+        None, description="Six-digit administrative area, if known.", title="Area Code"
+    )
+    case_no: str | None = Field(
+        None,
+        description="Readable case number `<area>-<year>-<sequence>`, e.g. `330482-2026-000042`.",
+        title="Case No",
+    )
+    co_units: list[str] | None = Field(
+        None,
+        description="Codes of the co-handling units (协办), if any.",
+        title="Co Units",
+    )
     kind: CaseKind = Field(..., description="Kind of case.")
+    members: list[str] | None = Field(
+        None,
+        description="Opaque ids of the members (workers) the case is for: they follow it.",
+        title="Members",
+    )
     note: str | None = Field(None, description="Why, zh-CN.", title="Note")
+    priority: str | None = Field(
+        "normal",
+        description="`urgent` for 12351 hotline cases (green channel: pass quiet hours and digests), `high` for zero-distance reports, else `normal`.",
+        title="Priority",
+    )
     proposal_id: str = Field(..., description="The case id; answer with it.", title="Proposal Id")
+    responsible_person: str | None = Field(
+        None,
+        description="Opaque id of the case's named responsible person (hotline), if any.",
+        title="Responsible Person",
+    )
+    submitted_by_name: str | None = Field(
+        None,
+        description="Display name of the submitting representative, zh-CN, if registered.",
+        title="Submitted By Name",
+    )
     title: str = Field(..., description="Short title, zh-CN.", title="Title")
+    unit_name: str | None = Field(
+        None, description="Display name of the handling unit, zh-CN.", title="Unit Name"
+    )
+    unit_responsible_person: str | None = Field(
+        None,
+        description="Opaque id of the handling unit's head (一把手), to be told personally.",
+        title="Unit Responsible Person",
+    )
+    unit_responsible_person_name: str | None = Field(
+        None,
+        description="Display name of the unit's head, zh-CN.",
+        title="Unit Responsible Person Name",
+    )
 
 
 class RecordVisit(BaseModel):
@@ -1089,6 +1617,12 @@ class StationUpdated(BaseModel):
     """
 
     actor: str | None = Field(None, description="Who changed it.", title="Actor")
+    address: str | None = Field(
+        None, description="Street address after the change.", title="Address"
+    )
+    area_code: str | None = Field(
+        None, description="GB/T 2260 area code of the station.", title="Area Code"
+    )
     changed: list[str] = Field(
         ..., description="Names of the fields that changed.", title="Changed"
     )
@@ -1559,13 +2093,17 @@ TYPES: dict[str, type[BaseModel]] = {
     "notification.failed.v1": NotificationFailed,
     "notification.posted.v1": NotificationPosted,
     "notify.broadcast.v1": BroadcastRequested,
+    "problem.answered.v1": ProblemAnswered,
+    "problem.raised.v1": ProblemRaised,
     "proposal.accept_assignment.v1": AcceptAssignment,
     "proposal.assigned.v1": ProposalAssigned,
     "proposal.claim.v1": ClaimReport,
     "proposal.claimed.v1": ProposalClaimed,
     "proposal.complete.v1": CompleteCase,
     "proposal.decline.v1": DeclineCase,
+    "proposal.low_satisfaction.v1": ProposalLowSatisfaction,
     "proposal.offered.v1": ProposalOffered,
+    "proposal.outcome_rated.v1": ProposalOutcomeRated,
     "proposal.overdue.v1": ProposalOverdue,
     "proposal.progress.v1": ReportProgress,
     "proposal.submitted.v1": ProposalSubmitted,

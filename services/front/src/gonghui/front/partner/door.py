@@ -95,6 +95,14 @@ def as_cloud_event(fields: dict[bytes, bytes]) -> dict[str, Any]:
     return event
 
 
+class NoSuchStream(Exception):
+    """The department has no such stream (a feed never granted): 404, zh and en."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(f"{zh} / {en}")
+        self.zh, self.en = zh, en
+
+
 class Door:
     """What every route of the door needs: Redis, the keys, the directory, the limits."""
 
@@ -225,9 +233,8 @@ class Door:
         except ResponseError as exc:
             if "NOGROUP" not in str(exc):
                 raise
-            raise HTTPException(
-                404,
-                f"本单位尚无{'订阅' if which == 'feed' else '收件箱'} / "
+            raise NoSuchStream(
+                f"本单位尚无{'订阅' if which == 'feed' else '收件箱'}",
                 f"no {which} for department {department.code} (gonghui dept grant)",
             ) from exc
         return InboxPage(stream=stream, consumer=consumer, items=items)
@@ -345,15 +352,18 @@ def _reading_routes(router: APIRouter, door: Door, which: str, caller: Any) -> N
             float,
             Query(ge=0, le=86_400, description="Take over others' items unacknowledged this long."),
         ] = 60,
-    ) -> InboxPage:
-        return await door.take(
-            department,
-            which,
-            consumer=consumer,
-            count=count,
-            wait_s=wait,
-            redeliver_after_s=redeliver_after,
-        )
+    ) -> InboxPage | JSONResponse:
+        try:
+            return await door.take(
+                department,
+                which,
+                consumer=consumer,
+                count=count,
+                wait_s=wait,
+                redeliver_after_s=redeliver_after,
+            )
+        except NoSuchStream as exc:
+            return refusal(404, exc.zh, exc.en)
 
     @router.get(
         f"/{which}/stream",

@@ -7,9 +7,10 @@ from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from gonghui.front.partner.door import Door, door_router
+from gonghui.front.partner.door import Door, door_router, refusal
 from gonghui.front.partner.settings import PartnerDoorSettings
 from gonghui.front.partner.webhooks import Deliverer, WebhookRefused, Webhooks
 from gonghui.front.settings import FrontSettings
@@ -85,17 +86,17 @@ def partner_router(front: FrontSettings, settings: PartnerDoorSettings | None = 
             url=hook.url, feed=hook.feed, registered_at=hook.registered_at, secret=hook.secret
         )
 
-    @hooks.get("", summary="Your webhook (without its secret)")
-    async def show(caller: Caller) -> WebhookAnswer:
+    @hooks.get("", summary="Your webhook (without its secret)", response_model=WebhookAnswer)
+    async def show(caller: Caller) -> WebhookAnswer | JSONResponse:
         hook = await webhooks.get(caller.code)
         if hook is None:
-            raise HTTPException(404, "未登记 webhook / no webhook registered")
+            return refusal(404, "未登记 webhook", "no webhook registered")
         return WebhookAnswer(url=hook.url, feed=hook.feed, registered_at=hook.registered_at)
 
     @hooks.delete("", summary="Stop pushing; items wait for GET /partner/v1/inbox", status_code=204)
     async def remove(caller: Caller) -> Response:
         if not await webhooks.remove(caller.code):
-            raise HTTPException(404, "未登记 webhook / no webhook registered")
+            return refusal(404, "未登记 webhook", "no webhook registered")
         return Response(status_code=204)
 
     @hooks.get("/deliveries", summary="Delivery attempts, newest first")
