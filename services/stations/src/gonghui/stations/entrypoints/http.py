@@ -123,6 +123,10 @@ class StationOut(BaseModel):
     recheck_due: bool = Field(description="No assessment, or the latest is too old.")
     registered_at: datetime
     updated_at: datetime | None
+    test_data: bool = Field(
+        description="测试数据: registered by a sandbox department while rehearsing; never in "
+        "search, exports or statistics."
+    )
 
 
 class NearbyStation(BaseModel):
