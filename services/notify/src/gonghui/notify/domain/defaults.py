@@ -291,6 +291,17 @@ DEFAULT_RULES = [
         "（不高于 {{ threshold }} 分）"
         "{% if unit_code %}，承办单位：" + UNIT + "{% endif %}，请核实跟进。",
     ),
+    Rule(
+        id="activity-promoted",
+        event_type="activity.signup_promoted.v1",
+        description="一键报名: a waitlisted worker who signed up signed in hears that a place "
+        "became theirs (an anonymous sign-up carries nobody to tell).",
+        recipients=["$recipient"],
+        channels=PERSONAL,
+        title_zh="候补成功：{{ title or '活动' }}",
+        body_zh="{{ recipient.name }}，有人退出了{% if title %}「{{ title }}」{% endif %}，"
+        "您已从候补转为正式报名，请按时参加。",
+    ),
 ]
 
 
@@ -307,8 +318,6 @@ UNNOTIFIED = {
     "activity.signed_up.v1": "the worker did it; the answer told them",
     "activity.signup_cancelled.v1": "the worker did it; the answer told them",
     "activity.checked_in.v1": "the worker did it at the station",
-    "activity.signup_promoted.v1": "the worker appears only as a keyed hash that notify cannot "
-    "turn back into a person; the worker sees the promotion in their sign-up's status",
     "donation.recorded.v1": "the ledger; nobody must act",
     "supplies.changed.v1": "stock levels are for the station's own staff and its operator's "
     "feed; the union is not a store room",
