@@ -58,10 +58,14 @@ class Principal:
             return True
         if area_code is None:
             return False
-        scope = self.area
-        while scope.endswith("00"):
-            scope = scope[:-2]
-        return area_code.startswith(scope)
+        return area_code.startswith(area_prefix(self.area))
+
+
+def area_prefix(area_code: str) -> str:
+    """The leading digits every area inside `area_code` shares: 350000 -> 35, 350100 -> 3501."""
+    while area_code.endswith("00"):
+        area_code = area_code[:-2]
+    return area_code
 
 
 class AuthError(Exception):

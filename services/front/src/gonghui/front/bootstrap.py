@@ -31,7 +31,7 @@ STATIC = Path(__file__).with_name("static")
 def create_app(settings: FrontSettings | None = None) -> FastAPI:
     """The front: pages and the partners' HTTPS door on :8000, a client of the services."""
     settings = settings or FrontSettings()
-    redis = Redis.from_url(settings.redis_url)
+    redis = Redis.from_url(settings.bus_url)
     keys = StreamKeys(settings.stream_prefix)
     secret = auth_secret()
     services = {

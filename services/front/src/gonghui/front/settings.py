@@ -7,7 +7,7 @@ import os
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from gonghui.shared.settings import default_redis_url
+from gonghui.shared.settings import configured_redis_url, require_redis_url
 
 
 class FrontSettings(BaseSettings):
@@ -16,7 +16,7 @@ class FrontSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FRONT_", extra="ignore")
 
     environment: str = Field("development", description="`development` or `production`.")
-    redis_url: str = Field(default_factory=default_redis_url)
+    redis_url: str = Field(default_factory=configured_redis_url)
     stream_prefix: str = Field(
         default_factory=lambda: os.environ.get("GONGHUI_STREAM_PREFIX", ""),
         description="Prefix of every key, as the services use it.",
@@ -59,6 +59,11 @@ class FrontSettings(BaseSettings):
     def secure_cookies(self) -> bool:
         """Cookies only over HTTPS in production."""
         return self.environment == "production"
+
+    @property
+    def bus_url(self) -> str:
+        """The Redis to connect to; refuses, saying where it looked, when none is configured."""
+        return require_redis_url(self.redis_url)
 
     @classmethod
     def service_name(cls) -> str:
