@@ -20,6 +20,7 @@ from gonghui.front.entrypoints.health import health_router
 from gonghui.front.entrypoints.signin import signin_router
 from gonghui.front.entrypoints.work import work_router
 from gonghui.front.pages import install_error_pages, templates
+from gonghui.front.partner import partner_router
 from gonghui.front.sessions import SessionStore, install_sessions
 from gonghui.front.settings import FrontSettings
 from gonghui.front.signin import SignInCodes
@@ -88,5 +89,6 @@ def create_app(settings: FrontSettings | None = None, *, clock: Clock | None = N
     app.include_router(finder_router())
     app.include_router(checkin_router())
     app.include_router(apidocs_router())
+    app.include_router(partner_router(settings))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

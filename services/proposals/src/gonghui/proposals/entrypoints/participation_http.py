@@ -33,11 +33,20 @@ from gonghui.proposals.entrypoints.access import (
 )
 from gonghui.proposals.entrypoints.http import ProposalOut
 from gonghui.shared.auth import Principal, Role, area_prefix
-from gonghui.shared.clock import SHANGHAI
+from gonghui.shared.clock import SHANGHAI, LocalTime, local
 from gonghui.shared.contracts.proposals import CaseKind
 
 FirstDay = Annotated[date | None, Query(alias="from", description="First day (Asia/Shanghai).")]
 LastDay = Annotated[date | None, Query(description="Last day, inclusive (Asia/Shanghai).")]
+
+
+class CommentOut(BaseModel):
+    """A comment in a discussion."""
+
+    id: str
+    author: str
+    body: str
+    at: LocalTime
 
 
 class DiscussionOut(BaseModel):
@@ -49,16 +58,16 @@ class DiscussionOut(BaseModel):
     category: str | None
     area_code: str | None
     opened_by: str
-    opened_at: datetime
+    opened_at: LocalTime
     status: str = Field(description="`open` or `converted`.")
     support_count: int
     proposal_id: str | None = Field(description="The proposal it became, once converted.")
-    comments: list[dict[str, Any]] = Field(default_factory=list)
+    comments: list[CommentOut] = Field(default_factory=list)
 
     @classmethod
-    def of(cls, d: Discussion, comments: list[dict[str, Any]] | None = None) -> DiscussionOut:
+    def of(cls, d: Discussion, comments: list[Any] | None = None) -> DiscussionOut:
         """The view of a discussion."""
-        return cls(**vars(d), comments=comments or [])
+        return cls(**vars(d), comments=[CommentOut(**c._mapping) for c in comments or []])
 
 
 class CommentIn(BaseModel):
@@ -91,9 +100,9 @@ class KeyContactOut(BaseModel):
     situation: str | None
     area_code: str | None
     representative_id: str
-    created_at: datetime
+    created_at: LocalTime
     visits: int
-    last_visit_at: datetime | None
+    last_visit_at: LocalTime | None
     masked: bool = Field(description="Whether personal fields are masked.")
 
     @classmethod
@@ -108,7 +117,7 @@ class VisitOut(BaseModel):
     id: str
     key_contact_id: str
     representative_id: str
-    visited_at: datetime
+    visited_at: LocalTime
     report: ProposalOut | None = Field(description="The zero-distance report raised, if any.")
 
 
@@ -162,9 +171,7 @@ def participation_router(
         async with uow_factory() as uow:
             found = await work.get_discussion(uow, discussion_id)
             comments = await uow.discussions.comments(discussion_id)
-        return DiscussionOut.of(
-            found, [{"id": c.id, "author": c.author, "body": c.body, "at": c.at} for c in comments]
-        )
+        return DiscussionOut.of(found, comments)
 
     @router.post(
         "/discussions/{discussion_id}/comments",
@@ -246,7 +253,13 @@ def participation_router(
         report = await work.duty_report(representative_id, start=start, end=end, uow=uow_factory())
         if format == "html":
             return HTMLResponse(_printable(report, from_, to))
-        return report
+        timeline = [{**r, "at": local(r["at"])} for r in report["timeline"]]
+        return {
+            **report,
+            "from": local(report["from"]),
+            "to": local(report["to"]),
+            "timeline": timeline,
+        }
 
     @router.post(
         "/key-contacts",
@@ -323,7 +336,8 @@ def participation_router(
             rows = await uow.key_contacts.access_log(contact_id)
         return {
             "items": [
-                {"reader": r.reader, "role": r.role, "at": r.at, "purpose": r.purpose} for r in rows
+                {"reader": r.reader, "role": r.role, "at": local(r.at), "purpose": r.purpose}
+                for r in rows
             ]
         }
 
@@ -342,7 +356,7 @@ def participation_router(
         items = await work.audit_log(
             reader=reader, subject=subject, start=start, end=end, limit=limit, uow=uow_factory()
         )
-        return {"items": items}
+        return {"items": [{**item, "at": local(item["at"])} for item in items]}
 
     @router.post(
         "/key-contacts/{contact_id}/visits",
@@ -391,7 +405,7 @@ def participation_router(
                 400, f"未知的分组 {unknown} (unknown breakdown {unknown}; choose from {choices})"
             )
         start, end = _day_range(from_, to)
-        return await work.stats(
+        figures = await work.stats(
             start=start,
             end=end,
             by=by,
@@ -399,6 +413,7 @@ def participation_router(
             threshold=low_satisfaction_threshold,
             uow=uow_factory(),
         )
+        return {**figures, "from": local(start), "to": local(end)}
 
     return router
 
