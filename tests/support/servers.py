@@ -17,7 +17,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from gonghui.cli import embedded_redis
 from gonghui.shared.db import async_url
+from gonghui.shared.departments import DepartmentDirectory
 from gonghui.shared.privacy import leaks_in_entry
+from gonghui.shared.streams import StreamKeys
 
 
 def docker_available() -> bool:
@@ -96,10 +98,11 @@ async def delete_keys(redis: Redis, prefix: str) -> None:
     async for key in redis.scan_iter(match=f"{prefix}*", count=1000):
         await redis.delete(key)
     user_prefix = "".join(ch if ch.isalnum() else "_" for ch in prefix)
-    for user in await redis.execute_command("ACL", "USERS"):
-        name = user.decode() if isinstance(user, bytes) else user
+    directory = DepartmentDirectory(redis, StreamKeys(prefix))
+    users = await directory.every_node("ACL", "USERS")
+    for name in {u.decode() if isinstance(u, bytes) else u for node in users for u in node}:
         if name.startswith(user_prefix):
-            await redis.execute_command("ACL", "DELUSER", name)
+            await directory.every_node("ACL", "DELUSER", name)
 
 
 async def personal_numbers_in_streams(redis: Redis, prefix: str) -> dict[str, list[str]]:

@@ -9,6 +9,8 @@ from pathlib import Path
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gonghui.shared.connections import RedisMode
+
 VAR_DIR = Path(os.environ.get("GONGHUI_VAR_DIR", "var"))
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev-secret"}
 
@@ -30,6 +32,12 @@ class ServiceSettings(BaseSettings):
 
     environment: str = Field("development", description="`development` or `production`.")
     redis_url: str = Field(default_factory=default_redis_url)
+    redis_mode: RedisMode = Field(
+        default_factory=lambda: os.environ.get("GONGHUI_REDIS_MODE", "single"),
+        validate_default=True,
+        description="`single` (one Redis node) or `cluster` (REDIS_URL names any cluster node); "
+        "from GONGHUI_REDIS_MODE.",
+    )
     stream_prefix: str = Field(
         default_factory=lambda: os.environ.get("GONGHUI_STREAM_PREFIX", ""),
         description="Prefix of every key, e.g. `fj:`, so deployments can share one Redis.",
@@ -56,6 +64,16 @@ class ServiceSettings(BaseSettings):
     department_burst: int = Field(2_000, ge=1, description="Entries a department may send at once.")
     relay_batch_size: int = Field(500, ge=1)
     relay_poll_interval_s: float = Field(0.05, gt=0)
+    relay_in_process: bool = Field(
+        True,
+        description="Run the outbox relay inside the service: every replica stands by, the one "
+        "holding the lease sends. Off when relays run as `gonghui relay` processes only.",
+    )
+    relay_lease_ms: int = Field(
+        5_000,
+        ge=500,
+        description="How long a relay's lease lasts unrenewed: a standby takes over within it.",
+    )
 
     @field_validator("stream_prefix")
     @classmethod

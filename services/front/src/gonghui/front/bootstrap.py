@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from redis.asyncio import Redis
 
 from gonghui.front.entrypoints.health import health_router
 from gonghui.front.settings import FrontSettings
+from gonghui.shared.connections import redis_client
 from gonghui.shared.streams import StreamKeys
 
 STATIC = Path(__file__).with_name("static")
@@ -21,7 +21,7 @@ STATIC = Path(__file__).with_name("static")
 def create_app(settings: FrontSettings | None = None) -> FastAPI:
     """The front: pages and the partners' HTTPS door on :8000, a client of the services."""
     settings = settings or FrontSettings()
-    redis = Redis.from_url(settings.redis_url)
+    redis = redis_client(settings.redis_url)
     services = {
         "stations": settings.stations_url,
         "proposals": settings.proposals_url,
