@@ -74,7 +74,7 @@ async def test_only_the_lease_holder_sends_and_a_standby_takes_over_when_it_dies
 
     assert taken_over_s < LEASE_MS / 1000 + 1.0
     assert await subjects_on(redis, keys.events("stations")) == expected(1, 60)
-    assert await active.relay_once() == 0, "the old relay came back and sent while the new one holds"
+    assert await active.relay_once() == 0, "the old relay sent while the new one holds the lease"
 
 
 async def test_a_relay_that_lost_its_lease_can_never_write_again(
@@ -101,6 +101,17 @@ async def test_a_relay_that_lost_its_lease_can_never_write_again(
     assert await subjects_on(redis, stream) == expected(1, 5)
 
 
+def start_relay_process(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """`gonghui relay stations`, as compose or an operator runs it."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "gonghui.cli", "relay", "stations"],
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
 async def test_active_relay_killed_mid_flow_the_stream_is_complete_and_in_commit_order(
     stations_uow: Callable[[], StationsUnitOfWork],
     database_url: str,
@@ -119,16 +130,7 @@ async def test_active_relay_killed_mid_flow_the_stream_is_complete_and_in_commit
         "STATIONS_RELAY_LEASE_MS": "1000",
         "STATIONS_RELAY_BATCH_SIZE": "10",
     }
-    relays = [
-        subprocess.Popen(
-            [sys.executable, "-m", "gonghui.cli", "relay", "stations"],
-            env=env,
-            stdout=(tmp_path / f"relay{i}.log").open("wb"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        for i in range(2)
-    ]
+    relays = [start_relay_process(env, tmp_path / f"relay{i}.log") for i in range(2)]
     stream, total = keys.events("stations"), 150
     try:
         deadline = time.monotonic() + 60
