@@ -124,5 +124,5 @@ def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
         env={**os.environ, **env},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,  # a loaded 2-core machine was seen taking 30 s just to import
     )

@@ -9,6 +9,7 @@ import logging
 import os
 import secrets
 import signal
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
@@ -181,7 +182,7 @@ async def _check_redis(url: str, mode: str | None = None) -> None:
     try:
         await check_redis_mode(url, mode=mode, wait_s=5)
     except (RedisModeMismatch, ConnectionError) as exc:
-        console.print(f"[red]error:[/] {exc}")
+        print(f"error: {exc}", file=sys.stderr)  # one line, never wrapped
         raise typer.Exit(2) from exc
 
 
