@@ -28,6 +28,7 @@ from gonghui.shared.contracts.refusals import NOTICES
 from gonghui.shared.deadletters import DeadLetterEntry, DeadLetters
 from gonghui.shared.departments import DepartmentDirectory
 from gonghui.shared.envelope import CloudEvent
+from gonghui.shared.groups import forget_departed_consumers
 from gonghui.shared.outbox import Feeds, OutboxRelay
 from gonghui.shared.periodic import Worker, every
 from gonghui.shared.ratelimit import RateLimiter
@@ -70,8 +71,8 @@ class StreamRuntime:
 
     def __post_init__(self) -> None:
         self.keys = StreamKeys(self.settings.stream_prefix)
-        self.redis = redis_client(self.settings.redis_url, mode=self.settings.redis_mode)
-        self.broker = stream_broker(self.settings.redis_url, mode=self.settings.redis_mode)
+        self.redis = redis_client(self.settings.bus_url, mode=self.settings.redis_mode)
+        self.broker = stream_broker(self.settings.bus_url, mode=self.settings.redis_mode)
         self.dead_letters = DeadLetters(self.redis, self.keys)
         self.directory = DepartmentDirectory(self.redis, self.keys)
         self.department_limits = RateLimiter(
@@ -108,6 +109,9 @@ class StreamRuntime:
         loops: list[Worker] = [
             lambda stop: every(self.settings.keeper_interval_s, self._converge, stop),
             lambda stop: every(self.settings.reclaim_interval_s, self._reclaim, stop),
+            lambda stop: every(
+                self.settings.departed_consumer_interval_s, self._forget_departed, stop
+            ),
             *self.workers,
             *([self.relay.run] if self.relay is not None else []),
         ]
@@ -256,13 +260,30 @@ class StreamRuntime:
             except Exception:
                 log.exception("reclaim on %s failed", sub.consumer.stream)
 
+    async def _forget_departed(self) -> None:
+        for stream in list(self._subscriptions):
+            try:
+                gone = await forget_departed_consumers(
+                    self.redis,
+                    stream,
+                    self.group,
+                    min_idle_ms=self.settings.departed_consumer_idle_ms,
+                    keep=self.settings.consumer_name,
+                )
+            except ResponseError as exc:
+                if "NOGROUP" not in str(exc) and "no such key" not in str(exc):
+                    log.exception("removing departed consumers of %s failed", stream)
+                continue
+            if gone:
+                log.info("%s: departed consumers left %s: %s", self.group, stream, ", ".join(gone))
+
     def _describe(self) -> RedisBroker:
         """A broker that is never started, holding what the AsyncAPI document shows.
 
         Department outboxes are subscribed at run time, one per department; the document shows
         them once, as the `dept.{code}.outbox` template, whether or not a department exists yet.
         """
-        catalogue = RedisBroker(self.settings.redis_url, apply_types=False, logger=None)
+        catalogue = RedisBroker(self.settings.bus_url, apply_types=False, logger=None)
         read = dict(self.streams)
         if self.department_handlers is not None:
             read[self.keys.outbox("{code}")] = self.department_handlers

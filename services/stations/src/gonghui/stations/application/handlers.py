@@ -647,6 +647,8 @@ def _emit_updated(
             services=station.services,
             open_hours=station.open_hours,
             actor=actor,
+            address=station.address,
+            area_code=station.area_code,
         ),
         subject=station.code,
     )

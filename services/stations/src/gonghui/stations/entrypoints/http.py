@@ -400,6 +400,7 @@ def stations_router(
                     "open_state": openings[s.code].state,
                     "open_phrase": openings[s.code].phrase,
                     "reinspection": s.reinspection,
+                    "compliant": s.compliant,
                     "manager_name": s.manager_name,
                     "manager_phone": s.manager_phone,
                     "area_code": s.area_code,
