@@ -97,6 +97,52 @@ def _free_pair() -> int:
     raise RuntimeError("no free pair of ports for a cluster node")
 
 
+def _server_command(server: str, node: Node, *, cluster: bool, node_timeout_ms: int) -> list[str]:
+    """One node's command line: loopback, AOF every second, an ACL file; cluster mode or not."""
+    return [
+        server,
+        "--port", str(node.port),
+        "--bind", "127.0.0.1",
+        "--dir", str(node.data),
+        *(
+            [
+                "--cluster-enabled", "yes",
+                "--cluster-config-file", str(node.data / "nodes.conf"),
+                "--cluster-node-timeout", str(node_timeout_ms),
+            ]
+            if cluster
+            else []
+        ),
+        "--appendonly", "yes",
+        "--appendfsync", "everysec",
+        "--save", "",
+        "--aclfile", str(node.data / "users.acl"),
+        "--logfile", str(node.data / "server.log"),
+    ]  # fmt: skip
+
+
+@contextlib.contextmanager
+def local_single() -> Iterator[Node]:
+    """One redis-server started like a cluster node but without cluster mode (a fair baseline)."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is needed")
+    with tempfile.TemporaryDirectory(prefix="gonghui-single-") as tmp:
+        node = Node(port=_free_pair(), data=Path(tmp))
+        (node.data / "users.acl").touch()
+        node.process = subprocess.Popen(
+            _server_command(server, node, cluster=False, node_timeout_ms=0),
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            _wait_for_ping(node)
+            yield node
+        finally:
+            node.process.kill()
+            node.process.wait()
+
+
 @contextlib.contextmanager
 def local_cluster(*, node_timeout_ms: int = 1500) -> Iterator[LocalCluster]:
     """Start 6 nodes, join them as 3 primaries with a replica each, yield, then stop them all."""
@@ -112,23 +158,10 @@ def local_cluster(*, node_timeout_ms: int = 1500) -> Iterator[LocalCluster]:
                 (data / "users.acl").touch()
                 node = Node(port=_free_pair(), data=data)
                 node.process = subprocess.Popen(
-                    [
-                        server,
-                        "--port", str(node.port),
-                        "--bind", "127.0.0.1",
-                        "--dir", str(data),
-                        "--cluster-enabled", "yes",
-                        "--cluster-config-file", str(data / "nodes.conf"),
-                        "--cluster-node-timeout", str(node_timeout_ms),
-                        "--appendonly", "yes",
-                        "--appendfsync", "everysec",
-                        "--save", "",
-                        "--aclfile", str(data / "users.acl"),
-                        "--logfile", str(data / "server.log"),
-                    ],
+                    _server_command(server, node, cluster=True, node_timeout_ms=node_timeout_ms),
                     stdin=subprocess.DEVNULL,
                     start_new_session=True,
-                )  # fmt: skip
+                )
                 cluster.nodes.append(node)
             for node in cluster.nodes:
                 _wait_for_ping(node)
