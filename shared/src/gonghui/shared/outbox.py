@@ -79,7 +79,7 @@ class OutboxRelay:
         redis: Redis,
         *,
         service: str,
-        keys: StreamKeys | None = None,
+        keys: StreamKeys,
         holder: str | None = None,
         lease_ms: int = 5_000,
         batch_size: int = 500,
@@ -100,7 +100,6 @@ class OutboxRelay:
         self._clock = clock or SystemClock()
         self._trim_every = trim_every
         self._feeds = feeds
-        keys = keys or StreamKeys()
         self.lease = RelayLease(
             redis, keys, service=service, holder=holder or relay_holder(), ttl_ms=lease_ms
         )
