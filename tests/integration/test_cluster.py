@@ -19,9 +19,13 @@ from sqlalchemy import select
 
 from gonghui.shared.connections import RedisModeMismatch, check_redis_mode, redis_client
 from gonghui.shared.db import ProcessedEvent, create_engine
+from gonghui.shared.deadletters import Burial, DeadLetters
 from gonghui.shared.departments import DepartmentDirectory, connection_url
+from gonghui.shared.groups import forget_departed_consumers
 from gonghui.shared.migrations import upgrade
+from gonghui.shared.ratelimit import RateLimiter
 from gonghui.shared.streams import StreamKeys
+from gonghui.stations.adapters.ratelimit import Limit, RedisRateLimiter
 from gonghui.stations.bootstrap import MIGRATIONS as STATIONS_MIGRATIONS
 from gonghui.stations.bootstrap import create_app as create_stations_app
 from gonghui.stations.settings import StationsSettings
@@ -275,3 +279,30 @@ async def _until(condition, timeout: float = 30.0) -> None:  # type: ignore[no-u
     while not await condition():
         assert time.monotonic() < deadline, "condition not met in time"
         await asyncio.sleep(0.2)
+
+
+async def test_every_pipeline_and_script_of_the_plumbing_runs_on_a_cluster(
+    redis: Redis, keys: StreamKeys
+) -> None:
+    # A transaction on one key (the stations limiter) and a one-key script (the shared limiter).
+    limiter = RedisRateLimiter(redis, prefix=keys.prefix)
+    for _ in range(3):
+        await limiter.hit("visit.client", "1.2.3.4", Limit(count=3, window_s=60), now=1000.0)
+    shared = RateLimiter(redis, namespace=keys.limit("stations"), rate=10, burst=5)
+    assert await shared.acquire("cib-bank", 5) == 0
+
+    # A pipeline over keys in different slots (a dead letter, its department's notice, the
+    # index of DLQs), split by node by the client.
+    outbox = keys.outbox("cib-bank")
+    await DeadLetters(redis, keys).bury(
+        [Burial(outbox, "stations", "1-0", {b"id": b"x"}, "unknown type 'a'", 1)]
+    )
+    assert [letter.entry_id for letter in await DeadLetters(redis, keys).list()] == ["1-0"]
+    assert await redis.xlen(keys.inbox("cib-bank")) == 1
+
+    # The departed-consumer script on one stream.
+    await redis.xgroup_create(outbox, "stations", id="0", mkstream=True)
+    await redis.xgroup_createconsumer(outbox, "stations", "gone")
+    assert await forget_departed_consumers(redis, outbox, "stations", min_idle_ms=0, keep="me") == [
+        "gone"
+    ]
