@@ -131,12 +131,12 @@ def running_system(
         for name in services:
             wait_until(
                 lambda n=name: httpx.get(system.url(n, "/readyz"), timeout=2).status_code == 200,
-                timeout=60,
+                timeout=120,
             )
         if front:
             wait_until(
                 lambda: httpx.get(system.url("front", "/healthz"), timeout=2).status_code == 200,
-                timeout=60,
+                timeout=120,
             )
         yield system
     finally:

@@ -332,17 +332,27 @@ def dept_add(
     name: Annotated[
         str, typer.Option("--name", help="The department's name, e.g. 兴业银行福州分行")
     ],
+    sandbox: Annotated[
+        bool,
+        typer.Option(
+            "--sandbox",
+            help="A rehearsal department: its stations are test data, out of statistics and search",
+        ),
+    ] = False,
 ) -> None:
     """Provision a department: its Redis user, its inbox group, its place in the directory."""
-    department, password = _directory(lambda d: d.add(code, name))
+    department, password = _directory(lambda d: d.add(code, name, sandbox=sandbox))
     if not _directory(lambda d: d.persists_users()):
         console.print(
             "[yellow]warning:[/] this Redis has no ACL file; the user is lost when Redis restarts"
         )
     keys = _keys()
     console.print(f"department [bold]{department.code}[/] ({department.name}) added")
+    if department.sandbox:
+        console.print("  [yellow]sandbox:[/] what it creates is marked test data (测试数据)")
     console.print(f"  publishes to  {keys.outbox(code)}")
     console.print(f"  reads         {keys.inbox(code)} as group {code}")
+    console.print(f"  over HTTPS    POST /partner/v1/events (key: gonghui dept key {code})")
     console.print("connection URL (shown once, keep it secret):")
     _print_url(code, password)
 
@@ -392,6 +402,29 @@ def dept_rotate(
     _, password = _directory(lambda d: d.rotate(code))
     console.print("new connection URL (shown once); the old one works until `--finish`:")
     _print_url(code, password)
+
+
+@dept_app.command("key")
+def dept_key(
+    code: str,
+    rotate: Annotated[
+        bool, typer.Option("--rotate", help="Issue a new key; the old one works until --finish")
+    ] = False,
+    finish: Annotated[bool, typer.Option("--finish", help="Retire every key but the newest")] = (
+        False
+    ),
+) -> None:
+    """The department's key for the HTTPS door (`Authorization: Bearer <key>`), as the last line."""
+    if finish:
+        _directory(lambda d: d.finish_http_key_rotation(code))
+        console.print(f"department {code}: old HTTPS key retired")
+        return
+    if rotate:
+        key = _directory(lambda d: d.rotate_http_key(code))
+        console.print("new HTTPS key; the old one works until `--finish`:")
+    else:
+        key = _directory(lambda d: d.http_key(code))
+    print(key)
 
 
 @dept_app.command("grant")
