@@ -59,15 +59,21 @@ def reconnecting(mode: RedisMode = "single") -> dict[str, Any]:
     return {"retry": retry, "retry_on_error": [ConnectionError, TimeoutError]}
 
 
-def redis_client(url: str, *, mode: str | None = None) -> Redis:
+def redis_client(
+    url: str, *, mode: str | None = None, socket_timeout: float | None = None
+) -> Redis:
     """A client for a process that outlives Redis restarts: `Redis`, or `RedisCluster`.
 
     Typed as `Redis` because the commands the project uses have the same signatures on both.
+    `socket_timeout` is for clients of blocking reads, which must outwait their longest block.
     """
     chosen = redis_mode(mode)
+    options = reconnecting(chosen)
+    if socket_timeout is not None:
+        options["socket_timeout"] = socket_timeout
     if chosen == "cluster":
-        return RedisCluster.from_url(url, **reconnecting(chosen))  # type: ignore[return-value]
-    return Redis.from_url(url, **reconnecting(chosen))
+        return RedisCluster.from_url(url, **options)  # type: ignore[return-value]
+    return Redis.from_url(url, **options)
 
 
 def stream_broker(url: str, *, mode: str | None = None) -> RedisBroker:
