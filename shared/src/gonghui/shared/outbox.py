@@ -112,7 +112,7 @@ class OutboxRelay:
         self._postgres = sessions.kw["bind"].dialect.name == "postgresql"
 
     async def relay_once(self) -> int:
-        """Send one batch of pending rows if this relay holds the lease; return how many left."""
+        """Send a batch of pending rows if this relay holds the lease; return how many it sent."""
         token = await self.lease.hold()
         if token != 0 and not self.active:
             log.info("outbox relay of %s is active (lease token %d)", self._service, token)
@@ -148,7 +148,7 @@ class OutboxRelay:
             if self._postgres:
                 # Never SKIP LOCKED: skipping a batch another relay holds sends later rows first.
                 # A relay that stopped mid-batch (paused, not dead) is cut off by the server
-                # after a lease's length, so the next one waits at most that long.
+                # after three leases, and a successor waits on its locks for two at most.
                 await session.execute(text(f"SET LOCAL lock_timeout = {self._lease_ms * 2}"))
                 await session.execute(
                     text(f"SET LOCAL idle_in_transaction_session_timeout = {self._lease_ms * 3}")
