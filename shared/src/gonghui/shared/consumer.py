@@ -69,6 +69,8 @@ class Incoming(Generic[C]):
 
 
 Handler = Callable[[Incoming[Any], Any], Awaitable[None]]
+BatchHandler = Callable[[list[Incoming[Any]], Any], Awaitable[list[tuple[Incoming[Any], str]]]]
+"""Applies a run of entries of one type together; returns those it refused, with the reason."""
 
 
 class Handlers:
@@ -76,6 +78,7 @@ class Handlers:
 
     def __init__(self) -> None:
         self._by_type: dict[str, tuple[type[Contract], Handler]] = {}
+        self._batches: dict[str, BatchHandler] = {}
         self.fallback: Handler | None = None
         """Applies event types this consumer has no contract for; it gets the `data` dict."""
 
@@ -87,6 +90,30 @@ class Handlers:
             return handler
 
         return register
+
+    def on_batch(self, contract: type[C]) -> Callable[[BatchHandler], BatchHandler]:
+        """Register the function that applies consecutive entries of `contract` together.
+
+        It gets (list of Incoming, uow) inside the batch's transaction and returns the entries
+        it refused with the reason (each is dead-lettered alone); raising fails the batch, which
+        is then applied one entry at a time.
+        """
+
+        def register(handler: BatchHandler) -> BatchHandler:
+            async def one(item: Incoming[Any], uow: Any) -> None:
+                refused = await handler([item], uow)
+                if refused:
+                    raise Rejected(refused[0][1])
+
+            self._by_type[contract.type_name] = (contract, one)
+            self._batches[contract.type_name] = handler
+            return handler
+
+        return register
+
+    def batch_handler_for(self, type_name: str) -> BatchHandler | None:
+        """The function that applies a run of this type together, if there is one."""
+        return self._batches.get(type_name)
 
     def otherwise(self, handler: Handler) -> Handler:
         """Register what applies every other event type, untyped (event streams only)."""
@@ -137,6 +164,17 @@ def _reuse_reason(item: Incoming[Any], *, earlier: str = "in the same batch") ->
         f"id {item.envelope.id!r} of {item.envelope.source} was already used for different "
         f"content ({earlier}); an event id names one event, send a new id for a new event"
     )
+
+
+def _runs_of_one_type(items: list[Incoming[Any]]) -> list[list[Incoming[Any]]]:
+    """Consecutive items of the same type, in order (so a batch handler never reorders)."""
+    runs: list[list[Incoming[Any]]] = []
+    for item in items:
+        if runs and runs[-1][0].envelope.type == item.envelope.type:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return runs
 
 
 def _sane_id(raw: bytes | None) -> str | None:
@@ -236,6 +274,10 @@ class GroupConsumer:
                 await self._errors.forget(done)
         self._count("skipped", len(skipped))
         self._count("dead_lettered", len(burials))
+
+    def owned(self, entries: list[Entry]) -> int:
+        """How many of a department's entries this service answers for, from `type` alone."""
+        return sum(1 for entry in entries if self._responsible_service(entry) == self._service)
 
     async def reclaim(self, *, min_idle_ms: int, count: int = 100) -> int:
         """Take over entries idle in the pending list; retry them or, past the limit, bury them."""
@@ -346,13 +388,36 @@ class GroupConsumer:
         """Apply the fresh items in one transaction; return those refused as reused ids."""
         async with self._uow_factory() as uow:
             fresh, reused = await self._record_as_applied(uow, items)
-            for item in fresh:
-                handler = self._handlers.handler_for(item.envelope.type)
-                await handler(item, uow)  # type: ignore[misc]
+            turned_down: _Refusals = []
+            for run in _runs_of_one_type(fresh):
+                together = self._handlers.batch_handler_for(run[0].envelope.type)
+                if together is not None:
+                    turned_down += await together(run, uow)
+                    continue
+                for item in run:
+                    handler = self._handlers.handler_for(item.envelope.type)
+                    await handler(item, uow)  # type: ignore[misc]
+            await self._record_as_dead(uow, [item for item, _ in turned_down])
             await uow.commit()
-        self._count("applied", len(fresh))
+        self._count("applied", len(fresh) - len(turned_down))
         self._count("duplicate", len(items) - len(fresh) - len(reused))
-        return reused
+        return reused + turned_down
+
+    async def _record_as_dead(self, uow: UnitOfWork, items: list[Incoming[Any]]) -> None:
+        """Entries a batch handler refused were recorded as applied: they are dead instead."""
+        table = ProcessedEvent.__table__
+        for source in {item.envelope.source for item in items}:
+            await uow.session.execute(
+                update(table)
+                .where(
+                    table.c.group == self.group,
+                    table.c.source == source,
+                    table.c.event_id.in_(
+                        [item.envelope.id for item in items if item.envelope.source == source]
+                    ),
+                )
+                .values(outcome=DEAD)
+            )
 
     async def _record_as_applied(
         self, uow: UnitOfWork, items: list[Incoming[Any]]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -86,7 +85,16 @@ class OutboxRelay:
         self._feeds = feeds
         self._streams_written: set[str] = set()
         self._last_upkeep = self._clock.now()
+        self._woken = asyncio.Event()
         self._postgres = sessions.kw["bind"].dialect.name == "postgresql"
+
+    def wake(self) -> None:
+        """Something was committed to the outbox: send it now instead of at the next poll.
+
+        For a relay in the same process as its service (call it after a commit); a relay in a
+        process of its own polls.
+        """
+        self._woken.set()
 
     async def relay_once(self) -> int:
         """Send one batch of pending rows; return how many went out."""
@@ -187,5 +195,17 @@ class OutboxRelay:
                 log.exception("outbox relay of %s failed; retrying in %.1fs", self._service, wait)
                 sent = 0
                 wait = min(wait * 2, 5.0)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=wait)
+            await self._pause(stop, wait)
+
+    async def _pause(self, stop: asyncio.Event, wait: float) -> None:
+        """Wait `wait` seconds, or less if stopped or woken."""
+        if self._woken.is_set():
+            self._woken.clear()
+            return
+        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._woken.wait())]
+        try:
+            await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+        self._woken.clear()

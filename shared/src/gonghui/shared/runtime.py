@@ -209,9 +209,10 @@ class StreamRuntime:
         department = self.keys.department_of(stream)
 
         async def apply(batch: list[Entry]) -> None:
-            if department is not None:
+            if department is not None and (owned := consumer.owned(batch)):
                 # Waiting here leaves the rest in Redis: backpressure on this department only.
-                await self.department_limits.take(department, len(batch))
+                # Only the entries this service answers for count: the others are skipped.
+                await self.department_limits.take(department, owned)
             await consumer.process(batch)
 
         subscriber = self.broker.subscriber(
