@@ -8,11 +8,15 @@ from redis.asyncio import Redis
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gonghui.shared.consumer import GroupConsumer
 from gonghui.shared.db import OutboxRow, ProcessedEvent
+from gonghui.shared.deadletters import DeadLetters
 from gonghui.shared.streams import StreamKeys
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
+from gonghui.stations.entrypoints.consumers import department_handlers
 from tests.integration.stations.test_partner_commands import cmd, dead_reasons, send
 from tests.support.builders import entry, station_data
+from tests.support.streams import create_group, pending_count, read_new
 
 
 async def test_a_batch_is_numbered_in_order_and_a_bad_entry_is_refused_alone(
@@ -94,3 +98,51 @@ async def test_a_batch_costs_the_same_statements_whatever_its_size(
         event.remove(stations_engine.sync_engine, "before_cursor_execute", count)
     assert spent[0] == spent[1], f"5 entries cost {spent[0]} statements, 200 cost {spent[1]}"
     assert spent[1] <= 12, statements
+
+
+async def test_an_overlong_transaction_makes_the_next_ones_smaller_and_nothing_is_lost(
+    redis: Redis,
+    keys: StreamKeys,
+    stations_engine: AsyncEngine,
+    stations_uow: Callable[[], StationsUnitOfWork],
+) -> None:
+    dept = "slow-bank"
+    consumer = GroupConsumer(
+        stream=keys.outbox(dept),
+        group="stations",
+        consumer="c1",
+        service="stations",
+        handlers=department_handlers(worker_id_secret="test-secret"),
+        uow_factory=stations_uow,
+        redis=redis,
+        keys=keys,
+        dead_letters=DeadLetters(redis, keys),
+        transaction_budget_s=1e-9,  # every transaction is overlong
+    )
+    await create_group(redis, consumer.stream, consumer.group)
+    commits: list[int] = []
+    listener = lambda _conn: commits.append(1)  # noqa: E731
+    event.listen(stations_engine.sync_engine, "commit", listener)
+    try:
+        for batch in range(2):
+            for i in range(20):
+                await redis.xadd(
+                    consumer.stream, entry(dept, data=station_data(external_ref=f"S{batch}-{i}"))
+                )
+            commits.clear()
+            await consumer.process(
+                await read_new(redis, consumer.stream, consumer.group, consumer.consumer)
+            )
+            if batch == 0:
+                assert len(commits) == 1, "the first batch is one transaction"
+    finally:
+        event.remove(stations_engine.sync_engine, "commit", listener)
+    assert len(commits) > 1, "the second batch was not split after an overlong transaction"
+    assert await pending_count(redis, consumer.stream, consumer.group) == 0
+    async with stations_uow() as uow:
+        codes = [
+            (await uow.stations.by_external_ref(dept, f"S{b}-{i}")).code
+            for b in range(2)
+            for i in range(20)
+        ]
+    assert codes == [f"350102-{n:04d}" for n in range(1, 41)], "numbered in order, none lost"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -224,6 +225,8 @@ class GroupConsumer:
         catalogue: Catalogue = CATALOGUE,
         signing: Signing | None = None,
         clock: Clock | None = None,
+        transaction_budget_s: float = 0.05,
+        max_transaction_size: int = 500,
     ) -> None:
         self.stream = stream
         self.group = group
@@ -242,6 +245,9 @@ class GroupConsumer:
         self._department = keys.department_of(stream)
         self._expected_source = keys.expected_source(stream)
         self._errors = LastErrors(redis, stream=stream, group=group)
+        self._transaction_budget_s = transaction_budget_s
+        self._max_transaction_size = max_transaction_size
+        self._transaction_size = max_transaction_size
 
     async def process(
         self, entries: list[Entry], *, deliveries: dict[str, int] | None = None
@@ -260,7 +266,7 @@ class GroupConsumer:
             else:
                 to_apply.append(verdict)
 
-        applied, refused, failed = await self._apply(to_apply)
+        applied, refused, failed = await self._apply_in_bounded_transactions(to_apply)
         burials.extend(self._burial(item.entry, reason, deliveries) for item, reason in refused)
 
         await self._remember_dead(burials)
@@ -350,6 +356,36 @@ class GroupConsumer:
     def _responsible_service(self, entry: Entry) -> str:
         type_name = entry.fields.get(b"type", b"").decode("utf-8", errors="replace")
         return self._catalogue.owner_of(type_name) or INTAKE_SERVICE
+
+    async def _apply_in_bounded_transactions(
+        self, items: list[Incoming[Any]]
+    ) -> tuple[list[str], _Refusals, _Refusals]:
+        """Apply in order, in transactions sized to last about `transaction_budget_s` each.
+
+        A long transaction holds SQLite's one write lock and starves the relay (events would
+        leave in lumps, seconds late); the size follows how long the last one took.
+        """
+        applied: list[str] = []
+        refused: _Refusals = []
+        failed: _Refusals = []
+        start = 0
+        while start < len(items):
+            part = items[start : start + self._transaction_size]
+            began = time.perf_counter()
+            done, dead, retry = await self._apply(part)
+            self._resize(len(part), time.perf_counter() - began)
+            applied += done
+            refused += dead
+            failed += retry
+            start += len(part)
+        return applied, refused, failed
+
+    def _resize(self, size: int, took: float) -> None:
+        """Halve the next transaction after an overlong one; double it after a short full one."""
+        if took > self._transaction_budget_s and size > 1:
+            self._transaction_size = max(1, size // 2)
+        elif took < self._transaction_budget_s / 2 and size == self._transaction_size:
+            self._transaction_size = min(self._max_transaction_size, size * 2)
 
     async def _apply(self, items: list[Incoming[Any]]) -> tuple[list[str], _Refusals, _Refusals]:
         """Apply all in one transaction; if that fails, one by one to isolate the bad ones.

@@ -239,26 +239,30 @@ def _named(text: str, level: str) -> list[Area]:
     than searching the text for each of the country's 3,000 names: locating a partner's
     station was most of the cost of registering it.
     """
-    by_name, longest = _names_of(level)
+    by_name, lengths = _names_of(level)
     named: dict[str, Area] = {}
-    for start in range(len(text)):
-        for end in range(start + 2, min(len(text), start + longest) + 1):
-            for found in by_name.get(text[start:end], ()):
+    for start, char in enumerate(text):
+        for length in lengths.get(char, ()):
+            for found in by_name.get(text[start : start + length], ()):
                 named[found.code] = found
     order = _table_order()
     return sorted(named.values(), key=lambda found: order[found.code])
 
 
 @cache
-def _names_of(level: str) -> tuple[dict[str, list[Area]], int]:
-    """Areas of one level by each name a text may call them (full, or short of 2+ characters)."""
+def _names_of(level: str) -> tuple[dict[str, list[Area]], dict[str, list[int]]]:
+    """Areas of one level by each name a text may call them (full, or short of 2+ characters),
+    and the lengths of the names that start with each character."""
     by_name: dict[str, list[Area]] = {}
     for found in _table().areas.values():
         if found.level == level:
             for name in {found.name, found.short}:
                 if len(name) >= 2:
                     by_name.setdefault(name, []).append(found)
-    return by_name, max(map(len, by_name), default=0)
+    lengths: dict[str, set[int]] = {}
+    for name in by_name:
+        lengths.setdefault(name[0], set()).add(len(name))
+    return by_name, {char: sorted(found) for char, found in lengths.items()}
 
 
 @cache
