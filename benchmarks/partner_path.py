@@ -46,7 +46,7 @@ from gonghui.shared.envelope import new_event_id
 from gonghui.shared.streams import StreamKeys
 from tests.support.builders import entry, station_data
 from tests.support.servers import delete_keys, own_redis_server
-from tests.support.system import running_system
+from tests.support.system import RunningSystem, running_system
 
 DEPARTMENT = "bench-bank"
 BATCH = 500
@@ -458,6 +458,7 @@ async def run_backend(args: argparse.Namespace, url: str, backend: str, own: boo
                 )
                 ours_burst = await measure(redis, entries=burst, meter=meter, rate=None, **side)
                 print(ours_burst.line(f"ours, {backend}, burst of {args.n}"))
+                _show_trouble(system, ours_burst)
                 print(
                     f"  => burst ratio ours/minimal {ours_burst.rate / base_burst.rate:.3f}x "
                     f"(target 0.25x), CPU {ours_burst.cpu_ms_each:.2f} vs "
@@ -468,6 +469,7 @@ async def run_backend(args: argparse.Namespace, url: str, backend: str, own: boo
                         redis, entries=paced, meter=meter, rate=args.rate, **side
                     )
                     print(ours_paced.line(f"ours, {backend}, paced {args.rate:.0f}/s"))
+                    _show_trouble(system, ours_paced)
                     assert base_paced is not None
                     print(
                         f"  => paced: ours p99 {ours_paced.percentile(99):,.0f} ms "
@@ -476,6 +478,20 @@ async def run_backend(args: argparse.Namespace, url: str, backend: str, own: boo
     finally:
         await delete_keys(redis, prefix)
         await redis.aclose()
+
+
+def _show_trouble(system: RunningSystem, outcome: Outcome) -> None:
+    """When events are missing, what the processes logged about it."""
+    if outcome.applied == outcome.n:
+        return
+    for name in system.processes:
+        lines = [
+            line
+            for line in system.log(name).splitlines()
+            if "Error" in line or "error" in line or "WARNING" in line
+        ]
+        if lines:
+            print(f"  {name} log, last complaints:\n    " + "\n    ".join(lines[-8:]))
 
 
 def _arguments() -> argparse.Namespace:
