@@ -143,20 +143,23 @@ async def served(url: str) -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.
         "GONGHUI_STREAM_PREFIX": f"bench{uuid.uuid4().hex[:6]}:",
         "GONGHUI_VAR_DIR": tempfile.mkdtemp(prefix="bench-var-"),
     }
-    server = await asyncio.create_subprocess_exec(
-        *[sys.executable, "-m", "gonghui.cli", "serve", "stations", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    log = Path(env["GONGHUI_VAR_DIR"]) / "stations.log"
+    with log.open("wb") as out:
+        server = await asyncio.create_subprocess_exec(
+            *[sys.executable, "-m", "gonghui.cli", "serve", "stations", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
-        for _ in range(600):
+        deadline = time.monotonic() + 600  # start-up takes minutes on a crowded machine
+        while True:
             with contextlib.suppress(OSError):
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
                 break
-            await asyncio.sleep(0.1)
-        else:
-            raise RuntimeError("the stations service did not start")
+            if time.monotonic() > deadline or server.returncode is not None:
+                raise RuntimeError(f"the stations service did not start:\n{log.read_text()}")
+            await asyncio.sleep(0.2)
         yield reader, writer
         writer.close()
     finally:
@@ -247,10 +250,11 @@ async def main(n: int, n_queries: int, n_brute: int) -> None:
     key = f"bench:{uuid.uuid4().hex[:8]}:stations.geo"
     results = []
     try:
-        pipe = redis.pipeline(transaction=False)
-        for r in rows:
-            pipe.geoadd(key, (r["lon"], r["lat"], r["code"]))
-        await pipe.execute()
+        for start in range(0, len(rows), 10_000):  # one huge pipeline times out on a busy Redis
+            pipe = redis.pipeline(transaction=False)
+            for r in rows[start : start + 10_000]:
+                pipe.geoadd(key, (r["lon"], r["lat"], r["code"]))
+            await pipe.execute()
         geo_times = await geosearch(redis, key, queries)
 
         brute_times, brute_answers = [], []
