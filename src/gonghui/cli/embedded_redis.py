@@ -25,16 +25,25 @@ def server_binary() -> Path:
     return get_binary_path()
 
 
-def free_port(preferred: int = 0) -> int:
-    """`preferred` if nothing listens there, else any free loopback port."""
-    for port in (preferred, 0) if preferred else (0,):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return sock.getsockname()[1]
-    raise EmbeddedRedisError("no free port")
+def free_port() -> int:
+    """Any free loopback port (for servers tests start)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def require_free(port: int) -> None:
+    """Refuse a port something already uses, rather than move: printed URLs would point astray."""
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise EmbeddedRedisError(
+                f"port {port} on 127.0.0.1 is already in use ({exc.strerror}), perhaps by another "
+                "`gonghui up`; stop that process, or choose another port with --redis-port or "
+                "GONGHUI_REDIS_PORT (department URLs given out before name the port they were "
+                "given with)"
+            ) from exc
 
 
 def command(data_dir: Path, *, port: int, appendonly: bool = True) -> list[str]:

@@ -11,17 +11,20 @@ import secrets
 import signal
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from redis.asyncio import Redis
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import text
 
 from gonghui.cli import embedded_redis
 from gonghui.cli.services import FRONT, SERVABLE, SERVICES, ServiceEntry
 from gonghui.cli.stations import demo, stations_app
 from gonghui.cli.supervisor import Supervisor, child_env, python_command
+from gonghui.shared import heartbeat
 from gonghui.shared.auth import Principal, Role, UserDirectory, auth_secret
 from gonghui.shared.clock import SHANGHAI
 from gonghui.shared.db import create_engine, session_factory
@@ -29,8 +32,9 @@ from gonghui.shared.deadletters import DeadLetters
 from gonghui.shared.departments import DepartmentDirectory, DirectoryError, connection_url
 from gonghui.shared.migrations import upgrade
 from gonghui.shared.outbox import Feeds, OutboxRelay
+from gonghui.shared.passwords import new_password
 from gonghui.shared.privacy import configure_logging
-from gonghui.shared.settings import VAR_DIR, default_redis_url
+from gonghui.shared.settings import VAR_DIR, RedisNotConfigured, default_redis_url
 from gonghui.shared.signing import Signing
 from gonghui.shared.streams import StreamKeys
 
@@ -47,6 +51,7 @@ console = Console()
 T = TypeVar("T")
 
 EMBEDDED_PORT = 6390
+"""Where `gonghui up` runs its embedded Redis unless told otherwise (not 6379: a real one may)."""
 ServiceName = Annotated[str, typer.Argument(help="stations, proposals or notify")]
 ServableName = Annotated[str, typer.Argument(help="stations, proposals, notify or front")]
 
@@ -65,8 +70,33 @@ def _keys() -> StreamKeys:
     return StreamKeys(os.environ.get("GONGHUI_STREAM_PREFIX", ""))
 
 
+def _refuse(reason: str, code: int = 2) -> typer.Exit:
+    """Say why the command stops (on stderr, unwrapped) and give the exit to raise."""
+    typer.echo(f"gonghui: {reason}", err=True)
+    return typer.Exit(code)
+
+
+def _bus_url(resolve: Callable[[], str]) -> str:
+    """The Redis URL `resolve` finds, or stop the command saying where it looked."""
+    try:
+        return resolve()
+    except RedisNotConfigured as exc:
+        raise _refuse(str(exc)) from exc
+
+
 @app.command()
-def up() -> None:
+def up(
+    redis_port: Annotated[
+        int,
+        typer.Option(
+            envvar="GONGHUI_REDIS_PORT",
+            min=1,
+            max=65535,
+            help="Port of the embedded Redis (used when REDIS_URL is not set); "
+            "if it is taken, up stops instead of moving",
+        ),
+    ] = EMBEDDED_PORT,
+) -> None:
     """Run everything: Redis (embedded unless REDIS_URL is set), migrations, services, relays."""
     configure_logging()
     VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -76,13 +106,19 @@ def up() -> None:
     redis_url = os.environ.get("REDIS_URL")
     try:
         if redis_url is None:
-            port = embedded_redis.free_port(EMBEDDED_PORT)
+            try:
+                embedded_redis.require_free(redis_port)
+            except embedded_redis.EmbeddedRedisError as exc:
+                raise _refuse(str(exc)) from exc
             data_dir = VAR_DIR / "redis"
             server = supervisor.add(
-                "redis", embedded_redis.command(data_dir, port=port), child_env(), stop_last=True
+                "redis",
+                embedded_redis.command(data_dir, port=redis_port),
+                child_env(),
+                stop_last=True,
             )
-            embedded_redis.wait_until_ready(server, port=port, log=data_dir / "server.log")
-            redis_url = f"redis://127.0.0.1:{port}/0"
+            embedded_redis.wait_until_ready(server, port=redis_port, log=data_dir / "server.log")
+            redis_url = f"redis://127.0.0.1:{redis_port}/0"
             (VAR_DIR / "redis.url").write_text(redis_url + "\n")
             console.print(f"embedded Redis (valkey, AOF on) at {redis_url}, data in {data_dir}/")
         env = child_env(REDIS_URL=redis_url)
@@ -121,6 +157,7 @@ def serve(
 
     entry = _service(service, SERVABLE)
     settings = entry.settings()
+    _bus_url(lambda: settings.bus_url)
     configure_logging()
     uvicorn.run(
         entry.app_factory,
@@ -132,16 +169,22 @@ def serve(
     )
 
 
+def relay_heartbeat(service: str) -> Path:
+    """The file a relay touches while its database and Redis answer (compose's health check)."""
+    return VAR_DIR / f"{service}-relay.heartbeat"
+
+
 @app.command()
 def relay(service: ServiceName) -> None:
-    """Run one service's outbox relay until SIGINT or SIGTERM."""
+    """Run one service's outbox relay until SIGINT or SIGTERM; touch its heartbeat file."""
     configure_logging()
     entry = _service(service)
     settings = entry.settings()
+    bus_url = _bus_url(lambda: settings.bus_url)
 
     async def main() -> None:
         engine = create_engine(settings.database_url)
-        redis = Redis.from_url(settings.redis_url)
+        redis = Redis.from_url(bus_url)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -155,9 +198,22 @@ def relay(service: ServiceName) -> None:
             poll_interval=settings.relay_poll_interval_s,
             feeds=Feeds(DepartmentDirectory(redis, keys), keys),
         )
+
+        async def database_answers() -> None:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+
         logging.getLogger(__name__).info("outbox relay of %s running", service)
         try:
-            await relay.run(stop)
+            await asyncio.gather(
+                relay.run(stop),
+                heartbeat.beat(
+                    relay_heartbeat(service),
+                    [database_answers, redis.ping],
+                    stop,
+                    every_s=settings.relay_heartbeat_s,
+                ),
+            )
         finally:
             await redis.aclose()
             await engine.dispose()
@@ -177,7 +233,7 @@ def migrate(
 
 
 async def _with_redis(job: Callable[[Redis], Awaitable[T]]) -> T:
-    redis = Redis.from_url(default_redis_url())
+    redis = Redis.from_url(_bus_url(default_redis_url))
     try:
         return await job(redis)
     finally:
@@ -249,7 +305,7 @@ def _directory(job: Callable[[DepartmentDirectory], Awaitable[T]]) -> T:
 
 def _print_url(code: str, password: str) -> None:
     # Inside compose the admin URL names the internal host; partners need the public one.
-    public = os.environ.get("GONGHUI_PUBLIC_REDIS_URL") or default_redis_url()
+    public = os.environ.get("GONGHUI_PUBLIC_REDIS_URL") or _bus_url(default_redis_url)
     print(
         connection_url(
             public, username=DepartmentDirectory.username_in(_keys(), code), password=password
@@ -263,17 +319,27 @@ def dept_add(
     name: Annotated[
         str, typer.Option("--name", help="The department's name, e.g. 兴业银行福州分行")
     ],
+    sandbox: Annotated[
+        bool,
+        typer.Option(
+            "--sandbox",
+            help="A rehearsal department: its stations are test data, out of statistics and search",
+        ),
+    ] = False,
 ) -> None:
     """Provision a department: its Redis user, its inbox group, its place in the directory."""
-    department, password = _directory(lambda d: d.add(code, name))
+    department, password = _directory(lambda d: d.add(code, name, sandbox=sandbox))
     if not _directory(lambda d: d.persists_users()):
         console.print(
             "[yellow]warning:[/] this Redis has no ACL file; the user is lost when Redis restarts"
         )
     keys = _keys()
     console.print(f"department [bold]{department.code}[/] ({department.name}) added")
+    if department.sandbox:
+        console.print("  [yellow]sandbox:[/] what it creates is marked test data (测试数据)")
     console.print(f"  publishes to  {keys.outbox(code)}")
     console.print(f"  reads         {keys.inbox(code)} as group {code}")
+    console.print(f"  over HTTPS    POST /partner/v1/events (key: gonghui dept key {code})")
     console.print("connection URL (shown once, keep it secret):")
     _print_url(code, password)
 
@@ -316,6 +382,29 @@ def dept_rotate(
     _, password = _directory(lambda d: d.rotate(code))
     console.print("new connection URL (shown once); the old one works until `--finish`:")
     _print_url(code, password)
+
+
+@dept_app.command("key")
+def dept_key(
+    code: str,
+    rotate: Annotated[
+        bool, typer.Option("--rotate", help="Issue a new key; the old one works until --finish")
+    ] = False,
+    finish: Annotated[bool, typer.Option("--finish", help="Retire every key but the newest")] = (
+        False
+    ),
+) -> None:
+    """The department's key for the HTTPS door (`Authorization: Bearer <key>`), as the last line."""
+    if finish:
+        _directory(lambda d: d.finish_http_key_rotation(code))
+        console.print(f"department {code}: old HTTPS key retired")
+        return
+    if rotate:
+        key = _directory(lambda d: d.rotate_http_key(code))
+        console.print("new HTTPS key; the old one works until `--finish`:")
+    else:
+        key = _directory(lambda d: d.http_key(code))
+    print(key)
 
 
 @dept_app.command("grant")
@@ -371,6 +460,10 @@ def user_add(
     department: Annotated[
         str | None, typer.Option(help="For handlers and partners: their department")
     ] = None,
+    password: Annotated[
+        bool,
+        typer.Option("--password", help="Also set a first password for the pages (printed once)"),
+    ] = False,
 ) -> None:
     """Issue a bearer token (printed once) for a person with a role and an area."""
     principal = Principal(sub=sub, role=role, area=area, department=department)
@@ -381,6 +474,32 @@ def user_add(
         f"{sub}: {role.value}" + (f" in {area}" if area else "") + "; bearer token (shown once):"
     )
     print(token)
+    if password:
+        _set_first_password(principal)
+
+
+def _set_first_password(principal: Principal) -> None:
+    first = new_password()
+    _run(
+        _with_redis,
+        lambda r: UserDirectory(r, _keys()).set_password(principal, first, must_change=True),
+    )
+    console.print(
+        f"{principal.sub}: first password for the pages (shown once; changed at first sign-in):"
+    )
+    print(first)
+
+
+@user_app.command("password")
+def user_password(
+    sub: Annotated[str, typer.Argument(help="The person's id, as `gonghui user add` named it")],
+) -> None:
+    """Set a new first password for a person (printed once); they change it when signing in."""
+    user = _run(_with_redis, lambda r: UserDirectory(r, _keys()).get(sub))
+    if user is None:
+        console.print(f"no user {sub}; add them first with `gonghui user add`")
+        raise typer.Exit(1)
+    _set_first_password(user.principal)
 
 
 @user_app.command("list")

@@ -26,6 +26,7 @@ from gonghui.shared.contracts.refusals import NOTICES
 from gonghui.shared.deadletters import DeadLetterEntry, DeadLetters
 from gonghui.shared.departments import DepartmentDirectory
 from gonghui.shared.envelope import CloudEvent
+from gonghui.shared.groups import forget_departed_consumers
 from gonghui.shared.periodic import Worker, every
 from gonghui.shared.ratelimit import RateLimiter
 from gonghui.shared.settings import ServiceSettings
@@ -65,8 +66,8 @@ class StreamRuntime:
 
     def __post_init__(self) -> None:
         self.keys = StreamKeys(self.settings.stream_prefix)
-        self.redis = redis_client(self.settings.redis_url)
-        self.broker = RedisBroker(self.settings.redis_url, apply_types=False, logger=None)
+        self.redis = redis_client(self.settings.bus_url)
+        self.broker = RedisBroker(self.settings.bus_url, apply_types=False, logger=None)
         self.dead_letters = DeadLetters(self.redis, self.keys)
         self.directory = DepartmentDirectory(self.redis, self.keys)
         self.department_limits = RateLimiter(
@@ -96,6 +97,9 @@ class StreamRuntime:
         loops: list[Worker] = [
             lambda stop: every(self.settings.keeper_interval_s, self._converge, stop),
             lambda stop: every(self.settings.reclaim_interval_s, self._reclaim, stop),
+            lambda stop: every(
+                self.settings.departed_consumer_interval_s, self._forget_departed, stop
+            ),
             *self.workers,
         ]
         self._tasks = [asyncio.create_task(loop(self._stop)) for loop in loops]
@@ -151,7 +155,9 @@ class StreamRuntime:
             for stream, handlers in wanted.items():
                 await self._keep_running(stream, handlers)
             for code, department in departments.items():
-                self._subscriptions[self.keys.outbox(code)].consumer.signing = department.signing
+                consumer = self._subscriptions[self.keys.outbox(code)].consumer
+                consumer.signing = department.signing
+                consumer.sandbox = department.sandbox
             for stream, sub in self._subscriptions.items():
                 if stream not in wanted and sub.wanted:
                     sub.wanted = False
@@ -264,13 +270,30 @@ class StreamRuntime:
             except Exception:
                 log.exception("reclaim on %s failed", sub.consumer.stream)
 
+    async def _forget_departed(self) -> None:
+        for stream in list(self._subscriptions):
+            try:
+                gone = await forget_departed_consumers(
+                    self.redis,
+                    stream,
+                    self.group,
+                    min_idle_ms=self.settings.departed_consumer_idle_ms,
+                    keep=self.settings.consumer_name,
+                )
+            except ResponseError as exc:
+                if "NOGROUP" not in str(exc) and "no such key" not in str(exc):
+                    log.exception("removing departed consumers of %s failed", stream)
+                continue
+            if gone:
+                log.info("%s: departed consumers left %s: %s", self.group, stream, ", ".join(gone))
+
     def _describe(self) -> RedisBroker:
         """A broker that is never started, holding what the AsyncAPI document shows.
 
         Department outboxes are subscribed at run time, one per department; the document shows
         them once, as the `dept.{code}.outbox` template, whether or not a department exists yet.
         """
-        catalogue = RedisBroker(self.settings.redis_url, apply_types=False, logger=None)
+        catalogue = RedisBroker(self.settings.bus_url, apply_types=False, logger=None)
         read = dict(self.streams)
         if self.department_handlers is not None:
             read[self.keys.outbox("{code}")] = self.department_handlers

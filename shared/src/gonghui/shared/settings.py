@@ -13,14 +13,34 @@ VAR_DIR = Path(os.environ.get("GONGHUI_VAR_DIR", "var"))
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev-secret"}
 
 
-def default_redis_url() -> str:
-    """REDIS_URL, else the embedded server `gonghui up` started, else the local default."""
+class RedisNotConfigured(RuntimeError):
+    """Neither REDIS_URL nor the file `gonghui up` writes names a Redis server."""
+
+
+def configured_redis_url() -> str:
+    """REDIS_URL, else the embedded server `gonghui up` started, else empty (none known)."""
     if url := os.environ.get("REDIS_URL"):
         return url
     written = VAR_DIR / "redis.url"
     if written.exists():
         return written.read_text().strip()
-    return "redis://127.0.0.1:6379/0"
+    return ""
+
+
+def require_redis_url(url: str) -> str:
+    """`url`, or refuse saying where we looked: never a silent guess such as 127.0.0.1:6379."""
+    if url:
+        return url
+    raise RedisNotConfigured(
+        "no Redis server is configured: REDIS_URL is not set and "
+        f"{(VAR_DIR / 'redis.url').resolve()} (written by `gonghui up`) does not exist; "
+        "set REDIS_URL (e.g. redis://127.0.0.1:6379/0) or start `gonghui up` first"
+    )
+
+
+def default_redis_url() -> str:
+    """The Redis a command talks to: REDIS_URL, else the one `gonghui up` started, else refuse."""
+    return require_redis_url(configured_redis_url())
 
 
 class ServiceSettings(BaseSettings):
@@ -29,7 +49,10 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     environment: str = Field("development", description="`development` or `production`.")
-    redis_url: str = Field(default_factory=default_redis_url)
+    redis_url: str = Field(
+        default_factory=configured_redis_url,
+        description="Empty when none is configured: `bus_url` then refuses with where it looked.",
+    )
     stream_prefix: str = Field(
         default_factory=lambda: os.environ.get("GONGHUI_STREAM_PREFIX", ""),
         description="Prefix of every key, e.g. `fj:`, so deployments can share one Redis.",
@@ -66,8 +89,17 @@ class ServiceSettings(BaseSettings):
         description="Entries a second one department's outbox is applied at, on average.",
     )
     department_burst: int = Field(2_000, ge=1, description="Entries a department may send at once.")
+    departed_consumer_idle_ms: int = Field(
+        600_000,
+        ge=100,
+        description="Idle time after which a consumer holding nothing pending leaves its group.",
+    )
+    departed_consumer_interval_s: float = Field(60.0, gt=0)
     relay_batch_size: int = Field(500, ge=1)
     relay_poll_interval_s: float = Field(0.05, gt=0)
+    relay_heartbeat_s: float = Field(
+        5.0, gt=0, description="How often the relay touches var/<service>-relay.heartbeat."
+    )
 
     @field_validator("stream_prefix")
     @classmethod
@@ -81,6 +113,11 @@ class ServiceSettings(BaseSettings):
         if not self.database_url:
             self.database_url = f"sqlite:///{VAR_DIR / (self.service_name() + '.db')}"
         return self
+
+    @property
+    def bus_url(self) -> str:
+        """The Redis to connect to; refuses, saying where it looked, when none is configured."""
+        return require_redis_url(self.redis_url)
 
     @classmethod
     def service_name(cls) -> str:

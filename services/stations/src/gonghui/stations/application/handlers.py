@@ -98,8 +98,11 @@ async def register_station(
     operator: str | None,
     uow: StationsUnitOfWork,
     actor: str | None = None,
+    test_data: bool = False,
 ) -> Station:
     """编号管理: number and record a new station, or update it if the operator sent it before.
+
+    A sandbox department's new stations are `test_data`.
 
     `actor` is who registers: union staff over HTTP; a partner's own commands are recorded as
     `dept/<code>`.
@@ -118,7 +121,9 @@ async def register_station(
         else:
             area_code = _area_of(cmd, public)
             number = await uow.codes.next(area_code)
-            station = _new_station(cmd, public, area_code, number, operator=operator, now=now)
+            station = _new_station(
+                cmd, public, area_code, number, operator=operator, now=now, test_data=test_data
+            )
             uow.stations.add(station)
             _emit_registered(uow, station, actor=actor)
         await uow.commit()
@@ -135,6 +140,7 @@ async def register_stations(
     operator: str | None,
     uow: StationsUnitOfWork,
     actor: str | None = None,
+    test_data: bool = False,
 ) -> list[Station | Refusal]:
     """编号管理 for many at once: what `register_station` does for each, in order, in a handful
     of statements whatever their number (one lookup of known references, one numbering per
@@ -144,7 +150,9 @@ async def register_stations(
     outcomes: list[Station | Refusal] = []
     async with uow:
         for part in _without_repeats(commands):
-            outcomes += await _register_together(part, operator=operator, uow=uow, actor=actor)
+            outcomes += await _register_together(
+                part, operator=operator, uow=uow, actor=actor, test_data=test_data
+            )
         await uow.commit()
     return outcomes
 
@@ -163,7 +171,12 @@ def _without_repeats(commands: Sequence[RegisterStation]) -> list[list[RegisterS
 
 
 async def _register_together(
-    commands: list[RegisterStation], *, operator: str | None, uow: StationsUnitOfWork, actor: str
+    commands: list[RegisterStation],
+    *,
+    operator: str | None,
+    uow: StationsUnitOfWork,
+    actor: str,
+    test_data: bool,
 ) -> list[Station | Refusal]:
     now = uow.clock.now()
     known = await uow.stations.codes_by_external_ref(operator, [c.external_ref for c in commands])
@@ -174,7 +187,7 @@ async def _register_together(
             if cmd.external_ref in known:
                 # Sent again: rare, so the one-at-a-time path (revise, then station.updated.v1).
                 outcomes[index] = await register_station(
-                    cmd, operator=operator, uow=uow, actor=actor
+                    cmd, operator=operator, uow=uow, actor=actor, test_data=test_data
                 )
                 continue
             public = _public_of(cmd)
@@ -190,7 +203,9 @@ async def _register_together(
     for index, cmd, public, area_code in placed:
         number = first[area_code] + given[area_code]
         given[area_code] += 1
-        station = _new_station(cmd, public, area_code, number, operator=operator, now=now)
+        station = _new_station(
+            cmd, public, area_code, number, operator=operator, now=now, test_data=test_data
+        )
         stations.append(station)
         outcomes[index] = station
     await uow.stations.add_many(stations)
@@ -218,6 +233,7 @@ def _new_station(
     *,
     operator: str | None,
     now: datetime,
+    test_data: bool = False,
 ) -> Station:
     return Station(
         code=station_code(area_code, number),
@@ -225,6 +241,7 @@ def _new_station(
         operator=operator,
         registered_at=now,
         area_code=area_code,
+        test_data=test_data,
         **public,  # type: ignore[arg-type]
     )
 
@@ -745,6 +762,8 @@ def _emit_updated(
             services=station.services,
             open_hours=station.open_hours,
             actor=actor,
+            address=station.address,
+            area_code=station.area_code,
         ),
         subject=station.code,
     )

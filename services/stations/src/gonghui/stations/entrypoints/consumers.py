@@ -52,7 +52,10 @@ def department_handlers(*, worker_id_secret: str) -> Handlers:
         department = batch[0].department
         assert department is not None
         outcomes = await uc.register_stations(
-            [msg.data for msg in batch], operator=department, uow=uow
+            [msg.data for msg in batch],
+            operator=department,
+            uow=uow,
+            test_data=batch[0].test_data,  # a sandbox is a stream: every entry of it or none
         )
         return [
             (msg, str(outcome))
