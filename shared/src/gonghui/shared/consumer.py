@@ -379,7 +379,11 @@ class GroupConsumer:
 
     def owned(self, entries: list[Entry]) -> int:
         """How many of a department's entries this service answers for, from `type` alone."""
-        return sum(1 for entry in entries if self._responsible_service(entry) == self._service)
+        return sum(
+            1
+            for entry in entries
+            if responsible_service(entry.fields, self._catalogue) == self._service
+        )
 
     async def reclaim(self, *, min_idle_ms: int, count: int = 100) -> int:
         """Take over entries idle in the pending list; retry them or, past the limit, bury them."""
