@@ -102,7 +102,7 @@ def running_system(
             env=env,
             check=True,
             capture_output=True,
-            timeout=120,
+            timeout=600,  # imports alone take minutes on a machine shared by many test runs
         )
         for name in services:
             port = embedded_redis.free_port()
@@ -131,12 +131,12 @@ def running_system(
         for name in services:
             wait_until(
                 lambda n=name: httpx.get(system.url(n, "/readyz"), timeout=2).status_code == 200,
-                timeout=120,
+                timeout=300,  # an upper bound: start-up takes minutes on a crowded machine
             )
         if front:
             wait_until(
                 lambda: httpx.get(system.url("front", "/healthz"), timeout=2).status_code == 200,
-                timeout=120,
+                timeout=300,
             )
         yield system
     finally:

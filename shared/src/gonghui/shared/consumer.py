@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -72,6 +73,8 @@ class Incoming(Generic[C]):
 
 
 Handler = Callable[[Incoming[Any], Any], Awaitable[None]]
+BatchHandler = Callable[[list[Incoming[Any]], Any], Awaitable[list[tuple[Incoming[Any], str]]]]
+"""Applies a run of entries of one type together; returns those it refused, with the reason."""
 
 
 class Handlers:
@@ -79,6 +82,7 @@ class Handlers:
 
     def __init__(self) -> None:
         self._by_type: dict[str, tuple[type[Contract], Handler]] = {}
+        self._batches: dict[str, BatchHandler] = {}
         self.fallback: Handler | None = None
         """Applies event types this consumer has no contract for; it gets the `data` dict."""
 
@@ -90,6 +94,30 @@ class Handlers:
             return handler
 
         return register
+
+    def on_batch(self, contract: type[C]) -> Callable[[BatchHandler], BatchHandler]:
+        """Register the function that applies consecutive entries of `contract` together.
+
+        It gets (list of Incoming, uow) inside the batch's transaction and returns the entries
+        it refused with the reason (each is dead-lettered alone); raising fails the batch, which
+        is then applied one entry at a time.
+        """
+
+        def register(handler: BatchHandler) -> BatchHandler:
+            async def one(item: Incoming[Any], uow: Any) -> None:
+                refused = await handler([item], uow)
+                if refused:
+                    raise Rejected(refused[0][1])
+
+            self._by_type[contract.type_name] = (contract, one)
+            self._batches[contract.type_name] = handler
+            return handler
+
+        return register
+
+    def batch_handler_for(self, type_name: str) -> BatchHandler | None:
+        """The function that applies a run of this type together, if there is one."""
+        return self._batches.get(type_name)
 
     def otherwise(self, handler: Handler) -> Handler:
         """Register what applies every other event type, untyped (event streams only)."""
@@ -145,6 +173,17 @@ def _reuse_reason(item: Incoming[Any], *, earlier: str = "in the same batch") ->
         f"id {item.envelope.id!r} of {item.envelope.source} was already used for different "
         f"content ({earlier}); an event id names one event, send a new id for a new event"
     )
+
+
+def _runs_of_one_type(items: list[Incoming[Any]]) -> list[list[Incoming[Any]]]:
+    """Consecutive items of the same type, in order (so a batch handler never reorders)."""
+    runs: list[list[Incoming[Any]]] = []
+    for item in items:
+        if runs and runs[-1][0].envelope.type == item.envelope.type:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return runs
 
 
 def _sane_id(raw: bytes | None) -> str | None:
@@ -281,6 +320,8 @@ class GroupConsumer:
         catalogue: Catalogue = CATALOGUE,
         signing: Signing | None = None,
         clock: Clock | None = None,
+        transaction_budget_s: float = 0.05,
+        max_transaction_size: int = 500,
     ) -> None:
         self.stream = stream
         self.group = group
@@ -300,6 +341,9 @@ class GroupConsumer:
         self._clock = clock or SystemClock()
         self._expected_source = keys.expected_source(stream)
         self._errors = LastErrors(redis, stream=stream, group=group)
+        self._transaction_budget_s = transaction_budget_s
+        self._max_transaction_size = max_transaction_size
+        self._transaction_size = max_transaction_size
 
     async def process(
         self, entries: list[Entry], *, deliveries: dict[str, int] | None = None
@@ -318,7 +362,7 @@ class GroupConsumer:
             else:
                 to_apply.append(verdict)
 
-        applied, refused, failed = await self._apply(to_apply)
+        applied, refused, failed = await self._apply_in_bounded_transactions(to_apply)
         burials.extend(self._burial(item.entry, reason, deliveries) for item, reason in refused)
 
         await self._remember_dead(burials)
@@ -332,6 +376,14 @@ class GroupConsumer:
                 await self._errors.forget(done)
         self._count("skipped", len(skipped))
         self._count("dead_lettered", len(burials))
+
+    def owned(self, entries: list[Entry]) -> int:
+        """How many of a department's entries this service answers for, from `type` alone."""
+        return sum(
+            1
+            for entry in entries
+            if responsible_service(entry.fields, self._catalogue) == self._service
+        )
 
     async def reclaim(self, *, min_idle_ms: int, count: int = 100) -> int:
         """Take over entries idle in the pending list; retry them or, past the limit, bury them."""
@@ -381,6 +433,36 @@ class GroupConsumer:
             return replace(verdict, test_data=True)
         return verdict
 
+    async def _apply_in_bounded_transactions(
+        self, items: list[Incoming[Any]]
+    ) -> tuple[list[str], _Refusals, _Refusals]:
+        """Apply in order, in transactions sized to last about `transaction_budget_s` each.
+
+        A long transaction holds SQLite's one write lock and starves the relay (events would
+        leave in lumps, seconds late); the size follows how long the last one took.
+        """
+        applied: list[str] = []
+        refused: _Refusals = []
+        failed: _Refusals = []
+        start = 0
+        while start < len(items):
+            part = items[start : start + self._transaction_size]
+            began = time.perf_counter()
+            done, dead, retry = await self._apply(part)
+            self._resize(len(part), time.perf_counter() - began)
+            applied += done
+            refused += dead
+            failed += retry
+            start += len(part)
+        return applied, refused, failed
+
+    def _resize(self, size: int, took: float) -> None:
+        """Halve the next transaction after an overlong one; double it after a short full one."""
+        if took > self._transaction_budget_s and size > 1:
+            self._transaction_size = max(1, size // 2)
+        elif took < self._transaction_budget_s / 2 and size == self._transaction_size:
+            self._transaction_size = min(self._max_transaction_size, size * 2)
+
     async def _apply(self, items: list[Incoming[Any]]) -> tuple[list[str], _Refusals, _Refusals]:
         """Apply all in one transaction; if that fails, one by one to isolate the bad ones.
 
@@ -418,13 +500,36 @@ class GroupConsumer:
         """Apply the fresh items in one transaction; return those refused as reused ids."""
         async with self._uow_factory() as uow:
             fresh, reused = await self._record_as_applied(uow, items)
-            for item in fresh:
-                handler = self._handlers.handler_for(item.envelope.type)
-                await handler(item, uow)  # type: ignore[misc]
+            turned_down: _Refusals = []
+            for run in _runs_of_one_type(fresh):
+                together = self._handlers.batch_handler_for(run[0].envelope.type)
+                if together is not None:
+                    turned_down += await together(run, uow)
+                    continue
+                for item in run:
+                    handler = self._handlers.handler_for(item.envelope.type)
+                    await handler(item, uow)  # type: ignore[misc]
+            await self._record_as_dead(uow, [item for item, _ in turned_down])
             await uow.commit()
-        self._count("applied", len(fresh))
+        self._count("applied", len(fresh) - len(turned_down))
         self._count("duplicate", len(items) - len(fresh) - len(reused))
-        return reused
+        return reused + turned_down
+
+    async def _record_as_dead(self, uow: UnitOfWork, items: list[Incoming[Any]]) -> None:
+        """Entries a batch handler refused were recorded as applied: they are dead instead."""
+        table = ProcessedEvent.__table__
+        for source in {item.envelope.source for item in items}:
+            await uow.session.execute(
+                update(table)
+                .where(
+                    table.c.group == self.group,
+                    table.c.source == source,
+                    table.c.event_id.in_(
+                        [item.envelope.id for item in items if item.envelope.source == source]
+                    ),
+                )
+                .values(outcome=DEAD)
+            )
 
     async def _record_as_applied(
         self, uow: UnitOfWork, items: list[Incoming[Any]]

@@ -70,6 +70,16 @@ def relay_holder() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
+_RELAYS_HERE: dict[str, OutboxRelay] = {}
+"""The relay running in this process, by service."""
+
+
+def outbox_committed(service: str) -> None:
+    """Rows were committed to `service`'s outbox: wake its relay, if it runs in this process."""
+    if (relay := _RELAYS_HERE.get(service)) is not None:
+        relay.wake()
+
+
 class OutboxRelay:
     """Moves committed outbox rows to their streams, in commit order, at least once."""
 
@@ -109,7 +119,16 @@ class OutboxRelay:
         """Whether this relay held the lease at its last attempt."""
         self._streams_written: set[str] = set()
         self._last_upkeep = self._clock.now()
+        self._woken = asyncio.Event()
         self._postgres = sessions.kw["bind"].dialect.name == "postgresql"
+
+    def wake(self) -> None:
+        """Something was committed to the outbox: send it now instead of at the next poll.
+
+        For a relay in the same process as its service (call it after a commit); a relay in a
+        process of its own polls.
+        """
+        self._woken.set()
 
     async def relay_once(self) -> int:
         """Send a batch of pending rows if this relay holds the lease; return how many it sent."""
@@ -223,6 +242,7 @@ class OutboxRelay:
         On a clean stop the lease is given up, so a standby takes over at once.
         """
         wait = self._poll_interval
+        _RELAYS_HERE[self._service] = self
         try:
             while not stop.is_set():
                 try:
@@ -236,9 +256,22 @@ class OutboxRelay:
                         "outbox relay of %s failed; retrying in %.1fs", self._service, wait
                     )
                     wait = min(wait * 2, 5.0)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=wait)
+                await self._pause(stop, wait)
         finally:
+            _RELAYS_HERE.pop(self._service, None)
             if self.active:
                 with contextlib.suppress(Exception):
                     await self.lease.release()
+
+    async def _pause(self, stop: asyncio.Event, wait: float) -> None:
+        """Wait `wait` seconds, or less if stopped or woken."""
+        if self._woken.is_set():
+            self._woken.clear()
+            return
+        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._woken.wait())]
+        try:
+            await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+        self._woken.clear()

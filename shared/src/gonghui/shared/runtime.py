@@ -224,14 +224,19 @@ class StreamRuntime:
             keys=self.keys,
             dead_letters=self.dead_letters,
             max_deliveries=self.settings.max_deliveries,
+            transaction_budget_s=self.settings.transaction_budget_ms / 1000,
+            max_transaction_size=self.settings.batch_size,
         )
 
         department = self.keys.department_of(stream)
 
         async def apply(batch: list[Entry]) -> None:
-            if department is not None:
+            if len(batch) < self.settings.batch_size and self.settings.linger_ms:
+                batch = batch + await self._more(stream, self.settings.batch_size - len(batch))
+            if department is not None and (owned := consumer.owned(batch)):
                 # Waiting here leaves the rest in Redis: backpressure on this department only.
-                await self.department_limits.take(department, len(batch))
+                # Only the entries this service answers for count: the others are skipped.
+                await self.department_limits.take(department, owned)
             await consumer.process(batch)
 
         subscriber = self.broker.subscriber(
@@ -249,6 +254,23 @@ class StreamRuntime:
         )
         subscriber(apply)
         return _Subscription(consumer=consumer, subscriber=subscriber)
+
+    async def _more(self, stream: str, count: int) -> list[Entry]:
+        """What arrived just after a short read, so a trickle is applied in batches as well.
+
+        A read returns as soon as one entry is there: at 500 entries a second that is a
+        transaction (and its fixed cost) for every few entries. Waiting `linger_ms` first
+        costs that much latency and makes the batches tens of entries.
+        """
+        await asyncio.sleep(self.settings.linger_ms / 1000)
+        response = await self.redis.xreadgroup(
+            self.group, self.settings.consumer_name, {stream: ">"}, count=count
+        )
+        return [
+            Entry(stream, entry_id.decode(), fields)
+            for _, entries in response
+            for entry_id, fields in entries
+        ]
 
     async def _reclaim(self) -> None:
         for sub in list(self._subscriptions.values()):

@@ -71,6 +71,18 @@ class ServiceSettings(BaseSettings):
     consumer_name: str = Field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
     batch_size: int = Field(500, ge=1, le=5_000)
     polling_interval_ms: int = Field(100, ge=10)
+    linger_ms: int = Field(
+        30,
+        ge=0,
+        description="After a read shorter than a batch, wait this long and read what came "
+        "since, so a steady trickle is applied tens at a time (0: never wait).",
+    )
+    transaction_budget_ms: int = Field(
+        50,
+        ge=1,
+        description="About how long one transaction applying stream entries may last; "
+        "batches are split to fit (a long one holds SQLite's write lock from the relay).",
+    )
     reclaim_idle_ms: int = Field(
         30_000, ge=100, description="Idle time before a pending entry is retried."
     )

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -113,6 +113,22 @@ class StationRepository:
         )
         return _to_station(row) if row else None
 
+    async def codes_by_external_ref(
+        self, operator: str | None, external_refs: list[str]
+    ) -> dict[str, str]:
+        """The codes of the stations an operator knows by these references, in one query."""
+        if not external_refs:
+            return {}
+        rows = await self._session.execute(
+            select(StationRow.external_ref, StationRow.code).where(
+                StationRow.operator.is_(None)
+                if operator is None
+                else StationRow.operator == operator,
+                StationRow.external_ref.in_(external_refs),
+            )
+        )
+        return {ref: code for ref, code in rows}
+
     async def candidates_near(self, lat: float, lon: float, radius_m: float) -> list[Candidate]:
         """Stations (not exited) in the bounding box of a circle, through the band index.
 
@@ -216,6 +232,13 @@ class StationRepository:
         """Store a new station."""
         self._session.add(StationRow(**_to_row(station)))
 
+    async def add_many(self, stations: list[Station]) -> None:
+        """Store new stations in one statement (Core executemany: no ORM object per row)."""
+        if stations:
+            await self._session.execute(
+                insert(StationRow.__table__), [_to_row(station) for station in stations]
+            )
+
     async def save(self, station: Station) -> None:
         """Write back a changed station."""
         values = _to_row(station)
@@ -305,6 +328,27 @@ class CodeAllocator:
             .returning(CodeSequence.last_value)
         )
         return int(last) - count + 1
+
+    async def reserve_many(self, counts: dict[str, int]) -> dict[str, int]:
+        """Reserve `counts[area]` numbers in each area; the first of each, in two statements."""
+        if not counts:
+            return {}
+        areas = sorted(counts)  # one lock order for every replica
+        await self._session.execute(
+            _insert(self._session)(CodeSequence).on_conflict_do_nothing(),
+            [{"prefix": code, "last_value": 0} for code in areas],
+        )
+        # One UPDATE takes every row lock it needs, so replicas allocating at once are serialised.
+        rows = await self._session.execute(
+            update(CodeSequence)
+            .where(CodeSequence.prefix.in_(areas))
+            .values(
+                last_value=CodeSequence.last_value
+                + case(counts, value=CodeSequence.prefix, else_=0)
+            )
+            .returning(CodeSequence.prefix, CodeSequence.last_value)
+        )
+        return {prefix: int(last) - counts[prefix] + 1 for prefix, last in rows}
 
 
 class ActivityRepository:
