@@ -1,4 +1,4 @@
-"""A relay in its service's process sends a commit at once, woken by the commit, not at its next poll."""
+"""A relay in its service's process sends a commit at once, woken by the commit itself."""
 
 from __future__ import annotations
 
