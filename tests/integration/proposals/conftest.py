@@ -6,16 +6,18 @@ import json
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gonghui.proposals.adapters.unit_of_work import ProposalsUnitOfWork
-from gonghui.proposals.bootstrap import MIGRATIONS
+from gonghui.proposals.bootstrap import MIGRATIONS, create_app
 from gonghui.proposals.domain.deadlines import DeadlinePolicy
 from gonghui.proposals.domain.routing import Unit, UnitKind
 from gonghui.proposals.entrypoints.consumers import department_handlers
+from gonghui.proposals.settings import ProposalsSettings
 from gonghui.shared.clock import ManualClock
 from gonghui.shared.consumer import GroupConsumer
 from gonghui.shared.db import OutboxRow, create_engine, session_factory
@@ -119,3 +121,17 @@ def department_consumer(
         keys=keys,
         dead_letters=DeadLetters(redis, keys),
     )
+
+
+@pytest.fixture
+async def api(database_url, proposals_engine, prefix, clock, redis_url):
+    """The proposals app over ASGI (no stream runtime)."""
+    settings = ProposalsSettings(
+        database_url=database_url, redis_url=redis_url, stream_prefix=prefix
+    )
+    app = create_app(settings, clock=clock)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://proposals"
+    ) as client:
+        yield client
+    await app.state.engine.dispose()

@@ -5,8 +5,6 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from gonghui.proposals.bootstrap import create_app
-from gonghui.proposals.settings import ProposalsSettings
 from gonghui.shared.auth import Role
 from tests.integration.proposals.conftest import outbox
 from tests.support.auth import bearer
@@ -23,20 +21,6 @@ HOTLINE = {
 REP = bearer(Role.REPRESENTATIVE, sub="rep-shen")
 GROUP = bearer(Role.REVIEWER, sub="group-1")
 ADMIN = bearer(Role.UNION_ADMIN, sub="admin")
-
-
-@pytest.fixture
-async def api(database_url, proposals_engine, prefix, clock, redis_url):
-    """The proposals app over ASGI (no stream runtime)."""
-    settings = ProposalsSettings(
-        database_url=database_url, redis_url=redis_url, stream_prefix=prefix
-    )
-    app = create_app(settings, clock=clock)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://proposals"
-    ) as client:
-        yield client
-    await app.state.engine.dispose()
 
 
 async def test_a_hotline_case_is_urgent_and_names_the_units_head_and_the_representative(

@@ -35,20 +35,6 @@ PINGHU_GROUP = bearer(Role.REVIEWER, sub="group-ph", area="330482")
 ADMIN = bearer(Role.UNION_ADMIN, sub="admin")
 
 
-@pytest.fixture
-async def api(database_url, proposals_engine, prefix, clock, redis_url):
-    """The proposals app over ASGI (no stream runtime)."""
-    settings = ProposalsSettings(
-        database_url=database_url, redis_url=redis_url, stream_prefix=prefix
-    )
-    app = create_app(settings, clock=clock)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://proposals"
-    ) as client:
-        yield client
-    await app.state.engine.dispose()
-
-
 async def test_numbers_count_per_area_and_beijing_year_and_find_the_case(
     api: httpx.AsyncClient, clock: ManualClock, proposals_uow, keys
 ) -> None:

@@ -6,8 +6,6 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from gonghui.proposals.bootstrap import create_app
-from gonghui.proposals.settings import ProposalsSettings
 from gonghui.shared.auth import Role
 from tests.integration.proposals.conftest import department_consumer, outbox
 from tests.support.auth import bearer
@@ -26,20 +24,6 @@ CASE = {
 REP = bearer(Role.REPRESENTATIVE, sub="rep-shen")
 GROUP = bearer(Role.REVIEWER, sub="group-1")
 LEAD, CO, OTHER_CO = "dushu-town", "jx-transport", "ph-legal"
-
-
-@pytest.fixture
-async def api(database_url, proposals_engine, prefix, clock, redis_url):
-    """The proposals app over ASGI (no stream runtime)."""
-    settings = ProposalsSettings(
-        database_url=database_url, redis_url=redis_url, stream_prefix=prefix
-    )
-    app = create_app(settings, clock=clock)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://proposals"
-    ) as client:
-        yield client
-    await app.state.engine.dispose()
 
 
 async def test_each_unit_reports_its_own_part_and_the_lead_completes_the_case(

@@ -5,8 +5,6 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from gonghui.proposals.bootstrap import create_app
-from gonghui.proposals.settings import ProposalsSettings
 from gonghui.shared.auth import Role
 from tests.support.auth import bearer
 
@@ -25,20 +23,6 @@ GROUP = bearer(Role.REVIEWER, sub="group-1")
 G = bearer(Role.REVIEWER, sub="g")
 SUPERVISOR = bearer(Role.SUPERVISOR, sub="supervisor")
 ADMIN = bearer(Role.UNION_ADMIN, sub="admin")
-
-
-@pytest.fixture
-async def api(database_url, proposals_engine, prefix, clock, redis_url):
-    """The proposals app over ASGI (no stream runtime)."""
-    settings = ProposalsSettings(
-        database_url=database_url, redis_url=redis_url, stream_prefix=prefix
-    )
-    app = create_app(settings, clock=clock)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://proposals"
-    ) as client:
-        yield client
-    await app.state.engine.dispose()
 
 
 async def test_invalid_transition_is_409_with_the_reason(api: httpx.AsyncClient) -> None:

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import httpx
 import pytest
 from redis.asyncio import Redis
 
 from gonghui.proposals.application import handlers as cases
-from gonghui.proposals.bootstrap import create_app
 from gonghui.proposals.entrypoints.consumers import own_event_handlers
-from gonghui.proposals.settings import ProposalsSettings
 from gonghui.shared.auth import Role
 from gonghui.shared.consumer import GroupConsumer
 from gonghui.shared.contracts.proposals import AcceptAssignment, CompleteCase
@@ -43,20 +40,6 @@ ADMIN = bearer(Role.UNION_ADMIN, sub="admin")
 def as_member(sub: str) -> dict[str, str]:
     """A member's Authorization header."""
     return bearer(Role.MEMBER, sub=sub)
-
-
-@pytest.fixture
-async def api(database_url, proposals_engine, prefix, clock, redis_url):
-    """The proposals app over ASGI (no stream runtime)."""
-    settings = ProposalsSettings(
-        database_url=database_url, redis_url=redis_url, stream_prefix=prefix
-    )
-    app = create_app(settings, clock=clock)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://proposals"
-    ) as client:
-        yield client
-    await app.state.engine.dispose()
 
 
 async def derive_duty_records(redis: Redis, keys, proposals_engine, proposals_uow) -> None:

@@ -8,8 +8,6 @@ import httpx
 import pytest
 
 from gonghui.proposals.application import handlers as cases
-from gonghui.proposals.bootstrap import create_app
-from gonghui.proposals.settings import ProposalsSettings
 from gonghui.shared.auth import Role
 from gonghui.shared.contracts.proposals import AcceptAssignment, CompleteCase
 from tests.support.auth import bearer
@@ -29,20 +27,6 @@ PINGHU = {
     "area_code": "330482",
 }
 BEIJING = {**PINGHU, "area_code": "110105", "kind": "hotline"}
-
-
-@pytest.fixture
-async def api(database_url, proposals_engine, prefix, clock, redis_url):
-    """The proposals app over ASGI (no stream runtime)."""
-    settings = ProposalsSettings(
-        database_url=database_url, redis_url=redis_url, stream_prefix=prefix
-    )
-    app = create_app(settings, clock=clock)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://proposals"
-    ) as client:
-        yield client
-    await app.state.engine.dispose()
 
 
 async def close(api, clock, proposals_uow, policy, pid: str, *, handling_days: int) -> None:
