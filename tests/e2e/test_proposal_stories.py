@@ -105,6 +105,7 @@ def departments(
                         system.env["GONGHUI_STREAM_PREFIX"],
                         "--log",
                         str(log),
+                        *(["--cluster"] if system.env["GONGHUI_REDIS_MODE"] == "cluster" else []),
                         *flags,
                     ],
                     cwd=ROOT,

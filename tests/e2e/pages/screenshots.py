@@ -55,12 +55,7 @@ class Shot:
 
 SHOTS = [
     Shot("finder-phone", lambda s: "/?lat=26.08&lon=119.30&service=drinking_water"),
-    Shot(
-        "finder-desktop",
-        lambda s: "/?lat=26.08&lon=119.30&service=drinking_water",
-        DESKTOP,
-        full_page=False,
-    ),
+    Shot("finder-desktop", lambda s: "/?lat=26.08&lon=119.30&service=drinking_water", DESKTOP),
     Shot("station-phone", lambda s: f"/stations/{s.open_with_water}", role=Role.WORKER),
     Shot("sign-in-phone", lambda s: "/sign-in"),
     Shot("password-change-phone", lambda s: "/password", role=Role.REPRESENTATIVE),

@@ -269,6 +269,9 @@ def test_a_case_moves_through_the_five_steps_live_on_the_representatives_phone(
     outcome.locator("textarea[name=comment]").fill("休息的地方有了，孩子上学还要再跟进")
     outcome.locator("button").click()
     expect(driver.get_by_test_id("outcome-rated")).to_be_visible()
+    driver.goto(system.url("front", "/cases"))
+    expect(driver.get_by_test_id("my-cases")).to_contain_text(case_no)
+    driver.go_back()
     expect(rep.get_by_test_id("outcome-ratings")).to_contain_text("1 条", timeout=LIVE)
     rated = a_case(system, pid)["outcome_ratings"]
     assert [(r["score"], r["comment"][:6]) for r in rated] == [(4, "休息的地方有")]

@@ -9,7 +9,6 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from redis.asyncio import Redis
 
 from gonghui.front.entrypoints.apidocs import apidocs_router
 from gonghui.front.entrypoints.cases import cases_router
@@ -27,6 +26,7 @@ from gonghui.front.signin import SignInCodes
 from gonghui.shared.apidocs import serve_offline_docs
 from gonghui.shared.auth import UserDirectory, auth_secret
 from gonghui.shared.clock import Clock, SystemClock
+from gonghui.shared.connections import redis_client
 from gonghui.shared.ratelimit import RateLimiter
 from gonghui.shared.streams import StreamKeys
 
@@ -36,7 +36,7 @@ STATIC = Path(__file__).with_name("static")
 def create_app(settings: FrontSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
     """The front: pages and the partners' HTTPS door on :8000, a client of the services."""
     settings = settings or FrontSettings()
-    redis = Redis.from_url(settings.bus_url)
+    redis = redis_client(settings.bus_url)
     keys = StreamKeys(settings.stream_prefix)
     secret = auth_secret()
     services = {

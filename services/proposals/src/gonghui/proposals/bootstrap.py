@@ -51,6 +51,7 @@ def create_app(settings: ProposalsSettings | None = None, *, clock: Clock | None
         service="proposals",
         settings=settings,
         uow_factory=uow_factory,
+        outbox=sessions,
         streams={keys.events("proposals"): own_event_handlers()},
         department_handlers=department_handlers(policy),
         workers=[checker.run, retention.run],
