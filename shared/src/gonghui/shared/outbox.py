@@ -8,6 +8,7 @@ time (`RelayLease`, with fencing tokens so a relay that lost its lease cannot wr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
