@@ -70,6 +70,16 @@ def relay_holder() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
+_RELAYS_HERE: dict[str, OutboxRelay] = {}
+"""The relay running in this process, by service."""
+
+
+def outbox_committed(service: str) -> None:
+    """Rows were committed to `service`'s outbox: wake its relay, if it runs in this process."""
+    if (relay := _RELAYS_HERE.get(service)) is not None:
+        relay.wake()
+
+
 class OutboxRelay:
     """Moves committed outbox rows to their streams, in commit order, at least once."""
 
@@ -232,6 +242,7 @@ class OutboxRelay:
         On a clean stop the lease is given up, so a standby takes over at once.
         """
         wait = self._poll_interval
+        _RELAYS_HERE[self._service] = self
         try:
             while not stop.is_set():
                 try:
@@ -247,6 +258,7 @@ class OutboxRelay:
                     wait = min(wait * 2, 5.0)
                 await self._pause(stop, wait)
         finally:
+            _RELAYS_HERE.pop(self._service, None)
             if self.active:
                 with contextlib.suppress(Exception):
                     await self.lease.release()

@@ -13,6 +13,7 @@ from gonghui.shared.clock import Clock, SystemClock
 from gonghui.shared.contracts import CATALOGUE, Contract, Event
 from gonghui.shared.db import OutboxRow
 from gonghui.shared.envelope import CloudEvent
+from gonghui.shared.outbox import outbox_committed
 from gonghui.shared.privacy import mask_data
 from gonghui.shared.streams import StreamKeys, service_source
 
@@ -160,7 +161,10 @@ class UnitOfWork:
                 # One multi-row INSERT for every event of the transaction, in emission order.
                 await self.session.execute(insert(OutboxRow.__table__), self._outbox)
                 self._outbox.clear()
-            await self.session.commit()
+                await self.session.commit()
+                outbox_committed(self.service)
+            else:
+                await self.session.commit()
 
     async def rollback(self) -> None:
         """Throw away everything done in this unit of work."""
