@@ -163,8 +163,9 @@ async def served(url: str) -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.
         yield reader, writer
         writer.close()
     finally:
-        server.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(server.wait(), 30)
+        if server.returncode is None:
+            server.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(server.wait(), 30)
 
 
 async def get_json(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str) -> Any:

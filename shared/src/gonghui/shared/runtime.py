@@ -263,9 +263,12 @@ class StreamRuntime:
         costs that much latency and makes the batches tens of entries.
         """
         await asyncio.sleep(self.settings.linger_ms / 1000)
-        response = await self.redis.xreadgroup(
-            self.group, self.settings.consumer_name, {stream: ">"}, count=count
-        )
+        try:
+            response = await self.redis.xreadgroup(
+                self.group, self.settings.consumer_name, {stream: ">"}, count=count
+            )
+        except ResponseError:
+            return []  # the group is gone: apply what was read; the keeper restores the group
         return [
             Entry(stream, entry_id.decode(), fields)
             for _, entries in response
