@@ -1,6 +1,6 @@
 """Nearest open station with a service among 200,000: our search vs brute force vs raw GEOSEARCH.
 
-Run: `uv run python benchmarks/stations_nearby.py` (REDIS_URL; DATABASE_URL=postgresql://... adds
+Run: `uv run python -m benchmarks.stations_nearby` (REDIS_URL; DATABASE_URL=postgresql://... adds
 PostgreSQL next to SQLite). Each query asks what a worker asks: the 10 nearest stations within
 2 km that are open now and have drinking water.
 """
@@ -9,20 +9,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import json
 import os
 import random
+import signal
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from redis.asyncio import Redis
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
+from gonghui.cli.embedded_redis import free_port
 from gonghui.shared.db import create_engine, session_factory
 from gonghui.shared.migrations import upgrade
 from gonghui.shared.streams import StreamKeys
@@ -125,6 +133,76 @@ async def ours(url: str, queries: list[tuple[float, float]]) -> tuple[list[float
     return times, answers
 
 
+@contextlib.asynccontextmanager
+async def served(url: str) -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
+    """`gonghui serve stations` on `url`'s database in a process of its own; a kept-alive socket."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "STATIONS_DATABASE_URL": url,
+        "GONGHUI_STREAM_PREFIX": f"bench{uuid.uuid4().hex[:6]}:",
+        "GONGHUI_VAR_DIR": tempfile.mkdtemp(prefix="bench-var-"),
+    }
+    log = Path(env["GONGHUI_VAR_DIR"]) / "stations.log"
+    with log.open("wb") as out:
+        server = await asyncio.create_subprocess_exec(
+            *[sys.executable, "-m", "gonghui.cli", "serve", "stations", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 600  # start-up takes minutes on a crowded machine
+        while True:
+            with contextlib.suppress(OSError):
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                break
+            if time.monotonic() > deadline or server.returncode is not None:
+                raise RuntimeError(f"the stations service did not start:\n{log.read_text()}")
+            await asyncio.sleep(0.2)
+        yield reader, writer
+        writer.close()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(server.wait(), 30)
+
+
+async def get_json(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str) -> Any:
+    """One HTTP/1.1 GET on a kept-alive connection (a client as thin as the server allows)."""
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode())
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = head.split(b" ", 2)[1]
+    length = int(head.lower().split(b"content-length:", 1)[1].split(b"\r\n", 1)[0])
+    body = await reader.readexactly(length)
+    if status != b"200":
+        raise RuntimeError(f"GET {path}: {status.decode()} {body[:300]!r}")
+    return json.loads(body)
+
+
+async def over_http(
+    url: str, queries: list[tuple[float, float]]
+) -> tuple[list[float], list[list[str]]]:
+    """The same question as a worker's phone asks it: GET /stations on the real service."""
+    at = AT.isoformat().replace("+00:00", "Z")
+    times, answers = [], []
+    async with served(url) as (reader, writer):
+        for lat, lon in queries[:5]:  # warm the connection and the caches
+            await get_json(reader, writer, _nearby_path(lat, lon, at))
+        for lat, lon in queries:
+            started = time.perf_counter()
+            page = await get_json(reader, writer, _nearby_path(lat, lon, at))
+            times.append(time.perf_counter() - started)
+            answers.append([item["code"] for item in page["items"]])
+    return times, answers
+
+
+def _nearby_path(lat: float, lon: float, at: str) -> str:
+    return (
+        f"/stations?lat={lat:.6f}&lon={lon:.6f}&radius_m={RADIUS_M}&service={SERVICE[0]}"
+        f"&open_now=true&limit={LIMIT}&at={at}"
+    )
+
+
 async def geosearch(redis: Redis, key: str, queries: list[tuple[float, float]]) -> list[float]:
     times = []
     for lat, lon in queries:
@@ -149,7 +227,8 @@ async def main(n: int, n_queries: int, n_brute: int) -> None:
     queries = []
     for _ in range(n_queries):
         t_lat, t_lon = rng.choice(towns)
-        queries.append((rng.gauss(t_lat, 0.08), rng.gauss(t_lon, 0.08)))
+        # Six decimals, as a phone sends them, so every side asks exactly the same question.
+        queries.append((round(rng.gauss(t_lat, 0.08), 6), round(rng.gauss(t_lon, 0.08), 6)))
     print(
         f"{n:,} stations around 400 towns; {n_queries} queries: 10 nearest within 2 km, "
         "open now, with drinking water\n"
@@ -171,10 +250,11 @@ async def main(n: int, n_queries: int, n_brute: int) -> None:
     key = f"bench:{uuid.uuid4().hex[:8]}:stations.geo"
     results = []
     try:
-        pipe = redis.pipeline(transaction=False)
-        for r in rows:
-            pipe.geoadd(key, (r["lon"], r["lat"], r["code"]))
-        await pipe.execute()
+        for start in range(0, len(rows), 10_000):  # one huge pipeline times out on a busy Redis
+            pipe = redis.pipeline(transaction=False)
+            for r in rows[start : start + 10_000]:
+                pipe.geoadd(key, (r["lon"], r["lat"], r["code"]))
+            await pipe.execute()
         geo_times = await geosearch(redis, key, queries)
 
         brute_times, brute_answers = [], []
@@ -187,12 +267,15 @@ async def main(n: int, n_queries: int, n_brute: int) -> None:
             loaded = await load(url, rows)
             times, answers = await ours(url, queries)
             assert answers[:n_brute] == brute_answers, f"{name}: results differ from brute force"
+            http_times, http_answers = await over_http(url, queries)
+            assert http_answers == answers, f"{name}: the answers over HTTP differ"
             found = sum(1 for a in answers if a)
             print(
                 f"{name}: loaded in {loaded:.1f} s; {found}/{n_queries} queries found a station; "
                 f"first {n_brute} match brute force exactly"
             )
             results.append(summary(f"ours, {name} (band index)", times))
+            results.append(summary(f"ours over HTTP, {name}", http_times))
         results.append(summary("brute force scan (in memory)", brute_times))
         results.append(summary("raw GEOSEARCH (no filters)", geo_times))
     finally:

@@ -9,6 +9,7 @@ import logging
 import os
 import secrets
 import signal
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import text
@@ -27,14 +29,15 @@ from gonghui.cli.supervisor import Supervisor, child_env, python_command
 from gonghui.shared import heartbeat
 from gonghui.shared.auth import Principal, Role, UserDirectory, auth_secret
 from gonghui.shared.clock import SHANGHAI
+from gonghui.shared.connections import RedisModeMismatch, check_redis_mode, redis_client
 from gonghui.shared.db import create_engine, session_factory
 from gonghui.shared.deadletters import DeadLetters
 from gonghui.shared.departments import DepartmentDirectory, DirectoryError, connection_url
 from gonghui.shared.migrations import upgrade
-from gonghui.shared.outbox import Feeds, OutboxRelay
 from gonghui.shared.passwords import new_password
 from gonghui.shared.privacy import configure_logging
-from gonghui.shared.settings import VAR_DIR, RedisNotConfigured, default_redis_url
+from gonghui.shared.runtime import relay_for
+from gonghui.shared.settings import VAR_DIR, RedisNotConfigured, ServiceSettings, default_redis_url
 from gonghui.shared.signing import Signing
 from gonghui.shared.streams import StreamKeys
 
@@ -128,8 +131,8 @@ def up(
         console.print("migrations applied")
         for entry in SERVICES.values():
             settings = entry.settings()
+            # Each service relays its own outbox (in-process, under the relay lease).
             supervisor.add(entry.name, python_command("serve", entry.name), env)
-            supervisor.add(f"{entry.name}-relay", python_command("relay", entry.name), env)
             console.print(
                 f"[bold green]{entry.name}[/] http://{settings.http_host}:{settings.http_port}"
                 f"  (docs /docs, ready /readyz, streams /asyncapi)"
@@ -176,28 +179,27 @@ def relay_heartbeat(service: str) -> Path:
 
 @app.command()
 def relay(service: ServiceName) -> None:
-    """Run one service's outbox relay until SIGINT or SIGTERM; touch its heartbeat file."""
+    """Run one service's outbox relay until SIGINT or SIGTERM; touch its heartbeat file.
+
+    It sends while it holds the service's relay lease and stands by otherwise. Services relay
+    their own outbox already (`<SVC>_RELAY_IN_PROCESS`, on by default), so a relay process is
+    one more standby, or the only relay where that setting is off.
+    """
     configure_logging()
     entry = _service(service)
     settings = entry.settings()
+    assert isinstance(settings, ServiceSettings)
     bus_url = _bus_url(lambda: settings.bus_url)
 
     async def main() -> None:
+        await _check_redis(bus_url, settings.redis_mode)
         engine = create_engine(settings.database_url)
-        redis = Redis.from_url(bus_url)
+        redis = redis_client(bus_url, mode=settings.redis_mode)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        keys = StreamKeys(settings.stream_prefix)
-        relay = OutboxRelay(
-            session_factory(engine),
-            redis,
-            service=service,
-            batch_size=settings.relay_batch_size,
-            poll_interval=settings.relay_poll_interval_s,
-            feeds=Feeds(DepartmentDirectory(redis, keys), keys),
-        )
+        relay = relay_for(settings, session_factory(engine), redis, service=service)
 
         async def database_answers() -> None:
             async with engine.connect() as connection:
@@ -232,8 +234,19 @@ def migrate(
         console.print(f"{name}: migrated")
 
 
+async def _check_redis(url: str, mode: str | None = None) -> None:
+    """Stop with the reason when Redis is not the kind GONGHUI_REDIS_MODE says (or is down)."""
+    try:
+        await check_redis_mode(url, mode=mode, wait_s=5)
+    except (RedisModeMismatch, ConnectionError) as exc:
+        print(f"error: {exc}", file=sys.stderr)  # one line, never wrapped
+        raise typer.Exit(2) from exc
+
+
 async def _with_redis(job: Callable[[Redis], Awaitable[T]]) -> T:
-    redis = Redis.from_url(_bus_url(default_redis_url))
+    url = _bus_url(default_redis_url)
+    await _check_redis(url)
+    redis = redis_client(url)
     try:
         return await job(redis)
     finally:
@@ -319,19 +332,36 @@ def dept_add(
     name: Annotated[
         str, typer.Option("--name", help="The department's name, e.g. 兴业银行福州分行")
     ],
+    sandbox: Annotated[
+        bool,
+        typer.Option(
+            "--sandbox",
+            help="A rehearsal department: its stations are test data, out of statistics and search",
+        ),
+    ] = False,
 ) -> None:
     """Provision a department: its Redis user, its inbox group, its place in the directory."""
-    department, password = _directory(lambda d: d.add(code, name))
+    department, password = _directory(lambda d: d.add(code, name, sandbox=sandbox))
     if not _directory(lambda d: d.persists_users()):
         console.print(
             "[yellow]warning:[/] this Redis has no ACL file; the user is lost when Redis restarts"
         )
     keys = _keys()
     console.print(f"department [bold]{department.code}[/] ({department.name}) added")
+    if department.sandbox:
+        console.print("  [yellow]sandbox:[/] what it creates is marked test data (测试数据)")
     console.print(f"  publishes to  {keys.outbox(code)}")
     console.print(f"  reads         {keys.inbox(code)} as group {code}")
+    console.print(f"  over HTTPS    POST /partner/v1/events (key: gonghui dept key {code})")
     console.print("connection URL (shown once, keep it secret):")
     _print_url(code, password)
+
+
+@dept_app.command("sync")
+def dept_sync() -> None:
+    """Write every department's Redis user again on every node (Redis Cluster: new nodes)."""
+    nodes = _directory(lambda d: d.sync())
+    console.print(f"department users written on {len(nodes)} node(s): {', '.join(nodes)}")
 
 
 @dept_app.command("list")
@@ -372,6 +402,29 @@ def dept_rotate(
     _, password = _directory(lambda d: d.rotate(code))
     console.print("new connection URL (shown once); the old one works until `--finish`:")
     _print_url(code, password)
+
+
+@dept_app.command("key")
+def dept_key(
+    code: str,
+    rotate: Annotated[
+        bool, typer.Option("--rotate", help="Issue a new key; the old one works until --finish")
+    ] = False,
+    finish: Annotated[bool, typer.Option("--finish", help="Retire every key but the newest")] = (
+        False
+    ),
+) -> None:
+    """The department's key for the HTTPS door (`Authorization: Bearer <key>`), as the last line."""
+    if finish:
+        _directory(lambda d: d.finish_http_key_rotation(code))
+        console.print(f"department {code}: old HTTPS key retired")
+        return
+    if rotate:
+        key = _directory(lambda d: d.rotate_http_key(code))
+        console.print("new HTTPS key; the old one works until `--finish`:")
+    else:
+        key = _directory(lambda d: d.http_key(code))
+    print(key)
 
 
 @dept_app.command("grant")

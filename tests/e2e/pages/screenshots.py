@@ -14,7 +14,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
@@ -22,6 +22,7 @@ from redis.asyncio import Redis
 
 from gonghui.shared.auth import Principal, Role, UserDirectory
 from gonghui.shared.streams import StreamKeys
+from tests.e2e.pages import seed_cases as cases
 from tests.e2e.pages.browsing import (
     CHROMIUM,
     DESKTOP,
@@ -48,6 +49,8 @@ class Shot:
     role: Role | None = None
     prepare: Callable[[Page], None] | None = None
     full_page: bool = True
+    account: str | None = None
+    """A password account of its own instead of the role's (the case pages' people)."""
 
 
 SHOTS = [
@@ -57,14 +60,24 @@ SHOTS = [
     Shot("sign-in-phone", lambda s: "/sign-in"),
     Shot("password-change-phone", lambda s: "/password", role=Role.REPRESENTATIVE),
     Shot("api-docs-desktop", lambda s: "/api", DESKTOP),
+    Shot("case-new-phone", lambda s: "/cases/new", account=cases.REPRESENTATIVE.sub),
+    Shot("cases-phone", lambda s: "/cases", account=cases.REPRESENTATIVE.sub),
+    Shot("case-phone", lambda s: f"/cases/{s.case_no}", account=cases.REPRESENTATIVE.sub),
+    Shot("work-queue-desktop", lambda s: "/work", DESKTOP, account=cases.UNIT_DESK.sub),
+    Shot("work-case-phone", lambda s: f"/work/{s.case_no}", account=cases.UNIT_DESK.sub),
+    Shot("dashboard-desktop", lambda s: "/dashboard", DESKTOP, account=cases.ADMIN.sub),
+    Shot("dashboard-phone", lambda s: "/dashboard", account=cases.ADMIN.sub),
 ]
 """The pages the README shows; the cases, work queue and dashboard pages add theirs here."""
 
 
-def sign_in(page: Page, system: RunningSystem, role: Role) -> None:
+def sign_in(page: Page, system: RunningSystem, role: Role | None, account: str | None) -> None:
     """Sign in on the page: a worker with a texted code, anyone else with a password."""
     page.goto(system.url("front", "/sign-in"))
-    if role is Role.WORKER:
+    if account is not None:
+        sign_in_with_password(page, account, PASSWORD)
+        page.wait_for_url(lambda url: "/sign-in" not in url)
+    elif role is Role.WORKER:
         sign_in_with_code(page, system, "13912345678")
     else:
         sign_in_with_password(page, f"shots-{role.value}", PASSWORD)
@@ -104,8 +117,8 @@ def take(browser: Browser, system: RunningSystem, seeded: Seeded, shot: Shot) ->
     )
     try:
         page = context.new_page()
-        if shot.role is not None:
-            sign_in(page, system, shot.role)
+        if shot.role is not None or shot.account is not None:
+            sign_in(page, system, shot.role, shot.account)
         page.goto(system.url("front", shot.path(seeded)))
         if shot.prepare:
             shot.prepare(page)
@@ -130,7 +143,8 @@ def main() -> int:
         tempfile.TemporaryDirectory(prefix="gonghui-shots-") as work,
         shared_system(url, Path(work), front=True, extra_env=PAGES_ENV) as (system, prefix),
     ):
-        seeded = seed_fuzhou(system.url("stations"))
+        case_no = cases.seed_case(system.url("proposals"), url, prefix, password=PASSWORD)
+        seeded = replace(seed_fuzhou(system.url("stations")), case_no=case_no)
         accounts(url, prefix)  # before Playwright, whose sync API runs an event loop
         with sync_playwright() as playwright:
             shoot(playwright, system, seeded)

@@ -33,6 +33,8 @@ class Seeded:
     open_without_water: str
     farther_with_water: str
     activity_id: str
+    case_no: str = ""
+    """A representative's case (tests/e2e/pages/seed_cases.py), when seeded."""
 
 
 def closed_now_hours() -> str:

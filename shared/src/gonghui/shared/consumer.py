@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
@@ -61,6 +63,8 @@ class Incoming(Generic[C]):
     data: C
     department: str | None
     """The department that wrote it, from the stream key (never from the payload)."""
+    test_data: bool = False
+    """Written by a sandbox department: what it creates is marked test data."""
 
     @property
     def digest(self) -> str:
@@ -69,6 +73,8 @@ class Incoming(Generic[C]):
 
 
 Handler = Callable[[Incoming[Any], Any], Awaitable[None]]
+BatchHandler = Callable[[list[Incoming[Any]], Any], Awaitable[list[tuple[Incoming[Any], str]]]]
+"""Applies a run of entries of one type together; returns those it refused, with the reason."""
 
 
 class Handlers:
@@ -76,6 +82,7 @@ class Handlers:
 
     def __init__(self) -> None:
         self._by_type: dict[str, tuple[type[Contract], Handler]] = {}
+        self._batches: dict[str, BatchHandler] = {}
         self.fallback: Handler | None = None
         """Applies event types this consumer has no contract for; it gets the `data` dict."""
 
@@ -88,6 +95,30 @@ class Handlers:
 
         return register
 
+    def on_batch(self, contract: type[C]) -> Callable[[BatchHandler], BatchHandler]:
+        """Register the function that applies consecutive entries of `contract` together.
+
+        It gets (list of Incoming, uow) inside the batch's transaction and returns the entries
+        it refused with the reason (each is dead-lettered alone); raising fails the batch, which
+        is then applied one entry at a time.
+        """
+
+        def register(handler: BatchHandler) -> BatchHandler:
+            async def one(item: Incoming[Any], uow: Any) -> None:
+                refused = await handler([item], uow)
+                if refused:
+                    raise Rejected(refused[0][1])
+
+            self._by_type[contract.type_name] = (contract, one)
+            self._batches[contract.type_name] = handler
+            return handler
+
+        return register
+
+    def batch_handler_for(self, type_name: str) -> BatchHandler | None:
+        """The function that applies a run of this type together, if there is one."""
+        return self._batches.get(type_name)
+
     def otherwise(self, handler: Handler) -> Handler:
         """Register what applies every other event type, untyped (event streams only)."""
         self.fallback = handler
@@ -97,6 +128,11 @@ class Handlers:
         """The function that applies a type: its own, else the fallback."""
         route = self._by_type.get(type_name)
         return route[1] if route is not None else self.fallback
+
+    def contract_for(self, type_name: str) -> type[Contract] | None:
+        """The contract of a type this consumer applies, if it does."""
+        route = self._by_type.get(type_name)
+        return route[0] if route is not None else None
 
     def get(self, type_name: str) -> tuple[type[Contract], Handler] | None:
         """The contract and handler for a type, if this consumer applies it."""
@@ -139,6 +175,17 @@ def _reuse_reason(item: Incoming[Any], *, earlier: str = "in the same batch") ->
     )
 
 
+def _runs_of_one_type(items: list[Incoming[Any]]) -> list[list[Incoming[Any]]]:
+    """Consecutive items of the same type, in order (so a batch handler never reorders)."""
+    runs: list[list[Incoming[Any]]] = []
+    for item in items:
+        if runs and runs[-1][0].envelope.type == item.envelope.type:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return runs
+
+
 def _sane_id(raw: bytes | None) -> str | None:
     """An entry's `id` if it could be a real one (UTF-8, 1-200 characters, no control chars)."""
     try:
@@ -158,6 +205,93 @@ class _Skip:
 @dataclass(frozen=True)
 class _Dead:
     reason: str
+
+
+def responsible_service(fields: Mapping[bytes, bytes], catalogue: Catalogue = CATALOGUE) -> str:
+    """The service that applies a department's entry: its type's owner, else the intake."""
+    type_name = fields.get(b"type", b"").decode("utf-8", errors="replace")
+    return catalogue.owner_of(type_name) or INTAKE_SERVICE
+
+
+def judge(
+    entry: Entry,
+    *,
+    keys: StreamKeys,
+    service: str,
+    contract_for: Callable[[str], type[Contract] | None],
+    untyped: bool,
+    catalogue: Catalogue,
+    signing: Signing | None,
+    now: datetime,
+) -> Incoming[Any] | _Skip | _Dead:
+    """What one consumer does with an entry: apply it (typed), skip it, or bury it with why.
+
+    The one judgement of an entry: the consumers use it, and so does the partners' HTTPS door,
+    so a malformed event is refused there with the reason its dead letter would carry.
+    """
+    department = keys.department_of(entry.stream)
+    if department is not None and responsible_service(entry.fields, catalogue) != service:
+        return _Skip("another service's command")
+    try:
+        if signing is not None:
+            verify(entry.fields, signing, now=now)
+        envelope = CloudEvent.from_fields(entry.fields)
+    except InvalidEntry as exc:
+        return _Dead(str(exc))
+    expected_source = keys.expected_source(entry.stream)
+    if envelope.source != expected_source:
+        return _Dead(
+            f"source {envelope.source!r} does not match stream {entry.stream!r} "
+            f"(expected {expected_source!r})"
+        )
+    contract = contract_for(envelope.type)
+    if contract is None:
+        if department is None and untyped:
+            return Incoming(entry=entry, envelope=envelope, data=envelope.data, department=None)
+        if department is None:
+            return _Skip(f"{envelope.type} is not applied by {service}")
+        if catalogue.get(envelope.type) is None:
+            return _Dead(f"unknown type {envelope.type!r}")
+        return _Dead(f"{envelope.type!r} is not a command {service} accepts from departments")
+    if department is not None and not issubclass(contract, Command):
+        return _Dead(f"{envelope.type!r} is an event; departments may only send commands")
+    try:
+        # Strictly, as JSON: the same types the HTTP APIs accept ("26.07" is not a number).
+        data = contract.model_validate_json(entry.fields[b"data"], strict=True)
+    except ValidationError as exc:
+        return _Dead(f"invalid {envelope.type} data: {describe(exc)}")
+    return Incoming(entry=entry, envelope=envelope, data=data, department=department)
+
+
+def judge_at_the_door(
+    entry: Entry,
+    *,
+    keys: StreamKeys,
+    signing: Signing | None,
+    now: datetime,
+    catalogue: Catalogue = CATALOGUE,
+) -> str | None:
+    """Why the service responsible for a department's entry would bury it, or None if it would
+    apply it. Every service applies exactly the commands the catalogue says it owns."""
+    service = responsible_service(entry.fields, catalogue)
+
+    def command_of(type_name: str) -> type[Contract] | None:
+        contract = catalogue.get(type_name)
+        if contract is None or contract.owner != service or not issubclass(contract, Command):
+            return None
+        return contract
+
+    verdict = judge(
+        entry,
+        keys=keys,
+        service=service,
+        contract_for=command_of,
+        untyped=False,
+        catalogue=catalogue,
+        signing=signing,
+        now=now,
+    )
+    return verdict.reason if isinstance(verdict, _Dead) else None
 
 
 class GroupConsumer:
@@ -186,6 +320,8 @@ class GroupConsumer:
         catalogue: Catalogue = CATALOGUE,
         signing: Signing | None = None,
         clock: Clock | None = None,
+        transaction_budget_s: float = 0.05,
+        max_transaction_size: int = 500,
     ) -> None:
         self.stream = stream
         self.group = group
@@ -200,10 +336,14 @@ class GroupConsumer:
         self._catalogue = catalogue
         self.signing = signing
         """When set, every entry must carry a valid, fresh signature of the department."""
+        self.sandbox = False
+        """Set for a sandbox department's outbox: its entries are applied as test data."""
         self._clock = clock or SystemClock()
-        self._department = keys.department_of(stream)
         self._expected_source = keys.expected_source(stream)
         self._errors = LastErrors(redis, stream=stream, group=group)
+        self._transaction_budget_s = transaction_budget_s
+        self._max_transaction_size = max_transaction_size
+        self._transaction_size = max_transaction_size
 
     async def process(
         self, entries: list[Entry], *, deliveries: dict[str, int] | None = None
@@ -222,7 +362,7 @@ class GroupConsumer:
             else:
                 to_apply.append(verdict)
 
-        applied, refused, failed = await self._apply(to_apply)
+        applied, refused, failed = await self._apply_in_bounded_transactions(to_apply)
         burials.extend(self._burial(item.entry, reason, deliveries) for item, reason in refused)
 
         await self._remember_dead(burials)
@@ -236,6 +376,14 @@ class GroupConsumer:
                 await self._errors.forget(done)
         self._count("skipped", len(skipped))
         self._count("dead_lettered", len(burials))
+
+    def owned(self, entries: list[Entry]) -> int:
+        """How many of a department's entries this service answers for, from `type` alone."""
+        return sum(
+            1
+            for entry in entries
+            if responsible_service(entry.fields, self._catalogue) == self._service
+        )
 
     async def reclaim(self, *, min_idle_ms: int, count: int = 100) -> int:
         """Take over entries idle in the pending list; retry them or, past the limit, bury them."""
@@ -271,43 +419,49 @@ class GroupConsumer:
             return _Dead(f"cannot be read: {type(exc).__name__}: {exc}")
 
     def _judge(self, entry: Entry) -> Incoming[Any] | _Skip | _Dead:
-        if self._department is not None and self._responsible_service(entry) != self._service:
-            return _Skip("another service's command")
-        try:
-            if self.signing is not None:
-                verify(entry.fields, self.signing, now=self._clock.now())
-            envelope = CloudEvent.from_fields(entry.fields)
-        except InvalidEntry as exc:
-            return _Dead(str(exc))
-        if envelope.source != self._expected_source:
-            return _Dead(
-                f"source {envelope.source!r} does not match stream {entry.stream!r} "
-                f"(expected {self._expected_source!r})"
-            )
-        route = self._handlers.get(envelope.type)
-        if route is None:
-            if self._department is None and self._handlers.fallback is not None:
-                return Incoming(entry=entry, envelope=envelope, data=envelope.data, department=None)
-            if self._department is None:
-                return _Skip(f"{envelope.type} is not applied by {self.group}")
-            if self._catalogue.get(envelope.type) is None:
-                return _Dead(f"unknown type {envelope.type!r}")
-            return _Dead(
-                f"{envelope.type!r} is not a command {self._service} accepts from departments"
-            )
-        contract, _ = route
-        if self._department is not None and not issubclass(contract, Command):
-            return _Dead(f"{envelope.type!r} is an event; departments may only send commands")
-        try:
-            # Strictly, as JSON: the same types the HTTP APIs accept ("26.07" is not a number).
-            data = contract.model_validate_json(entry.fields[b"data"], strict=True)
-        except ValidationError as exc:
-            return _Dead(f"invalid {envelope.type} data: {describe(exc)}")
-        return Incoming(entry=entry, envelope=envelope, data=data, department=self._department)
+        verdict = judge(
+            entry,
+            keys=self._keys,
+            service=self._service,
+            contract_for=self._handlers.contract_for,
+            untyped=self._handlers.fallback is not None,
+            catalogue=self._catalogue,
+            signing=self.signing,
+            now=self._clock.now(),
+        )
+        if self.sandbox and isinstance(verdict, Incoming):
+            return replace(verdict, test_data=True)
+        return verdict
 
-    def _responsible_service(self, entry: Entry) -> str:
-        type_name = entry.fields.get(b"type", b"").decode("utf-8", errors="replace")
-        return self._catalogue.owner_of(type_name) or INTAKE_SERVICE
+    async def _apply_in_bounded_transactions(
+        self, items: list[Incoming[Any]]
+    ) -> tuple[list[str], _Refusals, _Refusals]:
+        """Apply in order, in transactions sized to last about `transaction_budget_s` each.
+
+        A long transaction holds SQLite's one write lock and starves the relay (events would
+        leave in lumps, seconds late); the size follows how long the last one took.
+        """
+        applied: list[str] = []
+        refused: _Refusals = []
+        failed: _Refusals = []
+        start = 0
+        while start < len(items):
+            part = items[start : start + self._transaction_size]
+            began = time.perf_counter()
+            done, dead, retry = await self._apply(part)
+            self._resize(len(part), time.perf_counter() - began)
+            applied += done
+            refused += dead
+            failed += retry
+            start += len(part)
+        return applied, refused, failed
+
+    def _resize(self, size: int, took: float) -> None:
+        """Halve the next transaction after an overlong one; double it after a short full one."""
+        if took > self._transaction_budget_s and size > 1:
+            self._transaction_size = max(1, size // 2)
+        elif took < self._transaction_budget_s / 2 and size == self._transaction_size:
+            self._transaction_size = min(self._max_transaction_size, size * 2)
 
     async def _apply(self, items: list[Incoming[Any]]) -> tuple[list[str], _Refusals, _Refusals]:
         """Apply all in one transaction; if that fails, one by one to isolate the bad ones.
@@ -346,13 +500,36 @@ class GroupConsumer:
         """Apply the fresh items in one transaction; return those refused as reused ids."""
         async with self._uow_factory() as uow:
             fresh, reused = await self._record_as_applied(uow, items)
-            for item in fresh:
-                handler = self._handlers.handler_for(item.envelope.type)
-                await handler(item, uow)  # type: ignore[misc]
+            turned_down: _Refusals = []
+            for run in _runs_of_one_type(fresh):
+                together = self._handlers.batch_handler_for(run[0].envelope.type)
+                if together is not None:
+                    turned_down += await together(run, uow)
+                    continue
+                for item in run:
+                    handler = self._handlers.handler_for(item.envelope.type)
+                    await handler(item, uow)  # type: ignore[misc]
+            await self._record_as_dead(uow, [item for item, _ in turned_down])
             await uow.commit()
-        self._count("applied", len(fresh))
+        self._count("applied", len(fresh) - len(turned_down))
         self._count("duplicate", len(items) - len(fresh) - len(reused))
-        return reused
+        return reused + turned_down
+
+    async def _record_as_dead(self, uow: UnitOfWork, items: list[Incoming[Any]]) -> None:
+        """Entries a batch handler refused were recorded as applied: they are dead instead."""
+        table = ProcessedEvent.__table__
+        for source in {item.envelope.source for item in items}:
+            await uow.session.execute(
+                update(table)
+                .where(
+                    table.c.group == self.group,
+                    table.c.source == source,
+                    table.c.event_id.in_(
+                        [item.envelope.id for item in items if item.envelope.source == source]
+                    ),
+                )
+                .values(outcome=DEAD)
+            )
 
     async def _record_as_applied(
         self, uow: UnitOfWork, items: list[Incoming[Any]]

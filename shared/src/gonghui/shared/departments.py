@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import secrets
@@ -11,8 +12,9 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 from redis.asyncio import Redis
-from redis.exceptions import ResponseError
+from redis.exceptions import RedisError, ResponseError
 
+from gonghui.shared.connections import is_cluster
 from gonghui.shared.signing import Signing
 from gonghui.shared.streams import DEPARTMENT_CODE, SERVICES, StreamKeys
 
@@ -41,6 +43,10 @@ class Department:
     """Public streams copied to its feed, e.g. `stations.events`."""
     signing: Signing | None = None
     """Set when its entries must be signed."""
+    http_keys: tuple[str, ...] = ()
+    """Its keys for the HTTPS door (`Authorization: Bearer`): one, or two while rotating."""
+    sandbox: bool = False
+    """A rehearsal department: what it creates is marked test data."""
 
     @property
     def active(self) -> bool:
@@ -61,13 +67,24 @@ class Department:
                 **record,
                 "password_hashes": tuple(record.get("password_hashes", ())),
                 "grants": tuple(record.get("grants", ())),
+                "http_keys": tuple(record.get("http_keys", ())),
             },
             signing=Signing(**signing) if signing else None,
         )
 
 
+CLUSTER_DISCOVERY = "+asking +command +cluster|slots +cluster|shards +cluster|nodes"
+"""What a cluster client must ask a node before it can send anything: the slot map, the
+command table, and ASKING while slots move. Reveals the topology, no data."""
+
+
 class DepartmentDirectory:
-    """Provisions departments and what they may do; the Redis ACL is what enforces it."""
+    """Provisions departments and what they may do; the Redis ACL is what enforces it.
+
+    On a Redis Cluster every node enforces its own ACL (users are not replicated), so users are
+    written on every node, primaries and replicas: a promoted replica already knows them.
+    `sync` writes the whole directory again, for nodes added later or restarted without it.
+    """
 
     def __init__(self, redis: Redis, keys: StreamKeys) -> None:
         self._redis = redis
@@ -94,12 +111,13 @@ class DepartmentDirectory:
             *(f"#{digest}" for digest in department.password_hashes),
             "resetchannels",
             "+ping",
+            *(CLUSTER_DISCOVERY.split() if is_cluster(self._redis) else ()),
             "+xadd",
             f"%W~{self._keys.outbox(department.code)}",
             "(+xreadgroup +xack +xautoclaim +xpending " + " ".join(f"~{k}" for k in readable) + ")",
         ]
 
-    async def add(self, code: str, name: str) -> tuple[Department, str]:
+    async def add(self, code: str, name: str, *, sandbox: bool = False) -> tuple[Department, str]:
         """Provision a department; return it and its password, which is never stored in clear."""
         if not DEPARTMENT_CODE.match(code):
             raise DirectoryError(
@@ -118,6 +136,8 @@ class DepartmentDirectory:
             status="active",
             created_at=datetime.now(UTC).isoformat(),
             password_hashes=(digest,),
+            http_keys=(new_http_key(code),),
+            sandbox=sandbox,
         )
         await self._create_group(self._keys.inbox(code), code)
         await self._apply(department)
@@ -126,12 +146,8 @@ class DepartmentDirectory:
     async def revoke(self, code: str) -> Department:
         """Remove the department's user and drop its open connections: effective at once."""
         department = await self._require(code)
-        await self._redis.execute_command("ACL", "DELUSER", self.username(code))
-        try:
-            await self._redis.execute_command("CLIENT", "KILL", "USER", self.username(code))
-        except ResponseError as exc:
-            if "No such user" not in str(exc):
-                raise
+        await self.every_node("ACL", "DELUSER", self.username(code))
+        await self._kill_connections(code)
         revoked = replace(department, status="revoked", revoked_at=datetime.now(UTC).isoformat())
         await self._store(revoked)
         await self._save_acl()
@@ -152,8 +168,40 @@ class DepartmentDirectory:
         await self._apply(finished)
         if len(department.password_hashes) > 1:
             # Connections authenticated with the old password stay open unless closed.
-            await self._redis.execute_command("CLIENT", "KILL", "USER", self.username(code))
+            await self._kill_connections(code)
         return finished
+
+    async def http_key(self, code: str) -> str:
+        """The department's current key for the HTTPS door; one is made if it has none yet."""
+        department = await self._require_active(code)
+        if not department.http_keys:
+            department = replace(department, http_keys=(new_http_key(code),))
+            await self._store(department)
+        return department.http_keys[-1]
+
+    async def rotate_http_key(self, code: str) -> str:
+        """A new HTTPS key; the newest old one keeps working until `finish_http_key_rotation`."""
+        department = await self._require_active(code)
+        key = new_http_key(code)
+        await self._store(replace(department, http_keys=(*department.http_keys[-1:], key)))
+        return key
+
+    async def finish_http_key_rotation(self, code: str) -> Department:
+        """Only the newest HTTPS key works from now on."""
+        department = await self._require_active(code)
+        finished = replace(department, http_keys=department.http_keys[-1:])
+        await self._store(finished)
+        return finished
+
+    async def by_http_key(self, key: str) -> Department | None:
+        """The active department a door key belongs to, or None."""
+        code = code_of_http_key(key)
+        department = await self.get(code) if code else None
+        if department is None or not department.active:
+            return None
+        # Every key is compared, in constant time, so timing does not tell which one nearly matched.
+        matches = [hmac.compare_digest(key, known) for known in department.http_keys]
+        return department if any(matches) else None
 
     async def grant(self, code: str, stream: str) -> Department:
         """Copy a public stream to the department's own feed, which only it reads (DESIGN §3)."""
@@ -211,12 +259,83 @@ class DepartmentDirectory:
             raise DirectoryError(f"department {code!r} is revoked")
         return department
 
+    async def sync(self) -> list[str]:
+        """Write every department's user (or its absence, if revoked) on every node again.
+
+        For Redis Cluster nodes added after the departments were, or that lost their ACL file;
+        returns the nodes written.
+        """
+        for department in await self.all():
+            if department.active:
+                await self._set_user(department)
+            else:
+                await self.every_node("ACL", "DELUSER", self.username(department.code))
+        await self._save_acl()
+        return await self.nodes()
+
+    async def nodes(self) -> list[str]:
+        """`host:port` of every node users are written on (one, unless on a cluster)."""
+        if is_cluster(self._redis):
+            known = await self._redis.cluster_nodes()  # type: ignore[attr-defined]
+            return sorted(
+                address
+                for address, node in known.items()
+                if not {"fail", "handshake", "noaddr"} & set(node["flags"].split(","))
+            )
+        kwargs = self._redis.connection_pool.connection_kwargs
+        return [f"{kwargs.get('host', '127.0.0.1')}:{kwargs.get('port', 6379)}"]
+
     async def _apply(self, department: Department) -> None:
-        await self._redis.execute_command(
-            "ACL", "SETUSER", self.username(department.code), *self.acl_rules(department)
-        )
+        await self._set_user(department)
         await self._store(department)
         await self._save_acl()
+
+    async def _set_user(self, department: Department) -> None:
+        await self.every_node(
+            "ACL", "SETUSER", self.username(department.code), *self.acl_rules(department)
+        )
+
+    async def _kill_connections(self, code: str) -> None:
+        try:
+            await self.every_node("CLIENT", "KILL", "USER", self.username(code))
+        except DirectoryError as exc:
+            if "No such user" not in str(exc):
+                raise
+
+    async def every_node(self, *command: str) -> list[object]:
+        """Run an ACL or CLIENT command on the one server, or on every node of a cluster."""
+        if not is_cluster(self._redis):
+            try:
+                return [await self._redis.execute_command(*command)]
+            except ResponseError as exc:
+                raise DirectoryError(f"{' '.join(command[:2])} refused: {exc}") from exc
+        # Every node, replicas too (from CLUSTER NODES: the client's slot map may not list
+        # replicas yet), each over a connection of its own with the deployment's credentials.
+        credentials = self._redis.nodes_manager.connection_kwargs  # type: ignore[attr-defined]
+        results: list[object] = []
+        failed: list[str] = []
+        for address in await self.nodes():
+            host, _, port = address.rpartition(":")
+            node = Redis(
+                host=host,
+                port=int(port),
+                username=credentials.get("username"),
+                password=credentials.get("password"),
+                socket_connect_timeout=2,
+                socket_timeout=5,
+            )
+            try:
+                results.append(await node.execute_command(*command))
+            except RedisError as exc:
+                failed.append(f"{address}: {exc}")
+            finally:
+                await node.aclose()
+        if failed:
+            raise DirectoryError(
+                f"{' '.join(command[:2])} failed on {len(failed)} node(s) ({'; '.join(failed)}); "
+                "run `gonghui dept sync` once they are back"
+            )
+        return results
 
     async def _store(self, department: Department) -> None:
         await self._redis.hset(self._keys.departments(), department.code, department.to_json())
@@ -229,10 +348,10 @@ class DepartmentDirectory:
                 raise
 
     async def persists_users(self) -> bool:
-        """Whether Redis keeps department users across a restart (it has an ACL file)."""
+        """Whether Redis keeps department users across a restart (every node has an ACL file)."""
         try:
-            await self._redis.execute_command("ACL", "SAVE")
-        except ResponseError as exc:
+            await self.every_node("ACL", "SAVE")
+        except DirectoryError as exc:
             if "ACL file" in str(exc) or "aclfile" in str(exc).lower():
                 return False
             raise
@@ -242,6 +361,23 @@ class DepartmentDirectory:
         # Users live in the ACL file, not in the AOF: without ACL SAVE a restart forgets them.
         if not await self.persists_users():
             log.warning("Redis has no ACL file: department users will be lost when it restarts")
+
+
+HTTP_KEY_PREFIX = "ghk"
+
+
+def new_http_key(code: str) -> str:
+    """`ghk.<code>.<secret>`: the door knows whose key it is before it compares."""
+    return f"{HTTP_KEY_PREFIX}.{code}.{secrets.token_urlsafe(32)}"
+
+
+def code_of_http_key(key: str) -> str | None:
+    """The department code a door key names, if it is shaped like one."""
+    prefix, _, rest = key.partition(".")
+    code, _, secret = rest.partition(".")
+    if prefix != HTTP_KEY_PREFIX or not secret or not DEPARTMENT_CODE.match(code):
+        return None
+    return code
 
 
 def _new_password() -> tuple[str, str]:

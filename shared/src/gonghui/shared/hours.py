@@ -84,8 +84,10 @@ def normalize(text: str) -> str:
     return re.sub(r"[\s;,]+$", "", value)
 
 
+@lru_cache(maxsize=8192)
 def validate(text: str) -> str:
-    """The strict form of `text`, or HoursInvalid with the reason."""
+    """The strict form of `text`, or HoursInvalid with the reason (a partner's stations share
+    a few forms: each is parsed once)."""
     value = normalize(text)
     if not value:
         raise HoursInvalid("not valid OSM opening_hours: the value is empty")

@@ -37,7 +37,7 @@ CSRF_COOKIE = "gonghui_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-_NO_SESSION_PATHS = ("/static/", "/docs-assets/", "/healthz", "/readyz")
+_NO_SESSION_PATHS = ("/static/", "/docs-assets/", "/healthz", "/readyz", "/partner/")
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -113,6 +113,22 @@ class StationRepository:
         )
         return _to_station(row) if row else None
 
+    async def codes_by_external_ref(
+        self, operator: str | None, external_refs: list[str]
+    ) -> dict[str, str]:
+        """The codes of the stations an operator knows by these references, in one query."""
+        if not external_refs:
+            return {}
+        rows = await self._session.execute(
+            select(StationRow.external_ref, StationRow.code).where(
+                StationRow.operator.is_(None)
+                if operator is None
+                else StationRow.operator == operator,
+                StationRow.external_ref.in_(external_refs),
+            )
+        )
+        return {ref: code for ref, code in rows}
+
     async def candidates_near(self, lat: float, lon: float, radius_m: float) -> list[Candidate]:
         """Stations (not exited) in the bounding box of a circle, through the band index.
 
@@ -137,13 +153,18 @@ class StationRepository:
                 StationRow.lon.between(min_lon, max_lon),
                 StationRow.lat.between(min_lat, max_lat),
                 StationRow.status != StationStatus.EXITED.value,
+                StationRow.test_data.is_(False),
             )
         )
         return [Candidate(*row) for row in rows]
 
-    async def every(self, *, include_exited: bool = False) -> list[Station]:
-        """All stations (for exports), by code."""
+    async def every(
+        self, *, include_exited: bool = False, include_test_data: bool = False
+    ) -> list[Station]:
+        """All stations (for exports), by code; a sandbox's test data only when asked."""
         query = select(StationRow).order_by(StationRow.code)
+        if not include_test_data:
+            query = query.where(StationRow.test_data.is_(False))
         if not include_exited:
             query = query.where(StationRow.status != StationStatus.EXITED.value)
         return [_to_station(row) for row in await self._session.scalars(query)]
@@ -151,9 +172,9 @@ class StationRepository:
     async def counts_in(self, area_code: str) -> tuple[dict[str, int], dict[str, int]]:
         """Stations in an area by status, and active stations by area code."""
         rows = await self._session.execute(
-            select(StationRow.area_code, StationRow.status, func.count()).group_by(
-                StationRow.area_code, StationRow.status
-            )
+            select(StationRow.area_code, StationRow.status, func.count())
+            .where(StationRow.test_data.is_(False))
+            .group_by(StationRow.area_code, StationRow.status)
         )
         by_status: dict[str, int] = {}
         active_by_area: dict[str, int] = {}
@@ -201,6 +222,7 @@ class StationRepository:
             .where(
                 StationRow.area_code.startswith(code_stem(area_code)),
                 StationRow.reinspection.is_not(None),
+                StationRow.test_data.is_(False),
             )
             .group_by(StationRow.reinspection)
         )
@@ -209,6 +231,13 @@ class StationRepository:
     def add(self, station: Station) -> None:
         """Store a new station."""
         self._session.add(StationRow(**_to_row(station)))
+
+    async def add_many(self, stations: list[Station]) -> None:
+        """Store new stations in one statement (Core executemany: no ORM object per row)."""
+        if stations:
+            await self._session.execute(
+                insert(StationRow.__table__), [_to_row(station) for station in stations]
+            )
 
     async def save(self, station: Station) -> None:
         """Write back a changed station."""
@@ -300,6 +329,27 @@ class CodeAllocator:
         )
         return int(last) - count + 1
 
+    async def reserve_many(self, counts: dict[str, int]) -> dict[str, int]:
+        """Reserve `counts[area]` numbers in each area; the first of each, in two statements."""
+        if not counts:
+            return {}
+        areas = sorted(counts)  # one lock order for every replica
+        await self._session.execute(
+            _insert(self._session)(CodeSequence).on_conflict_do_nothing(),
+            [{"prefix": code, "last_value": 0} for code in areas],
+        )
+        # One UPDATE takes every row lock it needs, so replicas allocating at once are serialised.
+        rows = await self._session.execute(
+            update(CodeSequence)
+            .where(CodeSequence.prefix.in_(areas))
+            .values(
+                last_value=CodeSequence.last_value
+                + case(counts, value=CodeSequence.prefix, else_=0)
+            )
+            .returning(CodeSequence.prefix, CodeSequence.last_value)
+        )
+        return {prefix: int(last) - counts[prefix] + 1 for prefix, last in rows}
+
 
 class ActivityRepository:
     """Activities and their sign-ups."""
@@ -368,15 +418,28 @@ class ActivityRepository:
                 status=signup.status.value,
                 queued_at=signup.queued_at,
                 checked_in_at=signup.checked_in_at,
+                recipient=signup.recipient,
             )
         )
 
     def add_signup(
-        self, activity_id: str, worker_ref: str, status: SignupStatus, at: datetime
+        self,
+        activity_id: str,
+        worker_ref: str,
+        status: SignupStatus,
+        at: datetime,
+        *,
+        recipient: str | None = None,
     ) -> None:
         """A new sign-up."""
         self._session.add(
-            SignupRow(activity_id=activity_id, worker_ref=worker_ref, status=status, queued_at=at)
+            SignupRow(
+                activity_id=activity_id,
+                worker_ref=worker_ref,
+                status=status,
+                queued_at=at,
+                recipient=recipient,
+            )
         )
 
     async def first_waiting(self, activity_id: str) -> Signup | None:
@@ -441,7 +504,10 @@ class VisitRepository:
                 func.sum(VisitDayRow.unique_workers),
                 func.count(func.distinct(VisitDayRow.code)),
             )
-            .where(VisitDayRow.day.between(since, until))
+            .where(
+                VisitDayRow.day.between(since, until),
+                VisitDayRow.code.not_in(select(StationRow.code).where(StationRow.test_data)),
+            )
             .group_by(VisitDayRow.area_code)
         )
         return {code: (int(v), int(u), int(s)) for code, v, u, s in rows}
@@ -462,7 +528,12 @@ def _to_row(station: Station) -> dict[str, object]:
 
 def _to_signup(row: SignupRow) -> Signup:
     return Signup(
-        row.activity_id, row.worker_ref, SignupStatus(row.status), row.queued_at, row.checked_in_at
+        row.activity_id,
+        row.worker_ref,
+        SignupStatus(row.status),
+        row.queued_at,
+        row.checked_in_at,
+        row.recipient,
     )
 
 

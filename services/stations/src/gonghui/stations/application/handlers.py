@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -28,10 +28,10 @@ from gonghui.shared.contracts.stations import (
     UpdateStation,
 )
 from gonghui.shared.envelope import new_event_id
-from gonghui.shared.errors import NotFound
+from gonghui.shared.errors import Conflict, NotFound
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from gonghui.stations.domain.activities import Activity, SignupRefused, SignupStatus
-from gonghui.stations.domain.areas import area, locate, station_code
+from gonghui.stations.domain.areas import UnknownArea, area, locate, station_code
 from gonghui.stations.domain.geo import distance_m, gcj02_to_wgs84
 from gonghui.stations.domain.model import (
     PUBLIC_FIELDS,
@@ -98,8 +98,11 @@ async def register_station(
     operator: str | None,
     uow: StationsUnitOfWork,
     actor: str | None = None,
+    test_data: bool = False,
 ) -> Station:
     """编号管理: number and record a new station, or update it if the operator sent it before.
+
+    A sandbox department's new stations are `test_data`.
 
     `actor` is who registers: union staff over HTTP; a partner's own commands are recorded as
     `dept/<code>`.
@@ -116,40 +119,152 @@ async def register_station(
                 await uow.stations.save(station)
                 _emit_updated(uow, station, changed, actor=actor)
         else:
-            area_code = cmd.area_code or locate(
-                address=cmd.address, lat=public["lat"], lon=public["lon"]
-            )
-            area(area_code)
+            area_code = _area_of(cmd, public)
             number = await uow.codes.next(area_code)
-            station = Station(
-                code=station_code(area_code, number),
-                external_ref=cmd.external_ref,
-                operator=operator,
-                registered_at=now,
-                area_code=area_code,
-                **public,
+            station = _new_station(
+                cmd, public, area_code, number, operator=operator, now=now, test_data=test_data
             )
             uow.stations.add(station)
-            uow.emit(
-                StationRegistered(
-                    code=station.code,
-                    external_ref=station.external_ref,
-                    operator=station.operator,
-                    name=station.name,
-                    address=station.address,
-                    lat=station.lat,
-                    lon=station.lon,
-                    services=station.services,
-                    open_hours=station.open_hours,
-                    status=station.status.value,
-                    registered_at=station.registered_at,
-                    area_code=station.area_code,
-                    actor=actor,
-                ),
-                subject=station.code,
-            )
+            _emit_registered(uow, station, actor=actor)
         await uow.commit()
         return station
+
+
+Refusal = NotYourStation | UnknownArea | Conflict | NotFound
+"""Why one registration of a batch is refused for good (the others go on)."""
+
+
+async def register_stations(
+    commands: Sequence[RegisterStation],
+    *,
+    operator: str | None,
+    uow: StationsUnitOfWork,
+    actor: str | None = None,
+    test_data: bool = False,
+) -> list[Station | Refusal]:
+    """编号管理 for many at once: what `register_station` does for each, in order, in a handful
+    of statements whatever their number (one lookup of known references, one numbering per
+    batch, one insert, the events); each outcome is the station or why it was refused.
+    """
+    actor = actor or _actor_of(operator, None)
+    outcomes: list[Station | Refusal] = []
+    async with uow:
+        for part in _without_repeats(commands):
+            outcomes += await _register_together(
+                part, operator=operator, uow=uow, actor=actor, test_data=test_data
+            )
+        await uow.commit()
+    return outcomes
+
+
+def _without_repeats(commands: Sequence[RegisterStation]) -> list[list[RegisterStation]]:
+    """Consecutive parts in which no reference repeats: a repeat must see the station before."""
+    parts: list[list[RegisterStation]] = [[]]
+    seen: set[str] = set()
+    for cmd in commands:
+        if cmd.external_ref in seen:
+            parts.append([])
+            seen.clear()
+        seen.add(cmd.external_ref)
+        parts[-1].append(cmd)
+    return parts
+
+
+async def _register_together(
+    commands: list[RegisterStation],
+    *,
+    operator: str | None,
+    uow: StationsUnitOfWork,
+    actor: str,
+    test_data: bool,
+) -> list[Station | Refusal]:
+    now = uow.clock.now()
+    known = await uow.stations.codes_by_external_ref(operator, [c.external_ref for c in commands])
+    outcomes: list[Station | Refusal | None] = [None] * len(commands)
+    placed: list[tuple[int, RegisterStation, dict[str, object], str]] = []
+    for index, cmd in enumerate(commands):
+        try:
+            if cmd.external_ref in known:
+                # Sent again: rare, so the one-at-a-time path (revise, then station.updated.v1).
+                outcomes[index] = await register_station(
+                    cmd, operator=operator, uow=uow, actor=actor, test_data=test_data
+                )
+                continue
+            public = _public_of(cmd)
+            placed.append((index, cmd, public, _area_of(cmd, public)))
+        except (NotYourStation, UnknownArea, Conflict, NotFound) as refusal:
+            outcomes[index] = refusal
+    counts: dict[str, int] = {}
+    for *_, area_code in placed:
+        counts[area_code] = counts.get(area_code, 0) + 1
+    first = await uow.codes.reserve_many(counts)
+    given = dict.fromkeys(counts, 0)
+    stations = []
+    for index, cmd, public, area_code in placed:
+        number = first[area_code] + given[area_code]
+        given[area_code] += 1
+        station = _new_station(
+            cmd, public, area_code, number, operator=operator, now=now, test_data=test_data
+        )
+        stations.append(station)
+        outcomes[index] = station
+    await uow.stations.add_many(stations)
+    for station in stations:
+        _emit_registered(uow, station, actor=actor)
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _area_of(cmd: RegisterStation, public: dict[str, object]) -> str:
+    """The area a new station is numbered in: as given, else located; unknown is refused."""
+    area_code = cmd.area_code or locate(
+        address=cmd.address,
+        lat=public["lat"],  # type: ignore[arg-type]
+        lon=public["lon"],  # type: ignore[arg-type]
+    )
+    area(area_code)
+    return area_code
+
+
+def _new_station(
+    cmd: RegisterStation,
+    public: dict[str, object],
+    area_code: str,
+    number: int,
+    *,
+    operator: str | None,
+    now: datetime,
+    test_data: bool = False,
+) -> Station:
+    return Station(
+        code=station_code(area_code, number),
+        external_ref=cmd.external_ref,
+        operator=operator,
+        registered_at=now,
+        area_code=area_code,
+        test_data=test_data,
+        **public,  # type: ignore[arg-type]
+    )
+
+
+def _emit_registered(uow: StationsUnitOfWork, station: Station, *, actor: str) -> None:
+    uow.emit(
+        StationRegistered(
+            code=station.code,
+            external_ref=station.external_ref,
+            operator=station.operator,
+            name=station.name,
+            address=station.address,
+            lat=station.lat,
+            lon=station.lon,
+            services=station.services,
+            open_hours=station.open_hours,
+            status=station.status.value,
+            registered_at=station.registered_at,
+            area_code=station.area_code,
+            actor=actor,
+        ),
+        subject=station.code,
+    )
 
 
 async def update_station(
@@ -452,9 +567,17 @@ async def publish_activity(activity: Activity, *, uow: StationsUnitOfWork) -> Ac
 
 
 async def sign_up(
-    activity_id: str, *, worker_id: str, secret: str, uow: StationsUnitOfWork
+    activity_id: str,
+    *,
+    worker_id: str,
+    secret: str,
+    uow: StationsUnitOfWork,
+    recipient: str | None = None,
 ) -> tuple[SignupStatus, Activity]:
-    """一键报名: a place if one is left, else the waitlist; signing up twice changes nothing."""
+    """一键报名: a place if one is left, else the waitlist; signing up twice changes nothing.
+
+    `recipient`: the signed-in worker's own id, told if a waitlisted place becomes theirs.
+    """
     async with uow:
         activity = await _activity(uow, activity_id)
         ref = worker_ref(secret, worker_id)
@@ -465,9 +588,10 @@ async def sign_up(
         status = activity.status_for_new_signup(now)
         if existing is not None:
             existing.status, existing.queued_at = status, now
+            existing.recipient = recipient
             await uow.activities.save_signup(existing)
         else:
-            uow.activities.add_signup(activity_id, ref, status, now)
+            uow.activities.add_signup(activity_id, ref, status, now, recipient=recipient)
         if status is SignupStatus.CONFIRMED:
             activity.confirmed += 1
         else:
@@ -516,6 +640,7 @@ async def cancel_signup(
                 promoted.worker_ref,
                 SignupStatus.CONFIRMED,
                 now,
+                recipient=promoted.recipient,
             )
         await uow.commit()
         return activity
@@ -561,6 +686,8 @@ def _emit_step(
     ref: str,
     status: SignupStatus,
     now: datetime,
+    *,
+    recipient: str | None = None,
 ) -> None:
     uow.emit(
         event_type(
@@ -570,6 +697,8 @@ def _emit_step(
             confirmed=activity.confirmed,
             waitlisted=activity.waitlisted,
             at=now,
+            title=activity.title,
+            recipient=recipient,
         ),
         subject=activity.id,
     )

@@ -204,9 +204,8 @@ def _best(text: str, level: str, lat: float, lon: float) -> str | None:
     """The area of `level` the text names best; ties go to the one nearest the coordinates."""
     table = _table()
     scored: list[tuple[int, Area]] = []
-    for found in table.areas.values():
-        if found.level != level or not (own := _mentions(text, found)):
-            continue
+    for found in _named(text, level):
+        own = _mentions(text, found)
         parent = table.areas.get(found.parent or "")
         city = parent if parent is not None and parent.level == "city" else None
         by_city = _mentions(text, city) if level == "county" else 0
@@ -231,6 +230,44 @@ def _best(text: str, level: str, lat: float, lon: float) -> str | None:
     located = [a for a in leaders if a.lat is not None and a.lon is not None]
     nearest, _ = _nearest(located, lat, lon, bounded=False)
     return nearest.code if nearest is not None else None
+
+
+def _named(text: str, level: str) -> list[Area]:
+    """Areas of `level` whose full name or short name (2+ characters) is in the text.
+
+    In table order. Looks each piece of the text up (a few hundred dictionary lookups) rather
+    than searching the text for each of the country's 3,000 names: locating a partner's
+    station was most of the cost of registering it.
+    """
+    by_name, lengths = _names_of(level)
+    named: dict[str, Area] = {}
+    for start, char in enumerate(text):
+        for length in lengths.get(char, ()):
+            for found in by_name.get(text[start : start + length], ()):
+                named[found.code] = found
+    order = _table_order()
+    return sorted(named.values(), key=lambda found: order[found.code])
+
+
+@cache
+def _names_of(level: str) -> tuple[dict[str, list[Area]], dict[str, list[int]]]:
+    """Areas of one level by each name a text may call them (full, or short of 2+ characters),
+    and the lengths of the names that start with each character."""
+    by_name: dict[str, list[Area]] = {}
+    for found in _table().areas.values():
+        if found.level == level:
+            for name in {found.name, found.short}:
+                if len(name) >= 2:
+                    by_name.setdefault(name, []).append(found)
+    lengths: dict[str, set[int]] = {}
+    for name in by_name:
+        lengths.setdefault(name[0], set()).add(len(name))
+    return by_name, {char: sorted(found) for char, found in lengths.items()}
+
+
+@cache
+def _table_order() -> dict[str, int]:
+    return {code: index for index, code in enumerate(_table().areas)}
 
 
 def _seat_within(code: str, lat: float, lon: float, meters: float) -> bool:

@@ -44,7 +44,25 @@ def department_handlers(*, worker_id_secret: str) -> Handlers:
     def ref(cmd: Any, dept: str) -> dict[str, Any]:
         return {"code": cmd.code, "external_ref": cmd.external_ref, "operator": dept}
 
-    on(RegisterStation, lambda c, d, uow: uc.register_station(c, operator=d, uow=uow))
+    @handlers.on_batch(RegisterStation)
+    async def register(
+        batch: list[Incoming[RegisterStation]], uow: StationsUnitOfWork
+    ) -> list[tuple[Incoming[Any], str]]:
+        """A run of registrations in a handful of statements; each refusal is its entry's alone."""
+        department = batch[0].department
+        assert department is not None
+        outcomes = await uc.register_stations(
+            [msg.data for msg in batch],
+            operator=department,
+            uow=uow,
+            test_data=batch[0].test_data,  # a sandbox is a stream: every entry of it or none
+        )
+        return [
+            (msg, str(outcome))
+            for msg, outcome in zip(batch, outcomes, strict=True)
+            if isinstance(outcome, Exception)
+        ]
+
     on(
         UpdateStation,
         lambda c, d, uow: uc.update_station(

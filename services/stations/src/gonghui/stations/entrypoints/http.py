@@ -8,12 +8,12 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from gonghui.shared.auth import Principal, Role
-from gonghui.shared.clock import SHANGHAI, Clock
+from gonghui.shared.auth import Principal, Role, signed_in
+from gonghui.shared.clock import SHANGHAI, Clock, local
 from gonghui.shared.contracts.common import Day, DepartmentCode, Instant
 from gonghui.shared.contracts.stations import (
     AREA_CODE,
@@ -44,7 +44,6 @@ from gonghui.stations.entrypoints.access import (
     check_station,
 )
 from gonghui.stations.entrypoints.guard import PublicGuard
-from gonghui.stations.entrypoints.times import local
 from gonghui.stations.settings import StationsSettings
 
 Reason = Annotated[str, Field(min_length=2, max_length=500, description="Why (recorded).")]
@@ -124,6 +123,10 @@ class StationOut(BaseModel):
     recheck_due: bool = Field(description="No assessment, or the latest is too old.")
     registered_at: datetime
     updated_at: datetime | None
+    test_data: bool = Field(
+        description="测试数据: registered by a sandbox department while rehearsing; never in "
+        "search, exports or statistics."
+    )
 
 
 class NearbyStation(BaseModel):
@@ -319,7 +322,9 @@ def stations_router(
         check_station(principal, station)
         return station
 
-    @router.get("/stations", summary="Stations near a point, nearest first")
+    @router.get(
+        "/stations", summary="Stations near a point, nearest first", response_model=NearbyPage
+    )
     async def nearby(
         lat: Annotated[float, Query(ge=-90, le=90, description="Latitude of the search point.")],
         lon: Annotated[float, Query(ge=-180, le=180, description="Longitude.")],
@@ -336,7 +341,7 @@ def stations_router(
         ] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 20,
         coord_system: CoordQuery = CoordSystem.WGS84,
-    ) -> NearbyPage:
+    ) -> Response:
         lat, lon = uc.to_wgs84(lat, lon, coord_system)
         when = at or clock.now()
         hits = await uc.find_nearby(
@@ -353,7 +358,9 @@ def stations_router(
         for hit in hits:
             lat, lon = _coords(hit.lat, hit.lon, coord_system)
             items.append(
-                NearbyStation(
+                # Built from our own values, not input: constructed and serialized without a
+                # second validation (the hottest public route; the schema stays NearbyPage).
+                NearbyStation.model_construct(
                     code=hit.code,
                     name=hit.name,
                     status=hit.status,
@@ -370,7 +377,8 @@ def stations_router(
                     lon=lon,
                 )
             )
-        return NearbyPage(at=local(when), items=items)
+        page = NearbyPage.model_construct(at=local(when), items=items)
+        return Response(page.model_dump_json(), media_type="application/json")
 
     @router.get(
         "/stations.geojson",
@@ -669,11 +677,20 @@ def stations_router(
         return _activity_out(found)
 
     @router.post("/activities/{activity_id}/signups", summary="一键报名: sign up (or waitlist)")
-    async def sign_up(activity_id: str, body: WorkerIn, request: Request) -> dict[str, Any]:
+    async def sign_up(
+        activity_id: str,
+        body: WorkerIn,
+        request: Request,
+        caller: Annotated[Principal | None, Depends(signed_in)],
+    ) -> dict[str, Any]:
         await guard.admit(request, kind="public", worker_id=body.worker_id)
         with http_errors():
             status, found = await uc.sign_up(
-                activity_id, worker_id=body.worker_id, secret=secret, uow=uow_factory()
+                activity_id,
+                worker_id=body.worker_id,
+                secret=secret,
+                uow=uow_factory(),
+                recipient=caller.sub if caller is not None else None,
             )
         return {"status": status.value, "activity": _activity_out(found)}
 
