@@ -24,14 +24,18 @@ if not CHROMIUM.exists():
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
-    """Playwright for the whole session."""
+    """Playwright for one module's tests.
+
+    Its sync API keeps an event loop running in this thread while it is open: were it open for
+    the whole session, every async test after the pages' would fail to run its own loop.
+    """
     with sync_playwright() as running:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     """Debian's Chromium, headless (no browser is downloaded)."""
     launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])

@@ -74,6 +74,7 @@
     L.marker(point, { title: station.name, alt: station.name }).addTo(map).bindPopup(popup);
   });
   if (bounds.length > 1) {
-    map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16 });
+    // Markers are drawn above their point: more room at the top keeps them inside.
+    map.fitBounds(bounds, { paddingTopLeft: [24, 48], paddingBottomRight: [24, 16], maxZoom: 16 });
   }
 })();
