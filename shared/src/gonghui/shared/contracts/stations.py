@@ -13,9 +13,10 @@ from gonghui.shared.hours import HoursInvalid, validate
 
 
 class StationService(StrEnum):
-    """A free service a station offers (the seed's list, plus charging and toilets)."""
+    """A free service a station offers (the seed's list, plus hot water, charging and toilets)."""
 
     DRINKING_WATER = "drinking_water"
+    HOT_WATER = "hot_water"
     HEATING = "heating"
     COOLING = "cooling"
     REST = "rest"

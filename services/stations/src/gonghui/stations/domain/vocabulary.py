@@ -4,6 +4,7 @@ from __future__ import annotations
 
 SERVICE_LABELS: dict[str, str] = {
     "drinking_water": "饮水",
+    "hot_water": "热水",
     "heating": "取暖",
     "cooling": "纳凉",
     "rest": "休息",
@@ -14,7 +15,7 @@ SERVICE_LABELS: dict[str, str] = {
     "charging": "充电",
     "toilet": "如厕",
 }
-"""The free services a station offers (the seed's list, plus charging and toilets)."""
+"""The free services a station offers (the seed's list, plus hot water, charging and toilets)."""
 
 STATUS_LABELS: dict[str, str] = {
     "proposed": "待挂牌",
