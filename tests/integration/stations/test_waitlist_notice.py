@@ -63,7 +63,7 @@ async def test_a_promoted_worker_is_told_and_the_others_are_not(
     gave_up = await client.post(f"/activities/{aid}/cancellations", json={"worker_id": "rider-1"})
     assert gave_up.json()["confirmed"] == 1
 
-    relay = OutboxRelay(session_factory(stations_engine), redis, service="stations")
+    relay = OutboxRelay(session_factory(stations_engine), redis, service="stations", keys=keys)
     while await relay.relay_once():
         pass
     stream = keys.events("stations")

@@ -180,7 +180,7 @@ DEFAULT_RULES = [
         event_type="proposal.transitioned.v1",
         description="12351 green channel: the named responsible person (一把手) is told personally "
         "of each step of the case, urgently.",
-        recipients=["$responsible_person"],
+        recipients=["$responsible_person", "$unit_responsible_person"],
         channels=PERSONAL,
         conditions={"kind": ["hotline"], "action": RESPONSIBLE_SEES},
         priority="urgent",
@@ -197,7 +197,7 @@ DEFAULT_RULES = [
         id="hotline-overdue-responsible-person",
         event_type="proposal.overdue.v1",
         description="12351 green channel: the responsible person hears of a late step in person.",
-        recipients=["$responsible_person"],
+        recipients=["$responsible_person", "$unit_responsible_person"],
         channels=PERSONAL,
         conditions={"kind": ["hotline"]},
         priority="urgent",

@@ -629,7 +629,7 @@ def _send_work(
             **facts,
             proposal_id=case.id,
             kind=case.kind,
-            body=mask_text(case.body),
+            body=case.body,  # masked by the plumbing except on this unit's own inbox (audited)
             category=case.category,
             submitted_by=case.submitted_by,
             accept_by=_due(case, DeadlineStep.ACCEPTANCE, now, policy)
