@@ -205,7 +205,7 @@ async def main() -> None:
                     "services": ["cooling"],
                     "open_hours": "24/7",
                 }
-                await record_station(station, uow=uow_factory())
+                await record_station("station.registered.v1", station, uow=uow_factory())
             before = current_rss_mb()
             fresh_peak = reset_peak_rss()
             reached, ours = await fan_out(uow_factory, keys, args.page)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,6 +24,7 @@ import pytest
 import redis
 from redis.asyncio import Redis as AsyncRedis
 
+from gonghui.cli import embedded_redis
 from gonghui.shared.signing import Signing, verify
 from tests.support.builders import entry, station_data
 from tests.support.servers import delete_keys, personal_numbers_in_streams, run_cli
@@ -283,3 +286,83 @@ def test_entry_signed_with_the_wrong_secret_is_dead_lettered_with_the_reason(
     letters = json.loads(listed.stdout)
     assert letters[0]["reason"] == "invalid signature (hmac-sha256)"
     assert letters[0]["original"]["source"] == "dept/py-forger"
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[tuple[str, Callable[[], None]]]:
+    """A Redis of this test's own (AOF and an ACL file, so users survive), and a restart."""
+    data = tmp_path / "redis"
+    data.mkdir()
+    port = embedded_redis.free_port()
+    server = [embedded_redis.start(data, port=port, appendonly=True)]
+
+    def restart() -> None:
+        server[0].send_signal(signal.SIGTERM)  # a clean shutdown, as an operator restarts it
+        server[0].wait(timeout=15)
+        time.sleep(1.0)  # the example notices the server is gone and backs off
+        server[0] = embedded_redis.start(data, port=port, appendonly=True)
+
+    try:
+        yield f"redis://127.0.0.1:{port}/0", restart
+    finally:
+        server[0].kill()
+        server[0].wait()
+
+
+def example_command(name: str, node_dir: Callable[[], Path]) -> list[str]:
+    """How to run one example's inbox with its default block time and socket timeout."""
+    if name == "python":
+        return [sys.executable, "-u", str(EXAMPLES / "python" / "partner.py"), "inbox"]
+    return ["node", str(node_dir() / "partner.mjs"), "inbox"]
+
+
+@pytest.mark.parametrize("example", ["python", "node"])
+def test_an_example_inbox_runs_idle_past_its_socket_timeout_and_across_a_redis_restart(
+    own_redis: tuple[str, Callable[[], None]],
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    example: str,
+) -> None:
+    url, restart = own_redis
+    env = {"REDIS_URL": url, "GONGHUI_STREAM_PREFIX": ""}
+    added = run_cli("dept", "add", "night-desk", "--name", "夜班值守", env=env)
+    assert added.returncode == 0, added.stderr
+    command = example_command(example, lambda: request.getfixturevalue("node_example"))
+    out, err = tmp_path / "stdout", tmp_path / "stderr"
+    with open(out, "wb") as stdout, open(err, "wb") as stderr:
+        worker = subprocess.Popen(
+            command,
+            env={
+                "PATH": os.environ["PATH"],
+                "GONGHUI_DEPT_URL": added.stdout.strip().splitlines()[-1],
+                "GONGHUI_DEPT_CODE": "night-desk",
+            },
+            stdout=stdout,
+            stderr=stderr,
+        )
+    admin = redis.Redis.from_url(url, decode_responses=True)
+    try:
+        # Longer than the 5 s block, and than the Python client's socket timeout (block + 10 s).
+        time.sleep(16)
+        assert worker.poll() is None, err.read_text()
+        first = admin.xadd("dept.night-desk.inbox", night_item("case-before-restart"))
+        wait_until(lambda: first in out.read_text(), timeout=15)
+
+        restart()
+        admin = redis.Redis.from_url(url, decode_responses=True)
+        second = admin.xadd("dept.night-desk.inbox", night_item("case-after-restart"))
+        wait_until(lambda: second in out.read_text(), timeout=60, interval=0.5)
+        assert worker.poll() is None, err.read_text()
+        wait_until(lambda: admin.xpending("dept.night-desk.inbox", "night-desk")["pending"] == 0)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=20)
+        admin.close()
+    assert "Traceback" not in err.read_text(), err.read_text()
+    assert "case-before-restart" in out.read_text() and "case-after-restart" in out.read_text()
+
+
+def night_item(case: str) -> dict[str, str]:
+    """A work item the proposals service would route to the department at night."""
+    data = {"proposal_id": case, "kind": "proposal", "title": "夜间驿站开放"}
+    return entry("night-desk", "proposal.assigned.v1", data, source="gonghui/proposals")

@@ -16,8 +16,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from gonghui.cli import embedded_redis
+from gonghui.shared.contracts import CATALOGUE
 from gonghui.shared.db import async_url
 from gonghui.shared.privacy import leaks_in_entry
+from gonghui.shared.streams import StreamKeys
 
 
 def docker_available() -> bool:
@@ -111,13 +113,28 @@ async def delete_keys(redis: Redis, prefix: str) -> None:
             await redis.execute_command("ACL", "DELUSER", name)
 
 
+def disclosed_on(stream: str, fields: dict[bytes, bytes], *, prefix: str) -> frozenset[str]:
+    """The fields an entry may carry in full on this stream: its contract's named recipient's."""
+    keys = StreamKeys(prefix)
+    department = keys.department_of(stream)
+    contract = CATALOGUE.get(fields.get(b"type", b"").decode())
+    if department is None or stream != keys.inbox(department) or contract is None:
+        return frozenset()
+    return getattr(contract, "disclosed_to_recipient", frozenset())
+
+
 async def personal_numbers_in_streams(redis: Redis, prefix: str) -> dict[str, list[str]]:
-    """Unmasked phone and ID numbers in any stream entry under `prefix`, by stream."""
+    """Unmasked phone and ID numbers in any stream entry under `prefix`, by stream.
+
+    A work item's disclosed fields on its own department's inbox are allowed (and audited).
+    """
     found: dict[str, list[str]] = {}
     async for key in redis.scan_iter(match=f"{prefix}*", count=1000, _type="stream"):
+        stream = key.decode()
         for _, fields in await redis.xrange(key):
-            if leaked := leaks_in_entry(fields):
-                found.setdefault(key.decode(), []).extend(leaked)
+            disclosed = disclosed_on(stream, fields, prefix=prefix)
+            if leaked := leaks_in_entry(fields, disclosed=disclosed):
+                found.setdefault(stream, []).extend(leaked)
     return found
 
 

@@ -68,8 +68,12 @@ def running_system(
     database_urls: dict[str, str] | None = None,
     services: tuple[str, ...] = tuple(SERVICES),
     extra_env: dict[str, str] | None = None,
+    front: bool = False,
 ) -> Iterator[RunningSystem]:
-    """Start each service and its relay as `gonghui serve|relay` processes; stop them after."""
+    """Start each service and its relay as `gonghui serve|relay` processes; stop them after.
+
+    With `front`, the web front runs too (`urls["front"]`), a client of the services started.
+    """
     logs = workdir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     env = {
@@ -113,10 +117,28 @@ def running_system(
                         stderr=subprocess.STDOUT,
                         start_new_session=True,
                     )
+        if front:
+            port = embedded_redis.free_port()
+            system.urls["front"] = f"http://127.0.0.1:{port}"
+            for name in services:
+                env[f"FRONT_{name.upper()}_URL"] = system.urls[name]
+            with open(logs / "front.log", "wb") as out:
+                system.processes["front"] = subprocess.Popen(
+                    [sys.executable, "-m", "gonghui.cli", "serve", "front", "--port", str(port)],
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
         for name in services:
             wait_until(
                 lambda n=name: httpx.get(system.url(n, "/readyz"), timeout=2).status_code == 200,
-                timeout=60,
+                timeout=120,
+            )
+        if front:
+            wait_until(
+                lambda: httpx.get(system.url("front", "/healthz"), timeout=2).status_code == 200,
+                timeout=120,
             )
         yield system
     finally:
@@ -150,3 +172,28 @@ def restart(system: RunningSystem, name: str) -> None:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+
+@contextlib.contextmanager
+def shared_system(
+    redis_url: str, workdir: Path, **options: Any
+) -> Iterator[tuple[RunningSystem, str]]:
+    """A running system under a key prefix of its own, for the tests of one module to share;
+    everything it wrote under the prefix is deleted after. Yields (system, prefix)."""
+    import uuid
+
+    from redis import Redis as SyncRedis
+
+    prefix = f"t{uuid.uuid4().hex[:10]}:"
+    try:
+        with running_system(
+            redis_url=redis_url, prefix=prefix, workdir=workdir, **options
+        ) as system:
+            yield system, prefix
+    finally:
+        client = SyncRedis.from_url(redis_url)
+        try:
+            for key in client.scan_iter(match=f"{prefix}*", count=1000):
+                client.delete(key)
+        finally:
+            client.close()

@@ -77,30 +77,47 @@ function handle(entryId, fields) {
 }
 
 // Take over stale entries, then read new ones; acknowledge each only after handling it.
-async function workOff(redis, stream, { reclaimIdleMs, blockMs, once }) {
-  for (;;) {
-    // Entries another worker read but never acknowledged (it crashed): take them over.
-    let start = "0-0";
-    do {
-      const [next, claimed] = await redis.xautoclaim(
-        stream, CODE, CONSUMER, reclaimIdleMs, start, "COUNT", 10,
-      );
-      for (const [entryId, flat] of claimed) {
-        handle(entryId, asObject(flat));
-        await redis.xack(stream, CODE, entryId);
-      }
-      start = next;
-    } while (start !== "0-0");
-    const got = await redis.xreadgroup(
-      "GROUP", CODE, CONSUMER, "COUNT", 10, "BLOCK", blockMs, "STREAMS", stream, ">",
+async function workOffOnce(redis, stream, { reclaimIdleMs, blockMs }) {
+  // Entries another worker read but never acknowledged (it crashed): take them over.
+  let start = "0-0";
+  do {
+    const [next, claimed] = await redis.xautoclaim(
+      stream, CODE, CONSUMER, reclaimIdleMs, start, "COUNT", 10,
     );
-    for (const [, entries] of got ?? []) {
-      for (const [entryId, flat] of entries) {
-        handle(entryId, asObject(flat));
-        await redis.xack(stream, CODE, entryId);
-      }
+    for (const [entryId, flat] of claimed) {
+      handle(entryId, asObject(flat));
+      await redis.xack(stream, CODE, entryId);
     }
-    if (once && !got) return;
+    start = next;
+  } while (start !== "0-0");
+  const got = await redis.xreadgroup(
+    "GROUP", CODE, CONSUMER, "COUNT", 10, "BLOCK", blockMs, "STREAMS", stream, ">",
+  );
+  for (const [, entries] of got ?? []) {
+    for (const [entryId, flat] of entries) {
+      handle(entryId, asObject(flat));
+      await redis.xack(stream, CODE, entryId);
+    }
+  }
+  return got;
+}
+
+// Keep going through Redis restarts and network cuts: wait, with backoff, and try again.
+async function workOff(redis, stream, options) {
+  let failures = 0;
+  for (;;) {
+    let got;
+    try {
+      got = await workOffOnce(redis, stream, options);
+      failures = 0;
+    } catch (error) {
+      failures += 1;
+      const delayMs = Math.min(30_000, 500 * 2 ** Math.min(failures, 10)) * (0.5 + Math.random() / 2);
+      console.error(`${stream} unreachable (${error.message}); retrying in ${Math.round(delayMs)} ms`);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      continue;
+    }
+    if (options.once && !got) return;
   }
 }
 
@@ -119,7 +136,12 @@ if (!(command === "register" && stationFile) && command !== "inbox" && command !
 }
 
 // Your user may not run INFO, which ioredis sends to check readiness.
+// No command timeout: a blocking read waits as long as it asked to.
 const redis = new Redis(URL, { enableReadyCheck: false });
+process.on("SIGTERM", () => {
+  redis.disconnect();
+  process.exit(0);
+});
 try {
   if (command === "register") {
     await register(redis, stationFile);

@@ -32,6 +32,7 @@ from gonghui.shared.deadletters import DeadLetters
 from gonghui.shared.departments import DepartmentDirectory, DirectoryError, connection_url
 from gonghui.shared.migrations import upgrade
 from gonghui.shared.outbox import Feeds, OutboxRelay
+from gonghui.shared.passwords import new_password
 from gonghui.shared.privacy import configure_logging
 from gonghui.shared.settings import VAR_DIR, RedisNotConfigured, default_redis_url
 from gonghui.shared.signing import Signing
@@ -318,17 +319,27 @@ def dept_add(
     name: Annotated[
         str, typer.Option("--name", help="The department's name, e.g. 兴业银行福州分行")
     ],
+    sandbox: Annotated[
+        bool,
+        typer.Option(
+            "--sandbox",
+            help="A rehearsal department: its stations are test data, out of statistics and search",
+        ),
+    ] = False,
 ) -> None:
     """Provision a department: its Redis user, its inbox group, its place in the directory."""
-    department, password = _directory(lambda d: d.add(code, name))
+    department, password = _directory(lambda d: d.add(code, name, sandbox=sandbox))
     if not _directory(lambda d: d.persists_users()):
         console.print(
             "[yellow]warning:[/] this Redis has no ACL file; the user is lost when Redis restarts"
         )
     keys = _keys()
     console.print(f"department [bold]{department.code}[/] ({department.name}) added")
+    if department.sandbox:
+        console.print("  [yellow]sandbox:[/] what it creates is marked test data (测试数据)")
     console.print(f"  publishes to  {keys.outbox(code)}")
     console.print(f"  reads         {keys.inbox(code)} as group {code}")
+    console.print(f"  over HTTPS    POST /partner/v1/events (key: gonghui dept key {code})")
     console.print("connection URL (shown once, keep it secret):")
     _print_url(code, password)
 
@@ -371,6 +382,29 @@ def dept_rotate(
     _, password = _directory(lambda d: d.rotate(code))
     console.print("new connection URL (shown once); the old one works until `--finish`:")
     _print_url(code, password)
+
+
+@dept_app.command("key")
+def dept_key(
+    code: str,
+    rotate: Annotated[
+        bool, typer.Option("--rotate", help="Issue a new key; the old one works until --finish")
+    ] = False,
+    finish: Annotated[bool, typer.Option("--finish", help="Retire every key but the newest")] = (
+        False
+    ),
+) -> None:
+    """The department's key for the HTTPS door (`Authorization: Bearer <key>`), as the last line."""
+    if finish:
+        _directory(lambda d: d.finish_http_key_rotation(code))
+        console.print(f"department {code}: old HTTPS key retired")
+        return
+    if rotate:
+        key = _directory(lambda d: d.rotate_http_key(code))
+        console.print("new HTTPS key; the old one works until `--finish`:")
+    else:
+        key = _directory(lambda d: d.http_key(code))
+    print(key)
 
 
 @dept_app.command("grant")
@@ -426,6 +460,10 @@ def user_add(
     department: Annotated[
         str | None, typer.Option(help="For handlers and partners: their department")
     ] = None,
+    password: Annotated[
+        bool,
+        typer.Option("--password", help="Also set a first password for the pages (printed once)"),
+    ] = False,
 ) -> None:
     """Issue a bearer token (printed once) for a person with a role and an area."""
     principal = Principal(sub=sub, role=role, area=area, department=department)
@@ -436,6 +474,32 @@ def user_add(
         f"{sub}: {role.value}" + (f" in {area}" if area else "") + "; bearer token (shown once):"
     )
     print(token)
+    if password:
+        _set_first_password(principal)
+
+
+def _set_first_password(principal: Principal) -> None:
+    first = new_password()
+    _run(
+        _with_redis,
+        lambda r: UserDirectory(r, _keys()).set_password(principal, first, must_change=True),
+    )
+    console.print(
+        f"{principal.sub}: first password for the pages (shown once; changed at first sign-in):"
+    )
+    print(first)
+
+
+@user_app.command("password")
+def user_password(
+    sub: Annotated[str, typer.Argument(help="The person's id, as `gonghui user add` named it")],
+) -> None:
+    """Set a new first password for a person (printed once); they change it when signing in."""
+    user = _run(_with_redis, lambda r: UserDirectory(r, _keys()).get(sub))
+    if user is None:
+        console.print(f"no user {sub}; add them first with `gonghui user add`")
+        raise typer.Exit(1)
+    _set_first_password(user.principal)
 
 
 @user_app.command("list")

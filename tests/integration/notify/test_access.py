@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gonghui.notify.application.handlers import apply_rules
+from gonghui.notify.application.handlers import apply_rules, record_station
 from gonghui.notify.bootstrap import create_app
 from gonghui.notify.settings import NotifySettings
 from gonghui.shared.auth import Principal, Role, UserDirectory, auth_secret
@@ -186,12 +186,26 @@ async def test_an_admin_manages_recipients_of_their_own_area_only(api: httpx.Asy
     assert (await api.delete("/recipients/w-fz", headers=FUJIAN_ADMIN)).status_code == 204
 
 
-async def test_only_an_admin_without_an_area_changes_rules(api: httpx.AsyncClient) -> None:
+async def test_a_district_admin_changes_only_rules_of_their_own_area(
+    api: httpx.AsyncClient,
+) -> None:
     refused = await api.put("/rules/stalled", json=RULE, headers=FUJIAN_ADMIN)
     assert refused.status_code == 403 and "every area" in refused.json()["detail"]
-    assert (await api.delete("/rules/stalled", headers=FUJIAN_ADMIN)).status_code == 403
-    assert (await api.get("/rules", headers=FUJIAN_ADMIN)).status_code == 200
     assert (await api.put("/rules/stalled", json=RULE, headers=ADMIN)).status_code == 200
+    assert (await api.delete("/rules/stalled", headers=FUJIAN_ADMIN)).status_code == 403
+    taken = await api.put(
+        "/rules/stalled", json={**RULE, "area_code": "3502"}, headers=XIAMEN_ADMIN
+    )
+    assert taken.status_code == 403
+    assert (await api.get("/rules", headers=FUJIAN_ADMIN)).status_code == 200
+
+    siming = {**RULE, "area_code": "350203"}
+    own = await api.put("/rules/siming-stalled", json=siming, headers=XIAMEN_ADMIN)
+    assert own.status_code == 200 and own.json()["area_code"] == "350203"
+    gulou = {**RULE, "area_code": "350102"}
+    outside = await api.put("/rules/gulou-stalled", json=gulou, headers=XIAMEN_ADMIN)
+    assert outside.status_code == 403 and "outside your area" in outside.json()["detail"]
+    assert (await api.delete("/rules/siming-stalled", headers=FUJIAN_ADMIN)).status_code == 204
     assert (await api.delete("/rules/stalled", headers=ADMIN)).status_code == 204
 
 
@@ -240,3 +254,76 @@ async def test_an_inbox_without_a_recipient_is_the_callers_own_and_their_groups(
     other = bearer(Role.REVIEWER, sub="rv-2")
     seen = (await api.get("/notifications", headers=other)).json()["items"]
     assert {n["recipient"] for n in seen} == {"role:review_group"}
+
+
+async def test_group_inboxes_show_each_reader_only_their_own_area(
+    api: httpx.AsyncClient, uow: Uow
+) -> None:
+    causes = [
+        event("station.registered.v1", "350102-0001", _station("350102-0001", "350102", "鼓楼")),
+        event("station.registered.v1", "350203-0001", _station("350203-0001", "350203", "思明")),
+        event(
+            "station.complaint_received.v1",
+            "350203-0001",
+            {"code": "350203-0001", "name": "思明驿站", "area_code": "350203", "text": "没开门"},
+            event_id="complaint-1",
+        ),
+        event(
+            "station.exited.v1",
+            "350203-0001",
+            {"code": "350203-0001", "to_status": "exited", "reason": "撤并"},
+        ),
+        event("proposal.submitted.v1", "P-BJ", _case("P-BJ", "110105")),
+        event("proposal.submitted.v1", "P-PH", _case("P-PH", "330482")),
+    ]
+    for cause in causes:
+        await record_station(cause.type, cause.data, uow=uow())
+        await apply_rules(cause, cause.data, uow=uow())
+
+    async def group(headers: dict[str, str], recipient: str) -> set[str]:
+        page = await api.get("/notifications", params={"recipient": recipient}, headers=headers)
+        assert page.status_code == 200, page.text
+        return {n["subject"] for n in page.json()["items"]}
+
+    fuzhou = bearer(Role.UNION_ADMIN, sub="admin-fz", area="350100")
+    assert await group(fuzhou, "role:station_admin") == {"350102-0001"}
+    xiamen = await group(XIAMEN_ADMIN, "role:station_admin")
+    assert xiamen == {"350203-0001"}
+    assert await group(FUJIAN_ADMIN, "role:station_admin") == {"350102-0001", "350203-0001"}
+    count = await api.get(
+        "/notifications/unread-count", params={"recipient": "role:station_admin"}, headers=fuzhou
+    )
+    assert count.json()["unread"] == 1
+    # An exit carries no area of its own: notify's copy of the station supplies it.
+    read_all = await api.post(
+        "/notifications/read", json={"recipient": "role:station_admin"}, headers=fuzhou
+    )
+    assert read_all.json()["marked"] == 1
+    still = await api.get(
+        "/notifications/unread-count",
+        params={"recipient": "role:station_admin"},
+        headers=XIAMEN_ADMIN,
+    )
+    assert still.json()["unread"] == 3
+
+    beijing = bearer(Role.REVIEWER, sub="rv-bj", area="110000")
+    pinghu = bearer(Role.REVIEWER, sub="rv-ph", area="330482")
+    assert await group(beijing, "role:review_group") == {"P-BJ"}
+    assert await group(pinghu, "role:review_group") == {"P-PH"}
+
+
+def _station(code: str, area: str, district: str) -> dict[str, object]:
+    return {
+        "code": code,
+        "name": f"{district}驿站",
+        "address": f"{district}区",
+        "lat": 26.0,
+        "lon": 119.0,
+        "open_hours": "24/7",
+        "status": "proposed",
+        "area_code": area,
+    }
+
+
+def _case(case_id: str, area: str) -> dict[str, object]:
+    return {"proposal_id": case_id, "title": "驿站漏雨", "submitted_by": "rep-1", "area_code": area}

@@ -101,7 +101,11 @@ async def workers(uow: Uow) -> dict[str, tuple[float, float]]:
             "lon": lon,
             "open_hours": hours,
         }
-        await record_station({**data, "services": ["cooling"], "status": status}, uow=uow())
+        await record_station(
+            "station.registered.v1",
+            {**data, "services": ["cooling"], "status": status},
+            uow=uow(),
+        )
     return near
 
 

@@ -207,12 +207,21 @@ async def test_department_is_told_on_its_own_inbox_stream(
     uow: Uow, dispatcher, keys: StreamKeys
 ) -> None:
     await person(uow, "dept:transport", Target("inbox", "transport"), kind="department")
-    assigned = event(
-        "proposal.transitioned.v1",
-        "P-5",
-        {"proposal_id": "P-5", "kind": "proposal", "action": "assign", "unit_code": "transport"},
+    complaint = event(
+        "station.complaint_received.v1",
+        "350102-0001",
+        {
+            "code": "350102-0001",
+            "name": "五四路驿站",
+            "area_code": "350102",
+            "area_name": "福建省福州市鼓楼区",
+            "operator": "transport",
+            "category_label": "未按时开放",
+            "text": "中午没开门",
+            "complaints_in_window": 1,
+        },
     )
-    await apply_rules(assigned, assigned.data, uow=uow())
+    await apply_rules(complaint, complaint.data, uow=uow())
     await drain(dispatcher)
 
     [(row, _)] = [
@@ -226,10 +235,39 @@ async def test_department_is_told_on_its_own_inbox_stream(
         )
         [posted] = [CloudEvent.from_fields(r.fields) for r in rows]
     assert posted.type == "notification.posted.v1" and posted.id == row.id
-    assert posted.source == "gonghui/notify" and posted.subject == "P-5"
-    assert posted.data["title"] == "交办：提案（编号 P-5）"
-    assert posted.data["cause_event_id"] == assigned.id
+    assert posted.source == "gonghui/notify" and posted.subject == "350102-0001"
+    assert posted.data["title"] == "站点投诉：五四路驿站（未按时开放）"
+    assert posted.data["cause_event_id"] == complaint.id
     assert row.delivered_via == "inbox"
+
+
+async def test_a_department_gets_one_notice_per_assignment_its_work_item(
+    uow: Uow, dispatcher, keys: StreamKeys
+) -> None:
+    """The work item from proposals is on its inbox already: no notification.posted.v1 too."""
+    await person(uow, "dept:transport", Target("inbox", "transport"), kind="department")
+    for n, action in enumerate(["assign", "reassign", "send_back", "reopen"]):
+        assigned = event(
+            "proposal.transitioned.v1",
+            f"P-{n}",
+            {
+                "proposal_id": f"P-{n}",
+                "kind": "proposal",
+                "action": action,
+                "unit_code": "transport",
+            },
+        )
+        await apply_rules(assigned, assigned.data, uow=uow())
+    await drain(dispatcher)
+
+    async with uow() as unit:
+        rows = await unit.session.scalars(
+            select(OutboxRow).where(OutboxRow.stream == keys.inbox("transport"))
+        )
+        assert list(rows) == []
+    skipped = [d for d, _ in await deliveries(uow, recipient="dept:transport")]
+    assert {d.status for d in skipped if d.channel == "preferred"} == {"skipped"}
+    assert all("not via inbox" in (d.note or "") for d in skipped if d.channel == "preferred")
 
 
 async def test_retry_that_would_fall_in_quiet_hours_waits_for_the_morning(
@@ -250,3 +288,60 @@ async def test_retry_that_would_fall_in_quiet_hours_waits_for_the_morning(
         await drain(dispatcher)
     row, attempts = await only_delivery(uow, "role:review_group")
     assert row.status == "delivered" and [a.ok for a in attempts] == [False, True]
+
+
+async def test_a_hotline_case_reaches_its_unit_and_its_responsible_person_at_once(
+    uow: Uow, dispatcher, clock
+) -> None:
+    """12351: urgent through quiet hours and digests; the named person is told in person."""
+    clock.advance(timedelta(hours=13))  # 23:00 in Shanghai
+    async with http_sink() as sink:
+        await person(
+            uow,
+            "dept:ph-legal",
+            webhook(sink.url("/unit")),
+            kind="department",
+            name="平湖律师服务团",
+            quiet_start="22:00",
+            quiet_end="08:00",
+            digest=True,
+        )
+        await person(
+            uow,
+            "li-director",
+            webhook(sink.url("/li")),
+            name="李主任",
+            quiet_start="22:00",
+            quiet_end="08:00",
+        )
+        for kind, case in (("hotline", "H-1"), ("proposal", "P-1")):
+            assigned = event(
+                "proposal.transitioned.v1",
+                case,
+                {
+                    "proposal_id": case,
+                    "case_no": f"330482-2026-00000{case[-1]}",
+                    "kind": kind,
+                    "title": "欠薪求助" if kind == "hotline" else "货车司机之家",
+                    "action": "assign",
+                    "step": "assignment",
+                    "actor": "group-1",
+                    "unit_code": "ph-legal",
+                    "responsible_person": "li-director",
+                    "submitted_by": "hotline-desk",
+                },
+                event_id=f"assign-{case}",
+            )
+            await apply_rules(assigned, assigned.data, uow=uow())
+        await drain(dispatcher)
+
+    by_path = {r.path: r.json()["data"] for r in sink.received}
+    assert sorted(by_path) == ["/li", "/unit"]  # the ordinary proposal waits for the morning
+    unit = by_path["/unit"]
+    assert unit["priority"] == "urgent" and unit["subject"] == "H-1"
+    assert unit["title"] == "【12351 加急】交办：欠薪求助（编号 330482-2026-000001）"
+    assert "责任人：李主任" in unit["body"]
+    li = by_path["/li"]
+    assert li["priority"] == "urgent" and li["body"].startswith("李主任：您负责的 12351 热线事项")
+    held = [d for d, _ in await deliveries(uow, recipient="dept:ph-legal") if d.subject == "P-1"]
+    assert {d.status for d in held if d.channel == "preferred"} == {"digest"}

@@ -29,11 +29,19 @@ def overdue(level: int | None = None, **fields: str):
     return event("proposal.overdue.v1", "H-12351-7", data, event_id=f"overdue-{level}")
 
 
-async def test_overdue_hotline_case_reaches_the_responsible_persons_supervisor(
+async def test_overdue_hotline_case_reaches_the_responsible_person_and_their_supervisor(
     uow: Uow, dispatcher
 ) -> None:
     async with http_sink() as sink:
-        await person(uow, "handler-1", webhook(sink.url("/handler")), supervisor="section-chief")
+        await person(
+            uow,
+            "handler-1",
+            webhook(sink.url("/handler")),
+            supervisor="section-chief",
+            name="王科长",
+            quiet_start="00:00",
+            quiet_end="23:59",
+        )
         await person(
             uow, "section-chief", webhook(sink.url("/chief")), supervisor="director", digest=True
         )
@@ -47,28 +55,46 @@ async def test_overdue_hotline_case_reaches_the_responsible_persons_supervisor(
     assert sorted(r.path for r in sink.received) == [
         "/chief",
         "/director",
+        "/handler",
+        "/handler",
         "/supervisors",
         "/supervisors",
     ]
     [chief] = [r.json()["data"] for r in sink.received if r.path == "/chief"]
     assert chief["title"] == "【督办】逾期未办结：欠薪求助" and chief["priority"] == "urgent"
     assert chief["body"] == (
-        "12351 热线事项（编号 H-12351-7）的办理落实已超过期限（2026-11-30 09:00），"
-        "责任人：handler-1。请督促办理。"
+        "12351 热线事项「欠薪求助」（编号 H-12351-7）的办理落实已超过期限"
+        "（2026-11-30 09:00 (+08:00)），责任人：王科长。请督促办理。"
     )
-    assert await inbox(uow, "handler-1") == []  # the handler is not the one escalated to
+    # 12351: the named person hears of it in person, at once, through their quiet hours.
+    handler = [r.json()["data"] for r in sink.received if r.path == "/handler"]
+    assert handler[0]["title"] == "【12351 督办】逾期未办结：欠薪求助"
+    assert handler[0]["body"].startswith("王科长：您负责的 12351 热线事项「欠薪求助」")
     assert len(await inbox(uow, "section-chief")) == 1  # urgent: not held for the digest
+
+
+async def test_a_late_acceptance_is_called_a_late_acceptance(uow: Uow) -> None:
+    late = overdue(step="acceptance", unit_code="transport")
+    await apply_rules(late, late.data, uow=uow())
+    [notice] = await inbox(uow, "role:supervisor")
+    assert notice.title == "【督办】逾期未接收：欠薪求助" and "未办结" not in notice.body
 
 
 async def test_overdue_at_a_unit_reaches_the_units_supervisor(uow: Uow, dispatcher) -> None:
     async with http_sink() as sink:
-        await person(uow, "dept:transport", kind="department", supervisor="city-union-chief")
+        await person(
+            uow,
+            "dept:transport",
+            kind="department",
+            supervisor="city-union-chief",
+            name="平湖市交通运输局",
+        )
         await person(uow, "city-union-chief", webhook(sink.url("/chief")))
         late = overdue(unit_code="transport")
         await apply_rules(late, late.data, uow=uow())
         await drain(dispatcher)
     [chief] = [r.json()["data"] for r in sink.received]
-    assert "承办单位：transport" in chief["body"]
+    assert "承办单位：平湖市交通运输局" in chief["body"]
     assert len(await inbox(uow, "role:supervisor")) == 1
 
 

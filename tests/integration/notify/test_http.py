@@ -204,8 +204,8 @@ async def test_preview_shows_who_would_be_told_and_what_without_sending(
     }
     shown = (await api.post("/rules/proposal-overdue-escalation/preview", json=sample)).json()
     body = (
-        "12351 热线事项（编号 H-1）的办理落实已超过期限（2026-11-30 09:00），"
-        "责任人：handler-1。请督促办理。"
+        "12351 热线事项「欠薪求助」（编号 H-1）的办理落实已超过期限（2026-11-30 09:00 (+08:00)），"
+        "责任人：王办。请督促办理。"
     )
     assert shown == [
         {

@@ -83,15 +83,15 @@ async def test_each_participant_is_told_once_per_step_on_their_channel(
 ) -> None:
     async with http_sink() as sink:
         secrets = {}
-        for rid, path in [
-            ("rep-001", "/rep"),
-            ("role:review_group", "/review"),
-            ("dept:transport", "/transport"),
-            ("role:supervisor", "/sup"),
+        for rid, path, name in [
+            ("rep-001", "/rep", "沈代表"),
+            ("role:review_group", "/review", "审议小组"),
+            ("dept:transport", "/transport", "平湖市交通运输局"),
+            ("role:supervisor", "/sup", "督查组"),
         ]:
             target = webhook(sink.url(path))
             secrets[path] = target.secret
-            await person(uow, rid, target)
+            await person(uow, rid, target, name=name)
 
         stream = keys.events("proposals")
         consumer = GroupConsumer(
@@ -117,22 +117,27 @@ async def test_each_participant_is_told_once_per_step_on_their_channel(
 
         await drain(dispatcher)
 
-        # The submitter: a receipt and every step after it; the others: their own step.
-        expected = {"/rep": 8, "/review": 1, "/transport": 1, "/sup": 1}
+        # The submitter: a receipt and every step after it but their own (the feedback);
+        # the others: their own step.
+        expected = {"/rep": 7, "/review": 1, "/transport": 1, "/sup": 1}
         assert Counter(r.path for r in sink.received) == expected
         for request in sink.received:
             Webhook(secrets[request.path]).verify(request.body, request.headers)
         assert len({r.headers["webhook-id"] for r in sink.received}) == len(sink.received)
         titles = [r.json()["data"]["title"] for r in sink.to("/rep")]
         assert titles[:2] == ["已提交：货车司机之家", "小组审议：已通过小组审议，予以立案"]
-        assert titles[-1] == "总结反馈：已办结归档"
+        assert titles[-1] == "执行督查：督查通过，请您评价"
         [to_unit] = [r.json()["data"] for r in sink.to("/transport")]
-        assert to_unit["body"] == "提案（编号 P-2026-0042）已交办，请及时接收办理。"
+        assert (
+            to_unit["body"] == "平湖市交通运输局：提案（编号 P-2026-0042）已交办，请及时接收办理。"
+        )
+        to_rep = [r.json()["data"]["body"] for r in sink.to("/rep")]
+        assert "（承办单位：平湖市交通运输局）" in to_rep[3]
         [to_supervisors] = [r.json()["data"] for r in sink.to("/sup")]
         assert to_supervisors["title"] == "待督查：提案（编号 P-2026-0042）"
 
         told = [
-            ("rep-001", 8),
+            ("rep-001", 7),
             ("role:review_group", 1),
             ("dept:transport", 1),
             ("role:supervisor", 1),
@@ -140,7 +145,7 @@ async def test_each_participant_is_told_once_per_step_on_their_channel(
         for rid, count in told:
             assert len(await inbox(uow, rid)) == count
         delivered = await outbox(uow, "notification.delivered.v1")
-        assert Counter(d["channel"] for d in delivered) == {"in_app": 11, "webhook": 11}
+        assert Counter(d["channel"] for d in delivered) == {"in_app": 10, "webhook": 10}
 
 
 async def test_delivery_log_shows_each_delivery_of_an_event(uow: Uow, dispatcher) -> None:

@@ -290,11 +290,11 @@ async def test_hotline_case_is_high_priority_with_a_named_person(
         case.id, by="g", unit_code="ph-legal", note=None, uow=proposals_uow(), policy=policy
     )
     ((_, item),) = await outbox(proposals_uow, keys.inbox("ph-legal"))
-    assert item["priority"] == "high" and item["responsible_person"] == "李主任"
+    assert item["priority"] == "urgent" and item["responsible_person"] == "李主任"
     submitted = json.loads(
         json.dumps((await outbox(proposals_uow, keys.events("proposals")))[0][1])
     )
-    assert submitted["priority"] == "high"
+    assert submitted["priority"] == "urgent"
 
 
 async def test_send_back_and_reopen_put_the_case_back_on_the_unit_inbox(

@@ -269,6 +269,7 @@ async def test_geojson_is_rfc7946(client: httpx.AsyncClient) -> None:
         lon, lat = feature["geometry"]["coordinates"]  # RFC 7946: longitude first, WGS-84
         assert feature["geometry"]["type"] == "Point" and 119 < lon < 120 and 26 < lat < 27
         assert re.fullmatch(r"350102-\d{4}", feature["id"])
+        assert feature["properties"]["compliant"] is False  # no six-point assessment yet
 
 
 async def test_registration_records_who_registered(

@@ -77,7 +77,7 @@ def test_template_renders_missing_fields_empty_and_shows_shanghai_time() -> None
         "{{ title }}|{{ nope.deeper }}|{{ due | local }}",
         {"title": "标题", "due": "2026-11-30T02:00:00+00:00"},
     )
-    assert text == "标题||2026-11-30 10:00"
+    assert text == "标题||2026-11-30 10:00 (+08:00)"
     with pytest.raises(templates.TemplateInvalid):
         templates.check("{% if %}")
 

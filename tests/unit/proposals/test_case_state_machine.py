@@ -12,6 +12,7 @@ from gonghui.proposals.domain.model import (
     Case,
     CaseKind,
     CaseStatus,
+    CoHandling,
     InvalidTransition,
     Step,
 )
@@ -85,6 +86,23 @@ def act(case: Case, action: Action) -> None:
             case.give_feedback(by="rep-1", at=at, satisfaction=5)
         case Action.REOPEN:
             case.reopen(by="rep-1", at=at, reason="问题反复")
+        case Action.CO_ACCEPT:
+            with_co_unit(case).accept_assignment(CO_UNIT, at=at)
+        case Action.CO_PROGRESS:
+            with_co_unit(case).report_progress(CO_UNIT, at=at, percent=30)
+        case Action.CO_COMPLETE:
+            with_co_unit(case).complete(CO_UNIT, at=at, result="协办部分已完成")
+        case Action.CO_DECLINE:
+            with_co_unit(case).decline(CO_UNIT, at=at, reason="不属本单位")
+
+
+CO_UNIT = "co-unit"
+
+
+def with_co_unit(case: Case) -> Case:
+    """The case with a co-handling unit whose part is just assigned."""
+    case.co_handling = [CoHandling(CO_UNIT)]
+    return case
 
 
 def kind_for(action: Action) -> CaseKind:

@@ -4,7 +4,15 @@ import logging
 
 import pytest
 
-from gonghui.shared.privacy import MaskingFilter, is_id_card, leaks, leaks_in_entry, mask_text
+from gonghui.shared.privacy import (
+    MaskingFilter,
+    is_free_text,
+    is_id_card,
+    leaks,
+    leaks_in_entry,
+    mask_data,
+    mask_text,
+)
 
 ID_NUMBER = "11010519491231002X"  # the check-digit example of GB 11643
 
@@ -45,3 +53,37 @@ def test_entries_may_carry_public_manager_phones_but_nothing_else() -> None:
     private = {b"type": b"proposal.submitted.v1", b"data": b'{"contact": {"phone": "13900139000"}}'}
     assert leaks_in_entry(public) == []
     assert leaks_in_entry(private) == ["13900139000"]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "+8613800138000",
+        "+86 138 0013 8000",
+        "(+86)138-0013-8000",
+        "008613800138000",
+        "138 0013 8000",
+        "110105 19491231 002X",
+        "11010519491231002x",
+    ],
+)
+def test_numbers_are_masked_in_every_form_people_type_them(typed: str) -> None:
+    assert leaks(typed) and leaks(mask_text(typed)) == []
+
+
+def test_free_text_is_masked_and_identifiers_are_kept() -> None:
+    data = {
+        "proposal_id": "01JD13800138000X",
+        "unit_code": "u13800138000",
+        "title": "请回电 13800138000",
+        "documents": {"safety_notice": "急救 13900139000"},
+        "manager_phone": "13700137000",
+        "body": "来电 13600136000",
+    }
+    masked, disclosed = mask_data(data, keep=frozenset({"body"}))
+    assert masked["proposal_id"] == data["proposal_id"] and masked["unit_code"] == "u13800138000"
+    assert masked["title"] == "请回电 138****8000"
+    assert masked["documents"] == {"safety_notice": "急救 139****9000"}
+    assert masked["manager_phone"] == "13700137000" and masked["body"] == data["body"]
+    assert disclosed == ["body"]
+    assert not is_free_text("submitted_by") and is_free_text("a_field_added_tomorrow")

@@ -7,8 +7,9 @@ import os
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
+from functools import cache
 from typing import Annotated, Any
 
 import jwt
@@ -16,6 +17,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from redis.asyncio import Redis
 
+from gonghui.shared.passwords import hash_password, verify_password
 from gonghui.shared.settings import VAR_DIR
 from gonghui.shared.streams import StreamKeys
 
@@ -34,6 +36,8 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     UNION_ADMIN = "union_admin"
     PARTNER = "partner"
+    SERVICE = "service"
+    """Another gonghui process acting for itself (the front asking notify to text a code)."""
 
 
 @dataclass(frozen=True)
@@ -54,10 +58,14 @@ class Principal:
             return True
         if area_code is None:
             return False
-        scope = self.area
-        while scope.endswith("00"):
-            scope = scope[:-2]
-        return area_code.startswith(scope)
+        return area_code.startswith(area_prefix(self.area))
+
+
+def area_prefix(area_code: str) -> str:
+    """The leading digits every area inside `area_code` shares: 350000 -> 35, 350100 -> 3501."""
+    while area_code.endswith("00"):
+        area_code = area_code[:-2]
+    return area_code
 
 
 class AuthError(Exception):
@@ -81,8 +89,10 @@ def auth_secret() -> str:
     return path.read_text().strip()
 
 
-def issue_token(principal: Principal, *, secret: str, days: int = TOKEN_DAYS) -> tuple[str, str]:
-    """A signed token for `principal`; returns (token, token id)."""
+def issue_token(
+    principal: Principal, *, secret: str, days: int = TOKEN_DAYS, lifetime_s: int | None = None
+) -> tuple[str, str]:
+    """A signed token for `principal`, valid `days` (or `lifetime_s`); returns (token, id)."""
     token_id = secrets.token_hex(8)
     # Milliseconds, so a token issued just after a person's revocation is told apart from those
     # issued before it (JWT's NumericDate may carry a fraction).
@@ -94,7 +104,7 @@ def issue_token(principal: Principal, *, secret: str, days: int = TOKEN_DAYS) ->
         "dept": principal.department,
         "jti": token_id,
         "iat": now,
-        "exp": int(now) + days * 86_400,
+        "exp": int(now) + (lifetime_s if lifetime_s is not None else days * 86_400),
     }
     return jwt.encode(claims, secret, algorithm=ALGORITHM), token_id
 
@@ -135,6 +145,9 @@ class User:
 
     principal: Principal
     tokens: tuple[IssuedToken, ...]
+    has_password: bool = False
+    must_change_password: bool = False
+    """Set by an admin, so the person chooses their own at the next sign-in."""
 
 
 class UserDirectory:
@@ -155,16 +168,17 @@ class UserDirectory:
         token, token_id = issue_token(principal, secret=secret)
         issued = read_token(token, secret=secret)
         now = time.time()
-        existing = await self._redis.hget(self._users, principal.sub)
+        existing = json.loads(await self._redis.hget(self._users, principal.sub) or "null")
         tokens = {
             t.token_id: t
-            for t in (_user(json.loads(existing)).tokens if existing else ())
+            for t in (_user(existing).tokens if existing else ())
             if t.expires_at > now
         }
         tokens[token_id] = IssuedToken(
             token_id, issued.issued_at, issued.issued_at + TOKEN_DAYS * 86_400
         )
         record = {
+            **_password_fields(existing or {}),
             **asdict(principal),
             "role": principal.role.value,
             "tokens": [asdict(t) for t in tokens.values()],
@@ -173,6 +187,33 @@ class UserDirectory:
             record.pop(field)
         await self._redis.hset(self._users, principal.sub, json.dumps(record, ensure_ascii=False))
         return token
+
+    async def set_password(self, principal: Principal, password: str, *, must_change: bool) -> None:
+        """Record the person (if new) and the hash of their password; `must_change` at sign-in."""
+        raw = await self._redis.hget(self._users, principal.sub)
+        record = json.loads(raw) if raw else {**asdict(principal), "tokens": []}
+        if not raw:
+            record["role"] = principal.role.value
+            for field in ("token_id", "issued_at"):
+                record.pop(field)
+        record["password_hash"] = hash_password(password)
+        record["must_change_password"] = must_change
+        await self._redis.hset(self._users, principal.sub, json.dumps(record, ensure_ascii=False))
+
+    async def check_password(self, sub: str, password: str) -> User | None:
+        """The person if `password` is theirs; None for an unknown person or a wrong password."""
+        raw = await self._redis.hget(self._users, sub)
+        stored = json.loads(raw).get("password_hash") if raw else None
+        if stored is None:
+            # As slow as a real check, so timing does not tell which accounts exist.
+            verify_password(password, _decoy_hash())
+            return None
+        return _user(json.loads(raw)) if verify_password(password, stored) else None
+
+    async def get(self, sub: str) -> User | None:
+        """One person as the directory holds them, or None."""
+        raw = await self._redis.hget(self._users, sub)
+        return _user(json.loads(raw)) if raw else None
 
     async def revoke(self, sub: str) -> bool:
         """Revoke every token of the person; every service refuses them from the next request on."""
@@ -194,7 +235,7 @@ class UserDirectory:
         now = time.time()
         users = [_user(json.loads(v)) for v in raw.values()]
         return sorted(
-            (User(u.principal, tuple(t for t in u.tokens if t.expires_at > now)) for u in users),
+            (replace(u, tokens=tuple(t for t in u.tokens if t.expires_at > now)) for u in users),
             key=lambda u: u.principal.sub,
         )
 
@@ -220,7 +261,21 @@ def _user(record: dict[str, Any]) -> User:
     if not tokens and record.get("token_id"):
         # Written before every token was kept: the one token then recorded, of unknown age.
         tokens = (IssuedToken(str(record["token_id"]), 0.0, float("inf")),)
-    return User(principal, tokens)
+    return User(
+        principal,
+        tokens,
+        has_password=bool(record.get("password_hash")),
+        must_change_password=bool(record.get("must_change_password")),
+    )
+
+
+def _password_fields(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: record[k] for k in ("password_hash", "must_change_password") if k in record}
+
+
+@cache
+def _decoy_hash() -> str:
+    return hash_password("a password no account has")
 
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `gonghui user add`.")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
@@ -61,6 +62,8 @@ class Incoming(Generic[C]):
     data: C
     department: str | None
     """The department that wrote it, from the stream key (never from the payload)."""
+    test_data: bool = False
+    """Written by a sandbox department: what it creates is marked test data."""
 
     @property
     def digest(self) -> str:
@@ -97,6 +100,11 @@ class Handlers:
         """The function that applies a type: its own, else the fallback."""
         route = self._by_type.get(type_name)
         return route[1] if route is not None else self.fallback
+
+    def contract_for(self, type_name: str) -> type[Contract] | None:
+        """The contract of a type this consumer applies, if it does."""
+        route = self._by_type.get(type_name)
+        return route[0] if route is not None else None
 
     def get(self, type_name: str) -> tuple[type[Contract], Handler] | None:
         """The contract and handler for a type, if this consumer applies it."""
@@ -160,6 +168,93 @@ class _Dead:
     reason: str
 
 
+def responsible_service(fields: Mapping[bytes, bytes], catalogue: Catalogue = CATALOGUE) -> str:
+    """The service that applies a department's entry: its type's owner, else the intake."""
+    type_name = fields.get(b"type", b"").decode("utf-8", errors="replace")
+    return catalogue.owner_of(type_name) or INTAKE_SERVICE
+
+
+def judge(
+    entry: Entry,
+    *,
+    keys: StreamKeys,
+    service: str,
+    contract_for: Callable[[str], type[Contract] | None],
+    untyped: bool,
+    catalogue: Catalogue,
+    signing: Signing | None,
+    now: datetime,
+) -> Incoming[Any] | _Skip | _Dead:
+    """What one consumer does with an entry: apply it (typed), skip it, or bury it with why.
+
+    The one judgement of an entry: the consumers use it, and so does the partners' HTTPS door,
+    so a malformed event is refused there with the reason its dead letter would carry.
+    """
+    department = keys.department_of(entry.stream)
+    if department is not None and responsible_service(entry.fields, catalogue) != service:
+        return _Skip("another service's command")
+    try:
+        if signing is not None:
+            verify(entry.fields, signing, now=now)
+        envelope = CloudEvent.from_fields(entry.fields)
+    except InvalidEntry as exc:
+        return _Dead(str(exc))
+    expected_source = keys.expected_source(entry.stream)
+    if envelope.source != expected_source:
+        return _Dead(
+            f"source {envelope.source!r} does not match stream {entry.stream!r} "
+            f"(expected {expected_source!r})"
+        )
+    contract = contract_for(envelope.type)
+    if contract is None:
+        if department is None and untyped:
+            return Incoming(entry=entry, envelope=envelope, data=envelope.data, department=None)
+        if department is None:
+            return _Skip(f"{envelope.type} is not applied by {service}")
+        if catalogue.get(envelope.type) is None:
+            return _Dead(f"unknown type {envelope.type!r}")
+        return _Dead(f"{envelope.type!r} is not a command {service} accepts from departments")
+    if department is not None and not issubclass(contract, Command):
+        return _Dead(f"{envelope.type!r} is an event; departments may only send commands")
+    try:
+        # Strictly, as JSON: the same types the HTTP APIs accept ("26.07" is not a number).
+        data = contract.model_validate_json(entry.fields[b"data"], strict=True)
+    except ValidationError as exc:
+        return _Dead(f"invalid {envelope.type} data: {describe(exc)}")
+    return Incoming(entry=entry, envelope=envelope, data=data, department=department)
+
+
+def judge_at_the_door(
+    entry: Entry,
+    *,
+    keys: StreamKeys,
+    signing: Signing | None,
+    now: datetime,
+    catalogue: Catalogue = CATALOGUE,
+) -> str | None:
+    """Why the service responsible for a department's entry would bury it, or None if it would
+    apply it. Every service applies exactly the commands the catalogue says it owns."""
+    service = responsible_service(entry.fields, catalogue)
+
+    def command_of(type_name: str) -> type[Contract] | None:
+        contract = catalogue.get(type_name)
+        if contract is None or contract.owner != service or not issubclass(contract, Command):
+            return None
+        return contract
+
+    verdict = judge(
+        entry,
+        keys=keys,
+        service=service,
+        contract_for=command_of,
+        untyped=False,
+        catalogue=catalogue,
+        signing=signing,
+        now=now,
+    )
+    return verdict.reason if isinstance(verdict, _Dead) else None
+
+
 class GroupConsumer:
     """Everything one consumer group does with the entries of one stream.
 
@@ -200,8 +295,9 @@ class GroupConsumer:
         self._catalogue = catalogue
         self.signing = signing
         """When set, every entry must carry a valid, fresh signature of the department."""
+        self.sandbox = False
+        """Set for a sandbox department's outbox: its entries are applied as test data."""
         self._clock = clock or SystemClock()
-        self._department = keys.department_of(stream)
         self._expected_source = keys.expected_source(stream)
         self._errors = LastErrors(redis, stream=stream, group=group)
 
@@ -271,43 +367,19 @@ class GroupConsumer:
             return _Dead(f"cannot be read: {type(exc).__name__}: {exc}")
 
     def _judge(self, entry: Entry) -> Incoming[Any] | _Skip | _Dead:
-        if self._department is not None and self._responsible_service(entry) != self._service:
-            return _Skip("another service's command")
-        try:
-            if self.signing is not None:
-                verify(entry.fields, self.signing, now=self._clock.now())
-            envelope = CloudEvent.from_fields(entry.fields)
-        except InvalidEntry as exc:
-            return _Dead(str(exc))
-        if envelope.source != self._expected_source:
-            return _Dead(
-                f"source {envelope.source!r} does not match stream {entry.stream!r} "
-                f"(expected {self._expected_source!r})"
-            )
-        route = self._handlers.get(envelope.type)
-        if route is None:
-            if self._department is None and self._handlers.fallback is not None:
-                return Incoming(entry=entry, envelope=envelope, data=envelope.data, department=None)
-            if self._department is None:
-                return _Skip(f"{envelope.type} is not applied by {self.group}")
-            if self._catalogue.get(envelope.type) is None:
-                return _Dead(f"unknown type {envelope.type!r}")
-            return _Dead(
-                f"{envelope.type!r} is not a command {self._service} accepts from departments"
-            )
-        contract, _ = route
-        if self._department is not None and not issubclass(contract, Command):
-            return _Dead(f"{envelope.type!r} is an event; departments may only send commands")
-        try:
-            # Strictly, as JSON: the same types the HTTP APIs accept ("26.07" is not a number).
-            data = contract.model_validate_json(entry.fields[b"data"], strict=True)
-        except ValidationError as exc:
-            return _Dead(f"invalid {envelope.type} data: {describe(exc)}")
-        return Incoming(entry=entry, envelope=envelope, data=data, department=self._department)
-
-    def _responsible_service(self, entry: Entry) -> str:
-        type_name = entry.fields.get(b"type", b"").decode("utf-8", errors="replace")
-        return self._catalogue.owner_of(type_name) or INTAKE_SERVICE
+        verdict = judge(
+            entry,
+            keys=self._keys,
+            service=self._service,
+            contract_for=self._handlers.contract_for,
+            untyped=self._handlers.fallback is not None,
+            catalogue=self._catalogue,
+            signing=self.signing,
+            now=self._clock.now(),
+        )
+        if self.sandbox and isinstance(verdict, Incoming):
+            return replace(verdict, test_data=True)
+        return verdict
 
     async def _apply(self, items: list[Incoming[Any]]) -> tuple[list[str], _Refusals, _Refusals]:
         """Apply all in one transaction; if that fails, one by one to isolate the bad ones.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import secrets
@@ -41,6 +42,10 @@ class Department:
     """Public streams copied to its feed, e.g. `stations.events`."""
     signing: Signing | None = None
     """Set when its entries must be signed."""
+    http_keys: tuple[str, ...] = ()
+    """Its keys for the HTTPS door (`Authorization: Bearer`): one, or two while rotating."""
+    sandbox: bool = False
+    """A rehearsal department: what it creates is marked test data."""
 
     @property
     def active(self) -> bool:
@@ -61,6 +66,7 @@ class Department:
                 **record,
                 "password_hashes": tuple(record.get("password_hashes", ())),
                 "grants": tuple(record.get("grants", ())),
+                "http_keys": tuple(record.get("http_keys", ())),
             },
             signing=Signing(**signing) if signing else None,
         )
@@ -99,7 +105,7 @@ class DepartmentDirectory:
             "(+xreadgroup +xack +xautoclaim +xpending " + " ".join(f"~{k}" for k in readable) + ")",
         ]
 
-    async def add(self, code: str, name: str) -> tuple[Department, str]:
+    async def add(self, code: str, name: str, *, sandbox: bool = False) -> tuple[Department, str]:
         """Provision a department; return it and its password, which is never stored in clear."""
         if not DEPARTMENT_CODE.match(code):
             raise DirectoryError(
@@ -118,6 +124,8 @@ class DepartmentDirectory:
             status="active",
             created_at=datetime.now(UTC).isoformat(),
             password_hashes=(digest,),
+            http_keys=(new_http_key(code),),
+            sandbox=sandbox,
         )
         await self._create_group(self._keys.inbox(code), code)
         await self._apply(department)
@@ -154,6 +162,38 @@ class DepartmentDirectory:
             # Connections authenticated with the old password stay open unless closed.
             await self._redis.execute_command("CLIENT", "KILL", "USER", self.username(code))
         return finished
+
+    async def http_key(self, code: str) -> str:
+        """The department's current key for the HTTPS door; one is made if it has none yet."""
+        department = await self._require_active(code)
+        if not department.http_keys:
+            department = replace(department, http_keys=(new_http_key(code),))
+            await self._store(department)
+        return department.http_keys[-1]
+
+    async def rotate_http_key(self, code: str) -> str:
+        """A new HTTPS key; the newest old one keeps working until `finish_http_key_rotation`."""
+        department = await self._require_active(code)
+        key = new_http_key(code)
+        await self._store(replace(department, http_keys=(*department.http_keys[-1:], key)))
+        return key
+
+    async def finish_http_key_rotation(self, code: str) -> Department:
+        """Only the newest HTTPS key works from now on."""
+        department = await self._require_active(code)
+        finished = replace(department, http_keys=department.http_keys[-1:])
+        await self._store(finished)
+        return finished
+
+    async def by_http_key(self, key: str) -> Department | None:
+        """The active department a door key belongs to, or None."""
+        code = code_of_http_key(key)
+        department = await self.get(code) if code else None
+        if department is None or not department.active:
+            return None
+        # Every key is compared, in constant time, so timing does not tell which one nearly matched.
+        matches = [hmac.compare_digest(key, known) for known in department.http_keys]
+        return department if any(matches) else None
 
     async def grant(self, code: str, stream: str) -> Department:
         """Copy a public stream to the department's own feed, which only it reads (DESIGN §3)."""
@@ -242,6 +282,23 @@ class DepartmentDirectory:
         # Users live in the ACL file, not in the AOF: without ACL SAVE a restart forgets them.
         if not await self.persists_users():
             log.warning("Redis has no ACL file: department users will be lost when it restarts")
+
+
+HTTP_KEY_PREFIX = "ghk"
+
+
+def new_http_key(code: str) -> str:
+    """`ghk.<code>.<secret>`: the door knows whose key it is before it compares."""
+    return f"{HTTP_KEY_PREFIX}.{code}.{secrets.token_urlsafe(32)}"
+
+
+def code_of_http_key(key: str) -> str | None:
+    """The department code a door key names, if it is shaped like one."""
+    prefix, _, rest = key.partition(".")
+    code, _, secret = rest.partition(".")
+    if prefix != HTTP_KEY_PREFIX or not secret or not DEPARTMENT_CODE.match(code):
+        return None
+    return code
 
 
 def _new_password() -> tuple[str, str]:

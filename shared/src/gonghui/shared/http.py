@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
@@ -16,13 +17,14 @@ from fastapi.openapi.utils import (
     validation_error_definition,
     validation_error_response_definition,
 )
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import DataError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gonghui.shared.apidocs import asyncapi_page, serve_offline_docs, wants_html
 from gonghui.shared.auth import Authenticator, UserDirectory, auth_secret
 from gonghui.shared.errors import ChangedMeanwhile, Conflict, NotFound
 from gonghui.shared.inputs import MAX_BODY, json_safe, screen_input
@@ -84,7 +86,10 @@ def create_service_app(
         lifespan=lifespan,
         dependencies=[Depends(screen_input)],
         max_body_size=MAX_BODY,
+        docs_url=None,
+        redoc_url=None,
     )
+    serve_offline_docs(app)
     app.state.runtime = runtime
     app.state.engine = engine
     app.state.authenticate = Authenticator(
@@ -240,8 +245,15 @@ def _operations(runtime: StreamRuntime, engine: AsyncEngine) -> APIRouter:
         runtime.readiness()
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    @router.get("/asyncapi", summary="AsyncAPI 3.0 document of the streams")
-    async def asyncapi() -> Response:
-        return Response(runtime.asyncapi(), media_type="application/json")
+    @router.get(
+        "/asyncapi",
+        summary="AsyncAPI 3.0 document of the streams (a page for browsers, else JSON)",
+        responses={200: {"content": {"application/json": {}, "text/html": {}}}},
+    )
+    async def asyncapi(request: Request, format: str | None = None) -> Response:
+        document = runtime.asyncapi()
+        if format != "json" and wants_html(request.headers.get("accept")):
+            return HTMLResponse(asyncapi_page(json.loads(document)))
+        return Response(document, media_type="application/json")
 
     return router

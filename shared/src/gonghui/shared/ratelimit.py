@@ -28,12 +28,15 @@ local max_wait = tonumber(ARGV[4])
 if max_wait >= 0 and wait > max_wait then
   return {0, math.floor(wait)}
 end
+if ARGV[5] == 'peek' then
+  return {1, math.floor(wait)}
+end
 local keep_ms = math.floor((new_tat - now) / 1000) + 1000
 redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', keep_ms)
 return {1, math.floor(wait)}
 """
 """KEYS[1]: the party's key. ARGV: µs per unit, burst (units), units wanted, longest wait (µs, -1
-for any). Returns {reserved (1/0), µs to wait}."""
+for any), and `peek` to only look. Returns {reserved (1/0), µs to wait}."""
 
 
 class RateLimited(Exception):
@@ -75,6 +78,19 @@ class RateLimiter:
         if not reserved:
             raise RateLimited(key, wait_us / 1_000_000)
         return wait_us / 1_000_000
+
+    async def admit(self, key: str, n: int = 1) -> None:
+        """Raise `RateLimited` unless `n` more units would fit now; reserve nothing.
+
+        For a gate in front of a consumer that reserves the units itself when it applies
+        them (the partners' HTTPS door before the services): each unit is counted once.
+        """
+        fits, wait_us = await self._reserve(
+            keys=[f"{self._namespace}{key}"],
+            args=[self._interval_us, self._burst, n, 0, "peek"],
+        )
+        if not fits:
+            raise RateLimited(key, wait_us / 1_000_000)
 
     async def take(self, key: str, n: int = 1) -> None:
         """Wait until `n` units may be used for `key` (the backpressure form)."""

@@ -155,7 +155,9 @@ class StreamRuntime:
             for stream, handlers in wanted.items():
                 await self._keep_running(stream, handlers)
             for code, department in departments.items():
-                self._subscriptions[self.keys.outbox(code)].consumer.signing = department.signing
+                consumer = self._subscriptions[self.keys.outbox(code)].consumer
+                consumer.signing = department.signing
+                consumer.sandbox = department.sandbox
             for stream, sub in self._subscriptions.items():
                 if stream not in wanted and sub.wanted:
                     sub.wanted = False

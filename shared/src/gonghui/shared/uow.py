@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from types import TracebackType
 from typing import Self
 
@@ -9,10 +10,13 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gonghui.shared.clock import Clock, SystemClock
-from gonghui.shared.contracts import Contract
+from gonghui.shared.contracts import CATALOGUE, Contract, Event
 from gonghui.shared.db import OutboxRow
 from gonghui.shared.envelope import CloudEvent
+from gonghui.shared.privacy import mask_data
 from gonghui.shared.streams import StreamKeys, service_source
+
+log = logging.getLogger(__name__)
 
 
 class UnitOfWork:
@@ -93,7 +97,37 @@ class UnitOfWork:
         return envelope
 
     def publish(self, envelope: CloudEvent, *, stream: str) -> None:
-        """Queue an already built envelope for `stream`."""
+        """Queue an already built envelope for `stream`, personal numbers masked.
+
+        This is the one door to the outbox, so every event and work item leaving the service
+        passes here: free text is masked, except the fields the contract discloses to its
+        named recipient, on that recipient's own inbox, which are audited.
+        """
+        contract = CATALOGUE.get(envelope.type)
+        department = self.keys.department_of(stream)
+        keep = (
+            contract.disclosed_to_recipient
+            if department is not None
+            and stream == self.keys.inbox(department)
+            and contract is not None
+            and issubclass(contract, Event)
+            else frozenset()
+        )
+        data, disclosed = mask_data(envelope.data, keep=keep)
+        if data != envelope.data:
+            envelope = envelope.model_copy(update={"data": data})
+        if disclosed:
+            assert department is not None
+            log.info(
+                "personal data disclosed: %s %s field(s) %s in full to dept:%s on its inbox",
+                envelope.type,
+                envelope.id,
+                ",".join(disclosed),
+                department,
+            )
+            self.audit_disclosure(
+                envelope, recipient=f"dept:{department}", fields=disclosed, stream=stream
+            )
         self._outbox.append(
             {
                 "stream": stream,
@@ -102,6 +136,11 @@ class UnitOfWork:
                 "created_at": self.clock.now(),
             }
         )
+
+    def audit_disclosure(
+        self, envelope: CloudEvent, *, recipient: str, fields: list[str], stream: str
+    ) -> None:
+        """Hook: record, in this transaction, that `fields` went unmasked to `recipient`."""
 
     async def commit(self) -> None:
         """Commit, unless an outer scope owns the transaction: then its commit covers this too."""

@@ -23,6 +23,7 @@ from gonghui.notify.entrypoints.http import (
     notifications_router,
     preferences_router,
 )
+from gonghui.notify.entrypoints.http_codes import sign_in_codes_router
 from gonghui.notify.settings import NotifySettings
 from gonghui.shared.clock import Clock, SystemClock
 from gonghui.shared.db import create_engine, session_factory
@@ -78,6 +79,7 @@ def create_app(settings: NotifySettings | None = None, *, clock: Clock | None = 
             notifications_router(uow_factory),
             preferences_router(uow_factory),
             admin_router(uow_factory, broadcasters=settings.broadcasters()),
+            sign_in_codes_router(settings),
         ],
         on_shutdown=channels.aclose,
     )

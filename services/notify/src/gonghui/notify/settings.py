@@ -21,6 +21,12 @@ class NotifySettings(ServiceSettings):
     dispatch_interval_s: float = Field(0.2, gt=0)
     digest_hour: int = Field(8, ge=0, le=23, description="Shanghai hour of the daily digest.")
     broadcast_page: int = Field(2000, ge=10, le=50_000)
+    sign_in_sms_url: str = Field(
+        "",
+        description="Apprise SMS URL for workers' sign-in codes, `{mobile}` where the number "
+        "goes, e.g. `smseagle://TOKEN@sms-gw.union.local/{mobile}`. Empty in development: the "
+        "code is logged (masked number) instead of sent.",
+    )
     broadcast_departments: str = Field(
         "", description="Comma-separated department codes allowed to send notify.broadcast.v1."
     )

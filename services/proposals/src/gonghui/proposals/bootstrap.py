@@ -12,6 +12,8 @@ from gonghui.proposals.entrypoints.consumers import department_handlers, own_eve
 from gonghui.proposals.entrypoints.deadlines import DeadlineChecker
 from gonghui.proposals.entrypoints.http import proposals_router, routing_router
 from gonghui.proposals.entrypoints.participation_http import participation_router
+from gonghui.proposals.entrypoints.photos_http import photos_router
+from gonghui.proposals.entrypoints.problems_http import problems_router
 from gonghui.proposals.entrypoints.retention import AuditRetention
 from gonghui.proposals.settings import ProposalsSettings
 from gonghui.shared.clock import Clock, SystemClock
@@ -62,8 +64,21 @@ def create_app(settings: ProposalsSettings | None = None, *, clock: Clock | None
         routers=[
             proposals_router(uow_factory, policy),
             routing_router(uow_factory),
+            problems_router(
+                uow_factory,
+                policy,
+                low_satisfaction_threshold=settings.low_satisfaction_threshold,
+            ),
             participation_router(
-                uow_factory, policy, personal_data_roles=settings.personal_data_roles
+                uow_factory,
+                policy,
+                personal_data_roles=settings.personal_data_roles,
+                low_satisfaction_threshold=settings.low_satisfaction_threshold,
+            ),
+            photos_router(
+                uow_factory,
+                max_bytes=settings.photo_max_bytes,
+                per_case=settings.photos_per_case,
             ),
         ],
     )

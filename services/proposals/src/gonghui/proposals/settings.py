@@ -30,9 +30,19 @@ class ProposalsSettings(ServiceSettings):
         default_factory=lambda: [Role.UNION_ADMIN, Role.REPRESENTATIVE],
         description="Roles that may read key contacts' personal data in full, with a purpose.",
     )
+    low_satisfaction_threshold: int = Field(
+        3,
+        ge=1,
+        le=5,
+        description="Outcome ratings at or below this are flagged to supervisors and reviewers.",
+    )
     audit_retention_days: int = Field(
         1095, ge=1, description="How long audit rows of personal-data reads are kept."
     )
+    photo_max_bytes: int = Field(
+        3 * 1024 * 1024, ge=1024, description="Largest photo of a case accepted, in bytes."
+    )
+    photos_per_case: int = Field(9, ge=1, description="How many photos a case may have.")
     audit_purge_interval_s: float = Field(
         3600.0, gt=0, description="How often each replica deletes expired audit rows."
     )

@@ -28,6 +28,10 @@ class Event(Contract):
 
     streams: ClassVar[tuple[Literal["events", "inbox"], ...]] = ("events",)
     """Where it is written: the service's own `<service>.events`, departments' inboxes, or both."""
+    disclosed_to_recipient: ClassVar[frozenset[str]] = frozenset()
+    """Free-text fields its named recipient must read in full to act (a caller's phone to call
+    back): unmasked only on that department's own inbox, and every such delivery is audited.
+    Everywhere else every free-text field is masked (`gonghui.shared.privacy.mask_data`)."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,45 @@ from gonghui.shared.contracts.base import Command, Event
 _NOTE = 2_000
 
 
+class CaseFacts(Event):
+    """What every event and work item about a case carries, so a rule can reach people with it.
+
+    All optional (added in place, without a new version): events written before a field
+    existed do not have it; consumers ignore fields they do not know.
+    """
+
+    case_no: str | None = Field(
+        None, description="Readable case number (area-year-sequence), e.g. `330482-2026-000042`."
+    )
+    priority: str = Field(
+        "normal",
+        description="`urgent` for 12351 hotline cases (green channel: pass quiet hours and "
+        "digests), `high` for zero-distance reports, else `normal`.",
+    )
+    area_code: str | None = Field(None, description="Six-digit administrative area, if known.")
+    responsible_person: str | None = Field(
+        None, description="Opaque id of the case's named responsible person (hotline), if any."
+    )
+    unit_name: str | None = Field(None, description="Display name of the handling unit, zh-CN.")
+    unit_responsible_person: str | None = Field(
+        None,
+        description="Opaque id of the handling unit's head (一把手), to be told personally.",
+    )
+    unit_responsible_person_name: str | None = Field(
+        None, description="Display name of the unit's head, zh-CN."
+    )
+    submitted_by_name: str | None = Field(
+        None, description="Display name of the submitting representative, zh-CN, if registered."
+    )
+    members: list[str] = Field(
+        default_factory=list,
+        description="Opaque ids of the members (workers) the case is for: they follow it.",
+    )
+    co_units: list[str] = Field(
+        default_factory=list, description="Codes of the co-handling units (协办), if any."
+    )
+
+
 class CaseKind(StrEnum):
     """What kind of case a representative brings."""
 
@@ -28,37 +67,42 @@ class CaseKind(StrEnum):
     PRACTICAL_PROJECT = "practical_project"
 
 
-class ProposalSubmitted(Event):
+class ProposalSubmitted(CaseFacts):
     """proposal.submitted.v1: a representative submitted a case (线上提交); subject = its id."""
 
     type_name = "proposal.submitted.v1"
     owner = "proposals"
 
     proposal_id: str = Field(description="The case id.")
+    case_no: str | None = Field(
+        None,
+        description="Readable case number `<area>-<year>-<sequence>`, e.g. `330482-2026-000042`.",
+    )
     kind: CaseKind = Field(description="Kind of case.")
-    title: str = Field(description="Short title.")
-    area_code: str | None = Field(None, description="Six-digit administrative area, if known.")
+    title: str = Field(description="Short title (personal numbers masked).")
     submitted_by: str = Field(description="Opaque id of the submitting representative.")
     submitted_at: datetime = Field(description="When it was submitted.")
     category: str | None = Field(None, description="Topic used for routing, e.g. `transport`.")
-    priority: str = Field(
-        "normal", description="`normal`, or `high` for hotline and zero-distance."
-    )
 
 
-class ProposalTransitioned(Event):
+class ProposalTransitioned(CaseFacts):
     """proposal.transitioned.v1: a case moved through its loop; one per transition, in order."""
 
     type_name = "proposal.transitioned.v1"
     owner = "proposals"
 
     proposal_id: str = Field(description="The case id.")
+    case_no: str | None = Field(
+        None,
+        description="Readable case number `<area>-<year>-<sequence>`, e.g. `330482-2026-000042`.",
+    )
     kind: CaseKind = Field(description="Kind of case.")
     seq: int = Field(description="Position of this transition in the case's timeline, from 1.")
     action: str = Field(description="What was done: `accept`, `assign`, `complete`, `verify`, ….")
     step: str = Field(description="Which of the five steps it belongs to: submission, review, …")
     from_status: str | None = Field(description="Status before; null for the submission.")
     to_status: str = Field(description="Status after.")
+    title: str | None = Field(None, description="The case's title (personal numbers masked).")
     actor: str = Field(description="Who did it: an opaque person id, `dept:<code>` or `system`.")
     at: datetime = Field(description="When it happened.")
     note: str | None = Field(None, description="What the actor wrote, zh-CN.")
@@ -66,7 +110,7 @@ class ProposalTransitioned(Event):
     submitted_by: str = Field(description="Opaque id of the representative who submitted it.")
 
 
-class ProposalClaimed(Event):
+class ProposalClaimed(CaseFacts):
     """proposal.claimed.v1: a unit claimed a zero-distance report (零距离); the others stop.
 
     Announced on `proposals.events` (the submitter learns who took it) and put on the inbox of
@@ -78,13 +122,17 @@ class ProposalClaimed(Event):
     streams = ("events", "inbox")
 
     proposal_id: str = Field(description="The report's case id.")
+    case_no: str | None = Field(
+        None,
+        description="Readable case number `<area>-<year>-<sequence>`, e.g. `330482-2026-000042`.",
+    )
     claimed_by: str = Field(description="Code of the unit that won the claim.")
     claimed_at: datetime = Field(description="When the winning claim was applied.")
     title: str = Field(description="The report's title.")
     submitted_by: str = Field(description="Opaque id of the representative who reported it.")
 
 
-class ProposalOverdue(Event):
+class ProposalOverdue(CaseFacts):
     """proposal.overdue.v1: a step of a case passed its deadline; notify escalates it.
 
     Emitted once per (case, step, deadline), whatever the number of replicas checking.
@@ -95,6 +143,10 @@ class ProposalOverdue(Event):
     streams = ("events", "inbox")
 
     proposal_id: str = Field(description="The case id.")
+    case_no: str | None = Field(
+        None,
+        description="Readable case number `<area>-<year>-<sequence>`, e.g. `330482-2026-000042`.",
+    )
     kind: CaseKind = Field(description="Kind of case.")
     title: str = Field(description="The case title.")
     step: str = Field(description="The step that is late: review, claim, acceptance, handling, …")
@@ -102,17 +154,20 @@ class ProposalOverdue(Event):
     detected_at: datetime = Field(description="When the lateness was detected.")
     status: str = Field(description="The case's status when detected.")
     unit_code: str | None = Field(None, description="The handling unit, if one is assigned.")
-    responsible_person: str | None = Field(None, description="Named person responsible, if any.")
     submitted_by: str = Field(description="Opaque id of the submitting representative.")
 
 
-class WorkItem(Event):
+class WorkItem(CaseFacts):
     """Common fields of everything the proposals service puts on a unit's inbox."""
 
     owner = "proposals"
     streams = ("inbox",)
 
     proposal_id: str = Field(description="The case id; answer with it.")
+    case_no: str | None = Field(
+        None,
+        description="Readable case number `<area>-<year>-<sequence>`, e.g. `330482-2026-000042`.",
+    )
     kind: CaseKind = Field(description="Kind of case.")
     title: str = Field(description="Short title, zh-CN.")
 
@@ -126,12 +181,12 @@ class ProposalAssigned(WorkItem):
     """
 
     type_name = "proposal.assigned.v1"
+    disclosed_to_recipient = frozenset({"body"})
+    """The unit it is assigned to reads the body in full (a hotline caller's phone to call back);
+    on every other stream it is masked like all free text."""
 
     body: str = Field(description="What the problem is and what is asked, zh-CN.")
     category: str | None = Field(None, description="Topic used for routing.")
-    area_code: str | None = Field(None, description="Six-digit administrative area.")
-    priority: str = Field(description="`normal` or `high` (hotline, zero distance).")
-    responsible_person: str | None = Field(None, description="Named person responsible (hotline).")
     submitted_by: str = Field(description="Opaque id of the representative to contact.")
     accept_by: datetime | None = Field(None, description="Accept before this time.")
     complete_by: datetime | None = Field(
@@ -140,8 +195,13 @@ class ProposalAssigned(WorkItem):
     reason: str = Field(
         "assigned",
         description="`assigned` or `reassigned` (accept it), `claimed` (your claim won: it is "
-        "already yours, go on with progress), `sent_back` or `reopened` (handle it again).",
+        "already yours, go on with progress), `sent_back` or `reopened` (handle it again), "
+        "`co_assigned` (协办: handle your part and report it; the lead unit completes the case).",
     )
+    role: str = Field(
+        "lead", description="`lead` (主办: your completion completes the case) or `co` (协办)."
+    )
+    lead_unit: str | None = Field(None, description="Code of the lead unit, on a `co` item.")
     note: str | None = Field(None, description="The reviewer's or supervisor's note.")
     key_contact_id: str | None = Field(None, description="Opaque id of a key contact concerned.")
 
@@ -153,7 +213,6 @@ class ProposalOffered(WorkItem):
 
     body: str = Field(description="What the representative found, zh-CN.")
     category: str | None = Field(None, description="Topic used for routing.")
-    area_code: str | None = Field(None, description="Six-digit administrative area.")
     submitted_by: str = Field(description="Opaque id of the representative to contact.")
     claim_by: datetime | None = Field(None, description="Claim before this time.")
     key_contact_id: str | None = Field(None, description="Opaque id of the key contact concerned.")
@@ -287,6 +346,65 @@ class KeyContactVisited(Event):
     report_id: str | None = Field(None, description="A zero-distance report raised from it.")
 
 
+class ProblemRaised(Event):
+    """problem.raised.v1: a member raised a problem to their representative (from the API)."""
+
+    type_name = "problem.raised.v1"
+    owner = "proposals"
+
+    problem_id: str = Field(description="The problem id.")
+    member_id: str = Field(description="Opaque id of the member (worker) who raised it.")
+    representative_id: str = Field(description="Opaque id of the representative asked.")
+    title: str = Field(description="Short title (personal numbers masked).")
+    category: str | None = Field(None, description="Topic, if given.")
+    area_code: str | None = Field(None, description="Six-digit administrative area, if given.")
+    raised_at: datetime = Field(description="When.")
+
+
+class ProblemAnswered(Event):
+    """problem.answered.v1: the representative adopted the problem as a case or said why not."""
+
+    type_name = "problem.answered.v1"
+    owner = "proposals"
+
+    problem_id: str = Field(description="The problem id.")
+    member_id: str = Field(description="Opaque id of the member who raised it (tell them).")
+    representative_id: str = Field(description="Opaque id of the representative who answered.")
+    title: str = Field(description="The problem's title (personal numbers masked).")
+    outcome: str = Field(description="`adopted` (a case was opened) or `declined`.")
+    answer: str | None = Field(None, description="The representative's words, zh-CN (masked).")
+    proposal_id: str | None = Field(None, description="The case it became, when adopted.")
+    case_no: str | None = Field(None, description="That case's readable number.")
+    area_code: str | None = Field(None, description="Six-digit administrative area, if known.")
+    at: datetime = Field(description="When it was answered.")
+
+
+class ProposalOutcomeRated(CaseFacts):
+    """proposal.outcome_rated.v1: a member the case is for rated its outcome (会员评家), 1-5."""
+
+    type_name = "proposal.outcome_rated.v1"
+    owner = "proposals"
+
+    proposal_id: str = Field(description="The case id.")
+    kind: CaseKind = Field(description="Kind of case.")
+    title: str = Field(description="The case's title (personal numbers masked).")
+    member_id: str = Field(description="Opaque id of the member who rated.")
+    score: int = Field(description="1 (very unsatisfied) to 5 (very satisfied).")
+    comment: str | None = Field(None, description="The member's comment, zh-CN (masked).")
+    low: bool = Field(description="Whether the score is at or below the deployment's threshold.")
+    threshold: int = Field(description="Scores at or below this are flagged (default 3).")
+    unit_code: str | None = Field(None, description="The handling (lead) unit.")
+    submitted_by: str = Field(description="Opaque id of the representative who submitted it.")
+    at: datetime = Field(description="When.")
+
+
+class ProposalLowSatisfaction(ProposalOutcomeRated):
+    """proposal.low_satisfaction.v1: an outcome rated at or below the threshold; for supervisors
+    and the review group to look into (same fields as `proposal.outcome_rated.v1`)."""
+
+    type_name = "proposal.low_satisfaction.v1"
+
+
 PROPOSAL_CONTRACTS = (
     ProposalSubmitted,
     ProposalTransitioned,
@@ -305,5 +423,9 @@ PROPOSAL_CONTRACTS = (
     DiscussionConverted,
     RepresentativeRated,
     KeyContactVisited,
+    ProblemRaised,
+    ProblemAnswered,
+    ProposalOutcomeRated,
+    ProposalLowSatisfaction,
 )
 """Every contract of the proposals service, for the catalogue."""

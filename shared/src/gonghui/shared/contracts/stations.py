@@ -236,6 +236,8 @@ class StationUpdated(Event):
     services: list[StationService] = Field(description="Free services after the change.")
     open_hours: str = Field(description="OSM opening_hours after the change.")
     actor: str | None = Field(None, description="Who changed it.")
+    address: str | None = Field(None, description="Street address after the change.")
+    area_code: str | None = Field(None, description="GB/T 2260 area code of the station.")
 
 
 class StationAssessed(Event):

@@ -45,6 +45,7 @@ class NotificationRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     read_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     priority: Mapped[str] = mapped_column(String(10), default="normal", server_default="normal")
+    area_code: Mapped[str | None] = mapped_column(String(12), default=None)
 
     __table_args__ = (
         Index("ix_notifications_recipient_created", "recipient", "created_at"),
@@ -107,6 +108,11 @@ class RuleRow(Base):
     cancel_on: Mapped[list[str]] = mapped_column(JSON)
     conditions: Mapped[dict[str, list[str]]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    not_via: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    urgent_when: Mapped[dict[str, list[str]]] = mapped_column(
+        JSON, default=dict, server_default="{}"
+    )
+    area_code: Mapped[str | None] = mapped_column(String(12), default=None)
 
 
 class DeliveryRow(Base):
@@ -182,6 +188,9 @@ class StationRow(Base):
     open_hours: Mapped[str] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(20))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    area_code: Mapped[str | None] = mapped_column(String(12), default=None)
+    """GB/T 2260 area of the station: notices about it go to the admins covering it."""
+    operator: Mapped[str | None] = mapped_column(String(40), default=None)
 
 
 class BroadcastRow(Base):

@@ -7,7 +7,7 @@ from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, literal, select, update
+from sqlalchemy import ColumnElement, delete, func, literal, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +23,7 @@ from gonghui.notify.adapters.orm import (
     StationRow,
 )
 from gonghui.notify.domain.model import Notification, Recipient, Rule, Target
+from gonghui.shared.auth import area_prefix
 
 _COLUMNS = [f.name for f in fields(Notification)]
 _RULE_COLUMNS = [f.name for f in fields(Rule)]
@@ -65,8 +66,12 @@ class NotificationRepository:
         recipient: str | Collection[str] | None = None,
         unread: bool = False,
         limit: int = 50,
+        scope: str | None = None,
     ) -> list[Notification]:
-        """The newest notifications, of one recipient, of several, or all."""
+        """The newest notifications, of one recipient, of several, or all.
+
+        `scope`: the reader's area; group inboxes (`role:...`) show only what lies in it.
+        """
         query = select(NotificationRow).order_by(NotificationRow.created_at.desc()).limit(limit)
         if isinstance(recipient, str):
             query = query.where(NotificationRow.recipient == recipient)
@@ -74,26 +79,45 @@ class NotificationRepository:
             query = query.where(NotificationRow.recipient.in_(sorted(recipient)))
         if unread:
             query = query.where(NotificationRow.read_at.is_(None))
-        rows = await self._session.scalars(query)
+        rows = await self._session.scalars(query.where(_in_scope(scope)))
         return [Notification(**{name: getattr(row, name) for name in _COLUMNS}) for row in rows]
 
-    async def unread_count(self, recipient: str) -> int:
-        """How many of a recipient's notifications are unread."""
+    async def unread_count(self, recipient: str, *, scope: str | None = None) -> int:
+        """How many of a recipient's notifications are unread (in the reader's area)."""
         return await self._session.scalar(
             select(func.count())
             .select_from(NotificationRow)
-            .where(NotificationRow.recipient == recipient, NotificationRow.read_at.is_(None))
+            .where(
+                NotificationRow.recipient == recipient,
+                NotificationRow.read_at.is_(None),
+                _in_scope(scope),
+            )
         )
 
-    async def mark_read(self, ids: list[str] | None, *, recipient: str, at: datetime) -> int:
+    async def mark_read(
+        self, ids: list[str] | None, *, recipient: str, at: datetime, scope: str | None = None
+    ) -> int:
         """Mark some (or all) of a recipient's notifications read; return how many changed."""
         statement = update(NotificationRow).where(
-            NotificationRow.recipient == recipient, NotificationRow.read_at.is_(None)
+            NotificationRow.recipient == recipient,
+            NotificationRow.read_at.is_(None),
+            _in_scope(scope),
         )
         if ids is not None:
             statement = statement.where(NotificationRow.id.in_(ids))
         result = await self._session.execute(statement.values(read_at=at))
         return result.rowcount or 0
+
+
+def _in_scope(scope: str | None) -> ColumnElement[bool]:
+    """Personal inboxes whole; group inboxes only for causes in `scope` (or of no known area)."""
+    if scope is None:
+        return true()
+    return or_(
+        ~NotificationRow.recipient.startswith("role:"),
+        NotificationRow.area_code.is_(None),
+        NotificationRow.area_code.startswith(area_prefix(scope)),
+    )
 
 
 def _recipient(row: RecipientRow) -> Recipient:
@@ -332,19 +356,21 @@ class StationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def upsert(self, code: str, values: dict[str, Any]) -> None:
-        """Create or update a station from an event's data."""
+    async def upsert(self, code: str, values: dict[str, Any], *, create: bool = False) -> None:
+        """Update a station from an event's data; `create`: a registration may add it."""
         row = await self._session.get(StationRow, code)
         if row is None:
-            if not {"name", "lat", "lon", "open_hours"} <= values.keys():
+            if not create or not {"name", "lat", "lon", "open_hours", "status"} <= values.keys():
                 return
             values.setdefault("services", [])
-            self._session.add(
-                StationRow(code=code, **{"status": "active", "address": None, **values})
-            )
+            self._session.add(StationRow(code=code, **{"address": None, **values}))
             return
         for name, value in values.items():
             setattr(row, name, value)
+
+    async def get(self, code: str) -> StationRow | None:
+        """One station of the copy, or None."""
+        return await self._session.get(StationRow, code)
 
     async def all(self) -> list[StationRow]:
         """Every station (a province has thousands: fine to hold)."""

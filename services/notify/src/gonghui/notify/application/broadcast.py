@@ -9,24 +9,20 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from opening_hours import OpeningHours
 from sqlalchemy import or_, select, update
 
 from gonghui.notify.adapters.orm import BroadcastRow, StationRow
 from gonghui.notify.adapters.unit_of_work import NotifyUnitOfWork
 from gonghui.notify.application.handlers import delivery_row
 from gonghui.notify.application.policy import DeliveryPolicy
-from gonghui.notify.domain import templates
+from gonghui.notify.domain import stations, templates
 from gonghui.notify.domain.geo import NearestIndex, Place
 from gonghui.notify.domain.model import IN_APP, Notification, Recipient
-from gonghui.shared.clock import SHANGHAI
 from gonghui.shared.consumer import Rejected
 from gonghui.shared.contracts.notify import BroadcastRequested
 from gonghui.shared.envelope import CloudEvent, new_event_id
 
 log = logging.getLogger(__name__)
-
-CLOSED = {"suspended", "exited"}
 
 
 async def request_broadcast(
@@ -72,19 +68,16 @@ async def request_broadcast(
 
 
 def open_stations(rows: list[StationRow], *, at: datetime) -> NearestIndex:
-    """The stations open at `at` (by their published hours), indexed for nearest lookups."""
-    local = at.astimezone(SHANGHAI).replace(tzinfo=None)
+    """The stations open at `at`, as the stations service decides it, for nearest lookups."""
     places = []
     for row in rows:
-        if row.status in CLOSED:
-            continue
         try:
-            if not OpeningHours(row.open_hours).is_open(local):
+            if not stations.is_open(
+                status=row.status, open_hours=row.open_hours, lat=row.lat, lon=row.lon, at=at
+            ):
                 continue
         except Exception:
-            log.warning(
-                "station %s: opening hours %r unreadable; left out", row.code, row.open_hours
-            )
+            log.warning("station %s: opening hours unreadable; left out", row.code)
             continue
         places.append(Place(row.code, row.name, row.address, row.lat, row.lon))
     return NearestIndex(places)

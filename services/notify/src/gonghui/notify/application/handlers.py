@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from gonghui.notify.adapters.unit_of_work import NotifyUnitOfWork
-from gonghui.notify.domain import selectors, templates
+from gonghui.notify.domain import selectors, stations, templates
 from gonghui.notify.domain.model import IN_APP, Notification, Recipient, Rule, Target
 from gonghui.notify.domain.policy import quiet_until
 from gonghui.shared.clock import SHANGHAI
@@ -18,6 +18,38 @@ log = logging.getLogger(__name__)
 
 PEOPLE_LIMIT = 10_000
 """At most this many people per `people:` selector of a rule; broadcasts are for more."""
+
+
+NAMED_FIELDS = {
+    "unit_code": ("unit_name", "dept:"),
+    "claimed_by": ("claimed_by_name", "dept:"),
+    "operator": ("operator_name", "dept:"),
+    "submitted_by": ("submitted_by_name", ""),
+    "actor": ("actor_name", ""),
+    "responsible_person": ("responsible_person_name", ""),
+}
+"""Id fields of events and the `<name>` a template shows instead: the directory's name."""
+
+
+async def display_names(data: dict[str, Any], *, uow: NotifyUnitOfWork) -> dict[str, str]:
+    """People's and units' names for the ids an event carries (the id itself if unknown).
+
+    Names the event carries itself (`unit_name`, ...) are kept: the producer knows best.
+    """
+    wanted = {
+        field: prefix + value if not value.startswith(("dept:", "role:")) else value
+        for field, (_, prefix) in NAMED_FIELDS.items()
+        if isinstance(value := data.get(field), str) and value
+    }
+    known = await uow.recipients.many(wanted.values()) if wanted else {}
+    names = {}
+    for field, recipient_id in wanted.items():
+        name_field = NAMED_FIELDS[field][0]
+        if data.get(name_field):
+            continue
+        found = known.get(recipient_id)
+        names[name_field] = found.name if found is not None else data[field]
+    return names
 
 
 def message_context(
@@ -149,6 +181,7 @@ async def deliver_in_app(
     uow: NotifyUnitOfWork,
     notification_id: str | None = None,
     cause_event_id: str | None = None,
+    area_code: str | None = None,
 ) -> Notification | None:
     """Put a message in an inbox and announce it; None if this cause already reached them."""
     notification = Notification(
@@ -163,6 +196,7 @@ async def deliver_in_app(
         subject=cause.subject,
         created_at=uow.clock.now(),
         priority=priority,
+        area_code=area_code,
     )
     if not await uow.notifications.add(notification):
         return None
@@ -194,31 +228,52 @@ async def apply_rules(cause: CloudEvent, data: dict[str, Any], *, uow: NotifyUni
             await uow.deliveries.cancel_reminders(
                 rule_ids=[r.id for r in cancelling], subject=cause.subject, at=now
             )
+        rules = await uow.rules.for_type(cause.type)
+        area = await area_of(data, uow=uow) if rules else None
         made = 0
-        for rule in await uow.rules.for_type(cause.type):
-            if rule.applies_to(data):
-                made += await _apply_rule(rule, cause, data, uow=uow, now=now)
+        for rule in rules:
+            if rule.applies_to(data, area_code=area):
+                made += await _apply_rule(rule, cause, data, uow=uow, now=now, area=area)
         await uow.commit()
         return made
 
 
+async def area_of(data: dict[str, Any], *, uow: NotifyUnitOfWork) -> str | None:
+    """The area an event is about: its own `area_code`, else its station's from notify's copy."""
+    if isinstance(data.get("area_code"), str):
+        return data["area_code"]
+    code = data.get("code") or data.get("station_code")
+    if isinstance(code, str):
+        station = await uow.stations.get(code)
+        return station.area_code if station is not None else None
+    return None
+
+
 async def _apply_rule(
-    rule: Rule, cause: CloudEvent, data: dict[str, Any], *, uow: NotifyUnitOfWork, now: datetime
+    rule: Rule,
+    cause: CloudEvent,
+    data: dict[str, Any],
+    *,
+    uow: NotifyUnitOfWork,
+    now: datetime,
+    area: str | None,
 ) -> int:
+    # Nobody is told of what they did themselves.
+    actor = data.get("actor")
     ids: list[str] = []
     for text in rule.recipients:
         for recipient_id in await resolve(text, data, uow):
-            if recipient_id not in ids:
+            if recipient_id not in ids and recipient_id != actor:
                 ids.append(recipient_id)
+    priority = rule.priority_for(data)
+    data = {**await display_names(data, uow=uow), **data}
     known = await uow.recipients.many(ids)
     schedule = _reminder_times(rule, data, now=now) if rule.is_reminder else [("notify", now)]
     rows: list[dict[str, Any]] = []
     for recipient in (known.get(i) or Recipient.unknown(i) for i in ids):
         context = message_context(cause, data, recipient)
         title, body = render_for(rule, context, locale=recipient.locale)
-        declined = recipient.opted_out_of(
-            event_type=cause.type, rule_id=rule.id, priority=rule.priority
-        )
+        declined = recipient.opted_out_of(event_type=cause.type, rule_id=rule.id, priority=priority)
         for purpose, at in schedule:
             for channel in rule.channels:
                 common = {
@@ -227,7 +282,7 @@ async def _apply_rule(
                     "channel": channel,
                     "purpose": purpose,
                     "rule": rule,
-                    "priority": rule.priority,
+                    "priority": priority,
                     "title": title,
                     "body": body,
                     "now": now,
@@ -243,8 +298,9 @@ async def _apply_rule(
                         recipient_id=recipient.id,
                         title=title,
                         body=body,
-                        priority=rule.priority,
+                        priority=priority,
                         uow=uow,
+                        area_code=area,
                     )
                     if made is not None:
                         rows.append(
@@ -258,13 +314,14 @@ async def _apply_rule(
                     if channel == IN_APP
                     else recipient.targets_for(channel)
                 )
-                if not targets:
-                    rows.append(
-                        delivery_row(
-                            **common, targets=[], status="skipped", note=f"no {channel} channel"
-                        )
-                    )
+                usable = [t for t in targets if t.kind not in rule.not_via]
+                if not usable:
+                    note = f"no {channel} channel"
+                    if targets:
+                        note = f"not via {', '.join(rule.not_via)}: it has this fact there already"
+                    rows.append(delivery_row(**common, targets=[], status="skipped", note=note))
                     continue
+                targets = usable
                 rows.append(_scheduled(common, recipient, targets, at=at, channel=channel))
     return await uow.deliveries.add_many(rows)
 
@@ -314,7 +371,7 @@ async def preview(
     rule: Rule, data: dict[str, Any], *, subject: str | None, uow: NotifyUnitOfWork
 ) -> list[dict[str, Any]]:
     """Who a rule would tell about an event with this data, and what: nothing is stored or sent."""
-    if not rule.applies_to(data):
+    if not rule.applies_to(data, area_code=data.get("area_code")):
         return []
     cause = CloudEvent.create(
         source="gonghui/preview", type=rule.event_type, data=data, subject=subject
@@ -324,6 +381,7 @@ async def preview(
         for text in rule.recipients:
             ids += [i for i in await resolve(text, data, uow) if i not in ids]
         known = await uow.recipients.many(ids)
+        data = {**await display_names(data, uow=uow), **data}
     shown = []
     for recipient in (known.get(i) or Recipient.unknown(i) for i in ids):
         title, body = render_for(
@@ -337,7 +395,7 @@ async def preview(
                 "body": body,
                 "channels": {c: [t.kind for t in recipient.targets_for(c)] for c in rule.channels},
                 "opted_out": recipient.opted_out_of(
-                    event_type=rule.event_type, rule_id=rule.id, priority=rule.priority
+                    event_type=rule.event_type, rule_id=rule.id, priority=rule.priority_for(data)
                 ),
             }
         )
@@ -368,10 +426,15 @@ async def install_rules(rules: list[Rule], *, uow: NotifyUnitOfWork) -> int:
         return added
 
 
-async def record_station(data: dict[str, Any], *, uow: NotifyUnitOfWork) -> None:
-    """Keep notify's read model of a station (for broadcasts naming the nearest one)."""
-    fields = ("name", "address", "lat", "lon", "services", "open_hours", "status")
+async def record_station(event_type: str, data: dict[str, Any], *, uow: NotifyUnitOfWork) -> None:
+    """Keep notify's copy of a station (broadcasts name the nearest open one; notices its area)."""
+    values = stations.changes(event_type, data)
+    if values is None:
+        return
     async with uow:
-        values = {k: data[k] for k in fields if k in data}
-        await uow.stations.upsert(data["code"], {**values, "updated_at": uow.clock.now()})
+        await uow.stations.upsert(
+            data["code"],
+            {**values, "updated_at": uow.clock.now()},
+            create=event_type == "station.registered.v1",
+        )
         await uow.commit()

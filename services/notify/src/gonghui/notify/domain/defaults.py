@@ -10,7 +10,10 @@ from __future__ import annotations
 from gonghui.notify.domain.model import Rule
 
 PERSONAL = ["in_app", "preferred"]
-CASE = "（编号 {{ proposal_id or event.subject }}）"
+CASE = "（编号 {{ case_no or proposal_id or event.subject }}）"
+UNIT = "{{ unit_name or unit_code }}"
+NAMED = "{{ title or (kind | kind_zh) }}"
+QUOTED = "{% if title %}「{{ title }}」{% endif %}"
 
 SUBMITTER_SEES = [
     "resubmit",
@@ -31,6 +34,21 @@ SUBMITTER_SEES = [
     "reopen",
 ]
 """Every transition but the submission (the receipt tells it) and a claim (proposal.claimed.v1)."""
+
+RESPONSIBLE_SEES = [
+    "accept",
+    "assign",
+    "reassign",
+    "accept_assignment",
+    "decline",
+    "progress",
+    "complete",
+    "verify",
+    "send_back",
+    "feedback",
+    "reopen",
+]
+"""What the named responsible person of a hotline case hears of: every step once it is theirs."""
 
 DEFAULT_RULES = [
     Rule(
@@ -64,7 +82,10 @@ DEFAULT_RULES = [
         recipients=["role:review_group"],
         channels=PERSONAL,
         title_zh="待审议：{{ title }}",
-        body_zh="代表提交了新的{{ kind | kind_zh }}" + CASE + "，请小组审议。",
+        body_zh="{{ submitted_by_name }}提交了新的{{ kind | kind_zh }}"
+        + QUOTED
+        + CASE
+        + "，请小组审议。",
         title_en="To review: {{ title }}",
         body_en="A representative submitted a new case ({{ proposal_id }}). Please review it.",
     ),
@@ -75,7 +96,7 @@ DEFAULT_RULES = [
         recipients=["$submitted_by"],
         channels=PERSONAL,
         title_zh="已提交：{{ title }}",
-        body_zh="您提交的{{ kind | kind_zh }}" + CASE + "已进入小组审议。",
+        body_zh="您提交的{{ kind | kind_zh }}" + QUOTED + CASE + "已进入小组审议。",
     ),
     Rule(
         id="proposal-progress-submitter",
@@ -85,19 +106,25 @@ DEFAULT_RULES = [
         channels=PERSONAL,
         conditions={"action": SUBMITTER_SEES},
         title_zh="{{ step | step_zh }}：{{ action | action_zh }}",
-        body_zh="您的{{ kind | kind_zh }}" + CASE + "{{ action | action_zh }}"
-        "{% if unit_code %}（承办单位：{{ unit_code }}）{% endif %}"
+        body_zh="您的{{ kind | kind_zh }}" + QUOTED + CASE + "{{ action | action_zh }}"
+        "{% if unit_code %}（承办单位：" + UNIT + "）{% endif %}"
         "{% if note %}：{{ note }}{% endif %}。",
     ),
     Rule(
         id="proposal-assigned-unit",
         event_type="proposal.transitioned.v1",
-        description="办理落实: the unit's own channels hear of the case (its inbox has it too).",
+        description="办理落实: the unit's people and channels hear of the case; not its bus "
+        "inbox, which has the work item from proposals already (one notice per fact). A hotline "
+        "case's is urgent (12351 green channel).",
         recipients=["dept:$unit_code"],
         channels=PERSONAL,
         conditions={"action": ["assign", "reassign", "send_back", "reopen"]},
-        title_zh="交办：{{ kind | kind_zh }}" + CASE,
-        body_zh="{{ kind | kind_zh }}" + CASE + "{{ action | action_zh }}，请及时接收办理"
+        not_via=["inbox"],
+        urgent_when={"kind": ["hotline"]},
+        title_zh="{% if kind == 'hotline' %}【12351 加急】{% endif %}交办：" + NAMED + CASE,
+        body_zh=UNIT + "：{{ kind | kind_zh }}" + QUOTED + CASE + "{{ action | action_zh }}"
+        "，请及时接收办理"
+        "{% if responsible_person %}，责任人：{{ responsible_person_name }}{% endif %}"
         "{% if note %}。说明：{{ note }}{% endif %}。",
     ),
     Rule(
@@ -107,8 +134,11 @@ DEFAULT_RULES = [
         recipients=["role:supervisor"],
         channels=PERSONAL,
         conditions={"action": ["complete"]},
-        title_zh="待督查：{{ kind | kind_zh }}" + CASE,
-        body_zh="承办单位 {{ unit_code }} 已办结"
+        title_zh="待督查：" + NAMED + CASE,
+        body_zh="承办单位"
+        + UNIT
+        + "已办结{{ kind | kind_zh }}"
+        + QUOTED
         + CASE
         + "{% if note %}：{{ note }}{% endif %}，请督查。",
     ),
@@ -119,7 +149,7 @@ DEFAULT_RULES = [
         recipients=["$submitted_by"],
         channels=PERSONAL,
         title_zh="已认领：{{ title }}",
-        body_zh="{{ claimed_by }} 已认领您反映的事项" + CASE + "，将尽快处理。",
+        body_zh="{{ claimed_by_name }}已认领您反映的事项" + QUOTED + CASE + "，将尽快处理。",
     ),
     Rule(
         id="proposal-overdue-escalation",
@@ -133,13 +163,113 @@ DEFAULT_RULES = [
         ],
         channels=PERSONAL,
         priority="urgent",
-        title_zh="【督办】逾期未办结：{{ title }}",
-        body_zh="{{ kind | kind_zh }}" + CASE + "的{{ step | step_zh }}已超过期限"
+        title_zh="【督办】{{ step | late_zh }}：{{ title }}",
+        body_zh="{{ kind | kind_zh }}" + QUOTED + CASE + "的{{ step | step_zh }}已超过期限"
         "（{{ due_at | local }}）"
-        "{% if unit_code %}，承办单位：{{ unit_code }}{% endif %}"
-        "{% if responsible_person %}，责任人：{{ responsible_person }}{% endif %}"
+        "{% if unit_code %}，承办单位：" + UNIT + "{% endif %}"
+        "{% if responsible_person %}，责任人：{{ responsible_person_name }}{% endif %}"
         "。请督促办理。",
         title_en="[Escalation] Overdue: {{ title }}",
         body_en="The {{ step }} step of case {{ proposal_id }} is overdue. Please follow up.",
     ),
+    Rule(
+        id="hotline-responsible-person",
+        event_type="proposal.transitioned.v1",
+        description="12351 green channel: the named responsible person (一把手) is told personally "
+        "of each step of the case, urgently.",
+        recipients=["$responsible_person"],
+        channels=PERSONAL,
+        conditions={"kind": ["hotline"], "action": RESPONSIBLE_SEES},
+        priority="urgent",
+        title_zh="【12351 加急】{{ step | step_zh }}：{{ title }}",
+        body_zh="{{ recipient.name }}：您负责的 12351 热线事项"
+        + QUOTED
+        + CASE
+        + "{{ action | action_zh }}{% if unit_code %}（承办单位："
+        + UNIT
+        + "）{% endif %}"
+        "{% if note %}：{{ note }}{% endif %}。",
+    ),
+    Rule(
+        id="hotline-overdue-responsible-person",
+        event_type="proposal.overdue.v1",
+        description="12351 green channel: the responsible person hears of a late step in person.",
+        recipients=["$responsible_person"],
+        channels=PERSONAL,
+        conditions={"kind": ["hotline"]},
+        priority="urgent",
+        title_zh="【12351 督办】{{ step | late_zh }}：{{ title }}",
+        body_zh="{{ recipient.name }}：您负责的 12351 热线事项"
+        + QUOTED
+        + CASE
+        + "的{{ step | step_zh }}已超过期限（{{ due_at | local }}）"
+        "{% if unit_code %}，承办单位：" + UNIT + "{% endif %}，请立即督办。",
+    ),
+    Rule(
+        id="station-suspended",
+        event_type="station.suspended.v1",
+        description="动态管理: the area's station admins hear that a station closed for a while.",
+        recipients=["role:station_admin"],
+        channels=PERSONAL,
+        title_zh="站点暂停服务：{{ code }}",
+        body_zh="站点 {{ code }} 暂停服务至 {{ until | local }}，原因：{{ reason }}。",
+    ),
+    Rule(
+        id="station-exited",
+        event_type="station.exited.v1",
+        description="退出机制: the area's station admins hear that a station left the registry.",
+        recipients=["role:station_admin"],
+        channels=PERSONAL,
+        title_zh="站点退出：{{ code }}",
+        body_zh="站点 {{ code }} 已退出，原因：{{ reason }}。",
+    ),
+    Rule(
+        id="station-reinspection-opened",
+        event_type="station.reinspection_opened.v1",
+        description="动态管理: complaints reached the threshold; the area's admins and the "
+        "operator are asked to re-inspect.",
+        recipients=["role:station_admin", "dept:$operator"],
+        channels=PERSONAL,
+        title_zh="需复查：{{ name }}",
+        body_zh="站点 {{ name }}（{{ code }}）近 {{ window_days }} 天收到 {{ complaints }} 件投诉，"
+        "请安排“六有”复查。",
+    ),
+    Rule(
+        id="station-reinspection-closed",
+        event_type="station.reinspection_closed.v1",
+        description="The re-inspection's outcome reaches the area's admins.",
+        recipients=["role:station_admin"],
+        channels=PERSONAL,
+        title_zh="复查{% if outcome == 'passed' %}通过{% else %}未通过{% endif %}：{{ code }}",
+        body_zh="站点 {{ code }} 的复查{% if outcome == 'passed' %}已通过{% else %}未通过"
+        "（未达标：{{ failed | join('、') }}），已在站点查询中标注{% endif %}。",
+    ),
 ]
+
+
+UNNOTIFIED = {
+    "station.updated.v1": "public information changed; the map shows it and nobody must act",
+    "station.assessed.v1": "the assessor recorded it; activation or a re-inspection's close "
+    "follows as its own event",
+    "station.activated.v1": "the admin who hung the plaque did it; the station is on the map",
+    "station.resumed.v1": "back to normal (a suspension's end included); nobody must act",
+    "station.rated.v1": "one rating is statistics (stations' totals); complaints are what "
+    "someone must act on (station-complaint)",
+    "activity.published.v1": "workers find activities in the list (一键预览); telling every "
+    "worker of each one would drown what matters",
+    "activity.signed_up.v1": "the worker did it; the answer told them",
+    "activity.signup_cancelled.v1": "the worker did it; the answer told them",
+    "activity.checked_in.v1": "the worker did it at the station",
+    "activity.signup_promoted.v1": "the worker appears only as a keyed hash that notify cannot "
+    "turn back into a person; the worker sees the promotion in their sign-up's status",
+    "donation.recorded.v1": "the ledger; nobody must act",
+    "supplies.changed.v1": "stock levels are for the station's own staff and its operator's "
+    "feed; the union is not a store room",
+    "subsidy.applied.v1": "the subsidy workflow is worked off in the stations service's lists",
+    "subsidy.review_started.v1": "the subsidy workflow is worked off in the stations service",
+    "subsidy.approved.v1": "the subsidy workflow is worked off in the stations service",
+    "subsidy.rejected.v1": "the subsidy workflow is worked off in the stations service",
+    "subsidy.disbursed.v1": "the subsidy workflow is worked off in the stations service",
+    "subsidy.usage_reported.v1": "the subsidy workflow is worked off in the stations service",
+}
+"""Stations events no default rule tells anyone of, and why (an admin may still add a rule)."""

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from gonghui.shared.auth import area_prefix
+
 IN_APP = "in_app"
 PREFERRED = "preferred"
 WEBHOOK = "webhook"
@@ -32,6 +34,8 @@ class Notification:
     created_at: datetime
     read_at: datetime | None = None
     priority: str = "normal"
+    area_code: str | None = None
+    """The area the cause is about: a group inbox shows it only to readers covering it."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,17 @@ class Recipient:
         return [t for t in self.channels if t.kind == channel]
 
 
+def _meets(conditions: dict[str, list[str]], data: dict[str, Any]) -> bool:
+    return all(str(data.get(name)) in values for name, values in conditions.items())
+
+
+def covers(scope: str | None, area_code: str | None) -> bool:
+    """Whether an area scope (350000, 3501, None = everywhere) contains `area_code`."""
+    if scope is None:
+        return True
+    return area_code is not None and area_code.startswith(area_prefix(scope))
+
+
 @dataclass
 class Rule:
     """When an event of `event_type` arrives, tell `recipients` on `channels` with a template."""
@@ -110,10 +125,26 @@ class Rule:
     """Event types (same subject) that cancel this rule's pending reminders."""
     conditions: dict[str, list[str]] = field(default_factory=dict)
     """Fire only if each named data field has one of the listed values (e.g. `action`)."""
+    not_via: list[str] = field(default_factory=list)
+    """Channel kinds this rule never uses: `inbox` when the department's inbox already has the
+    work item for the same fact (one notice per fact)."""
+    urgent_when: dict[str, list[str]] = field(default_factory=dict)
+    """Conditions under which the message is urgent (`{"kind": ["hotline"]}`): it passes quiet
+    hours and the digest."""
+    area_code: str | None = None
+    """Only events about this area (and inside it); a district admin's own rules."""
 
-    def applies_to(self, data: dict[str, Any]) -> bool:
-        """Whether the event's data meets every condition."""
-        return all(str(data.get(name)) in values for name, values in self.conditions.items())
+    def applies_to(self, data: dict[str, Any], *, area_code: str | None = None) -> bool:
+        """Whether the event's data meets every condition and lies in the rule's area."""
+        if self.area_code is not None and not covers(self.area_code, area_code):
+            return False
+        return _meets(self.conditions, data)
+
+    def priority_for(self, data: dict[str, Any]) -> str:
+        """The rule's priority, raised to urgent when `urgent_when` holds."""
+        if self.priority == "normal" and self.urgent_when and _meets(self.urgent_when, data):
+            return "urgent"
+        return self.priority
 
     @property
     def is_reminder(self) -> bool:

@@ -40,6 +40,17 @@ ACTION_ZH = {
     "feedback": "已办结归档",
     "reopen": "已重新办理",
 }
+LATE_ZH = {
+    "review": "逾期未审议",
+    "claim": "逾期无人认领",
+    "acceptance": "逾期未接收",
+    "assignment": "逾期未交办",
+    "handling": "逾期未办结",
+    "supervision": "逾期未督查",
+    "feedback": "逾期未反馈",
+}
+"""What a late step is called: a late acceptance is not a late completion."""
+
 STEP_ZH = {
     "submission": "线上提交",
     "review": "小组审议",
@@ -58,11 +69,11 @@ class TemplateInvalid(ValueError):
 
 
 def _local(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """An ISO time shown in Asia/Shanghai, as people read it."""
+    """An ISO time shown in Asia/Shanghai with its offset, as people read it."""
     if not value:
         return ""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment.astimezone(SHANGHAI).strftime(fmt)
+    return f"{moment.astimezone(SHANGHAI).strftime(fmt)} (+08:00)"
 
 
 def _environment() -> SandboxedEnvironment:
@@ -72,6 +83,7 @@ def _environment() -> SandboxedEnvironment:
     env.filters["kind_zh"] = lambda v: KIND_ZH.get(str(v), "事项")
     env.filters["action_zh"] = lambda v: ACTION_ZH.get(str(v), str(v))
     env.filters["step_zh"] = lambda v: STEP_ZH.get(str(v), str(v))
+    env.filters["late_zh"] = lambda v: LATE_ZH.get(str(v), "已逾期")
     return env
 
 

@@ -18,8 +18,7 @@ def station_event_handlers() -> Handlers:
     @handlers.otherwise
     async def on_station_event(msg: Incoming[Any], uow: NotifyUnitOfWork) -> None:
         data = msg.envelope.data
-        if isinstance(data.get("code"), str):
-            await record_station(data, uow=uow)
+        await record_station(msg.envelope.type, data, uow=uow)
         await apply_rules(msg.envelope, data, uow=uow)
 
     return handlers

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
@@ -18,6 +17,7 @@ from gonghui.notify.domain import selectors, templates
 from gonghui.notify.domain.model import RULE_CHANNELS, TARGET_KINDS, Recipient, Rule, Target
 from gonghui.notify.domain.policy import check_hhmm
 from gonghui.shared.auth import Principal, Role, require
+from gonghui.shared.clock import LocalTime
 from gonghui.shared.consumer import Rejected
 from gonghui.shared.contracts.notify import BroadcastRequested
 from gonghui.shared.envelope import CloudEvent
@@ -28,6 +28,7 @@ UNION = "union"
 """The department name of broadcasts the union itself starts over HTTP."""
 
 Priority = Literal["normal", "urgent", "critical"]
+
 
 Caller = Annotated[Principal, Depends(require(*Role))]
 Admin = Annotated[Principal, Depends(require(Role.UNION_ADMIN))]
@@ -75,13 +76,18 @@ def check_area(principal: Principal, area_code: str | None, what: str) -> None:
         )
 
 
-def check_unscoped(principal: Principal) -> None:
-    """Rules apply everywhere, so only an admin without an area changes them."""
-    if principal.area is not None:
+def check_rule_area(principal: Principal, rule: Rule) -> None:
+    """A rule for every area is changed only by an unscoped admin; a district's by its admins."""
+    if principal.area is None:
+        return
+    if rule.area_code is None:
         raise forbidden(
-            "规则对所有地区生效，只有不限地区的工会管理员可以修改",
-            "rules apply to every area; only a union admin without an area may change them",
+            "该规则对所有地区生效，只有不限地区的工会管理员可以修改；"
+            "请为本辖区的规则填写 area_code",
+            "this rule applies to every area; only a union admin without an area may change it "
+            "(give your rule an area_code inside your area)",
         )
+    check_area(principal, rule.area_code, "规则的地区 / the rule's area")
 
 
 class NotificationOut(BaseModel):
@@ -95,9 +101,10 @@ class NotificationOut(BaseModel):
     cause_type: str
     cause_event_id: str
     subject: str | None
-    created_at: datetime
-    read_at: datetime | None
+    created_at: LocalTime
+    read_at: LocalTime | None
     priority: str
+    area_code: str | None = Field(None, description="The area the cause is about.")
 
 
 class NotificationPage(BaseModel):
@@ -149,7 +156,9 @@ def notifications_router(uow_factory: Callable[[], NotifyUnitOfWork]) -> APIRout
     ) -> NotificationPage:
         readable = {own_inbox(caller, recipient)} if recipient else inboxes(caller)
         async with uow_factory() as uow:
-            found = await uow.notifications.list(recipient=readable, unread=unread, limit=limit)
+            found = await uow.notifications.list(
+                recipient=readable, unread=unread, limit=limit, scope=caller.area
+            )
         return NotificationPage(items=[NotificationOut(**vars(n)) for n in found])
 
     @router.get("/unread-count", summary="How many notifications a recipient has not read")
@@ -159,7 +168,8 @@ def notifications_router(uow_factory: Callable[[], NotifyUnitOfWork]) -> APIRout
         recipient = own_inbox(caller, recipient)
         async with uow_factory() as uow:
             return UnreadCount(
-                recipient=recipient, unread=await uow.notifications.unread_count(recipient)
+                recipient=recipient,
+                unread=await uow.notifications.unread_count(recipient, scope=caller.area),
             )
 
     @router.post("/read", summary="Mark notifications read")
@@ -167,7 +177,7 @@ def notifications_router(uow_factory: Callable[[], NotifyUnitOfWork]) -> APIRout
         recipient = own_inbox(caller, request.recipient)
         async with uow_factory() as uow:
             marked = await uow.notifications.mark_read(
-                request.ids, recipient=recipient, at=uow.clock.now()
+                request.ids, recipient=recipient, at=uow.clock.now(), scope=caller.area
             )
             await uow.commit()
         return Marked(marked=marked)
@@ -240,6 +250,21 @@ class RuleIn(BaseModel):
         description="Fire only if each data field has one of these values, e.g. "
         '`{"action": ["assign", "reassign"]}`.',
     )
+    not_via: list[str] = Field(
+        default_factory=list,
+        description="Channel kinds never used, e.g. `inbox` when the department's inbox "
+        "already has the work item for the same fact.",
+    )
+    urgent_when: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='Conditions making it urgent, e.g. `{"kind": ["hotline"]}`.',
+    )
+    area_code: str | None = Field(
+        None,
+        pattern=r"^\d{2,12}$",
+        description="Only events about this area (GB/T 2260 prefix); a district admin's rules "
+        "must name an area inside theirs.",
+    )
 
     @field_validator("recipients")
     @classmethod
@@ -255,6 +280,14 @@ class RuleIn(BaseModel):
         if unknown:
             raise ValueError(f"unknown channel(s) {unknown}; choose from {list(RULE_CHANNELS)}")
         return list(dict.fromkeys(value))
+
+    @field_validator("not_via")
+    @classmethod
+    def _kinds(cls, value: list[str]) -> list[str]:
+        unknown = [c for c in value if c not in TARGET_KINDS]
+        if unknown:
+            raise ValueError(f"unknown channel kind(s) {unknown}; choose from {list(TARGET_KINDS)}")
+        return value
 
     @field_validator("title_zh", "body_zh", "title_en", "body_en")
     @classmethod
@@ -392,7 +425,7 @@ class AttemptOut(BaseModel):
 
     number: int
     channel: str
-    at: datetime
+    at: LocalTime
     ok: bool
     error: str | None
 
@@ -414,11 +447,11 @@ class DeliveryOut(BaseModel):
     status: str
     note: str | None
     attempts: int
-    next_attempt_at: datetime
+    next_attempt_at: LocalTime
     delivered_via: str | None
     last_error: str | None
-    created_at: datetime
-    finished_at: datetime | None
+    created_at: LocalTime
+    finished_at: LocalTime | None
     log: list[AttemptOut]
 
 
@@ -435,8 +468,8 @@ class BroadcastOut(BaseModel):
     department: str
     status: str
     sent: int
-    created_at: datetime
-    finished_at: datetime | None
+    created_at: LocalTime
+    finished_at: LocalTime | None
 
 
 def _recipient_out(recipient: Recipient) -> RecipientOut:
@@ -476,8 +509,13 @@ def admin_router(
         rule: RuleIn,
         caller: Admin,
     ) -> RuleOut:
-        check_unscoped(caller)
-        stored = await put_rule(Rule(id=rule_id, **rule.model_dump()), uow=uow_factory())
+        async with uow_factory() as uow:
+            existing = await uow.rules.get(rule_id)
+        if existing is not None:
+            check_rule_area(caller, existing)
+        wanted = Rule(id=rule_id, **rule.model_dump())
+        check_rule_area(caller, wanted)
+        stored = await put_rule(wanted, uow=uow_factory())
         return RuleOut(**vars(stored))
 
     @router.post(
@@ -493,10 +531,12 @@ def admin_router(
 
     @router.delete("/rules/{rule_id}", tags=["rules"], status_code=204, summary="Delete a rule")
     async def delete_rule(rule_id: str, caller: Admin) -> Response:
-        check_unscoped(caller)
         async with uow_factory() as uow:
-            if not await uow.rules.delete(rule_id):
+            existing = await uow.rules.get(rule_id)
+            if existing is None:
                 raise NotFound(f"no rule {rule_id!r}")
+            check_rule_area(caller, existing)
+            await uow.rules.delete(rule_id)
             await uow.commit()
         return Response(status_code=204)
 

@@ -37,10 +37,11 @@ class ProposalRow(Base):
     __tablename__ = "proposals"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    case_no: Mapped[str | None] = mapped_column(String(24), unique=True)
     kind: Mapped[str] = mapped_column(String(30))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    area_code: Mapped[str | None] = mapped_column(String(6))
+    area_code: Mapped[str | None] = mapped_column(String(6), index=True)
     submitted_by: Mapped[str] = mapped_column(String(64))
     submitted_at: Mapped[datetime] = mapped_column(UtcDateTime())
     status: Mapped[str] = mapped_column(String(30))
@@ -58,6 +59,70 @@ class ProposalRow(Base):
     key_contact_id: Mapped[str | None] = mapped_column(String(40))
     discussion_id: Mapped[str | None] = mapped_column(String(40))
     version: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class CaseMemberRow(Base):
+    """A member (worker) a case is for: they read its timeline, are told and rate the outcome."""
+
+    __tablename__ = "case_members"
+
+    proposal_id: Mapped[str] = mapped_column(ForeignKey("proposals.id"), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+class CoUnitRow(Base):
+    """协办: a co-handling unit's own work item on a case."""
+
+    __tablename__ = "case_co_units"
+
+    proposal_id: Mapped[str] = mapped_column(ForeignKey("proposals.id"), primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    progress_percent: Mapped[int] = mapped_column(Integer)
+    result: Mapped[str | None] = mapped_column(Text)
+    handler: Mapped[str | None] = mapped_column(String(64))
+
+
+class OutcomeRatingRow(Base):
+    """会员评家 of an outcome: one rating per member the case is for."""
+
+    __tablename__ = "outcome_ratings"
+
+    proposal_id: Mapped[str] = mapped_column(ForeignKey("proposals.id"), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ProblemRow(Base):
+    """A problem a member raised to their representative, until adopted as a case or answered."""
+
+    __tablename__ = "problems"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(64), index=True)
+    representative_id: Mapped[str] = mapped_column(String(64), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(50))
+    area_code: Mapped[str | None] = mapped_column(String(6), index=True)
+    raised_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    status: Mapped[str] = mapped_column(String(20))
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    proposal_id: Mapped[str | None] = mapped_column(String(40))
+
+
+class CaseNumberRow(Base):
+    """The last case number handed out in an area and year (Beijing time); never reused."""
+
+    __tablename__ = "case_numbers"
+
+    area_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer)
 
 
 class TransitionRow(Base):
@@ -111,6 +176,19 @@ class UnitRow(Base):
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    responsible_person: Mapped[str | None] = mapped_column(String(64))
+    responsible_person_name: Mapped[str | None] = mapped_column(String(50))
+
+
+class RepresentativeRow(Base):
+    """A member representative as people see them: a display name and the area they serve."""
+
+    __tablename__ = "representatives"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    area_code: Mapped[str | None] = mapped_column(String(6), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, delete, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gonghui.proposals.adapters.orm import (
+    CaseMemberRow,
+    CaseNumberRow,
+    CoUnitRow,
     DeadlineRow,
     ProposalRow,
+    RepresentativeRow,
     RoutingRuleRow,
     TransitionRow,
     UnitRow,
@@ -21,6 +28,8 @@ from gonghui.proposals.domain.model import (
     Case,
     CaseKind,
     CaseStatus,
+    CoHandling,
+    CoStatus,
     DeadlineStep,
     Step,
     Transition,
@@ -28,6 +37,7 @@ from gonghui.proposals.domain.model import (
 from gonghui.proposals.domain.routing import RoutingRule, Unit, UnitKind
 
 _CASE_FIELDS = (
+    "case_no",
     "kind",
     "title",
     "body",
@@ -74,12 +84,41 @@ class CaseRepository:
             .order_by(TransitionRow.seq)
             .execution_options(populate_existing=True)
         )
-        return _case(row, [_transition(t) for t in transitions])
+        case = _case(row, [_transition(t) for t in transitions])
+        await self._attach_people_and_units([case])
+        return case
+
+    async def by_number(self, case_no: str) -> Case | None:
+        """A case by its readable number, with its timeline."""
+        found = await self._session.scalar(
+            select(ProposalRow.id).where(ProposalRow.case_no == case_no)
+        )
+        return await self.get(found) if found is not None else None
+
+    async def next_number(self, area_code: str, year: int) -> int:
+        """The next sequence number of an area and year; concurrent callers never share one."""
+        insert = pg_insert if self._session.bind.dialect.name == "postgresql" else sqlite_insert
+        await self._session.execute(
+            insert(CaseNumberRow)
+            .values(area_code=area_code, year=year, last_value=0)
+            .on_conflict_do_nothing()
+        )
+        # The UPDATE takes the row lock (PostgreSQL) or holds the write lock (SQLite, BEGIN
+        # IMMEDIATE), so two replicas numbering at once are serialised until commit.
+        last = await self._session.scalar(
+            update(CaseNumberRow)
+            .where(CaseNumberRow.area_code == area_code, CaseNumberRow.year == year)
+            .values(last_value=CaseNumberRow.last_value + 1)
+            .returning(CaseNumberRow.last_value)
+        )
+        return int(last)
 
     async def add(self, case: Case) -> None:
         """Store a new case and its first transitions (flushed, so deadlines can refer to it)."""
         self._session.add(ProposalRow(id=case.id, version=case.version, **_values(case)))
         await self._session.flush()
+        self._session.add_all(CaseMemberRow(proposal_id=case.id, member_id=m) for m in case.members)
+        await self._write_co_units(case)
         self._add_transitions(case)
 
     async def save(self, case: Case) -> bool:
@@ -93,27 +132,53 @@ class CaseRepository:
         if result.rowcount != 1:
             return False
         case.version += 1
+        await self._write_co_units(case)
         self._add_transitions(case)
         return True
 
-    async def all_between(self, start: datetime | None, end: datetime | None) -> list[Case]:
-        """Cases submitted in [start, end), with their timelines (for statistics)."""
-        query = select(ProposalRow)
-        if start is not None:
-            query = query.where(ProposalRow.submitted_at >= start)
-        if end is not None:
-            query = query.where(ProposalRow.submitted_at < end)
-        rows = list(await self._session.scalars(query.order_by(ProposalRow.submitted_at)))
-        timelines: dict[str, list[Transition]] = {row.id: [] for row in rows}
-        if rows:
-            transitions = await self._session.scalars(
-                select(TransitionRow)
-                .where(TransitionRow.proposal_id.in_(list(timelines)))
-                .order_by(TransitionRow.proposal_id, TransitionRow.seq)
+    async def _write_co_units(self, case: Case) -> None:
+        await self._session.execute(delete(CoUnitRow).where(CoUnitRow.proposal_id == case.id))
+        self._session.add_all(
+            CoUnitRow(
+                proposal_id=case.id,
+                unit_code=c.unit_code,
+                position=i,
+                status=c.status.value,
+                progress_percent=c.progress_percent,
+                result=c.result,
+                handler=c.handler,
             )
-            for t in transitions:
-                timelines[t.proposal_id].append(_transition(t))
-        return [_case(row, timelines[row.id]) for row in rows]
+            for i, c in enumerate(case.co_handling)
+        )
+
+    async def _attach_people_and_units(self, found: list[Case]) -> None:
+        """Fill in each case's members and co-handling units (two queries for any number)."""
+        by_id = {c.id: c for c in found}
+        if not by_id:
+            return
+        members = await self._session.execute(
+            select(CaseMemberRow.proposal_id, CaseMemberRow.member_id)
+            .where(CaseMemberRow.proposal_id.in_(list(by_id)))
+            .order_by(CaseMemberRow.member_id)
+        )
+        for proposal_id, member_id in members:
+            by_id[proposal_id].members.append(member_id)
+        co_units = await self._session.scalars(
+            select(CoUnitRow)
+            .where(CoUnitRow.proposal_id.in_(list(by_id)))
+            .order_by(CoUnitRow.proposal_id, CoUnitRow.position)
+            .execution_options(populate_existing=True)
+        )
+        for row in co_units:
+            by_id[row.proposal_id].co_handling.append(
+                CoHandling(
+                    unit_code=row.unit_code,
+                    status=CoStatus(row.status),
+                    progress_percent=row.progress_percent,
+                    result=row.result,
+                    handler=row.handler,
+                )
+            )
 
     async def search(
         self,
@@ -122,20 +187,38 @@ class CaseRepository:
         kind: str | None = None,
         unit: str | None = None,
         submitted_by: str | None = None,
+        case_no: str | None = None,
+        area_prefix: str | None = None,
+        person: str | None = None,
         limit: int = 100,
     ) -> list[Case]:
-        """Cases matching every filter given, newest first, without timelines."""
+        """Cases matching every filter given, newest first, without timelines.
+
+        Every filter, the area too, is part of the query, so the limit counts matching rows only.
+        """
         query = select(ProposalRow)
         for column, value in (
             (ProposalRow.status, status),
             (ProposalRow.kind, kind),
-            (ProposalRow.unit_code, unit),
             (ProposalRow.submitted_by, submitted_by),
+            (ProposalRow.case_no, case_no),
         ):
             if value is not None:
                 query = query.where(column == value)
+        if unit is not None:
+            co_handled = select(CoUnitRow.proposal_id).where(CoUnitRow.unit_code == unit)
+            query = query.where(or_(ProposalRow.unit_code == unit, ProposalRow.id.in_(co_handled)))
+        if person is not None:
+            for_them = select(CaseMemberRow.proposal_id).where(CaseMemberRow.member_id == person)
+            query = query.where(
+                or_(ProposalRow.submitted_by == person, ProposalRow.id.in_(for_them))
+            )
+        if area_prefix is not None:
+            query = query.where(ProposalRow.area_code.startswith(area_prefix, autoescape=True))
         query = query.order_by(ProposalRow.submitted_at.desc(), ProposalRow.id.desc()).limit(limit)
-        return [_case(row, []) for row in await self._session.scalars(query)]
+        found = [_case(row, []) for row in await self._session.scalars(query)]
+        await self._attach_people_and_units(found)
+        return found
 
     async def submitted_by(self, person: str) -> list[Case]:
         """Every case a representative submitted, without timelines."""
@@ -206,15 +289,6 @@ class DeadlineRepository:
         )
         return [_deadline(row) for row in rows]
 
-    async def of_cases(self, proposal_ids: list[str]) -> list[Deadline]:
-        """Every deadline of these cases."""
-        if not proposal_ids:
-            return []
-        rows = await self._session.scalars(
-            select(DeadlineRow).where(DeadlineRow.proposal_id.in_(proposal_ids))
-        )
-        return [_deadline(row) for row in rows]
-
     async def overdue(self, now: datetime, *, limit: int) -> list[Deadline]:
         """Running deadlines already past, not yet escalated (candidates; claim each one)."""
         query = (
@@ -258,18 +332,38 @@ class RoutingRepository:
     async def unit(self, code: str) -> Unit | None:
         """One unit by code."""
         row = await self._session.get(UnitRow, code)
-        return Unit(row.code, row.name, UnitKind(row.kind), row.active) if row else None
+        return _unit(row) if row else None
 
     async def units(self) -> list[Unit]:
         """Every unit, by code."""
         rows = await self._session.scalars(select(UnitRow).order_by(UnitRow.code))
-        return [Unit(r.code, r.name, UnitKind(r.kind), r.active) for r in rows]
+        return [_unit(r) for r in rows]
 
     async def put_unit(self, unit: Unit) -> None:
         """Create or update a unit."""
-        await self._session.merge(
-            UnitRow(code=unit.code, name=unit.name, kind=unit.kind.value, active=unit.active)
+        await self._session.merge(UnitRow(**{**vars(unit), "kind": unit.kind.value}))
+
+    async def representative_name(self, representative_id: str) -> str | None:
+        """The display name of a registered representative."""
+        return await self._session.scalar(
+            select(RepresentativeRow.name).where(RepresentativeRow.id == representative_id)
         )
+
+    async def put_representative(
+        self, representative_id: str, *, name: str, area_code: str | None, active: bool
+    ) -> None:
+        """Register or update a representative."""
+        await self._session.merge(
+            RepresentativeRow(id=representative_id, name=name, area_code=area_code, active=active)
+        )
+
+    async def representatives(self, *, area_prefix: str | None, limit: int) -> list[Row[Any]]:
+        """Active representatives (id, name, area_code), those of an area if given, by id."""
+        table = RepresentativeRow.__table__
+        query = select(table.c.id, table.c.name, table.c.area_code).where(table.c.active)
+        if area_prefix is not None:
+            query = query.where(table.c.area_code.startswith(area_prefix, autoescape=True))
+        return list(await self._session.execute(query.order_by(table.c.id).limit(limit)))
 
     async def rules(self) -> list[RoutingRule]:
         """Every routing rule of an active unit, oldest first."""
@@ -306,6 +400,17 @@ class RoutingRepository:
         return True
 
 
+def _unit(row: UnitRow) -> Unit:
+    return Unit(
+        row.code,
+        row.name,
+        UnitKind(row.kind),
+        row.active,
+        responsible_person=row.responsible_person,
+        responsible_person_name=row.responsible_person_name,
+    )
+
+
 def _deadline(row: DeadlineRow) -> Deadline:
     return Deadline(
         id=row.id,
@@ -337,6 +442,7 @@ def _case(row: ProposalRow, timeline: list[Transition]) -> Case:
         submitted_by=row.submitted_by,
         submitted_at=row.submitted_at,
         status=CaseStatus(row.status),
+        case_no=row.case_no,
         unit_code=row.unit_code,
         responsible_person=row.responsible_person,
         handler=row.handler,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
@@ -12,14 +13,17 @@ from gonghui.proposals.domain.deadlines import DeadlinePolicy
 from gonghui.proposals.domain.model import (
     DEADLINES_ENDED,
     DEADLINES_OPENED,
+    UNKNOWN_AREA,
     Action,
     Case,
     CaseStatus,
     DeadlineStep,
     InvalidTransition,
     Transition,
+    case_number,
 )
 from gonghui.proposals.domain.routing import eligible, route
+from gonghui.shared.clock import SHANGHAI
 from gonghui.shared.contracts.base import Event
 from gonghui.shared.contracts.common import mask_phone
 from gonghui.shared.contracts.proposals import (
@@ -39,6 +43,7 @@ from gonghui.shared.contracts.proposals import (
 )
 from gonghui.shared.envelope import new_event_id
 from gonghui.shared.errors import ChangedMeanwhile, NotFound
+from gonghui.shared.privacy import mask_text
 
 SYSTEM = "system"
 
@@ -75,6 +80,12 @@ class Submission(BaseModel):
     key_contact_id: str | None = Field(
         None, max_length=40, description="The key contact concerned, if any."
     )
+    members: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Opaque ids of the members (workers) the case is for: they read its "
+        "timeline, are told of its steps and rate its outcome.",
+    )
 
 
 class SubmitProposal(Submission):
@@ -97,8 +108,11 @@ async def submit_proposal(
     """Record a submitted case; a zero-distance report is offered to every eligible unit at once."""
     async with uow:
         now = uow.clock.now()
+        year = now.astimezone(SHANGHAI).year
+        area = cmd.area_code or UNKNOWN_AREA
         case = Case.submit(
             id=new_event_id(),
+            case_no=case_number(area, year, await uow.proposals.next_number(area, year)),
             kind=cmd.kind,
             title=cmd.title,
             body=cmd.body,
@@ -110,6 +124,7 @@ async def submit_proposal(
             key_contact_id=cmd.key_contact_id,
             discussion_id=discussion_id,
             note=note,
+            members=cmd.members,
         )
         submission = case.new_transitions[0]
         if case.kind is CaseKind.ZERO_DISTANCE:
@@ -122,21 +137,26 @@ async def submit_proposal(
         await uow.proposals.add(case)
         uow.emit(
             ProposalSubmitted(
+                **await case_facts(uow, case),
                 proposal_id=case.id,
                 kind=case.kind,
-                title=case.title,
-                area_code=case.area_code,
                 submitted_by=case.submitted_by,
                 submitted_at=submission.at,
                 category=case.category,
-                priority=case.priority,
             ),
             subject=case.id,
             correlationid=case.id,
         )
         await _record(uow, case, transitions, policy)
         if case.status is CaseStatus.OFFERED:
-            _send_offers(uow, case, policy, now=now, key_contact_phone=key_contact_phone)
+            _send_offers(
+                uow,
+                case,
+                policy,
+                now=now,
+                key_contact_phone=key_contact_phone,
+                facts=await case_facts(uow, case),
+            )
         await uow.commit()
         return case
 
@@ -228,8 +248,12 @@ async def assign(
     note: str | None,
     uow: ProposalsUnitOfWork,
     policy: DeadlinePolicy,
+    co_unit_codes: list[str] | None = None,
 ) -> Case:
-    """交办 or 改派: to `unit_code` (a reviewer's override) or to where the routing rules say."""
+    """交办 or 改派: to `unit_code` (a reviewer's override) or to where the routing rules say.
+
+    协办: `co_unit_codes` are co-handling units, each with its own work item (None keeps them).
+    """
     async with uow:
         case = await get_case(uow, proposal_id)
         override = unit_code is not None
@@ -242,27 +266,46 @@ async def assign(
                     f"没有匹配的路由规则，请指定办理单位 (no routing rule matches category "
                     f"{case.category!r} and area {case.area_code!r}; name a unit)"
                 )
-        unit = await uow.routing.unit(unit_code)
-        if unit is None or not unit.active:
-            raise InvalidTransition(
-                f"办理单位 {unit_code} 不存在或已停用 (no active unit {unit_code})"
-            )
+        for code in [unit_code, *(co_unit_codes or [])]:
+            unit = await uow.routing.unit(code)
+            if unit is None or not unit.active:
+                raise InvalidTransition(f"办理单位 {code} 不存在或已停用 (no active unit {code})")
         previous = (
             case.unit_code if case.status in (CaseStatus.ASSIGNED, CaseStatus.IN_PROGRESS) else None
         )
+        co_before = set(case.co_units)
         now = uow.clock.now()
-        transition = case.assign(unit_code, by=by, at=now, note=note, override=override)
-        await _save(uow, case, [transition], policy)
-        if previous is not None:
-            _to_inbox(
-                uow,
-                previous,
-                case,
-                ProposalWithdrawn(proposal_id=case.id, kind=case.kind, title=case.title, note=note),
-            )
-        _send_work(
-            uow, case, policy, now=now, reason="reassigned" if previous else "assigned", note=note
+        transition = case.assign(
+            unit_code, by=by, at=now, note=note, override=override, co_units=co_unit_codes
         )
+        await _save(uow, case, [transition], policy)
+        facts = await case_facts(uow, case)
+        withdrawn = ProposalWithdrawn(**facts, proposal_id=case.id, kind=case.kind, note=note)
+        still_working = {case.unit_code, *case.co_units}
+        for gone in sorted(({previous} | co_before) - still_working - {None}):
+            _to_inbox(uow, gone, case, withdrawn)
+        if previous != case.unit_code:
+            _send_work(
+                uow,
+                case,
+                policy,
+                now=now,
+                reason="reassigned" if previous else "assigned",
+                note=note,
+                facts=facts,
+            )
+        for code in case.co_units:
+            if code not in co_before or code == previous:
+                _send_work(
+                    uow,
+                    case,
+                    policy,
+                    now=now,
+                    reason="co_assigned",
+                    note=note,
+                    facts=facts,
+                    to=code,
+                )
         await uow.commit()
         return case
 
@@ -294,7 +337,9 @@ async def offer(
         if case.key_contact_id is not None:
             contact = await uow.key_contacts.get(case.key_contact_id)
             phone = contact.phone if contact else None
-        _send_offers(uow, case, policy, now=now, key_contact_phone=phone)
+        _send_offers(
+            uow, case, policy, now=now, key_contact_phone=phone, facts=await case_facts(uow, case)
+        )
         await uow.commit()
         return case
 
@@ -316,7 +361,7 @@ async def send_back(
         case = await _change(
             uow, proposal_id, policy, lambda c, now: c.send_back(by=by, at=now, note=note)
         )
-        _send_work(uow, case, policy, now=uow.clock.now(), reason="sent_back", note=note)
+        await _resend_work(uow, case, policy, reason="sent_back", note=note)
         await uow.commit()
         return case
 
@@ -347,7 +392,7 @@ async def reopen(
         case = await _change(
             uow, proposal_id, policy, lambda c, now: c.reopen(by=by, at=now, reason=reason)
         )
-        _send_work(uow, case, policy, now=uow.clock.now(), reason="reopened", note=reason)
+        await _resend_work(uow, case, policy, reason="reopened", note=reason)
         await uow.commit()
         return case
 
@@ -400,29 +445,39 @@ async def decline(
 
 
 async def claim(
-    cmd: ClaimReport, *, unit: str, uow: ProposalsUnitOfWork, policy: DeadlinePolicy
+    cmd: ClaimReport,
+    *,
+    unit: str,
+    uow: ProposalsUnitOfWork,
+    policy: DeadlinePolicy,
+    by: str | None = None,
 ) -> bool:
-    """零距离: the first claim wins (a conditional UPDATE); a late claimer is told who won."""
+    """零距离: the first claim wins (a conditional UPDATE); a late claimer is told who won.
+
+    One path for a unit's system on the bus and for a person of the unit over HTTP (`by`).
+    """
     async with uow:
         for _ in range(10):
             case = await get_case(uow, cmd.proposal_id)
             winner = case.claimed_by
             if winner is not None:
                 if winner != unit:
-                    _to_inbox(uow, unit, case, _claimed_event(case, winner))
+                    late = _claimed_event(case, winner, await case_facts(uow, case))
+                    _to_inbox(uow, unit, case, late)
                 await uow.commit()
                 return winner == unit
             now = uow.clock.now()
-            transition = case.claim(unit, at=now, handler=cmd.handler, note=cmd.note)
+            transition = case.claim(unit, at=now, by=by, handler=cmd.handler, note=cmd.note)
             if not await uow.proposals.save(case):
                 continue
             await _record(uow, case, [transition], policy)
-            claimed = _claimed_event(case, unit)
+            facts = await case_facts(uow, case)
+            claimed = _claimed_event(case, unit, facts)
             uow.emit(claimed, subject=case.id, correlationid=case.id)
             for other in case.offered_to:
                 if other != unit:
                     _to_inbox(uow, other, case, claimed)
-            _send_work(uow, case, policy, now=now, reason="claimed", note=cmd.note)
+            _send_work(uow, case, policy, now=now, reason="claimed", note=cmd.note, facts=facts)
             await uow.commit()
             return True
         raise ConcurrentChange(f"case {cmd.proposal_id} kept changing while being claimed")
@@ -441,15 +496,14 @@ async def check_deadlines(*, uow: ProposalsUnitOfWork, limit: int = 200) -> int:
                 continue
             case = await get_case(uow, deadline.proposal_id)
             event = ProposalOverdue(
+                **await case_facts(uow, case),
                 proposal_id=case.id,
                 kind=case.kind,
-                title=case.title,
                 step=deadline.step,
                 due_at=deadline.due_at,
                 detected_at=now,
                 status=case.status.value,
                 unit_code=case.unit_code,
-                responsible_person=case.responsible_person,
                 submitted_by=case.submitted_by,
             )
             uow.emit(event, subject=case.id, correlationid=case.id)
@@ -491,9 +545,11 @@ async def _record(
     uow: ProposalsUnitOfWork, case: Case, transitions: list[Transition], policy: DeadlinePolicy
 ) -> None:
     """Announce each transition and move the deadlines it ends and starts."""
+    facts = await case_facts(uow, case) if transitions else {}
     for t in transitions:
         uow.emit(
             ProposalTransitioned(
+                **facts,
                 proposal_id=case.id,
                 kind=case.kind,
                 seq=t.seq,
@@ -526,6 +582,31 @@ def _due(
     return start + span if span is not None else None
 
 
+async def case_facts(uow: ProposalsUnitOfWork, case: Case) -> dict[str, Any]:
+    """What every event about the case carries (CaseFacts), the title with numbers masked."""
+    unit = await uow.routing.unit(case.unit_code) if case.unit_code else None
+    return {
+        "case_no": case.case_no,
+        "title": mask_text(case.title),
+        "priority": case.priority,
+        "area_code": case.area_code,
+        "responsible_person": case.responsible_person,
+        "unit_name": unit.name if unit else None,
+        "unit_responsible_person": unit.responsible_person if unit else None,
+        "unit_responsible_person_name": unit.responsible_person_name if unit else None,
+        "submitted_by_name": await uow.routing.representative_name(case.submitted_by),
+        "members": list(case.members),
+        "co_units": list(case.co_units),
+    }
+
+
+async def _resend_work(
+    uow: ProposalsUnitOfWork, case: Case, policy: DeadlinePolicy, *, reason: str, note: str | None
+) -> None:
+    facts = await case_facts(uow, case)
+    _send_work(uow, case, policy, now=uow.clock.now(), reason=reason, note=note, facts=facts)
+
+
 def _send_work(
     uow: ProposalsUnitOfWork,
     case: Case,
@@ -534,26 +615,29 @@ def _send_work(
     now: datetime,
     reason: str,
     note: str | None,
+    facts: dict[str, Any],
+    to: str | None = None,
 ) -> None:
+    """The work item of the lead unit, or of co-handling unit `to` (协办)."""
     assert case.unit_code is not None
+    co = to is not None and to != case.unit_code
     _to_inbox(
         uow,
-        case.unit_code,
+        to or case.unit_code,
         case,
         ProposalAssigned(
+            **facts,
             proposal_id=case.id,
             kind=case.kind,
-            title=case.title,
-            body=case.body,
+            body=mask_text(case.body),
             category=case.category,
-            area_code=case.area_code,
-            priority=case.priority,
-            responsible_person=case.responsible_person,
             submitted_by=case.submitted_by,
             accept_by=_due(case, DeadlineStep.ACCEPTANCE, now, policy)
             if reason in ("assigned", "reassigned")
             else None,
-            complete_by=_due(case, DeadlineStep.HANDLING, now, policy),
+            complete_by=None if co else _due(case, DeadlineStep.HANDLING, now, policy),
+            role="co" if co else "lead",
+            lead_unit=case.unit_code if co else None,
             reason=reason,
             note=note,
             key_contact_id=case.key_contact_id,
@@ -568,6 +652,7 @@ def _send_offers(
     *,
     now: datetime,
     key_contact_phone: str | None,
+    facts: dict[str, Any],
 ) -> None:
     claim_by = _due(case, DeadlineStep.CLAIM, now, policy)
     for unit in case.offered_to:
@@ -576,12 +661,11 @@ def _send_offers(
             unit,
             case,
             ProposalOffered(
+                **facts,
                 proposal_id=case.id,
                 kind=case.kind,
-                title=case.title,
-                body=case.body,
+                body=mask_text(case.body),
                 category=case.category,
-                area_code=case.area_code,
                 submitted_by=case.submitted_by,
                 claim_by=claim_by,
                 key_contact_id=case.key_contact_id,
@@ -594,12 +678,12 @@ def _to_inbox(uow: ProposalsUnitOfWork, unit: str, case: Case, item: Event) -> N
     uow.emit(item, subject=case.id, correlationid=case.id, stream=uow.keys.inbox(unit))
 
 
-def _claimed_event(case: Case, winner: str) -> ProposalClaimed:
+def _claimed_event(case: Case, winner: str, facts: dict[str, Any]) -> ProposalClaimed:
     at = next((t.at for t in reversed(case.timeline) if t.action is Action.CLAIM), None)
     return ProposalClaimed(
+        **facts,
         proposal_id=case.id,
         claimed_by=winner,
         claimed_at=at or case.submitted_at,
-        title=case.title,
         submitted_by=case.submitted_by,
     )

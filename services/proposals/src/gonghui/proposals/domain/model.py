@@ -7,6 +7,7 @@ timeline; a move the current status does not allow raises `InvalidTransition` wi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -67,6 +68,10 @@ class Action(StrEnum):
     SEND_BACK = "send_back"
     FEEDBACK = "feedback"
     REOPEN = "reopen"
+    CO_ACCEPT = "co_accept"
+    CO_PROGRESS = "co_progress"
+    CO_COMPLETE = "co_complete"
+    CO_DECLINE = "co_decline"
 
 
 class Step(StrEnum):
@@ -100,6 +105,9 @@ class DeadlineStep(StrEnum):
 S = CaseStatus
 A = Action
 
+CO_HANDLING_OPEN = frozenset({S.ASSIGNED, S.IN_PROGRESS, S.COMPLETED, S.VERIFIED})
+"""While co-handling units (协办) may report: from assignment until the case is closed."""
+
 RULES: dict[Action, tuple[frozenset[CaseStatus], CaseStatus | None, Step]] = {
     A.RESUBMIT: (frozenset({S.RETURNED}), S.SUBMITTED, Step.SUBMISSION),
     A.ACCEPT: (frozenset({S.SUBMITTED}), S.ACCEPTED, Step.REVIEW),
@@ -118,6 +126,10 @@ RULES: dict[Action, tuple[frozenset[CaseStatus], CaseStatus | None, Step]] = {
     A.SEND_BACK: (frozenset({S.COMPLETED}), S.IN_PROGRESS, Step.SUPERVISION),
     A.FEEDBACK: (frozenset({S.VERIFIED}), S.CLOSED, Step.FEEDBACK),
     A.REOPEN: (frozenset({S.VERIFIED, S.CLOSED}), S.IN_PROGRESS, Step.FEEDBACK),
+    A.CO_ACCEPT: (CO_HANDLING_OPEN, None, Step.HANDLING),
+    A.CO_PROGRESS: (CO_HANDLING_OPEN, None, Step.HANDLING),
+    A.CO_COMPLETE: (CO_HANDLING_OPEN, None, Step.HANDLING),
+    A.CO_DECLINE: (CO_HANDLING_OPEN, None, Step.HANDLING),
 }
 """Action -> (statuses it is allowed from, status after (None = unchanged), step)."""
 
@@ -155,6 +167,37 @@ DEADLINES_ENDED: dict[Action, tuple[DeadlineStep, ...]] = {
 PRIORITY_KINDS = frozenset({CaseKind.HOTLINE, CaseKind.ZERO_DISTANCE})
 """Kinds handled first: the 12351 green channel and zero-distance reports."""
 
+UNKNOWN_AREA = "000000"
+"""The area part of the number of a case whose area is not known."""
+
+CASE_NO = re.compile(r"^(\d{6})-(\d{4})-(\d{6,})$")
+"""A readable case number: area, year (Beijing time), sequence in that area and year."""
+
+
+def case_number(area_code: str | None, year: int, sequence: int) -> str:
+    """案件编号: `330482-2026-000042`, the 42nd case of Pinghu in 2026."""
+    return f"{area_code or UNKNOWN_AREA}-{year}-{sequence:06d}"
+
+
+class CoStatus(StrEnum):
+    """Where a co-handling unit's own work item stands."""
+
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    DECLINED = "declined"
+
+
+@dataclass
+class CoHandling:
+    """协办: a co-handling unit's own part of a case, reported by the unit itself."""
+
+    unit_code: str
+    status: CoStatus = CoStatus.ASSIGNED
+    progress_percent: int = 0
+    result: str | None = None
+    handler: str | None = None
+
 
 @dataclass(frozen=True)
 class Transition:
@@ -185,6 +228,7 @@ class Case:
     submitted_by: str
     submitted_at: datetime
     status: CaseStatus = CaseStatus.SUBMITTED
+    case_no: str | None = None
     unit_code: str | None = None
     responsible_person: str | None = None
     handler: str | None = None
@@ -197,6 +241,8 @@ class Case:
     feedback_comment: str | None = None
     key_contact_id: str | None = None
     discussion_id: str | None = None
+    members: list[str] = field(default_factory=list)
+    co_handling: list[CoHandling] = field(default_factory=list)
     version: int = 0
     timeline: list[Transition] = field(default_factory=list)
     new_transitions: list[Transition] = field(default_factory=list, repr=False)
@@ -217,10 +263,13 @@ class Case:
         key_contact_id: str | None = None,
         discussion_id: str | None = None,
         note: str | None = None,
+        case_no: str | None = None,
+        members: list[str] | None = None,
     ) -> Case:
         """线上提交: a new case, with the submission as the first entry of its timeline."""
         case = cls(
             id=id,
+            case_no=case_no,
             kind=kind,
             title=title,
             body=body,
@@ -231,14 +280,22 @@ class Case:
             responsible_person=responsible_person,
             key_contact_id=key_contact_id,
             discussion_id=discussion_id,
+            members=sorted(set(members or [])),
         )
         case._record(A.SUBMIT, Step.SUBMISSION, None, S.SUBMITTED, submitted_by, at, note)
         return case
 
     @property
     def priority(self) -> str:
-        """`high` for the green channel and zero-distance reports, else `normal`."""
+        """`urgent` for the 12351 green channel, `high` for zero-distance reports, else `normal`."""
+        if self.kind is CaseKind.HOTLINE:
+            return "urgent"
         return "high" if self.kind in PRIORITY_KINDS else "normal"
+
+    @property
+    def co_units(self) -> list[str]:
+        """Codes of the co-handling units (协办), in the order they were named."""
+        return [c.unit_code for c in self.co_handling]
 
     @property
     def claimed_by(self) -> str | None:
@@ -323,26 +380,48 @@ class Case:
         return transition
 
     def claim(
-        self, unit: str, *, at: datetime, handler: str | None = None, note: str | None = None
+        self,
+        unit: str,
+        *,
+        at: datetime,
+        by: str | None = None,
+        handler: str | None = None,
+        note: str | None = None,
     ) -> Transition:
-        """A unit claims an offered report; only the first claim can succeed."""
+        """A unit claims an offered report (its system, or a person of it); the first claim wins."""
         if self.status is S.OFFERED and unit not in self.offered_to:
             self._refuse(f"该事项未向 {unit} 开放认领 (the report was not offered to {unit})")
-        transition = self._move(A.CLAIM, f"dept:{unit}", at, note, unit=unit)
+        transition = self._move(A.CLAIM, by or f"dept:{unit}", at, note, unit=unit)
         self.handler = handler
         return transition
 
     def assign(
-        self, unit: str, *, by: str, at: datetime, note: str | None = None, override: bool = False
+        self,
+        unit: str,
+        *,
+        by: str,
+        at: datetime,
+        note: str | None = None,
+        override: bool = False,
+        co_units: list[str] | None = None,
     ) -> Transition:
-        """交办: send an accepted case to a handling unit (by the routing rules or an override)."""
+        """交办: send a case to a lead unit and, for 协办, co-handling units (None keeps them)."""
         if self.kind is CaseKind.ZERO_DISTANCE and self.status is S.OFFERED:
             self._refuse("零距离事项正在等待认领 (the report is waiting to be claimed)")
         action = A.REASSIGN if self.status in (S.ASSIGNED, S.IN_PROGRESS) else A.ASSIGN
         if action is A.REASSIGN and unit == self.unit_code:
             self._refuse(f"事项已由 {unit} 办理 (already assigned to {unit})")
-        details = {"override": override, "previous_unit": self.unit_code}
+        wanted = self.co_units if co_units is None else list(dict.fromkeys(co_units))
+        if unit in wanted:
+            if co_units is not None:
+                self._refuse(f"{unit} 已是主办单位，不能同时协办 (the lead cannot also co-handle)")
+            wanted = [c for c in wanted if c != unit]
+        details: dict[str, object] = {"override": override, "previous_unit": self.unit_code}
+        if wanted:
+            details["co_units"] = wanted
         transition = self._move(action, by, at, note, unit=unit, details=details)
+        kept = {c.unit_code: c for c in self.co_handling}
+        self.co_handling = [kept.get(code) or CoHandling(code) for code in wanted]
         self.handler = None
         self.progress_percent = 0
         return transition
@@ -352,14 +431,27 @@ class Case:
     def accept_assignment(
         self, unit: str, *, at: datetime, handler: str | None = None, note: str | None = None
     ) -> Transition:
-        """受理: the unit takes the case on."""
+        """受理: the unit takes the case on (a co-handling unit, its own part of it)."""
+        if (part := self._co_part(unit)) is not None:
+            if part.status is not CoStatus.ASSIGNED:
+                self._refuse(f"{unit} 已受理协办 (already accepted by {unit})")
+            part.status, part.handler = CoStatus.IN_PROGRESS, handler
+            return self._co_report(A.CO_ACCEPT, unit, at, note)
         self._require_unit(unit)
         transition = self._move(A.ACCEPT_ASSIGNMENT, f"dept:{unit}", at, note, unit=unit)
         self.handler = handler
         return transition
 
     def decline(self, unit: str, *, at: datetime, reason: str) -> Transition:
-        """The unit says it is not theirs; the case goes back to the reviewers to re-assign."""
+        """The unit says it is not theirs; the case goes back to the reviewers to re-assign.
+
+        A co-handling unit that declines only ends its own part; the case goes on.
+        """
+        if (part := self._co_part(unit)) is not None:
+            if not reason.strip():
+                self._refuse("退回须说明理由 (declining needs a reason)")
+            part.status = CoStatus.DECLINED
+            return self._co_report(A.CO_DECLINE, unit, at, reason)
         self._require_unit(unit)
         transition = self._move(
             A.DECLINE, f"dept:{unit}", at, reason, unit=None, details={"declined_by": unit}
@@ -377,18 +469,24 @@ class Case:
         note: str | None = None,
     ) -> Transition:
         """A progress update with a percentage and, optionally, a milestone."""
-        self._require_unit(unit)
         if not 0 <= percent <= 100:
             self._refuse("进度须在 0-100 之间 (percent must be 0-100)")
         details: dict[str, object] = {"percent": percent}
         if milestone:
             details["milestone"] = milestone
+        if (part := self._co_part(unit)) is not None:
+            part.status, part.progress_percent = CoStatus.IN_PROGRESS, percent
+            return self._co_report(A.CO_PROGRESS, unit, at, note, details)
+        self._require_unit(unit)
         transition = self._move(A.PROGRESS, f"dept:{unit}", at, note, unit=unit, details=details)
         self.progress_percent = percent
         return transition
 
     def complete(self, unit: str, *, at: datetime, result: str) -> Transition:
-        """办结: the unit reports its result; supervision follows."""
+        """办结: the lead unit's result completes the case; a co-handling unit's, its own part."""
+        if (part := self._co_part(unit)) is not None:
+            part.status, part.progress_percent, part.result = CoStatus.COMPLETED, 100, result
+            return self._co_report(A.CO_COMPLETE, unit, at, result, {"result": result})
         self._require_unit(unit)
         transition = self._move(
             A.COMPLETE, f"dept:{unit}", at, result, unit=unit, details={"result": result}
@@ -492,6 +590,29 @@ class Case:
         self.new_transitions.append(transition)
         return transition
 
+    def _co_part(self, unit: str) -> CoHandling | None:
+        """The unit's own part if it co-handles (and does not lead) the case."""
+        if unit == self.unit_code:
+            return None
+        part = next((c for c in self.co_handling if c.unit_code == unit), None)
+        if part is not None and part.status in (CoStatus.COMPLETED, CoStatus.DECLINED):
+            self._refuse(
+                f"{unit} 的协办已{_CO_ZH[part.status]} (its co-handling is {part.status.value})"
+            )
+        return part
+
+    def _co_report(
+        self,
+        action: Action,
+        unit: str,
+        at: datetime,
+        note: str | None,
+        details: dict[str, object] | None = None,
+    ) -> Transition:
+        return self._move(
+            action, f"dept:{unit}", at, note, details={"co_unit": unit, **(details or {})}
+        )
+
     def _require_unit(self, unit: str) -> None:
         if self.unit_code != unit:
             self._refuse(
@@ -520,6 +641,13 @@ _ZH = {
     S.CLOSED: "已办结",
 }
 
+_CO_ZH = {
+    CoStatus.ASSIGNED: "交办",
+    CoStatus.IN_PROGRESS: "办理中",
+    CoStatus.COMPLETED: "办结",
+    CoStatus.DECLINED: "退回",
+}
+
 _ACTION_ZH = {
     A.SUBMIT: "提交",
     A.RESUBMIT: "补充后重新提交",
@@ -539,6 +667,10 @@ _ACTION_ZH = {
     A.SEND_BACK: "退回重办",
     A.FEEDBACK: "评价",
     A.REOPEN: "重新打开",
+    A.CO_ACCEPT: "协办受理",
+    A.CO_PROGRESS: "协办进度",
+    A.CO_COMPLETE: "协办办结",
+    A.CO_DECLINE: "协办退回",
 }
 
 

@@ -25,6 +25,9 @@ class Unit:
     name: str
     kind: UnitKind
     active: bool = True
+    responsible_person: str | None = None
+    """Opaque id of the unit's head (一把手), told personally of its urgent cases."""
+    responsible_person_name: str | None = None
 
 
 @dataclass(frozen=True)

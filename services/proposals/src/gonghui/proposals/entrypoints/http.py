@@ -4,37 +4,51 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, Field
 
 from gonghui.proposals.adapters.unit_of_work import ProposalsUnitOfWork
 from gonghui.proposals.application import handlers as cases
 from gonghui.proposals.application.handlers import Submission, SubmitProposal
 from gonghui.proposals.domain.deadlines import Deadline, DeadlinePolicy
-from gonghui.proposals.domain.model import Case, Transition, action_label, status_label
+from gonghui.proposals.domain.model import (
+    CASE_NO,
+    Case,
+    Transition,
+    action_label,
+    status_label,
+)
 from gonghui.proposals.domain.routing import Unit, UnitKind
 from gonghui.proposals.entrypoints.access import (
     PEOPLE,
     STAFF,
     UNITS,
+    WORKERS,
     Admin,
     CaseReader,
+    Claimant,
+    DirectoryReader,
     Person,
     Representative,
     Reviewer,
     Staff,
     Supervisor,
+    area_scope,
     forbidden,
     in_area,
     may_read_case,
     own,
 )
-from gonghui.shared.auth import Principal
-from gonghui.shared.clock import SHANGHAI
+from gonghui.shared.auth import Principal, area_prefix
+from gonghui.shared.clock import SHANGHAI, LocalTime
+from gonghui.shared.contracts.proposals import ClaimReport
+from gonghui.shared.errors import Conflict
 from gonghui.shared.http import NotFound
 from gonghui.shared.inputs import RowId
+
+PersonId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:@-]{1,64}$", description="Opaque id.")]
 
 _NOTE = 2_000
 
@@ -49,7 +63,7 @@ class TransitionOut(BaseModel):
     from_status: str | None
     to_status: str
     actor: str
-    at: datetime
+    at: LocalTime
     at_local: str = Field(description="The time in Asia/Shanghai, for people.")
     note: str | None
     unit_code: str | None
@@ -78,10 +92,10 @@ class DeadlineOut(BaseModel):
     """A step's deadline and how it went."""
 
     step: str
-    started_at: datetime
-    due_at: datetime
-    ended_at: datetime | None
-    escalated_at: datetime | None
+    started_at: LocalTime
+    due_at: LocalTime
+    ended_at: LocalTime | None
+    escalated_at: LocalTime | None
     state: str = Field(
         description="`running`, `met`, `late` (met after due) or `overdue` (running, past due)."
     )
@@ -99,17 +113,39 @@ class DeadlineOut(BaseModel):
         )
 
 
+class CoHandlingOut(BaseModel):
+    """协办: a co-handling unit's own work item."""
+
+    unit_code: str
+    status: str = Field(description="`assigned`, `in_progress`, `completed` or `declined`.")
+    progress_percent: int
+    result: str | None
+    handler: str | None
+
+
+class OutcomeRatingOut(BaseModel):
+    """A member's rating of the outcome."""
+
+    member_id: str
+    score: int
+    comment: str | None
+    at: LocalTime
+
+
 class ProposalOut(BaseModel):
     """A case as its submitter sees it: where it stands and everything that happened (进度可视)."""
 
-    id: str
+    id: str = Field(description="Internal id (use it in the other routes).")
+    case_no: str | None = Field(
+        description="Readable number `<area>-<year>-<sequence>`, e.g. `330482-2026-000042`."
+    )
     kind: str
     title: str
     body: str
     category: str | None
     area_code: str | None
     submitted_by: str
-    submitted_at: datetime
+    submitted_at: LocalTime
     status: str
     status_label: str = Field(description="zh-CN label of the status.")
     priority: str
@@ -126,16 +162,29 @@ class ProposalOut(BaseModel):
     satisfaction: int | None
     feedback_comment: str | None
     discussion_id: str | None
+    members: list[str] = Field(description="Opaque ids of the members the case is for.")
+    co_handling: list[CoHandlingOut] = Field(
+        description="协办: each co-handling unit's own work item and its progress."
+    )
     timeline: list[TransitionOut]
     deadlines: list[DeadlineOut]
+    outcome_ratings: list[OutcomeRatingOut] = Field(
+        default_factory=list,
+        description="会员评家 of the outcome by the members (on the single-case answers).",
+    )
 
     @classmethod
     def of(
-        cls, case: Case, deadlines: list[Deadline] | None = None, now: datetime | None = None
+        cls,
+        case: Case,
+        deadlines: list[Deadline] | None = None,
+        now: datetime | None = None,
+        ratings: list[Any] | None = None,
     ) -> ProposalOut:
         """The view of a domain case."""
         return cls(
             id=case.id,
+            case_no=case.case_no,
             kind=case.kind.value,
             title=case.title,
             body=case.body,
@@ -161,8 +210,11 @@ class ProposalOut(BaseModel):
             satisfaction=case.satisfaction,
             feedback_comment=case.feedback_comment,
             discussion_id=case.discussion_id,
+            members=case.members,
+            co_handling=[CoHandlingOut(**vars(c)) for c in case.co_handling],
             timeline=[TransitionOut.of(t) for t in case.timeline],
             deadlines=[DeadlineOut.of(d, now) for d in deadlines or []] if now else [],
+            outcome_ratings=[OutcomeRatingOut(**r._mapping) for r in ratings or []],
         )
 
 
@@ -204,7 +256,13 @@ class Assignment(Note):
     """交办 / 改派."""
 
     unit_code: str | None = Field(
-        None, description="A unit, overriding the routing rules; omit to route."
+        None, description="The lead unit (主办), overriding the routing rules; omit to route."
+    )
+    co_unit_codes: list[str] | None = Field(
+        None,
+        max_length=20,
+        description="协办: co-handling units, each with its own work item; omit to keep those "
+        "named before, `[]` for none.",
     )
 
 
@@ -213,6 +271,14 @@ class Offer(Note):
 
     unit_codes: list[str] | None = Field(
         None, min_length=1, description="Units to offer it to; omit for every eligible unit."
+    )
+
+
+class Claim(Note):
+    """零距离: claim a report for the caller's unit (the token's department)."""
+
+    handler: str | None = Field(
+        None, max_length=64, description="Who handles it in the unit; default the caller."
     )
 
 
@@ -229,12 +295,37 @@ class UnitIn(BaseModel):
     name: str = Field(min_length=2, max_length=120, description="Name, zh-CN.")
     kind: UnitKind = Field(description="department, organisation or legal_service.")
     active: bool = Field(True, description="Whether cases may be routed to it.")
+    responsible_person: str | None = Field(
+        None,
+        max_length=64,
+        description="Opaque id of the unit's head (一把手), told personally of urgent cases.",
+    )
+    responsible_person_name: str | None = Field(
+        None, max_length=50, description="The head's display name, zh-CN."
+    )
 
 
 class UnitOut(UnitIn):
     """A handling unit and its code (= its department code on the bus)."""
 
     code: str
+
+
+class RepresentativeIn(BaseModel):
+    """A member representative as people see them."""
+
+    name: str = Field(min_length=1, max_length=50, description="Display name, zh-CN.")
+    area_code: str | None = Field(None, pattern=r"^\d{6}$", description="The area served.")
+    active: bool = Field(True, description="Whether members can raise problems to them.")
+
+
+class RepresentativeOut(BaseModel):
+    """A representative: opaque id, display name, area."""
+
+    id: str
+    name: str
+    area_code: str | None
+    active: bool = True
 
 
 class RuleIn(BaseModel):
@@ -263,7 +354,12 @@ def proposals_router(
 
     async def view(case: Case) -> ProposalOut:
         async with uow_factory() as uow:
-            return ProposalOut.of(case, await uow.deadlines.of(case.id), uow.clock.now())
+            return ProposalOut.of(
+                case,
+                await uow.deadlines.of(case.id),
+                uow.clock.now(),
+                await uow.outcome_ratings.of(case.id),
+            )
 
     async def checked(proposal_id: str, check: Callable[[Case], None]) -> None:
         async with uow_factory() as uow:
@@ -296,29 +392,51 @@ def proposals_router(
         kind: str | None = None,
         unit: str | None = None,
         submitted_by: str | None = None,
+        case_no: str | None = Query(
+            None, pattern=CASE_NO.pattern, description="A readable case number."
+        ),
+        area: str | None = Query(
+            None,
+            pattern=r"^\d{2,6}$",
+            description="Only cases of this area (a code or its leading digits), within yours.",
+        ),
         limit: int = Query(100, ge=1, le=1000),
     ) -> dict[str, list[ProposalOut]]:
-        if caller.role in PEOPLE:
+        person = None
+        if caller.role in (*PEOPLE, *WORKERS):
             own(caller, submitted_by or caller.sub, "查看自己提交的事项", "your own cases")
-            submitted_by = caller.sub
+            person = caller.sub
         elif caller.role in UNITS:
             if caller.department is None or unit not in (None, caller.department):
                 raise forbidden("只能查看交办给本单位的事项", "only your unit's cases")
             unit = caller.department
+        scope = area_scope(caller, area) if caller.role in STAFF else area
         async with uow_factory() as uow:
             found = await uow.proposals.search(
-                status=status_, kind=kind, unit=unit, submitted_by=submitted_by, limit=limit
+                status=status_,
+                kind=kind,
+                unit=unit,
+                submitted_by=submitted_by,
+                case_no=case_no,
+                area_prefix=scope,
+                person=person,
+                limit=limit,
             )
-        if caller.role in STAFF:
-            found = [c for c in found if caller.covers(c.area_code)]
         return {"items": [ProposalOut.of(c) for c in found]}
 
-    @router.get("/{proposal_id}", summary="A case, its full timeline and its deadlines (进度可视)")
+    @router.get("/by-number/{case_no}", summary="A case by its readable number, with its timeline")
+    async def by_number(case_no: str, caller: CaseReader) -> ProposalOut:
+        return await get_proposal(case_no, caller)
+
+    @router.get(
+        "/{proposal_id}",
+        summary="A case (by id or readable number), its full timeline and deadlines (进度可视)",
+    )
     async def get_proposal(proposal_id: str, caller: CaseReader) -> ProposalOut:
         async with uow_factory() as uow:
             case = await _found(uow, proposal_id)
             may_read_case(caller, case)
-            return ProposalOut.of(case, await uow.deadlines.of(case.id), uow.clock.now())
+        return await view(case)
 
     @router.post("/{proposal_id}/resubmit", summary="Answer a return with more information")
     async def resubmit(proposal_id: str, cmd: Resubmission, caller: Person) -> ProposalOut:
@@ -384,6 +502,7 @@ def proposals_router(
                 note=cmd.note,
                 uow=uow_factory(),
                 policy=policy,
+                co_unit_codes=cmd.co_unit_codes,
             )
         )
 
@@ -400,6 +519,33 @@ def proposals_router(
                 policy=policy,
             )
         )
+
+    @router.post(
+        "/{proposal_id}/claim",
+        summary="零距离: a person claims an offered report for their unit; the first claim wins",
+        responses={409: {"description": "Someone claimed it first (the answer says who)."}},
+    )
+    async def claim(proposal_id: str, cmd: Claim, caller: Claimant) -> ProposalOut:
+        await checked(proposal_id, lambda case: None)
+        if caller.department is None:
+            raise forbidden(
+                "认领须以所在单位名义进行，您的账号未关联单位",
+                "a claim is made for a unit; your account names none (--department)",
+            )
+        won = await cases.claim(
+            ClaimReport(proposal_id=proposal_id, handler=cmd.handler or caller.sub, note=cmd.note),
+            unit=caller.department,
+            by=caller.sub,
+            uow=uow_factory(),
+            policy=policy,
+        )
+        async with uow_factory() as uow:
+            case = await _found(uow, proposal_id)
+        if not won:
+            raise Conflict(
+                f"该事项已被 {case.claimed_by} 认领 (already claimed by {case.claimed_by})"
+            )
+        return await view(case)
 
     @router.post("/{proposal_id}/verify", summary="Supervision: the result is verified (督查通过)")
     async def verify(proposal_id: str, cmd: Note, caller: Supervisor) -> ProposalOut:
@@ -452,9 +598,7 @@ def routing_router(uow_factory: Callable[[], ProposalsUnitOfWork]) -> APIRouter:
     @router.put("/units/{code}", summary="Register or update a handling unit")
     async def put_unit(code: str, unit: UnitIn, caller: Admin) -> UnitOut:
         async with uow_factory() as uow:
-            await uow.routing.put_unit(
-                Unit(code=code, name=unit.name, kind=unit.kind, active=unit.active)
-            )
+            await uow.routing.put_unit(Unit(code=code, **unit.model_dump()))
             await uow.commit()
         return UnitOut(code=code, **unit.model_dump())
 
@@ -462,10 +606,40 @@ def routing_router(uow_factory: Callable[[], ProposalsUnitOfWork]) -> APIRouter:
     async def units(caller: Staff) -> dict[str, list[UnitOut]]:
         async with uow_factory() as uow:
             found = await uow.routing.units()
+        return {"items": [UnitOut(**vars(u)) for u in found]}
+
+    @router.put(
+        "/representatives/{representative_id}",
+        tags=["representatives"],
+        summary="Register or update a representative's display name and area",
+    )
+    async def put_representative(
+        representative_id: PersonId, body: RepresentativeIn, caller: Admin
+    ) -> RepresentativeOut:
+        if body.area_code is not None:
+            in_area(caller, body.area_code)
+        async with uow_factory() as uow:
+            await uow.routing.put_representative(representative_id, **body.model_dump())
+            await uow.commit()
+        return RepresentativeOut(id=representative_id, **body.model_dump())
+
+    @router.get(
+        "/representatives",
+        tags=["representatives"],
+        summary="Representatives a member can raise a problem to, by area",
+    )
+    async def representatives(
+        caller: DirectoryReader,
+        area: str | None = Query(
+            None, pattern=r"^\d{2,6}$", description="An area code or its leading digits."
+        ),
+        limit: int = Query(200, ge=1, le=2000),
+    ) -> dict[str, list[RepresentativeOut]]:
+        prefix = area_prefix(area.ljust(6, "0")) if area else None
+        async with uow_factory() as uow:
+            found = await uow.routing.representatives(area_prefix=prefix, limit=limit)
         return {
-            "items": [
-                UnitOut(code=u.code, name=u.name, kind=u.kind, active=u.active) for u in found
-            ]
+            "items": [RepresentativeOut(id=r.id, name=r.name, area_code=r.area_code) for r in found]
         }
 
     @router.post(
@@ -513,6 +687,8 @@ def routing_router(uow_factory: Callable[[], ProposalsUnitOfWork]) -> APIRouter:
 
 async def _found(uow: ProposalsUnitOfWork, proposal_id: str) -> Case:
     case = await uow.proposals.get(proposal_id)
+    if case is None and CASE_NO.match(proposal_id):
+        case = await uow.proposals.by_number(proposal_id)
     if case is None:
         raise NotFound(f"no case {proposal_id}")
     return case

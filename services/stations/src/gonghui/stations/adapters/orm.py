@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -62,6 +63,8 @@ class StationRow(Base):
     reinspection_opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     registered_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    test_data: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Registered by a sandbox department: left out of search, exports and statistics."""
 
     __table_args__ = (
         UniqueConstraint("operator", "external_ref", name="uq_stations_operator_external_ref"),

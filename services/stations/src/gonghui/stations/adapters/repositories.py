@@ -137,13 +137,18 @@ class StationRepository:
                 StationRow.lon.between(min_lon, max_lon),
                 StationRow.lat.between(min_lat, max_lat),
                 StationRow.status != StationStatus.EXITED.value,
+                StationRow.test_data.is_(False),
             )
         )
         return [Candidate(*row) for row in rows]
 
-    async def every(self, *, include_exited: bool = False) -> list[Station]:
-        """All stations (for exports), by code."""
+    async def every(
+        self, *, include_exited: bool = False, include_test_data: bool = False
+    ) -> list[Station]:
+        """All stations (for exports), by code; a sandbox's test data only when asked."""
         query = select(StationRow).order_by(StationRow.code)
+        if not include_test_data:
+            query = query.where(StationRow.test_data.is_(False))
         if not include_exited:
             query = query.where(StationRow.status != StationStatus.EXITED.value)
         return [_to_station(row) for row in await self._session.scalars(query)]
@@ -151,9 +156,9 @@ class StationRepository:
     async def counts_in(self, area_code: str) -> tuple[dict[str, int], dict[str, int]]:
         """Stations in an area by status, and active stations by area code."""
         rows = await self._session.execute(
-            select(StationRow.area_code, StationRow.status, func.count()).group_by(
-                StationRow.area_code, StationRow.status
-            )
+            select(StationRow.area_code, StationRow.status, func.count())
+            .where(StationRow.test_data.is_(False))
+            .group_by(StationRow.area_code, StationRow.status)
         )
         by_status: dict[str, int] = {}
         active_by_area: dict[str, int] = {}
@@ -201,6 +206,7 @@ class StationRepository:
             .where(
                 StationRow.area_code.startswith(code_stem(area_code)),
                 StationRow.reinspection.is_not(None),
+                StationRow.test_data.is_(False),
             )
             .group_by(StationRow.reinspection)
         )
@@ -441,7 +447,10 @@ class VisitRepository:
                 func.sum(VisitDayRow.unique_workers),
                 func.count(func.distinct(VisitDayRow.code)),
             )
-            .where(VisitDayRow.day.between(since, until))
+            .where(
+                VisitDayRow.day.between(since, until),
+                VisitDayRow.code.not_in(select(StationRow.code).where(StationRow.test_data)),
+            )
             .group_by(VisitDayRow.area_code)
         )
         return {code: (int(v), int(u), int(s)) for code, v, u, s in rows}

@@ -98,8 +98,11 @@ async def register_station(
     operator: str | None,
     uow: StationsUnitOfWork,
     actor: str | None = None,
+    test_data: bool = False,
 ) -> Station:
     """编号管理: number and record a new station, or update it if the operator sent it before.
+
+    A sandbox department's new stations are `test_data`.
 
     `actor` is who registers: union staff over HTTP; a partner's own commands are recorded as
     `dept/<code>`.
@@ -127,6 +130,7 @@ async def register_station(
                 operator=operator,
                 registered_at=now,
                 area_code=area_code,
+                test_data=test_data,
                 **public,
             )
             uow.stations.add(station)
@@ -647,6 +651,8 @@ def _emit_updated(
             services=station.services,
             open_hours=station.open_hours,
             actor=actor,
+            address=station.address,
+            area_code=station.area_code,
         ),
         subject=station.code,
     )

@@ -122,6 +122,8 @@ class Station:
     reinspection: str | None = None
     """动态管理: `open` while complaints await a re-inspection, then `passed` or `failed`."""
     reinspection_opened_at: datetime | None = None
+    test_data: bool = False
+    """测试数据: registered by a sandbox department; shown, but out of search and statistics."""
 
     def revise(self, *, at: datetime, **public: object) -> list[str]:
         """Change public information; return the names of the fields that really changed."""

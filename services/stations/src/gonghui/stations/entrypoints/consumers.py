@@ -44,7 +44,12 @@ def department_handlers(*, worker_id_secret: str) -> Handlers:
     def ref(cmd: Any, dept: str) -> dict[str, Any]:
         return {"code": cmd.code, "external_ref": cmd.external_ref, "operator": dept}
 
-    on(RegisterStation, lambda c, d, uow: uc.register_station(c, operator=d, uow=uow))
+    @handlers.on(RegisterStation)
+    async def register(msg: Incoming[RegisterStation], uow: StationsUnitOfWork) -> None:
+        await _or_reject(
+            uc.register_station(msg.data, operator=msg.department, uow=uow, test_data=msg.test_data)
+        )
+
     on(
         UpdateStation,
         lambda c, d, uow: uc.update_station(

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from gonghui.shared.auth import Principal, Role
-from gonghui.shared.clock import SHANGHAI, Clock
+from gonghui.shared.clock import SHANGHAI, Clock, local
 from gonghui.shared.contracts.common import Day, DepartmentCode, Instant
 from gonghui.shared.contracts.stations import (
     AREA_CODE,
@@ -44,7 +44,6 @@ from gonghui.stations.entrypoints.access import (
     check_station,
 )
 from gonghui.stations.entrypoints.guard import PublicGuard
-from gonghui.stations.entrypoints.times import local
 from gonghui.stations.settings import StationsSettings
 
 Reason = Annotated[str, Field(min_length=2, max_length=500, description="Why (recorded).")]
@@ -124,6 +123,10 @@ class StationOut(BaseModel):
     recheck_due: bool = Field(description="No assessment, or the latest is too old.")
     registered_at: datetime
     updated_at: datetime | None
+    test_data: bool = Field(
+        description="测试数据: registered by a sandbox department while rehearsing; never in "
+        "search, exports or statistics."
+    )
 
 
 class NearbyStation(BaseModel):
@@ -400,6 +403,7 @@ def stations_router(
                     "open_state": openings[s.code].state,
                     "open_phrase": openings[s.code].phrase,
                     "reinspection": s.reinspection,
+                    "compliant": s.compliant,
                     "manager_name": s.manager_name,
                     "manager_phone": s.manager_phone,
                     "area_code": s.area_code,

@@ -1,0 +1,144 @@
+"""The union's dashboard (`/dashboard`), scoped to the signed-in admin's area, and its CSV files.
+
+Every figure comes from a service's public API called with the admin's own token, so the
+dashboard shows exactly what the API answers for that person.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import Response
+
+from gonghui.front.adapters.directory import names_for
+from gonghui.front.adapters.services import ServiceRefusal, Services, services_for
+from gonghui.front.navigation import map_position
+from gonghui.front.pages import render
+from gonghui.front.sessions import Session, page_router, require_role
+from gonghui.front.views.dashboard import (
+    Dashboard,
+    activities_part,
+    case_stages,
+    cases_part,
+    duty_part,
+    stations_part,
+)
+from gonghui.front.views.times import beijing
+from gonghui.shared.auth import Role
+
+OVERSEERS = (Role.UNION_ADMIN, Role.SUPERVISOR)
+Overseer = Annotated[Session, Depends(require_role(*OVERSEERS))]
+_FINAL = ("closed", "rejected", "merged")
+
+
+async def _gathered(services: Services, paths: list[str], *, width: int = 8) -> list[Any]:
+    """GET many paths of the proposals service, a few at a time; None for a refused one."""
+    gate = asyncio.Semaphore(width)
+
+    async def one(path: str) -> Any:
+        async with gate:
+            try:
+                return await services.get("proposals", path)
+            except ServiceRefusal:
+                return None
+
+    return await asyncio.gather(*(one(p) for p in paths))
+
+
+async def build_dashboard(request: Request, session: Session) -> Dashboard:
+    """Every part of the dashboard for the signed-in admin's area."""
+    area = session.principal.area
+    if area is None:
+        raise HTTPException(
+            403, "看板按地区统计，您的账号未设定地区，请联系管理员 (account_without_area)"
+        )
+    state = request.app.state
+    services = services_for(request)
+    board = Dashboard(area=area, generated_at=beijing(state.clock.now()))
+    totals, geojson, vocabulary, activities, stats, listed = await asyncio.gather(
+        services.get("stations", f"/areas/{area}/totals"),
+        services.get("stations", "/stations.geojson"),
+        services.get("stations", "/vocabulary"),
+        services.get("stations", "/activities", params={"area_code": area}),
+        services.get("proposals", "/stats", params={"by": "kind"}),
+        services.get("proposals", "/proposals", params={"limit": 1000, "area": area}),
+    )
+    stations_part(
+        board,
+        totals=totals,
+        features=geojson["features"],
+        vocabulary=vocabulary,
+        covers=session.principal.covers,
+    )
+    activities_part(board, activities=activities)
+    cases = [c for c in listed["items"] if session.principal.covers(c.get("area_code"))]
+    open_ids = [c["id"] for c in cases if c["status"] not in _FINAL]
+    details = {
+        d["id"]: d for d in await _gathered(services, [f"/proposals/{i}" for i in open_ids]) if d
+    }
+    cases_part(board, stats=stats, stages=case_stages([details.get(c["id"], c) for c in cases]))
+    representatives = [
+        user.principal.sub
+        for user in await state.users.all()
+        if user.principal.role is Role.REPRESENTATIVE
+        and session.principal.covers(user.principal.area)
+    ]
+    reports = await _gathered(
+        services, [f"/representatives/{sub}/duty-report" for sub in sorted(representatives)]
+    )
+    duty_part(
+        board,
+        reports=[r for r in reports if r],
+        stats=stats,
+        names=await names_for(request),
+    )
+    return board
+
+
+def _on_tiles(point: dict[str, Any], datum: str) -> dict[str, Any]:
+    """A station where the configured tiles draw it: they may be GCJ-02, the stations WGS-84."""
+    lat, lon = map_position(point["lat"], point["lon"], datum=datum)
+    return {**point, "lat": lat, "lon": lon}
+
+
+def dashboard_router():  # type: ignore[no-untyped-def]
+    """`/dashboard` and `/dashboard/<table>.csv`."""
+    router = page_router()
+
+    @router.get("/dashboard")
+    async def dashboard(request: Request, session: Overseer) -> Response:
+        board = await build_dashboard(request, session)
+        settings = request.app.state.settings
+        datum = settings.map_tiles_datum
+        points = [_on_tiles(p, datum) for p in board.map_points]
+        page_data = {
+            "charts": board.charts,
+            "points": points,
+            "tiles": settings.map_tiles_url,
+            "attribution": settings.map_attribution,
+        }
+        return render(
+            request,
+            "dashboard.html",
+            {"board": board, "page_data": json.dumps(page_data, ensure_ascii=False)},
+        )
+
+    @router.get("/dashboard/{table}.csv")
+    async def table_csv(table: str, request: Request, session: Overseer) -> Response:
+        board = await build_dashboard(request, session)
+        found = board.tables.get(table)
+        if found is None:
+            raise HTTPException(
+                404, f"没有名为 {table} 的表格（可选：{'、'.join(board.tables)}） (no such table)"
+            )
+        filename = f"{table}-{board.area}-{board.generated_at[:10]}.csv"
+        return Response(
+            found.csv(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+    return router

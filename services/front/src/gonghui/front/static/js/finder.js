@@ -1,0 +1,79 @@
+// The station finder: the phone's position into the form, and the results on a Leaflet map.
+(function () {
+  "use strict";
+  var form = document.getElementById("finder-form");
+  var locate = document.getElementById("locate");
+  var status = document.getElementById("locate-status");
+
+  if (locate && form) {
+    locate.addEventListener("click", function () {
+      if (!navigator.geolocation) {
+        status.textContent = "此浏览器无法定位，请输入地址。";
+        return;
+      }
+      status.textContent = "正在定位…";
+      navigator.geolocation.getCurrentPosition(
+        function (position) {
+          // Browsers report WGS-84, the datum the stations service searches in.
+          form.elements.lat.value = position.coords.latitude.toFixed(6);
+          form.elements.lon.value = position.coords.longitude.toFixed(6);
+          form.elements.q.value = "";
+          form.submit();
+        },
+        function () {
+          status.textContent = "无法获取位置（可能未授权），请输入地址。";
+        },
+        { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 }
+      );
+    });
+    // Typing an address replaces a position found earlier.
+    form.elements.q.addEventListener("input", function () {
+      form.elements.lat.value = "";
+      form.elements.lon.value = "";
+    });
+  }
+
+  var data = document.getElementById("map-data");
+  var element = document.getElementById("map");
+  if (!data || !element || typeof L === "undefined") {
+    return;
+  }
+  var map_ = JSON.parse(data.textContent);
+  if (!map_.center || !map_.tiles) {
+    return;
+  }
+  var map = L.map(element, { zoomControl: true }).setView(map_.center, 14);
+  var tiles = L.tileLayer(map_.tiles, {
+    subdomains: "1234",
+    maxZoom: 18,
+    attribution: map_.attribution
+  });
+  var failed = false;
+  tiles.on("tileerror", function () {
+    if (!failed) {
+      failed = true;
+      element.classList.add("tiles-failed");
+    }
+  });
+  tiles.addTo(map);
+  L.circleMarker(map_.center, { radius: 7, color: "#1d4ed8", fillOpacity: 0.9 })
+    .addTo(map)
+    .bindTooltip("您的位置");
+  var bounds = [map_.center];
+  map_.markers.forEach(function (station) {
+    var point = [station.lat, station.lon];
+    bounds.push(point);
+    var popup = document.createElement("div");
+    var link = document.createElement("a");
+    link.href = "/stations/" + encodeURIComponent(station.code);
+    link.textContent = station.name;
+    var phrase = document.createElement("div");
+    phrase.textContent = station.phrase;
+    popup.appendChild(link);
+    popup.appendChild(phrase);
+    L.marker(point, { title: station.name, alt: station.name }).addTo(map).bindPopup(popup);
+  });
+  if (bounds.length > 1) {
+    map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16 });
+  }
+})();

@@ -1,0 +1,1 @@
+"""What the pages show: the services' answers turned into names, Chinese labels and Beijing time."""

@@ -1,0 +1,369 @@
+"""A representative's case through all five steps, seen live in a real browser.
+
+A department's own system (a separate process on its own Redis user) declines the case on the
+bus; the review group re-assigns it to a town office that has no system and handles it in its
+work queue on the page; the supervisor verifies; the representative closes it and the worker it
+was for rates the outcome. The union's dashboard shows the API's figures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import signal
+import struct
+import subprocess
+import sys
+import zlib
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+from redis.asyncio import Redis
+
+from gonghui.shared.auth import Principal, Role, UserDirectory
+from gonghui.shared.departments import DepartmentDirectory, connection_url
+from gonghui.shared.streams import StreamKeys
+from tests.e2e.pages.browsing import DESKTOP, PHONE, sign_in_with_code, sign_in_with_password
+from tests.support.auth import bearer
+from tests.support.system import RunningSystem, wait_until
+
+ROOT = Path(__file__).resolve().parents[3]
+T = TypeVar("T")
+AREA = "330482"
+ADMIN = bearer(Role.UNION_ADMIN, sub="admin-ph", area=AREA)
+REVIEW_GROUP = bearer(Role.REVIEWER, sub="review-group", area=AREA)
+SUPERVISOR = bearer(Role.SUPERVISOR, sub="supervisor-1", area=AREA)
+PASSWORD = "Gonghui-测试-2026"
+DRIVER = "13912345678"
+"""The truck driver the case is for: he signs in with a code texted to this number."""
+LIVE = 15_000
+"""How long a page may take to show an event (ms): the relay, the stream and the SSE hop."""
+
+
+def png(width: int = 4, height: int = 3) -> bytes:
+    """A small real PNG, as a phone's camera roll might hold."""
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        crc = zlib.crc32(kind + payload)
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
+
+    rows = b"".join(b"\x00" + b"\xc0\x39\x2b" * width for _ in range(height))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def on_redis(system: RunningSystem, work: Callable[[Redis, StreamKeys], Awaitable[T]]) -> T:
+    """Do something with the system's Redis as its operator would (`gonghui user|dept ...`).
+
+    Playwright's sync API keeps an event loop running in this thread: the work runs in another.
+    """
+
+    async def run() -> T:
+        redis = Redis.from_url(system.env["REDIS_URL"])
+        try:
+            return await work(redis, StreamKeys(system.env["GONGHUI_STREAM_PREFIX"]))
+        finally:
+            await redis.aclose()
+
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, run()).result()
+
+
+def account(system: RunningSystem, principal: Principal) -> None:
+    """A person who signs in on the pages with PASSWORD (already chosen)."""
+    on_redis(
+        system,
+        lambda r, k: UserDirectory(r, k).set_password(principal, PASSWORD, must_change=False),
+    )
+
+
+def department(system: RunningSystem, code: str, name: str) -> str:
+    """Provision a department as `gonghui dept add` does; its own connection URL."""
+
+    async def add(redis: Redis, keys: StreamKeys) -> str:
+        _, password = await DepartmentDirectory(redis, keys).add(code, name)
+        username = DepartmentDirectory.username_in(keys, code)
+        return connection_url(system.env["REDIS_URL"], username=username, password=password)
+
+    return on_redis(system, add)
+
+
+def sign_in(page: Page, system: RunningSystem, who: str, then: str) -> None:
+    """Sign in with a password on the page, landing on `then`."""
+    page.goto(system.url("front", f"/sign-in?next={then}"))
+    sign_in_with_password(page, who, PASSWORD)
+    page.wait_for_url(re.compile(re.escape(then) + r"$"))
+
+
+def act(system: RunningSystem, path: str, who: dict[str, str], **body: object) -> dict:
+    """A staff move over the proposals API."""
+    answer = httpx.post(system.url("proposals", path), json=body, headers=who)
+    assert answer.status_code in (200, 201), answer.text
+    return answer.json()
+
+
+def a_case(system: RunningSystem, proposal_id: str) -> dict:
+    """The case as the union's admin reads it."""
+    return httpx.get(system.url("proposals", f"/proposals/{proposal_id}"), headers=ADMIN).json()
+
+
+def step(page: Page, key: str):  # type: ignore[no-untyped-def]
+    """One of the five steps on a case page."""
+    return page.locator(f"[data-testid=steps] [data-step={key}]")
+
+
+@pytest.fixture
+def transport_bureau(front_system: RunningSystem, tmp_path: Path) -> Iterator[None]:
+    """The transport bureau's own system: it declines what it is sent (属镇政府职责)."""
+    url = department(front_system, "jx-transport", "平湖市交通运输局")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.support.simulated_department",
+            "--url",
+            url,
+            "--code",
+            "jx-transport",
+            "--prefix",
+            front_system.env["GONGHUI_STREAM_PREFIX"],
+            "--log",
+            str(tmp_path / "jx-transport.jsonl"),
+            "--decline",
+            "属独山港镇职责，请改派",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    yield
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=10)
+
+
+def provision(system: RunningSystem) -> None:
+    """Units, the routing rule and the people of the story."""
+    department(system, "dushu-town", "独山港镇人民政府")
+    for code, name in (("jx-transport", "平湖市交通运输局"), ("dushu-town", "独山港镇人民政府")):
+        put = httpx.put(
+            system.url("proposals", f"/units/{code}"),
+            json={"name": name, "kind": "department"},
+            headers=ADMIN,
+        )
+        assert put.status_code == 200, put.text
+    rule = {"unit_code": "jx-transport", "category": "transport", "area_prefix": AREA}
+    assert httpx.post(
+        system.url("proposals", "/routing-rules"), json=rule, headers=ADMIN
+    ).is_success
+    account(system, Principal(sub="rep-shen", role=Role.REPRESENTATIVE, area=AREA))
+    account(system, Principal(sub="town-desk", role=Role.HANDLER, department="dushu-town"))
+    account(system, Principal(sub="admin-ph", role=Role.UNION_ADMIN, area=AREA))
+    # The bureau's system reads its inbox before anything is routed to it.
+    wait_until(
+        lambda: (
+            httpx.get(system.url("proposals", "/readyz")).json()["subscribers"]["subscribers"] >= 3
+        )
+    )
+
+
+def test_a_case_moves_through_the_five_steps_live_on_the_representatives_phone(
+    front_system: RunningSystem, transport_bureau: None, open_page, tmp_path: Path
+) -> None:
+    system = front_system
+    provision(system)
+    rep = open_page(PHONE)
+    sign_in(rep, system, "rep-shen", "/cases/new")
+
+    photo = tmp_path / "site.png"
+    photo.write_bytes(png())
+    rep.select_option("select[name=kind]", "proposal")
+    rep.select_option("select[name=category]", "transport")
+    rep.fill("input[name=title]", "关于为货车司机建设“司机之家”的提案")
+    rep.fill(
+        "textarea[name=body]",
+        "港区货车司机多，缺少休息场所。联系人 13812345678，建议镇里与运输企业共建司机之家。",
+    )
+    rep.fill("input[name=member_mobiles]", DRIVER)
+    rep.set_input_files("input[name=photos]", str(photo))
+    rep.locator("#case-form button[type=submit]").click()
+
+    rep.wait_for_url(re.compile(r"/cases/330482-\d{4}-\d{6}$"))
+    case_no = rep.url.rsplit("/", 1)[1]
+    expect(rep.get_by_test_id("case-no")).to_have_text(case_no)
+    expect(step(rep, "submission")).to_have_attribute("data-state", "done")
+    expect(step(rep, "review")).to_have_attribute("data-state", "current")
+    expect(rep.locator(".photos img")).to_have_count(1)
+    pid = a_case_by_number(system, case_no)["id"]
+
+    act(system, f"/proposals/{pid}/accept", REVIEW_GROUP, note="小组审议通过，立案")
+    expect(step(rep, "review")).to_have_attribute("data-state", "done", timeout=LIVE)
+    act(system, f"/proposals/{pid}/assign", REVIEW_GROUP, note="请交通运输局办理")
+    # The bureau's own system declines it on the bus; the page shows it without a reload.
+    expect(step(rep, "handling")).to_contain_text("属独山港镇职责", timeout=LIVE)
+    wait_until(lambda: a_case(system, pid)["status"] == "accepted")
+    act(
+        system,
+        f"/proposals/{pid}/assign",
+        REVIEW_GROUP,
+        unit_code="dushu-town",
+        note="改派独山港镇",
+    )
+    expect(rep.get_by_test_id("case-unit")).to_contain_text("独山港镇人民政府", timeout=LIVE)
+
+    town = open_page(DESKTOP)
+    sign_in(town, system, "town-desk", "/work")
+    item = town.locator(f"[data-case-no='{case_no}']")
+    expect(item).to_contain_text("单位受理期限")
+    expect(item).not_to_contain_text("13812345678")
+    item.locator("a").click()
+    town.locator("[data-testid=move-accept] input[name=handler]").fill("王科长")
+    town.locator("[data-testid=move-accept] button").click()
+    expect(town.get_by_test_id("sent")).to_be_visible()
+    expect(town.locator("[data-testid=move-progress]")).to_be_visible(timeout=LIVE)
+    progress = town.locator("[data-testid=move-progress]")
+    progress.locator("input[name=percent]").fill("60")
+    progress.locator("input[name=milestone]").fill("与运输公司共建司机之家选址完成")
+    progress.locator("input[name=photos]").set_input_files(str(photo))
+    progress.locator("button").click()
+    expect(step(rep, "handling")).to_contain_text("与运输公司共建司机之家选址完成", timeout=LIVE)
+    expect(town.locator("[data-testid=move-complete]")).to_be_visible(timeout=LIVE)
+    town.locator("[data-testid=move-complete] textarea[name=result]").fill(
+        "共享“司机之家”已开放；司机子女入学名额已落实"
+    )
+    town.locator("[data-testid=move-complete] button").click()
+
+    expect(step(rep, "handling")).to_have_attribute("data-state", "done", timeout=LIVE)
+    expect(step(rep, "supervision")).to_have_attribute("data-state", "current")
+    expect(rep.get_by_test_id("case-result")).to_contain_text("司机之家”已开放")
+    expect(rep.locator(".photos img")).to_have_count(2)
+    completed = a_case(system, pid)
+    assert [t["actor"] for t in completed["timeline"] if t["step"] == "handling"] == [
+        "dept:jx-transport",
+        "dept:dushu-town",
+        "dept:dushu-town",
+        "dept:dushu-town",
+    ]
+
+    act(system, f"/proposals/{pid}/verify", SUPERVISOR, note="实地督查：司机之家已投入使用")
+    expect(step(rep, "supervision")).to_have_attribute("data-state", "done", timeout=LIVE)
+
+    # The driver the case is for follows it on his phone and rates the outcome (会员评家).
+    driver = open_page(PHONE)
+    driver.goto(system.url("front", f"/sign-in?next=/cases/{case_no}"))
+    sign_in_with_code(driver, system, DRIVER)
+    driver.wait_for_url(re.compile(re.escape(case_no) + r"$"))
+    expect(step(driver, "supervision")).to_have_attribute("data-state", "done")
+    expect(driver.get_by_test_id("case-title")).to_contain_text("司机之家")
+    expect(driver.locator(".case-body")).to_contain_text("138****5678")
+    outcome = driver.get_by_test_id("outcome-form")
+    outcome.locator("label[title='4 星']").click()
+    outcome.locator("textarea[name=comment]").fill("休息的地方有了，孩子上学还要再跟进")
+    outcome.locator("button").click()
+    expect(driver.get_by_test_id("outcome-rated")).to_be_visible()
+    expect(rep.get_by_test_id("outcome-ratings")).to_contain_text("1 条", timeout=LIVE)
+    rated = a_case(system, pid)["outcome_ratings"]
+    assert [(r["score"], r["comment"][:6]) for r in rated] == [(4, "休息的地方有")]
+    rate = rep.get_by_test_id("rate-form")
+    expect(rate).to_be_visible(timeout=LIVE)
+    rate.locator("label[title='5 星']").click()
+    rate.locator("textarea[name=comment]").fill("司机们很满意")
+    rate.locator("button").click()
+
+    expect(rep.get_by_test_id("case-status")).to_have_text("已办结", timeout=LIVE)
+    expect(step(rep, "feedback")).to_have_attribute("data-state", "done")
+    expect(rep.get_by_test_id("feedback")).to_contain_text("5 星")
+    assert a_case(system, pid)["satisfaction"] == 5
+
+    rep.goto(system.url("front", "/cases"))
+    expect(rep.get_by_test_id("my-cases")).to_contain_text(case_no)
+
+
+def rate(value: float | None) -> str:
+    """A rate as the dashboard writes it."""
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def a_case_by_number(system: RunningSystem, case_no: str) -> dict:
+    """A case by its readable number, as the admin reads it."""
+    answer = httpx.get(system.url("proposals", f"/proposals/{case_no}"), headers=ADMIN)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_the_dashboard_shows_the_apis_figures_for_the_admins_area(
+    front_system: RunningSystem, open_page
+) -> None:
+    system = front_system
+    account(system, Principal(sub="admin-ph", role=Role.UNION_ADMIN, area=AREA))
+    station = {
+        "external_ref": "PH-0001",
+        "name": "平湖市当湖街道户外劳动者驿站",
+        "address": "浙江省平湖市当湖街道东湖路88号",
+        "lat": 30.6997,
+        "lon": 121.0155,
+        "services": ["drinking_water", "rest", "charging"],
+        "open_hours": "Mo-Su 07:00-21:00",
+        "manager_name": "沈站长",
+        "manager_phone": "13900001234",
+        "area_code": AREA,
+    }
+    registered = httpx.post(system.url("stations", "/stations"), json=station, headers=ADMIN)
+    assert registered.status_code == 201, registered.text
+    representative = bearer(Role.REPRESENTATIVE, sub="rep-zhu", area=AREA)
+    account(system, Principal(sub="rep-zhu", role=Role.REPRESENTATIVE, area=AREA))
+    for title in ("环卫工午休无处可去", "外卖骑手充电难"):
+        body = {
+            "kind": "issue",
+            "title": title,
+            "body": f"{title}，请协调解决。",
+            "area_code": AREA,
+        }
+        act(system, "/proposals", representative, **body)
+
+    admin = open_page(DESKTOP)
+    sign_in(admin, system, "admin-ph", "/dashboard")
+
+    totals = httpx.get(system.url("stations", f"/areas/{AREA}/totals"), headers=ADMIN).json()
+    stats = httpx.get(
+        system.url("proposals", "/stats"), params={"by": "kind"}, headers=ADMIN
+    ).json()
+    duty = httpx.get(
+        system.url("proposals", "/representatives/rep-zhu/duty-report"), headers=ADMIN
+    ).json()
+    card = lambda key: admin.locator(f"[data-card={key}] .value")  # noqa: E731
+    expect(card("stations_active")).to_have_text(str(totals["active_stations"]))
+    expect(card("cases_submitted")).to_have_text(str(stats["total"]["submitted"]))
+    expect(card("key_contacts")).to_have_text(str(stats["key_contacts"]))
+    expect(card("home_visits")).to_have_text(str(stats["home_visits"]["visits"]))
+    expect(card("closure_rate")).to_have_text(rate(stats["total"]["closure_rate"]))
+    cases = admin.locator("[data-table=cases] tbody tr")
+    expect(cases.filter(has_text="问题建议")).to_contain_text(
+        str(stats["by"]["kind"]["issue"]["submitted"])
+    )
+    vocabulary = httpx.get(system.url("stations", "/vocabulary")).json()
+    proposed = next(t["label"] for t in vocabulary["statuses"] if t["key"] == "proposed")
+    stations = admin.locator("[data-table=stations] tbody tr").filter(has_text=proposed)
+    expect(stations).to_contain_text(str(totals["stations"].get("proposed", 0)))
+    expect(admin.locator("[data-table=compliance]")).to_contain_text(registered.json()["code"])
+    duty_row = admin.locator("[data-table=duty] tbody tr").filter(has_text="rep-zhu")
+    expect(duty_row).to_contain_text(str(duty["counts"]["submission"]))
+    expect(admin.locator("#chart-cases svg")).to_have_count(1)
+
+    exported = admin.request.get(system.url("front", "/dashboard/cases.csv"))
+    assert exported.ok and exported.headers["content-type"].startswith("text/csv")
+    lines = exported.text().lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("类型,提交,审议中,办理中,超期,已办结")
+    assert any(line.startswith("问题建议,2,2,0,0,0") for line in lines), lines
+    phone = open_page(PHONE)
+    sign_in(phone, system, "admin-ph", "/dashboard")
+    submitted = str(stats["total"]["submitted"])
+    expect(phone.locator("[data-card=cases_submitted] .value")).to_have_text(submitted)

@@ -1,0 +1,168 @@
+"""Signing in on the pages over real HTTP and Redis: the front and notify as processes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from gonghui.shared.auth import Principal, Role, UserDirectory
+from gonghui.shared.streams import StreamKeys
+from tests.support.system import RunningSystem, shared_system, wait_until
+
+MOBILE = "13800138000"
+
+
+@pytest.fixture(scope="module")
+def running(
+    redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[RunningSystem, str]]:
+    """Notify (which texts the codes) and the front, each a process, shared by this module."""
+    with shared_system(
+        redis_url,
+        tmp_path_factory.mktemp("sign-in"),
+        services=("notify",),
+        front=True,
+        extra_env={"FRONT_CODE_PHONE_PER_HOUR": "3", "FRONT_SIGN_IN_CLIENT_PER_MINUTE": "600"},
+    ) as shared:
+        yield shared
+
+
+@pytest.fixture
+def system(running: tuple[RunningSystem, str]) -> RunningSystem:
+    """The shared system."""
+    return running[0]
+
+
+@pytest.fixture
+def users(running: tuple[RunningSystem, str], redis: Redis) -> UserDirectory:
+    """The user directory the running system reads."""
+    return UserDirectory(redis, StreamKeys(running[1]))
+
+
+def browser(system: RunningSystem) -> httpx.Client:
+    """A client that keeps cookies like a browser, without following redirects."""
+    return httpx.Client(base_url=system.url("front"), follow_redirects=False, timeout=10)
+
+
+def csrf_of(page: httpx.Response) -> str:
+    """The CSRF token a page embeds for its forms."""
+    found = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
+    assert found, page.text[:500]
+    return found.group(1)
+
+
+def last_code(system: RunningSystem, mobile: str = MOBILE) -> str:
+    """The newest sign-in code notify logged for a number (development: nothing is texted)."""
+    masked = re.escape(f"{mobile[:3]}****{mobile[-4:]}")
+    found = re.findall(rf"development sign-in code (\d{{6}}) for {masked}", system.log("notify"))
+    return found[-1] if found else ""
+
+
+def test_a_worker_signs_in_with_a_texted_code_and_signs_out(system: RunningSystem) -> None:
+    with browser(system) as web:
+        csrf = csrf_of(web.get("/sign-in"))
+        sent = web.post("/sign-in/code/send", data={"mobile": MOBILE, "csrf_token": csrf})
+        assert sent.status_code == 200 and "验证码已发送至 138****8000" in sent.text
+        code = wait_until(lambda: last_code(system))
+        wrong = "000000" if code != "000000" else "111111"
+        refused = web.post(
+            "/sign-in/code", data={"mobile": MOBILE, "code": wrong, "csrf_token": csrf}
+        )
+        assert refused.status_code == 400 and "code_wrong" in refused.text
+        signed = web.post(
+            "/sign-in/code",
+            data={"mobile": MOBILE, "code": code, "csrf_token": csrf, "next": "/sign-in"},
+        )
+        assert signed.status_code == 303 and signed.headers["location"] == "/sign-in"
+        cookie = signed.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+        page = web.get("/sign-in")
+        assert "138****8000" in page.text and MOBILE not in page.text
+        again = web.post(
+            "/sign-in/code", data={"mobile": MOBILE, "code": code, "csrf_token": csrf_of(page)}
+        )
+        assert again.status_code == 400 and "code_expired" in again.text
+        out = web.post("/sign-out", data={"csrf_token": csrf_of(page)})
+        assert out.status_code == 303
+        assert "138****8000" not in web.get("/sign-in").text
+
+
+def test_a_form_without_the_csrf_token_is_refused(system: RunningSystem) -> None:
+    mobile = "13900139001"
+    with browser(system) as web:
+        web.get("/sign-in")
+        refused = web.post("/sign-in/code/send", data={"mobile": mobile})
+        assert refused.status_code == 403 and "csrf_token_missing_or_wrong" in refused.text
+        forged = web.post("/sign-in/code/send", data={"mobile": mobile, "csrf_token": "x" * 43})
+        assert forged.status_code == 403
+    assert last_code(system, mobile) == ""
+
+
+def test_codes_for_one_phone_are_limited(system: RunningSystem) -> None:
+    with browser(system) as web:
+        csrf = csrf_of(web.get("/sign-in"))
+        answers = [
+            web.post("/sign-in/code/send", data={"mobile": "13700137002", "csrf_token": csrf})
+            for _ in range(4)
+        ]
+        assert [a.status_code for a in answers] == [200, 200, 200, 429]
+        assert "请求过于频繁" in answers[-1].text
+
+
+async def test_staff_sign_in_with_a_first_password_change_it_and_are_ended_by_revocation(
+    system: RunningSystem, users: UserDirectory
+) -> None:
+    rep = Principal(sub="rep-0042", role=Role.REPRESENTATIVE, area="350104")
+    await users.set_password(rep, "first-Password-1", must_change=True)
+    with browser(system) as web:
+        csrf = csrf_of(web.get("/sign-in"))
+        wrong = web.post(
+            "/sign-in/password",
+            data={"account": "rep-0042", "password": "nope-nope-nope", "csrf_token": csrf},
+        )
+        assert wrong.status_code == 400 and "wrong_account_or_password" in wrong.text
+        signed = web.post(
+            "/sign-in/password",
+            data={"account": "rep-0042", "password": "first-Password-1", "csrf_token": csrf},
+        )
+        assert signed.status_code == 303 and signed.headers["location"] == "/password"
+        # Until the password is changed, every page leads to the change.
+        forced = web.get("/password")
+        assert "首次登录请设置您自己的密码" in forced.text
+        csrf = csrf_of(forced)
+        weak = web.post(
+            "/password",
+            data={
+                "current": "first-Password-1",
+                "new": "short",
+                "repeat": "short",
+                "csrf_token": csrf,
+            },
+        )
+        assert weak.status_code == 400 and "password_too_short" in weak.text
+        changed = web.post(
+            "/password",
+            data={
+                "current": "first-Password-1",
+                "new": "my-own-Password-2",
+                "repeat": "my-own-Password-2",
+                "csrf_token": csrf,
+            },
+        )
+        assert changed.status_code == 303
+        assert "首次登录" not in web.get("/password").text
+        assert (await users.get("rep-0042")).must_change_password is False  # type: ignore[union-attr]
+        await users.revoke("rep-0042")
+        ended = web.get("/password")
+        assert ended.status_code == 303 and ended.headers["location"].startswith("/sign-in")
+    with browser(system) as web:
+        csrf = csrf_of(web.get("/sign-in"))
+        again = web.post(
+            "/sign-in/password",
+            data={"account": "rep-0042", "password": "my-own-Password-2", "csrf_token": csrf},
+        )
+        assert again.status_code == 400
