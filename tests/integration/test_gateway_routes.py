@@ -9,7 +9,16 @@ import pytest
 from fastapi import FastAPI
 
 ROUTES = Path(__file__).parents[2] / "deploy" / "haproxy" / "routes.map"
-OWN_PORT_ONLY = {"healthz", "readyz", "metrics", "asyncapi", "docs", "redoc", "openapi.json"}
+OWN_PORT_ONLY = {
+    "healthz",
+    "readyz",
+    "metrics",
+    "asyncapi",
+    "docs",
+    "docs-assets",
+    "redoc",
+    "openapi.json",
+}
 """Every service has these; through the door they are the front's, on 8001-8003 each service's."""
 
 

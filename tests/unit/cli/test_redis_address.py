@@ -23,7 +23,7 @@ def gonghui(*args: str, var_dir: Path, **env: str) -> subprocess.CompletedProces
         env={**inherited, "GONGHUI_VAR_DIR": str(var_dir), **env},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=240,  # a loaded machine takes a minute and more to start the command line
     )
 
 

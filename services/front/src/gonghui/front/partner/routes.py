@@ -42,7 +42,7 @@ class WebhookAnswer(BaseModel):
 def partner_router(front: FrontSettings, settings: PartnerDoorSettings | None = None) -> APIRouter:
     """`/partner/v1/...`, with the webhook deliverer running for the router's life."""
     settings = settings or PartnerDoorSettings()
-    redis = redis_client(front.redis_url)
+    redis = redis_client(front.bus_url)
     keys = StreamKeys(front.stream_prefix)
     door = Door(
         redis,
