@@ -90,14 +90,20 @@ def plumbing_only() -> Handlers:
     return handlers
 
 
-async def ours(url: str, backend: str, n: int, handlers: Handlers) -> float:
-    async with scratch_database(backend) as database, scratch_prefix(url) as (prefix, redis):
+async def ours(
+    url: str, backend: str, n: int, handlers: Handlers, *, mode: str = "single"
+) -> float:
+    async with scratch_database(backend) as database, scratch_prefix(url, mode) as (prefix, redis):
         await upgrade(MIGRATIONS, database)
         keys = StreamKeys(prefix)
         stream = keys.events("stations")
         await fill(redis, stream, n)
         settings = NotifySettings(
-            redis_url=url, stream_prefix=prefix, database_url=database, batch_size=BATCH
+            redis_url=url,
+            redis_mode=mode,
+            stream_prefix=prefix,
+            database_url=database,
+            batch_size=BATCH,
         )
         engine = create_engine(database)
         sessions = session_factory(engine)

@@ -1,7 +1,8 @@
 """The outbox relay against raw pipelined XADD of the same entries, side by side.
 
 Ours: N committed outbox rows moved to their stream by `OutboxRelay.drain` as the relay runs
-it (claim a batch and mark it sent in one statement, one pipelined XADD round trip, commit).
+it (renew the lease, claim a batch and mark it sent in one statement, one fenced script call
+per stream that XADDs the whole batch, commit).
 Baseline: the same N entries XADDed from memory, pipelined in the same batch size.
 
     uv run python -m benchmarks.outbox_relay [-n 20000] [--backend sqlite|postgresql|both]
@@ -55,10 +56,13 @@ def entries(n: int) -> list[dict[str, str]]:
     ]
 
 
-async def ours(url: str, backend: str, fields: list[dict[str, str]]) -> float:
-    async with scratch_database(backend) as database, scratch_prefix(url) as (prefix, redis):
+async def ours(
+    url: str, backend: str, fields: list[dict[str, str]], *, mode: str = "single"
+) -> float:
+    async with scratch_database(backend) as database, scratch_prefix(url, mode) as (prefix, redis):
         await upgrade(MIGRATIONS, database)
-        stream = StreamKeys(prefix).events("stations")
+        keys = StreamKeys(prefix)
+        stream = keys.events("stations")
         engine = create_engine(database)
         sessions = session_factory(engine)
         now = datetime.now(UTC)
@@ -70,7 +74,7 @@ async def ours(url: str, backend: str, fields: list[dict[str, str]]) -> float:
                     for f in fields
                 ],
             )
-        relay = OutboxRelay(sessions, redis, service="stations", batch_size=BATCH)
+        relay = OutboxRelay(sessions, redis, service="stations", keys=keys, batch_size=BATCH)
 
         try:
             elapsed = await timed(relay.drain)

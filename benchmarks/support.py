@@ -14,6 +14,7 @@ from pathlib import Path
 
 from redis.asyncio import Redis
 
+from gonghui.shared.connections import redis_client
 from tests.support.servers import delete_keys, own_redis_server, scratch_postgres_database
 
 
@@ -62,10 +63,10 @@ async def scratch_database(backend: str) -> AsyncIterator[str]:
 
 
 @contextlib.asynccontextmanager
-async def scratch_prefix(url: str) -> AsyncIterator[tuple[str, Redis]]:
-    """A fresh key prefix and a client; the keys are deleted afterwards."""
+async def scratch_prefix(url: str, mode: str = "single") -> AsyncIterator[tuple[str, Redis]]:
+    """A fresh key prefix and a client (of one node or a cluster); the keys are deleted after."""
     prefix = f"bench{uuid.uuid4().hex[:8]}:"
-    redis = Redis.from_url(url)
+    redis = redis_client(url, mode=mode)
     try:
         yield prefix, redis
     finally:

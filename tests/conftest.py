@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
+from gonghui.shared.connections import redis_client
 from gonghui.shared.privacy import MaskingFilter, leaks
 from gonghui.shared.streams import StreamKeys
+from tests.support.cluster import LocalCluster, local_cluster
 from tests.support.servers import (
     delete_keys,
     personal_numbers_in_streams,
@@ -43,6 +45,27 @@ def redis_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def redis_cluster() -> Iterator[LocalCluster]:
+    """A Redis Cluster (3 primaries, 3 replicas) the test run starts once and stops at the end."""
+    with local_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def bus_mode() -> str:
+    """GONGHUI_REDIS_MODE of the bus a test runs on; modules run on both override it."""
+    return "single"
+
+
+@pytest.fixture
+def bus_url(request: pytest.FixtureRequest, bus_mode: str, redis_url: str) -> str:
+    """REDIS_URL of the bus: the shared Redis, or any node of the test run's cluster."""
+    if bus_mode == "cluster":
+        return request.getfixturevalue("redis_cluster").url
+    return redis_url
+
+
+@pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str | None]:
     """A PostgreSQL server to create scratch databases on, or None."""
     with postgres_server() as url:
@@ -62,9 +85,9 @@ def keys(prefix: str) -> StreamKeys:
 
 
 @pytest.fixture
-async def redis(redis_url: str, prefix: str) -> AsyncIterator[Redis]:
-    """A client of the shared Redis; whatever the test wrote under its prefix is removed after."""
-    client = Redis.from_url(redis_url)
+async def redis(bus_url: str, bus_mode: str, prefix: str) -> AsyncIterator[Redis]:
+    """A client of the bus; whatever the test wrote under its prefix is removed after."""
+    client = redis_client(bus_url, mode=bus_mode)
     try:
         yield client
         leaked = await personal_numbers_in_streams(client, prefix)

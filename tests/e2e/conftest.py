@@ -11,7 +11,11 @@ from tests.support.system import RunningSystem, running_system
 
 
 @pytest.fixture
-def system(redis_url: str, prefix: str, tmp_path: Path, redis) -> Iterator[RunningSystem]:
-    """Stations, proposals and notify with their relays, each a process of its own."""
-    with running_system(redis_url=redis_url, prefix=prefix, workdir=tmp_path) as running:
+def system(
+    bus_url: str, bus_mode: str, prefix: str, tmp_path: Path, redis
+) -> Iterator[RunningSystem]:
+    """Stations, proposals and notify, each a process of its own relaying its own outbox."""
+    with running_system(
+        redis_url=bus_url, redis_mode=bus_mode, prefix=prefix, workdir=tmp_path
+    ) as running:
         yield running

@@ -140,6 +140,7 @@ def test_proposal_loop_and_overdue_hotline_reach_each_person_once(
         "/dept:transport": 1,
         "/role:supervisor": 2,  # the result to verify, and the overdue hotline case
         "/chief-1": 1,  # the overdue hotline case, as the responsible person's supervisor
+        "/handler-007": 1,  # 12351: the named responsible person is told in person
     }
     wait_until(lambda: Counter(r.path for r in sink.received) == expected, timeout=30)
     for request in sink.received:
@@ -152,7 +153,7 @@ def test_proposal_loop_and_overdue_hotline_reach_each_person_once(
     )
     assert {(d["recipient"], d["channel"], d["status"]) for d in log.json()["items"]} == {
         (who, channel, "delivered")
-        for who in ("chief-1", "role:supervisor")
+        for who in ("chief-1", "role:supervisor", "handler-007")
         for channel in ("in_app", "preferred")
     }
     unread = httpx.get(

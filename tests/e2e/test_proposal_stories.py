@@ -105,6 +105,7 @@ def departments(
                         system.env["GONGHUI_STREAM_PREFIX"],
                         "--log",
                         str(log),
+                        *(["--cluster"] if system.env["GONGHUI_REDIS_MODE"] == "cluster" else []),
                         *flags,
                     ],
                     cwd=ROOT,
@@ -461,3 +462,97 @@ def test_overdue_hotline_case_is_escalated_once_with_two_replicas(
     escalated = [d for d in case(system, made[0])["deadlines"] if d["escalated_at"]]
     assert [d["step"] for d in escalated] == ["review"]
     client.close()
+
+
+def test_a_worker_raises_a_problem_that_is_co_handled_and_rates_the_outcome(
+    system: RunningSystem, departments, redis_url: str
+) -> None:
+    departments(
+        "zhapu-town", "乍浦镇人民政府", "department", "--handle", "--result", "司机之家已开放"
+    )
+    departments(
+        "ph-transport", "平湖市交通运输局", "department", "--handle", "--result", "运输公司提供场地"
+    )
+    named = httpx.put(
+        system.url("proposals", "/representatives/rep-qian"),
+        json={"name": "钱代表", "area_code": "330482"},
+        headers=ADMIN,
+    )
+    assert named.status_code == 200
+    driver = bearer(Role.WORKER, sub="w-driver-7")
+    problem = act(
+        system,
+        "/problems",
+        driver,
+        representative_id="rep-qian",
+        title="乍浦港货车司机没有休息的地方",
+        body="等货一等就是半天，没有地方休息、吃饭，孩子上学也难。",
+        area_code="330482",
+    )
+    adopted = act(
+        system, f"/problems/{problem['id']}/adopt", representative("rep-qian"), kind="proposal"
+    )
+    pid, case_no = adopted["case"]["id"], adopted["case"]["case_no"]
+    assert case_no.startswith("330482-") and case_no != pid
+    act(system, f"/proposals/{pid}/accept", REVIEW_GROUP)
+    act(
+        system,
+        f"/proposals/{pid}/assign",
+        REVIEW_GROUP,
+        unit_code="zhapu-town",
+        co_unit_codes=["ph-transport"],
+    )
+    done = wait_until(
+        lambda: (
+            (c := case(system, pid))["status"] == "completed"
+            and c["co_handling"][0]["status"] == "completed"
+            and c
+        )
+    )
+    assert done["result"] == "司机之家已开放"
+    assert done["co_handling"][0]["result"] == "运输公司提供场地"
+    assert {"co_complete", "complete"} <= {t["action"] for t in done["timeline"]}
+
+    followed = httpx.get(system.url("proposals", f"/proposals/by-number/{case_no}"), headers=driver)
+    assert followed.status_code == 200 and followed.json()["submitted_at"].endswith("+08:00")
+    act(system, f"/proposals/{pid}/verify", SUPERVISOR)
+    rated = act(system, f"/proposals/{pid}/outcome-rating", driver, score=2, comment="晚上不开")
+    assert rated["low"] is True
+
+    stream = system.env["GONGHUI_STREAM_PREFIX"] + "proposals.events"
+    client = SyncRedis.from_url(redis_url)
+    try:
+        flagged = wait_until(
+            lambda: [
+                json.loads(fields[b"data"])
+                for _, fields in client.xrange(stream)
+                if fields[b"type"] == b"proposal.low_satisfaction.v1"
+            ]
+        )
+    finally:
+        client.close()
+    assert flagged[0]["case_no"] == case_no and flagged[0]["members"] == ["w-driver-7"]
+    assert flagged[0]["submitted_by_name"] == "钱代表"
+    stats = httpx.get(system.url("proposals", "/stats"), headers=ADMIN).json()
+    assert stats["satisfaction"]["outcome_ratings"]["low"] >= 1
+
+    put = httpx.put(
+        system.url("proposals", "/units/hengfeng-union"),
+        json={"name": "恒丰物业公司工会", "kind": "organisation"},
+        headers=ADMIN,
+    )
+    assert put.status_code == 200
+    rule(system, "hengfeng-union", "repair", "330482")
+    report = act(
+        system,
+        "/proposals",
+        representative("rep-qian"),
+        kind="zero_distance",
+        title="困难职工家中水管爆裂",
+        body="走访发现困难职工家中水管爆裂，需要今晚维修。",
+        category="repair",
+        area_code="330482",
+    )
+    chairman = bearer(Role.HANDLER, sub="u-hengfeng-chair", department="hengfeng-union")
+    won = act(system, f"/proposals/{report['id']}/claim", chairman, note="我们公司今晚处理")
+    assert won["claimed_by"] == "hengfeng-union" and won["handler"] == "u-hengfeng-chair"

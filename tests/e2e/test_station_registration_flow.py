@@ -21,15 +21,21 @@ NEAR_GULOU = {"lat": 26.0880, "lon": 119.3030, "radius_m": 1500}
 
 
 def xadd(url: str, stream: str, fields: dict[str, str]) -> str:
-    """XADD with redis-cli, logged in as the department."""
+    """XADD with redis-cli, logged in as the department (`-c` follows a cluster's redirects)."""
     args = [item for pair in fields.items() for item in pair]
     done = subprocess.run(
-        ["redis-cli", "-u", url, "--no-auth-warning", "XADD", stream, "*", *args],
+        ["redis-cli", "-c", "-u", url, "--no-auth-warning", "XADD", stream, "*", *args],
         capture_output=True,
         text=True,
         timeout=10,
     )
     return done.stdout.strip()
+
+
+@pytest.fixture(params=["single", "cluster"])
+def bus_mode(request: pytest.FixtureRequest) -> str:
+    """The partner's flow on one Redis node and on a Redis Cluster."""
+    return request.param
 
 
 def reading_outboxes(system: RunningSystem, service: str) -> int:

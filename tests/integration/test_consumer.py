@@ -23,6 +23,12 @@ from tests.support.streams import create_group, pending_count, read_new
 DEPT = "cib-bank"
 
 
+@pytest.fixture(params=["single", "cluster"])
+def bus_mode(request: pytest.FixtureRequest) -> str:
+    """Each test on one Redis node and on a Redis Cluster."""
+    return request.param
+
+
 def consumer_for(
     redis: Redis,
     keys: StreamKeys,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
+import time
 
 from redis.asyncio import Redis
 from sqlalchemy import func, select
@@ -84,7 +86,13 @@ async def test_relay_killed_between_xadd_and_marking_sent_has_exactly_one_effect
         unsent = await uow.session.scalar(select(func.count()).where(OutboxRow.sent_at.is_(None)))
     assert unsent == 1, "the row was not marked sent before the kill"
 
-    assert await OutboxRelay(stations_sessions, redis, service="stations").relay_once() == 1
+    # The killed relay's lease runs out (500 ms); this one takes over and sends the row again.
+    survivor = OutboxRelay(stations_sessions, redis, service="stations", keys=keys)
+    deadline = time.monotonic() + 5
+    while not (sent := await survivor.relay_once()):
+        assert time.monotonic() < deadline, "the killed relay's lease never ran out"
+        await asyncio.sleep(0.1)
+    assert sent == 1
     assert await redis.xlen(events) == 2, "the event went out twice (at least once)"
 
     notify = GroupConsumer(
@@ -111,6 +119,8 @@ async def test_rolled_back_transaction_publishes_nothing(
     async with uow:
         await register_station(RegisterStation(**station_data()), operator=DEPT, uow=uow)
         await uow.rollback()
-    assert await OutboxRelay(stations_sessions, redis, service="stations").relay_once() == 0
+    assert (
+        await OutboxRelay(stations_sessions, redis, service="stations", keys=keys).relay_once() == 0
+    )
     assert await redis.exists(keys.events("stations")) == 0
     assert await station_count(stations_uow) == 0

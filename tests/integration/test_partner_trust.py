@@ -68,7 +68,9 @@ async def test_granted_feed_gets_copies_of_public_events_and_nothing_else(
         await directory.grant("transport", "dept.police.outbox")
 
     await register_station(RegisterStation(**station_data()), operator=DEPT, uow=stations_uow())
-    relay = OutboxRelay(stations_sessions, redis, service="stations", feeds=Feeds(directory, keys))
+    relay = OutboxRelay(
+        stations_sessions, redis, service="stations", keys=keys, feeds=Feeds(directory, keys)
+    )
     assert await relay.relay_once() == 1
 
     transport = await connect(redis_url, directory, "transport", password)

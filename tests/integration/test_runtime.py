@@ -52,12 +52,19 @@ async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+@pytest.fixture(params=["single", "cluster"])
+def bus_mode(request: pytest.FixtureRequest) -> str:
+    """Each test on one Redis node and on a Redis Cluster."""
+    return request.param
+
+
 @pytest.fixture
 async def notify_http(
-    redis_url: str, keys: StreamKeys, tmp_path: Path, redis: Redis
+    bus_url: str, bus_mode: str, keys: StreamKeys, tmp_path: Path, redis: Redis
 ) -> AsyncIterator[httpx.AsyncClient]:
     settings = NotifySettings(
-        redis_url=redis_url,
+        redis_url=bus_url,
+        redis_mode=bus_mode,
         stream_prefix=keys.prefix,
         database_url=f"sqlite:///{tmp_path / 'notify.db'}",
         keeper_interval_s=1.0,
@@ -70,10 +77,11 @@ async def notify_http(
 
 @pytest.fixture
 async def stations_http(
-    redis_url: str, keys: StreamKeys, tmp_path: Path, redis: Redis
+    bus_url: str, bus_mode: str, keys: StreamKeys, tmp_path: Path, redis: Redis
 ) -> AsyncIterator[httpx.AsyncClient]:
     settings = StationsSettings(
-        redis_url=redis_url,
+        redis_url=bus_url,
+        redis_mode=bus_mode,
         stream_prefix=keys.prefix,
         database_url=f"sqlite:///{tmp_path / 'stations.db'}",
         keeper_interval_s=0.2,

@@ -55,23 +55,20 @@ async def consumer_dies_before_ack(department: str) -> None:
 async def relay_dies_before_marking_sent() -> None:
     """XADD the pending outbox rows, then die before the rows are marked sent."""
     redis = Redis.from_url(os.environ["REDIS_URL"])
-    real_pipeline = redis.pipeline
-
-    def pipeline_then_die(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
-        pipe = real_pipeline(*args, **kwargs)
-        execute = pipe.execute
-
-        async def execute_then_die(*a: object, **k: object) -> object:
-            await execute(*a, **k)
-            die()
-
-        pipe.execute = execute_then_die  # type: ignore[method-assign]
-        return pipe
-
-    redis.pipeline = pipeline_then_die  # type: ignore[method-assign]
     relay = OutboxRelay(
-        session_factory(create_engine(os.environ["DATABASE_URL"])), redis, service="stations"
+        session_factory(create_engine(os.environ["DATABASE_URL"])),
+        redis,
+        service="stations",
+        keys=StreamKeys(os.environ["GONGHUI_STREAM_PREFIX"]),
+        lease_ms=500,
     )
+    real_add_all = relay._streams.add_all
+
+    async def add_all_then_die(*args: object, **kwargs: object) -> None:
+        await real_add_all(*args, **kwargs)  # type: ignore[arg-type]
+        die()
+
+    relay._streams.add_all = add_all_then_die  # type: ignore[method-assign]
     await relay.relay_once()
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from gonghui.cli import embedded_redis
 from gonghui.shared.contracts import CATALOGUE
 from gonghui.shared.db import async_url
+from gonghui.shared.departments import DepartmentDirectory
 from gonghui.shared.privacy import leaks_in_entry
 from gonghui.shared.streams import StreamKeys
 
@@ -107,10 +108,11 @@ async def delete_keys(redis: Redis, prefix: str) -> None:
     async for key in redis.scan_iter(match=f"{prefix}*", count=1000):
         await redis.delete(key)
     user_prefix = "".join(ch if ch.isalnum() else "_" for ch in prefix)
-    for user in await redis.execute_command("ACL", "USERS"):
-        name = user.decode() if isinstance(user, bytes) else user
+    directory = DepartmentDirectory(redis, StreamKeys(prefix))
+    users = await directory.every_node("ACL", "USERS")
+    for name in {u.decode() if isinstance(u, bytes) else u for node in users for u in node}:
         if name.startswith(user_prefix):
-            await redis.execute_command("ACL", "DELUSER", name)
+            await directory.every_node("ACL", "DELUSER", name)
 
 
 def disclosed_on(stream: str, fields: dict[bytes, bytes], *, prefix: str) -> frozenset[str]:
@@ -147,5 +149,5 @@ def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
         env={**os.environ, **env},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,  # a loaded 2-core machine was seen taking 30 s just to import
     )

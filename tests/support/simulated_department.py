@@ -23,7 +23,8 @@ import redis
 def main() -> None:
     """Take work from the inbox and answer it until SIGTERM."""
     args = _arguments()
-    client = redis.Redis.from_url(args.url, decode_responses=True)
+    client_class = redis.RedisCluster if args.cluster else redis.Redis
+    client = client_class.from_url(args.url, decode_responses=True)
     inbox, outbox = f"{args.prefix}dept.{args.code}.inbox", f"{args.prefix}dept.{args.code}.outbox"
     running = True
 
@@ -78,6 +79,7 @@ def answer(send, type_name: str, item: dict, args: argparse.Namespace) -> None: 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--url", required=True, help="The department's own Redis URL")
+    parser.add_argument("--cluster", action="store_true", help="The bus is a Redis Cluster")
     parser.add_argument("--code", required=True, help="The department code")
     parser.add_argument("--prefix", default="", help="The deployment's stream prefix")
     parser.add_argument("--log", required=True, help="Where to append what it received")

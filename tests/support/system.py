@@ -34,7 +34,7 @@ class RunningSystem:
         return self.urls[service] + path
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
-        """Send a signal to one process (`stations`, `stations-relay`, ...)."""
+        """Send a signal to one process (`stations`, `notify`, ...)."""
         self.processes[name].send_signal(sig)
         self.processes[name].wait(timeout=15)
 
@@ -69,8 +69,9 @@ def running_system(
     services: tuple[str, ...] = tuple(SERVICES),
     extra_env: dict[str, str] | None = None,
     front: bool = False,
+    redis_mode: str = "single",
 ) -> Iterator[RunningSystem]:
-    """Start each service and its relay as `gonghui serve|relay` processes; stop them after.
+    """Start each service as a `gonghui serve` process (it relays its own outbox); stop after.
 
     With `front`, the web front runs too (`urls["front"]`), a client of the services started.
     """
@@ -81,6 +82,7 @@ def running_system(
         "REDIS_URL": redis_url,
         "GONGHUI_STREAM_PREFIX": prefix,
         "GONGHUI_VAR_DIR": str(workdir / "var"),
+        "GONGHUI_REDIS_MODE": redis_mode,
         "PYTHONUNBUFFERED": "1",
         **(extra_env or {}),
     }
@@ -105,18 +107,14 @@ def running_system(
         for name in services:
             port = embedded_redis.free_port()
             system.urls[name] = f"http://127.0.0.1:{port}"
-            for process, args in (
-                (name, ["serve", name, "--port", str(port)]),
-                (f"{name}-relay", ["relay", name]),
-            ):
-                with open(logs / f"{process}.log", "wb") as out:
-                    system.processes[process] = subprocess.Popen(
-                        [sys.executable, "-m", "gonghui.cli", *args],
-                        env=env,
-                        stdout=out,
-                        stderr=subprocess.STDOUT,
-                        start_new_session=True,
-                    )
+            with open(logs / f"{name}.log", "wb") as out:
+                system.processes[name] = subprocess.Popen(
+                    [sys.executable, "-m", "gonghui.cli", "serve", name, "--port", str(port)],
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
         if front:
             port = embedded_redis.free_port()
             system.urls["front"] = f"http://127.0.0.1:{port}"
@@ -133,12 +131,12 @@ def running_system(
         for name in services:
             wait_until(
                 lambda n=name: httpx.get(system.url(n, "/readyz"), timeout=2).status_code == 200,
-                timeout=60,
+                timeout=120,
             )
         if front:
             wait_until(
                 lambda: httpx.get(system.url("front", "/healthz"), timeout=2).status_code == 200,
-                timeout=60,
+                timeout=120,
             )
         yield system
     finally:

@@ -9,6 +9,7 @@ import logging
 import os
 import secrets
 import signal
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import text
@@ -27,14 +29,15 @@ from gonghui.cli.supervisor import Supervisor, child_env, python_command
 from gonghui.shared import heartbeat
 from gonghui.shared.auth import Principal, Role, UserDirectory, auth_secret
 from gonghui.shared.clock import SHANGHAI
+from gonghui.shared.connections import RedisModeMismatch, check_redis_mode, redis_client
 from gonghui.shared.db import create_engine, session_factory
 from gonghui.shared.deadletters import DeadLetters
 from gonghui.shared.departments import DepartmentDirectory, DirectoryError, connection_url
 from gonghui.shared.migrations import upgrade
-from gonghui.shared.outbox import Feeds, OutboxRelay
 from gonghui.shared.passwords import new_password
 from gonghui.shared.privacy import configure_logging
-from gonghui.shared.settings import VAR_DIR, RedisNotConfigured, default_redis_url
+from gonghui.shared.runtime import relay_for
+from gonghui.shared.settings import VAR_DIR, RedisNotConfigured, ServiceSettings, default_redis_url
 from gonghui.shared.signing import Signing
 from gonghui.shared.streams import StreamKeys
 
@@ -128,8 +131,8 @@ def up(
         console.print("migrations applied")
         for entry in SERVICES.values():
             settings = entry.settings()
+            # Each service relays its own outbox (in-process, under the relay lease).
             supervisor.add(entry.name, python_command("serve", entry.name), env)
-            supervisor.add(f"{entry.name}-relay", python_command("relay", entry.name), env)
             console.print(
                 f"[bold green]{entry.name}[/] http://{settings.http_host}:{settings.http_port}"
                 f"  (docs /docs, ready /readyz, streams /asyncapi)"
@@ -176,28 +179,27 @@ def relay_heartbeat(service: str) -> Path:
 
 @app.command()
 def relay(service: ServiceName) -> None:
-    """Run one service's outbox relay until SIGINT or SIGTERM; touch its heartbeat file."""
+    """Run one service's outbox relay until SIGINT or SIGTERM; touch its heartbeat file.
+
+    It sends while it holds the service's relay lease and stands by otherwise. Services relay
+    their own outbox already (`<SVC>_RELAY_IN_PROCESS`, on by default), so a relay process is
+    one more standby, or the only relay where that setting is off.
+    """
     configure_logging()
     entry = _service(service)
     settings = entry.settings()
+    assert isinstance(settings, ServiceSettings)
     bus_url = _bus_url(lambda: settings.bus_url)
 
     async def main() -> None:
+        await _check_redis(bus_url, settings.redis_mode)
         engine = create_engine(settings.database_url)
-        redis = Redis.from_url(bus_url)
+        redis = redis_client(bus_url, mode=settings.redis_mode)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        keys = StreamKeys(settings.stream_prefix)
-        relay = OutboxRelay(
-            session_factory(engine),
-            redis,
-            service=service,
-            batch_size=settings.relay_batch_size,
-            poll_interval=settings.relay_poll_interval_s,
-            feeds=Feeds(DepartmentDirectory(redis, keys), keys),
-        )
+        relay = relay_for(settings, session_factory(engine), redis, service=service)
 
         async def database_answers() -> None:
             async with engine.connect() as connection:
@@ -232,8 +234,19 @@ def migrate(
         console.print(f"{name}: migrated")
 
 
+async def _check_redis(url: str, mode: str | None = None) -> None:
+    """Stop with the reason when Redis is not the kind GONGHUI_REDIS_MODE says (or is down)."""
+    try:
+        await check_redis_mode(url, mode=mode, wait_s=5)
+    except (RedisModeMismatch, ConnectionError) as exc:
+        print(f"error: {exc}", file=sys.stderr)  # one line, never wrapped
+        raise typer.Exit(2) from exc
+
+
 async def _with_redis(job: Callable[[Redis], Awaitable[T]]) -> T:
-    redis = Redis.from_url(_bus_url(default_redis_url))
+    url = _bus_url(default_redis_url)
+    await _check_redis(url)
+    redis = redis_client(url)
     try:
         return await job(redis)
     finally:
@@ -342,6 +355,13 @@ def dept_add(
     console.print(f"  over HTTPS    POST /partner/v1/events (key: gonghui dept key {code})")
     console.print("connection URL (shown once, keep it secret):")
     _print_url(code, password)
+
+
+@dept_app.command("sync")
+def dept_sync() -> None:
+    """Write every department's Redis user again on every node (Redis Cluster: new nodes)."""
+    nodes = _directory(lambda d: d.sync())
+    console.print(f"department users written on {len(nodes)} node(s): {', '.join(nodes)}")
 
 
 @dept_app.command("list")

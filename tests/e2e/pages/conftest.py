@@ -7,32 +7,19 @@ only the map tiles may fail to load (they are unreachable here on purpose).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
 
+from tests.e2e.pages.browsing import CHROMIUM, DESKTOP, PAGES_ENV, PHONE, UNREACHABLE_TILES
 from tests.support.system import RunningSystem, shared_system
-
-CHROMIUM = Path("/usr/bin/chromium")
-PHONE = {"width": 375, "height": 812}
-DESKTOP = {"width": 1280, "height": 800}
-UNREACHABLE_TILES = "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png"
-"""The map tiles' URL in these tests: nothing listens there, as when tiles are out of reach."""
-PAGES_ENV = {
-    "FRONT_MAP_TILES_URL": UNREACHABLE_TILES,
-    "FRONT_SIGN_IN_CLIENT_PER_MINUTE": "600",
-    "FRONT_CODE_CLIENT_PER_HOUR": "600",
-}
-"""Every browser of the tests comes from 127.0.0.1: the per-client limits are raised."""
 
 if not CHROMIUM.exists():
     pytest.skip(
         "browser tests need Debian's Chromium at /usr/bin/chromium (apt-get install chromium)",
         allow_module_level=True,
     )
-
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 

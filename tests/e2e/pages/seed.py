@@ -13,7 +13,6 @@ from gonghui.shared.clock import SHANGHAI
 from tests.support.auth import bearer
 from tests.support.builders import station_data
 
-STAFF = bearer(Role.UNION_ADMIN, sub="福州市总-陈")
 SIX_PASS = {
     c: {"passed": True, "note": "现场核查"}
     for c in ("sign", "layout", "facilities", "services", "rules", "map_info")
@@ -34,6 +33,8 @@ class Seeded:
     open_without_water: str
     farther_with_water: str
     activity_id: str
+    case_no: str = ""
+    """A representative's case (tests/e2e/pages/seed_cases.py), when seeded."""
 
 
 def closed_now_hours() -> str:
@@ -43,7 +44,8 @@ def closed_now_hours() -> str:
 
 
 def _call(stations: str, method: str, path: str, body: Any = None) -> Any:
-    answer = httpx.request(method, stations + path, json=body, headers=STAFF, timeout=15)
+    staff = bearer(Role.UNION_ADMIN, sub="福州市总-陈")
+    answer = httpx.request(method, stations + path, json=body, headers=staff, timeout=15)
     assert answer.is_success, (path, answer.status_code, answer.text)
     return answer.json()
 

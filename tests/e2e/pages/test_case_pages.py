@@ -15,9 +15,10 @@ import struct
 import subprocess
 import sys
 import zlib
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -25,18 +26,21 @@ from playwright.sync_api import Page, expect
 from redis.asyncio import Redis
 
 from gonghui.shared.auth import Principal, Role, UserDirectory
+from gonghui.shared.departments import DepartmentDirectory, connection_url
 from gonghui.shared.streams import StreamKeys
-from tests.e2e.pages.conftest import DESKTOP, PHONE
+from tests.e2e.pages.browsing import DESKTOP, PHONE, sign_in_with_code, sign_in_with_password
 from tests.support.auth import bearer
-from tests.support.servers import run_cli
 from tests.support.system import RunningSystem, wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
+T = TypeVar("T")
 AREA = "330482"
 ADMIN = bearer(Role.UNION_ADMIN, sub="admin-ph", area=AREA)
 REVIEW_GROUP = bearer(Role.REVIEWER, sub="review-group", area=AREA)
 SUPERVISOR = bearer(Role.SUPERVISOR, sub="supervisor-1", area=AREA)
 PASSWORD = "Gonghui-测试-2026"
+DRIVER = "13912345678"
+"""The truck driver the case is for: he signs in with a code texted to this number."""
 LIVE = 15_000
 """How long a page may take to show an event (ms): the relay, the stream and the SSE hop."""
 
@@ -57,29 +61,46 @@ def png(width: int = 4, height: int = 3) -> bytes:
     )
 
 
-def account(system: RunningSystem, principal: Principal) -> None:
-    """A person who signs in on the pages with PASSWORD (already chosen)."""
+def on_redis(system: RunningSystem, work: Callable[[Redis, StreamKeys], Awaitable[T]]) -> T:
+    """Do something with the system's Redis as its operator would (`gonghui user|dept ...`).
 
-    async def store() -> None:
+    Playwright's sync API keeps an event loop running in this thread: the work runs in another.
+    """
+
+    async def run() -> T:
         redis = Redis.from_url(system.env["REDIS_URL"])
         try:
-            keys = StreamKeys(system.env["GONGHUI_STREAM_PREFIX"])
-            await UserDirectory(redis, keys).set_password(principal, PASSWORD, must_change=False)
+            return await work(redis, StreamKeys(system.env["GONGHUI_STREAM_PREFIX"]))
         finally:
             await redis.aclose()
 
-    # Playwright's sync API runs an event loop in this thread: store from another one.
     with ThreadPoolExecutor(1) as thread:
-        thread.submit(asyncio.run, store()).result()
+        return thread.submit(asyncio.run, run()).result()
+
+
+def account(system: RunningSystem, principal: Principal) -> None:
+    """A person who signs in on the pages with PASSWORD (already chosen)."""
+    on_redis(
+        system,
+        lambda r, k: UserDirectory(r, k).set_password(principal, PASSWORD, must_change=False),
+    )
+
+
+def department(system: RunningSystem, code: str, name: str) -> str:
+    """Provision a department as `gonghui dept add` does; its own connection URL."""
+
+    async def add(redis: Redis, keys: StreamKeys) -> str:
+        _, password = await DepartmentDirectory(redis, keys).add(code, name)
+        username = DepartmentDirectory.username_in(keys, code)
+        return connection_url(system.env["REDIS_URL"], username=username, password=password)
+
+    return on_redis(system, add)
 
 
 def sign_in(page: Page, system: RunningSystem, who: str, then: str) -> None:
     """Sign in with a password on the page, landing on `then`."""
     page.goto(system.url("front", f"/sign-in?next={then}"))
-    form = page.locator("#password-sign-in form")
-    form.locator("input[name=account]").fill(who)
-    form.locator("input[name=password]").fill(PASSWORD)
-    form.locator("button[type=submit]").click()
+    sign_in_with_password(page, who, PASSWORD)
     page.wait_for_url(re.compile(re.escape(then) + r"$"))
 
 
@@ -103,11 +124,7 @@ def step(page: Page, key: str):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def transport_bureau(front_system: RunningSystem, tmp_path: Path) -> Iterator[None]:
     """The transport bureau's own system: it declines what it is sent (属镇政府职责)."""
-    added = run_cli(
-        "dept", "add", "jx-transport", "--name", "平湖市交通运输局", env=front_system.env
-    )
-    assert added.returncode == 0, added.stderr
-    url = added.stdout.strip().splitlines()[-1]
+    url = department(front_system, "jx-transport", "平湖市交通运输局")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -135,8 +152,7 @@ def transport_bureau(front_system: RunningSystem, tmp_path: Path) -> Iterator[No
 
 def provision(system: RunningSystem) -> None:
     """Units, the routing rule and the people of the story."""
-    added = run_cli("dept", "add", "dushu-town", "--name", "独山港镇人民政府", env=system.env)
-    assert added.returncode == 0, added.stderr
+    department(system, "dushu-town", "独山港镇人民政府")
     for code, name in (("jx-transport", "平湖市交通运输局"), ("dushu-town", "独山港镇人民政府")):
         put = httpx.put(
             system.url("proposals", f"/units/{code}"),
@@ -176,6 +192,7 @@ def test_a_case_moves_through_the_five_steps_live_on_the_representatives_phone(
         "textarea[name=body]",
         "港区货车司机多，缺少休息场所。联系人 13812345678，建议镇里与运输企业共建司机之家。",
     )
+    rep.fill("input[name=member_mobiles]", DRIVER)
     rep.set_input_files("input[name=photos]", str(photo))
     rep.locator("#case-form button[type=submit]").click()
 
@@ -238,6 +255,26 @@ def test_a_case_moves_through_the_five_steps_live_on_the_representatives_phone(
 
     act(system, f"/proposals/{pid}/verify", SUPERVISOR, note="实地督查：司机之家已投入使用")
     expect(step(rep, "supervision")).to_have_attribute("data-state", "done", timeout=LIVE)
+
+    # The driver the case is for follows it on his phone and rates the outcome (会员评家).
+    driver = open_page(PHONE)
+    driver.goto(system.url("front", f"/sign-in?next=/cases/{case_no}"))
+    sign_in_with_code(driver, system, DRIVER)
+    driver.wait_for_url(re.compile(re.escape(case_no) + r"$"))
+    expect(step(driver, "supervision")).to_have_attribute("data-state", "done")
+    expect(driver.get_by_test_id("case-title")).to_contain_text("司机之家")
+    expect(driver.locator(".case-body")).to_contain_text("138****5678")
+    outcome = driver.get_by_test_id("outcome-form")
+    outcome.locator("label[title='4 星']").click()
+    outcome.locator("textarea[name=comment]").fill("休息的地方有了，孩子上学还要再跟进")
+    outcome.locator("button").click()
+    expect(driver.get_by_test_id("outcome-rated")).to_be_visible()
+    driver.goto(system.url("front", "/cases"))
+    expect(driver.get_by_test_id("my-cases")).to_contain_text(case_no)
+    driver.go_back()
+    expect(rep.get_by_test_id("outcome-ratings")).to_contain_text("1 条", timeout=LIVE)
+    rated = a_case(system, pid)["outcome_ratings"]
+    assert [(r["score"], r["comment"][:6]) for r in rated] == [(4, "休息的地方有")]
     rate = rep.get_by_test_id("rate-form")
     expect(rate).to_be_visible(timeout=LIVE)
     rate.locator("label[title='5 星']").click()
@@ -251,6 +288,11 @@ def test_a_case_moves_through_the_five_steps_live_on_the_representatives_phone(
 
     rep.goto(system.url("front", "/cases"))
     expect(rep.get_by_test_id("my-cases")).to_contain_text(case_no)
+
+
+def rate(value: float | None) -> str:
+    """A rate as the dashboard writes it."""
+    return "—" if value is None else f"{value * 100:.1f}%"
 
 
 def a_case_by_number(system: RunningSystem, case_no: str) -> dict:
@@ -303,6 +345,9 @@ def test_the_dashboard_shows_the_apis_figures_for_the_admins_area(
     card = lambda key: admin.locator(f"[data-card={key}] .value")  # noqa: E731
     expect(card("stations_active")).to_have_text(str(totals["active_stations"]))
     expect(card("cases_submitted")).to_have_text(str(stats["total"]["submitted"]))
+    expect(card("key_contacts")).to_have_text(str(stats["key_contacts"]))
+    expect(card("home_visits")).to_have_text(str(stats["home_visits"]["visits"]))
+    expect(card("closure_rate")).to_have_text(rate(stats["total"]["closure_rate"]))
     cases = admin.locator("[data-table=cases] tbody tr")
     expect(cases.filter(has_text="问题建议")).to_contain_text(
         str(stats["by"]["kind"]["issue"]["submitted"])
@@ -323,4 +368,5 @@ def test_the_dashboard_shows_the_apis_figures_for_the_admins_area(
     assert any(line.startswith("问题建议,2,2,0,0,0") for line in lines), lines
     phone = open_page(PHONE)
     sign_in(phone, system, "admin-ph", "/dashboard")
-    expect(phone.locator("[data-card=cases_submitted] .value")).to_have_text("2")
+    submitted = str(stats["total"]["submitted"])
+    expect(phone.locator("[data-card=cases_submitted] .value")).to_have_text(submitted)

@@ -10,9 +10,9 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.pages.conftest import DESKTOP, PHONE
+from tests.e2e.pages.browsing import DESKTOP, PHONE, sign_in_with_code
 from tests.e2e.pages.seed import Seeded, seed_fuzhou
-from tests.support.system import RunningSystem, wait_until
+from tests.support.system import RunningSystem
 
 pytestmark = pytest.mark.e2e
 
@@ -23,23 +23,6 @@ WORKER_MOBILE = "13912345678"
 def seeded(front_system: RunningSystem) -> Iterator[Seeded]:
     """Four stations around 26.08, 119.30 and an activity."""
     yield seed_fuzhou(front_system.url("stations"))
-
-
-def texted_code(system: RunningSystem, mobile: str) -> str:
-    """The newest code notify logged for `mobile` (development: no SMS gateway)."""
-    masked = re.escape(f"{mobile[:3]}****{mobile[-4:]}")
-    found = re.findall(rf"development sign-in code (\d{{6}}) for {masked}", system.log("notify"))
-    return found[-1] if found else ""
-
-
-def sign_in_with_code(page: Page, system: RunningSystem, mobile: str) -> None:
-    """On the sign-in page: ask for a code, read it from notify's log, enter it."""
-    page.get_by_label("手机号").fill(mobile)
-    page.get_by_role("button", name="获取验证码").click()
-    expect(page.get_by_role("status")).to_contain_text(f"{mobile[:3]}****{mobile[-4:]}")
-    code = wait_until(lambda: texted_code(system, mobile))
-    page.get_by_label("验证码").fill(code)
-    page.locator("#code-sign-in").get_by_role("button", name="登录", exact=True).click()
 
 
 def test_a_worker_finds_an_open_station_with_water_signs_up_and_rates_it(

@@ -63,7 +63,9 @@ async def derive_duty_records(redis: Redis, keys, proposals_engine, proposals_uo
     """Relay the outbox and let the service's own consumer of `proposals.events` run once."""
     stream = keys.events("proposals")
     await create_group(redis, stream, "proposals")
-    await OutboxRelay(session_factory(proposals_engine), redis, service="proposals").relay_once()
+    await OutboxRelay(
+        session_factory(proposals_engine), redis, service="proposals", keys=keys
+    ).relay_once()
     consumer = GroupConsumer(
         stream=stream,
         group="proposals",

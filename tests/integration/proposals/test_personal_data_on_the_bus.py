@@ -142,7 +142,7 @@ async def test_free_text_of_every_event_and_work_item_is_masked_on_every_stream(
                 uow.emit(event, subject="P-1", stream=keys.inbox("jx-transport"))
                 uow.emit(event, subject="P-1", stream=keys.feed("jx-transport"))
         await uow.commit()
-    relay = OutboxRelay(session_factory(proposals_engine), redis, service="proposals")
+    relay = OutboxRelay(session_factory(proposals_engine), redis, service="proposals", keys=keys)
     while await relay.relay_once():
         pass
 
@@ -194,7 +194,7 @@ async def test_a_hotline_callers_phone_reaches_only_the_assigned_unit_and_is_aud
         uow=proposals_uow(),
         policy=policy,
     )
-    relay = OutboxRelay(session_factory(proposals_engine), redis, service="proposals")
+    relay = OutboxRelay(session_factory(proposals_engine), redis, service="proposals", keys=keys)
     while await relay.relay_once():
         pass
 

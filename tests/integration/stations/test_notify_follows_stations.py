@@ -97,7 +97,7 @@ async def test_notify_names_the_nearest_open_station_the_stations_service_names(
     keys: StreamKeys,
 ) -> None:
     states = await population(client, clock)
-    relay = OutboxRelay(session_factory(stations_engine), redis, service="stations")
+    relay = OutboxRelay(session_factory(stations_engine), redis, service="stations", keys=keys)
     while await relay.relay_once():
         pass
     stream = keys.events("stations")

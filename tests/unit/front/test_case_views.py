@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from gonghui.front.views.cases import Names, case_row, case_view
 from gonghui.front.views.times import beijing, span_words
-from gonghui.front.views.work import work_queue
+from gonghui.front.views.work import work_item, work_queue
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 NAMES = Names(people={"rep-shen": "沈代表", "sup-1": "督查组"}, units={"dushu-town": "独山港镇"})
@@ -164,3 +164,25 @@ def test_times_are_shown_in_beijing_and_spans_in_words() -> None:
     assert beijing("2026-11-30T16:30:00Z") == "2026-12-01 00:30"
     assert beijing("2026-11-30T16:30:00+00:00", short=True) == "12-01 00:30"
     assert span_words(NOW - datetime(2026, 11, 30, 8, 55, tzinfo=UTC)) == "5分钟"
+
+
+def test_a_co_handling_unit_makes_the_moves_of_its_own_part() -> None:
+    case = a_case("in_progress", HANDLING)
+    case["co_handling"] = [
+        {"unit_code": "ph-legal", "status": "assigned", "progress_percent": 0},
+        {"unit_code": "lvdi", "status": "completed", "progress_percent": 100, "result": "已完成"},
+    ]
+    names = Names(units={**NAMES.units, "ph-legal": "平湖律师服务团"})
+
+    legal = work_item(case, unit_code="ph-legal", names=names, now=NOW)
+    done = work_item(case, unit_code="lvdi", names=names, now=NOW)
+    lead = work_item(case, unit_code="dushu-town", names=names, now=NOW)
+
+    assert (legal.actions, legal.role_label) == (["accept", "decline"], "协办")
+    assert done.actions == []
+    assert (lead.actions, lead.role_label) == (["progress", "complete", "decline"], "主办")
+    parts = case_view(case, names=names, now=NOW).co_handling
+    assert [(p.unit, p.status_label) for p in parts] == [
+        ("平湖律师服务团", "待受理"),
+        ("lvdi", "已办结"),
+    ]

@@ -108,14 +108,17 @@ def test_cases_by_kind_carry_the_stages_and_the_service_rates() -> None:
     assert board.tables["cases"].cells(rows[1])[-2:] == ["—", "—"]
 
 
-def test_duty_reports_show_names_and_add_up_home_visits() -> None:
+def test_duty_shows_representatives_by_name_and_the_seeds_figures_from_stats() -> None:
     board = Dashboard(area="330482", generated_at="")
     reports = [
         {"representative_id": "rep-zhu", "counts": {"home_visit": 3, "submission": 2}},
         {"representative_id": "rep-lu", "counts": {"home_visit": 1}, "ratings": {"count": 2}},
     ]
 
-    duty_part(board, reports=reports, key_contacts=5, names=Names(people={"rep-zhu": "朱代表"}))
+    stats = {"key_contacts": 1416, "home_visits": {"visits": 1380, "contacts_reached": 900}}
+
+    duty_part(board, reports=reports, stats=stats, names=Names(people={"rep-zhu": "朱代表"}))
 
     assert [r["name"] for r in board.tables["duty"].rows] == ["朱代表", "rep-lu"]
-    assert {c.key: c.value for c in board.cards} == {"key_contacts": "5", "home_visits": "4"}
+    assert [r["home_visit"] for r in board.tables["duty"].rows] == [3, 1]
+    assert {c.key: c.value for c in board.cards} == {"key_contacts": "1416", "home_visits": "1380"}

@@ -1,14 +1,13 @@
-"""Routing by category × area, the figures of /stats, and the masks of personal data."""
+"""Routing by category × area, rating periods, and the masks of personal data."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from gonghui.proposals.domain.deadlines import Deadline, DeadlinePolicy
-from gonghui.proposals.domain.model import Case, CaseKind, DeadlineStep
+from gonghui.proposals.domain.deadlines import DeadlinePolicy
+from gonghui.proposals.domain.model import CaseKind, DeadlineStep
 from gonghui.proposals.domain.participation import KeyContact, rating_period
 from gonghui.proposals.domain.routing import RoutingRule, eligible, route
-from gonghui.proposals.domain.stats import statistics
 
 RULES = [
     RoutingRule(1, "province-transport", category="transport"),
@@ -47,53 +46,6 @@ def test_hotline_deadlines_are_two_hours_to_accept_and_three_days_to_close() -> 
     changed = DeadlinePolicy.with_overrides({"hotline": {"review": timedelta(hours=1)}})
     assert changed.span(CaseKind.HOTLINE, DeadlineStep.REVIEW) == timedelta(hours=1)
     assert policy.span(CaseKind.HOTLINE, DeadlineStep.REVIEW) == timedelta(hours=2)
-
-
-def closed_case(case_id: str, *, handling_days: int) -> Case:
-    case = Case.submit(
-        id=case_id,
-        kind=CaseKind.ISSUE,
-        title="环卫工人午休",
-        body="需要午休场所……",
-        submitted_by="rep-1",
-        at=T0,
-        area_code="330482",
-    )
-    at = T0 + timedelta(hours=2)
-    case.accept(by="g", at=at)
-    case.assign("u1", by="g", at=at)
-    case.accept_assignment("u1", at=at)
-    at += timedelta(days=handling_days)
-    case.complete("u1", at=at, result="已开放")
-    case.verify(by="s", at=at)
-    case.give_feedback(by="rep-1", at=at, satisfaction=5)
-    return case
-
-
-def test_statistics_count_rates_and_hours_per_step() -> None:
-    fast, slow = closed_case("A", handling_days=1), closed_case("B", handling_days=40)
-    waiting = Case.submit(
-        id="C", kind=CaseKind.PROPOSAL, title="待审", body="……", submitted_by="rep-2", at=T0
-    )
-    closure = {
-        c.id: [
-            Deadline(1, c.id, DeadlineStep.CLOSURE, T0, T0 + timedelta(days=30), c.timeline[-1].at)
-        ]
-        for c in (fast, slow)
-    }
-    figures = statistics([fast, slow, waiting], closure, by=["kind", "period"])
-    total = figures["total"]
-    assert (total["submitted"], total["accepted"], total["closed"]) == (3, 2, 2)
-    assert total["closure_rate"] == 1.0 and total["on_time_rate"] == 0.5
-    assert total["avg_hours_per_step"] == {
-        "assignment": 0.0,
-        "handling": 492.0,
-        "review": 2.0,
-        "supervision": 0.0,
-        "feedback": 0.0,
-    }
-    assert figures["by"]["kind"]["proposal"]["accepted"] == 0
-    assert figures["by"]["period"]["2026-11"]["submitted"] == 3
 
 
 def test_ratings_run_by_quarter_in_shanghai_time() -> None:

@@ -301,6 +301,16 @@ class Authenticator:
         return principal
 
 
+async def signed_in(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal | None:
+    """For a public route: the caller if a token is given (checked as strictly), else None."""
+    if credentials is None:
+        return None
+    return await request.app.state.authenticate(credentials)
+
+
 def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """A dependency admitting only `roles`: 401 without a valid token, else 403 with the reason."""
 

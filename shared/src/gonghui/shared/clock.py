@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Annotated, Protocol, overload
 from zoneinfo import ZoneInfo
 
+from pydantic import AfterValidator
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@overload
+def local(moment: datetime) -> datetime: ...
+@overload
+def local(moment: None) -> None: ...
+def local(moment: datetime | None) -> datetime | None:
+    """The same instant shown with +08:00, where people read it (UTC stays on the bus)."""
+    return moment.astimezone(SHANGHAI) if moment is not None else None
+
+
+LocalTime = Annotated[datetime, AfterValidator(local)]
+"""A response field people read: any aware time given is shown with +08:00."""
 
 
 class Clock(Protocol):

@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 from redis.asyncio import Redis
-from redis.exceptions import ResponseError
+from redis.exceptions import RedisError, ResponseError
 
+from gonghui.shared.connections import is_cluster
 from gonghui.shared.signing import Signing
 from gonghui.shared.streams import DEPARTMENT_CODE, SERVICES, StreamKeys
 
@@ -72,8 +73,18 @@ class Department:
         )
 
 
+CLUSTER_DISCOVERY = "+asking +command +cluster|slots +cluster|shards +cluster|nodes"
+"""What a cluster client must ask a node before it can send anything: the slot map, the
+command table, and ASKING while slots move. Reveals the topology, no data."""
+
+
 class DepartmentDirectory:
-    """Provisions departments and what they may do; the Redis ACL is what enforces it."""
+    """Provisions departments and what they may do; the Redis ACL is what enforces it.
+
+    On a Redis Cluster every node enforces its own ACL (users are not replicated), so users are
+    written on every node, primaries and replicas: a promoted replica already knows them.
+    `sync` writes the whole directory again, for nodes added later or restarted without it.
+    """
 
     def __init__(self, redis: Redis, keys: StreamKeys) -> None:
         self._redis = redis
@@ -100,6 +111,7 @@ class DepartmentDirectory:
             *(f"#{digest}" for digest in department.password_hashes),
             "resetchannels",
             "+ping",
+            *(CLUSTER_DISCOVERY.split() if is_cluster(self._redis) else ()),
             "+xadd",
             f"%W~{self._keys.outbox(department.code)}",
             "(+xreadgroup +xack +xautoclaim +xpending " + " ".join(f"~{k}" for k in readable) + ")",
@@ -134,12 +146,8 @@ class DepartmentDirectory:
     async def revoke(self, code: str) -> Department:
         """Remove the department's user and drop its open connections: effective at once."""
         department = await self._require(code)
-        await self._redis.execute_command("ACL", "DELUSER", self.username(code))
-        try:
-            await self._redis.execute_command("CLIENT", "KILL", "USER", self.username(code))
-        except ResponseError as exc:
-            if "No such user" not in str(exc):
-                raise
+        await self.every_node("ACL", "DELUSER", self.username(code))
+        await self._kill_connections(code)
         revoked = replace(department, status="revoked", revoked_at=datetime.now(UTC).isoformat())
         await self._store(revoked)
         await self._save_acl()
@@ -160,7 +168,7 @@ class DepartmentDirectory:
         await self._apply(finished)
         if len(department.password_hashes) > 1:
             # Connections authenticated with the old password stay open unless closed.
-            await self._redis.execute_command("CLIENT", "KILL", "USER", self.username(code))
+            await self._kill_connections(code)
         return finished
 
     async def http_key(self, code: str) -> str:
@@ -251,12 +259,83 @@ class DepartmentDirectory:
             raise DirectoryError(f"department {code!r} is revoked")
         return department
 
+    async def sync(self) -> list[str]:
+        """Write every department's user (or its absence, if revoked) on every node again.
+
+        For Redis Cluster nodes added after the departments were, or that lost their ACL file;
+        returns the nodes written.
+        """
+        for department in await self.all():
+            if department.active:
+                await self._set_user(department)
+            else:
+                await self.every_node("ACL", "DELUSER", self.username(department.code))
+        await self._save_acl()
+        return await self.nodes()
+
+    async def nodes(self) -> list[str]:
+        """`host:port` of every node users are written on (one, unless on a cluster)."""
+        if is_cluster(self._redis):
+            known = await self._redis.cluster_nodes()  # type: ignore[attr-defined]
+            return sorted(
+                address
+                for address, node in known.items()
+                if not {"fail", "handshake", "noaddr"} & set(node["flags"].split(","))
+            )
+        kwargs = self._redis.connection_pool.connection_kwargs
+        return [f"{kwargs.get('host', '127.0.0.1')}:{kwargs.get('port', 6379)}"]
+
     async def _apply(self, department: Department) -> None:
-        await self._redis.execute_command(
-            "ACL", "SETUSER", self.username(department.code), *self.acl_rules(department)
-        )
+        await self._set_user(department)
         await self._store(department)
         await self._save_acl()
+
+    async def _set_user(self, department: Department) -> None:
+        await self.every_node(
+            "ACL", "SETUSER", self.username(department.code), *self.acl_rules(department)
+        )
+
+    async def _kill_connections(self, code: str) -> None:
+        try:
+            await self.every_node("CLIENT", "KILL", "USER", self.username(code))
+        except DirectoryError as exc:
+            if "No such user" not in str(exc):
+                raise
+
+    async def every_node(self, *command: str) -> list[object]:
+        """Run an ACL or CLIENT command on the one server, or on every node of a cluster."""
+        if not is_cluster(self._redis):
+            try:
+                return [await self._redis.execute_command(*command)]
+            except ResponseError as exc:
+                raise DirectoryError(f"{' '.join(command[:2])} refused: {exc}") from exc
+        # Every node, replicas too (from CLUSTER NODES: the client's slot map may not list
+        # replicas yet), each over a connection of its own with the deployment's credentials.
+        credentials = self._redis.nodes_manager.connection_kwargs  # type: ignore[attr-defined]
+        results: list[object] = []
+        failed: list[str] = []
+        for address in await self.nodes():
+            host, _, port = address.rpartition(":")
+            node = Redis(
+                host=host,
+                port=int(port),
+                username=credentials.get("username"),
+                password=credentials.get("password"),
+                socket_connect_timeout=2,
+                socket_timeout=5,
+            )
+            try:
+                results.append(await node.execute_command(*command))
+            except RedisError as exc:
+                failed.append(f"{address}: {exc}")
+            finally:
+                await node.aclose()
+        if failed:
+            raise DirectoryError(
+                f"{' '.join(command[:2])} failed on {len(failed)} node(s) ({'; '.join(failed)}); "
+                "run `gonghui dept sync` once they are back"
+            )
+        return results
 
     async def _store(self, department: Department) -> None:
         await self._redis.hset(self._keys.departments(), department.code, department.to_json())
@@ -269,10 +348,10 @@ class DepartmentDirectory:
                 raise
 
     async def persists_users(self) -> bool:
-        """Whether Redis keeps department users across a restart (it has an ACL file)."""
+        """Whether Redis keeps department users across a restart (every node has an ACL file)."""
         try:
-            await self._redis.execute_command("ACL", "SAVE")
-        except ResponseError as exc:
+            await self.every_node("ACL", "SAVE")
+        except DirectoryError as exc:
             if "ACL file" in str(exc) or "aclfile" in str(exc).lower():
                 return False
             raise

@@ -1,23 +1,31 @@
-"""The outbox relay: XADD what services committed, then mark it sent (DESIGN §4)."""
+"""The outbox relay: XADD what services committed, then mark it sent (DESIGN §4).
+
+Order on a stream is commit order: outbox ids are assigned in commit order (see
+`UnitOfWork.commit`), the relay sends them by id, and only one relay of a service sends at a
+time (`RelayLease`, with fencing tokens so a relay that lost its lease cannot write again).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from redis.asyncio import Redis
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import Row, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gonghui.shared import metrics
 from gonghui.shared.clock import Clock, SystemClock
 from gonghui.shared.db import OutboxRow
 from gonghui.shared.departments import DepartmentDirectory
+from gonghui.shared.lease import FencedStreams, LeaseLost, RelayLease
 from gonghui.shared.retention import trim_stream
 from gonghui.shared.streams import StreamKeys
 
@@ -57,8 +65,13 @@ class _Claim:
     rows: list[Row[Any]]
 
 
+def relay_holder() -> str:
+    """Who holds a relay lease: this process (relays of one process share it)."""
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
 class OutboxRelay:
-    """Moves committed outbox rows to their streams, in order, at least once."""
+    """Moves committed outbox rows to their streams, in commit order, at least once."""
 
     def __init__(
         self,
@@ -66,6 +79,9 @@ class OutboxRelay:
         redis: Redis,
         *,
         service: str,
+        keys: StreamKeys,
+        holder: str | None = None,
+        lease_ms: int = 5_000,
         batch_size: int = 500,
         poll_interval: float = 0.05,
         max_idle_wait: float = 0.5,
@@ -84,14 +100,29 @@ class OutboxRelay:
         self._clock = clock or SystemClock()
         self._trim_every = trim_every
         self._feeds = feeds
+        self.lease = RelayLease(
+            redis, keys, service=service, holder=holder or relay_holder(), ttl_ms=lease_ms
+        )
+        self._streams = FencedStreams(redis)
+        self._lease_ms = lease_ms
+        self.active = False
+        """Whether this relay held the lease at its last attempt."""
         self._streams_written: set[str] = set()
         self._last_upkeep = self._clock.now()
         self._postgres = sessions.kw["bind"].dialect.name == "postgresql"
 
     async def relay_once(self) -> int:
-        """Send one batch of pending rows; return how many went out."""
+        """Send a batch of pending rows if this relay holds the lease; return how many it sent."""
+        token = await self.lease.hold()
+        if token != 0 and not self.active:
+            log.info("outbox relay of %s is active (lease token %d)", self._service, token)
+        elif token == 0 and self.active:
+            log.warning("outbox relay of %s lost its lease; standing by", self._service)
+        self.active = token != 0
+        if not self.active:
+            return 0
         claim = await self._claim()
-        return await self._send(claim) if claim else 0
+        return await self._send(claim, token=token) if claim else 0
 
     async def drain(self) -> int:
         """Send everything pending, batch after batch, in order; return how many went out."""
@@ -115,8 +146,14 @@ class OutboxRelay:
                 .limit(self._batch_size)
             )
             if self._postgres:
-                # Replicas of the relay share the work instead of sending the same rows twice.
-                pending = pending.with_for_update(skip_locked=True)
+                # Never SKIP LOCKED: skipping a batch another relay holds sends later rows first.
+                # A relay that stopped mid-batch (paused, not dead) is cut off by the server
+                # after three leases, and a successor waits on its locks for two at most.
+                await session.execute(text(f"SET LOCAL lock_timeout = {self._lease_ms * 2}"))
+                await session.execute(
+                    text(f"SET LOCAL idle_in_transaction_session_timeout = {self._lease_ms * 3}")
+                )
+                pending = pending.with_for_update()
             claimed = await session.execute(
                 update(OutboxRow)
                 .where(OutboxRow.id.in_(pending.scalar_subquery()))
@@ -132,17 +169,25 @@ class OutboxRelay:
             return None
         return _Claim(session, rows)
 
-    async def _send(self, claim: _Claim) -> int:
-        """XADD a claimed batch in one round trip (plus feed copies), then commit the marks."""
+    async def _send(self, claim: _Claim, *, token: int) -> int:
+        """XADD a claimed batch (plus feed copies), fenced by our token, then commit the marks.
+
+        One script call per stream, in id order within it; a relay fenced off rolls its marks
+        back and stands by, so the rows go out from the relay that replaced it.
+        """
         try:
             streams = {row.stream for row in claim.rows}
             copies = {stream: await self._copies_of(stream) for stream in streams}
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for row in claim.rows:
-                    pipe.xadd(row.stream, row.fields)
-                    for feed in copies[row.stream]:
-                        pipe.xadd(feed, row.fields)
-                await pipe.execute()
+            by_stream: dict[str, list[dict[str, str]]] = {}
+            for row in claim.rows:
+                for stream in (row.stream, *copies[row.stream]):
+                    by_stream.setdefault(stream, []).append(row.fields)
+            try:
+                await self._streams.add_all(by_stream, token=token)
+            except LeaseLost:
+                log.warning("outbox relay of %s was replaced; standing by", self._service)
+                self.active = False
+                return 0
             await claim.session.commit()
         finally:
             await claim.session.close()
@@ -173,19 +218,27 @@ class OutboxRelay:
         """Relay until `stop` is set; failures are logged and retried, never fatal.
 
         The wait between empty polls doubles up to `max_idle_wait`, so an idle relay costs
-        little while a new event still leaves within half a second.
+        little while a new event still leaves within half a second; a standby asks for the
+        lease as often, so it takes over within a lease's length of the active relay dying.
+        On a clean stop the lease is given up, so a standby takes over at once.
         """
         wait = self._poll_interval
-        while not stop.is_set():
-            try:
-                sent = await self.drain()
-                if self._clock.now() - self._last_upkeep >= self._trim_every:
-                    self._last_upkeep = self._clock.now()
-                    await self.upkeep()
-                wait = self._poll_interval if sent else min(wait * 2, self._max_idle_wait)
-            except Exception:
-                log.exception("outbox relay of %s failed; retrying in %.1fs", self._service, wait)
-                sent = 0
-                wait = min(wait * 2, 5.0)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=wait)
+        try:
+            while not stop.is_set():
+                try:
+                    sent = await self.drain()
+                    if self.active and self._clock.now() - self._last_upkeep >= self._trim_every:
+                        self._last_upkeep = self._clock.now()
+                        await self.upkeep()
+                    wait = self._poll_interval if sent else min(wait * 2, self._max_idle_wait)
+                except Exception:
+                    log.exception(
+                        "outbox relay of %s failed; retrying in %.1fs", self._service, wait
+                    )
+                    wait = min(wait * 2, 5.0)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=wait)
+        finally:
+            if self.active:
+                with contextlib.suppress(Exception):
+                    await self.lease.release()

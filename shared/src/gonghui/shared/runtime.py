@@ -15,11 +15,13 @@ from faststream.message import StreamMessage
 from faststream.redis import RedisBroker, StreamSub
 from faststream.specification import AsyncAPI
 from pydantic import Field, create_model
+from redis.asyncio import Redis
 from redis.exceptions import ResponseError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gonghui.shared import metrics
 from gonghui.shared.asyncapi import complete
-from gonghui.shared.connections import redis_client
+from gonghui.shared.connections import check_redis_mode, redis_client, stream_broker
 from gonghui.shared.consumer import Entry, GroupConsumer, Handlers
 from gonghui.shared.contracts import CATALOGUE, Contract, Event
 from gonghui.shared.contracts.refusals import NOTICES
@@ -27,6 +29,7 @@ from gonghui.shared.deadletters import DeadLetterEntry, DeadLetters
 from gonghui.shared.departments import DepartmentDirectory
 from gonghui.shared.envelope import CloudEvent
 from gonghui.shared.groups import forget_departed_consumers
+from gonghui.shared.outbox import Feeds, OutboxRelay
 from gonghui.shared.periodic import Worker, every
 from gonghui.shared.ratelimit import RateLimiter
 from gonghui.shared.settings import ServiceSettings
@@ -63,11 +66,13 @@ class StreamRuntime:
     """The service's own loops (dispatchers, deadline checks), started after the consumers."""
     on_start: Callable[[], Awaitable[object]] | None = None
     """Run once before anything reads, e.g. to install default data."""
+    outbox: async_sessionmaker[AsyncSession] | None = None
+    """The service's database, whose outbox this process relays while it holds the lease."""
 
     def __post_init__(self) -> None:
         self.keys = StreamKeys(self.settings.stream_prefix)
-        self.redis = redis_client(self.settings.bus_url)
-        self.broker = RedisBroker(self.settings.bus_url, apply_types=False, logger=None)
+        self.redis = redis_client(self.settings.bus_url, mode=self.settings.redis_mode)
+        self.broker = stream_broker(self.settings.bus_url, mode=self.settings.redis_mode)
         self.dead_letters = DeadLetters(self.redis, self.keys)
         self.directory = DepartmentDirectory(self.redis, self.keys)
         self.department_limits = RateLimiter(
@@ -77,6 +82,9 @@ class StreamRuntime:
             burst=self.settings.department_burst,
         )
         """Each department's rate, shared by every replica of this service."""
+        self.relay: OutboxRelay | None = None
+        if self.outbox is not None and self.settings.relay_in_process:
+            self.relay = relay_for(self.settings, self.outbox, self.redis, service=self.service)
         self._subscriptions: dict[str, _Subscription] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
@@ -89,7 +97,11 @@ class StreamRuntime:
         return self.service
 
     async def start(self) -> None:
-        """Connect, create groups and subscribers, then start the keeper, reclaimer and workers."""
+        """Connect, create groups and subscribers, then start the keeper, reclaimer and workers.
+
+        A Redis that is not what `GONGHUI_REDIS_MODE` says stops the start here, with the reason.
+        """
+        await check_redis_mode(self.settings.redis_url, mode=self.settings.redis_mode)
         if self.on_start is not None:
             await self.on_start()
         await self.broker.start()
@@ -101,6 +113,7 @@ class StreamRuntime:
                 self.settings.departed_consumer_interval_s, self._forget_departed, stop
             ),
             *self.workers,
+            *([self.relay.run] if self.relay is not None else []),
         ]
         self._tasks = [asyncio.create_task(loop(self._stop)) for loop in loops]
 
@@ -125,6 +138,7 @@ class StreamRuntime:
             "ready": self._ready and not stopped,
             "subscribers": len(wanted),
             "stopped": stopped,
+            "relay": "off" if self.relay is None else "active" if self.relay.active else "standby",
         }
 
     def asyncapi(self) -> str:
@@ -307,6 +321,28 @@ class StreamRuntime:
                 "for operators (`gonghui dlq`).",
             )
         return catalogue
+
+
+def relay_for(
+    settings: ServiceSettings,
+    sessions: async_sessionmaker[AsyncSession],
+    redis: Redis,
+    *,
+    service: str,
+) -> OutboxRelay:
+    """The outbox relay of a service, in a service process or in `gonghui relay`."""
+    keys = StreamKeys(settings.stream_prefix)
+    return OutboxRelay(
+        sessions,
+        redis,
+        service=service,
+        keys=keys,
+        lease_ms=settings.relay_lease_ms,
+        batch_size=settings.relay_batch_size,
+        poll_interval=settings.relay_poll_interval_s,
+        max_idle_wait=min(0.5, settings.relay_lease_ms / 4000),
+        feeds=Feeds(DepartmentDirectory(redis, keys), keys),
+    )
 
 
 async def _whole_entries(message: Any, _default_parser: Any) -> StreamMessage[Any]:

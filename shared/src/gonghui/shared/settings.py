@@ -9,6 +9,8 @@ from pathlib import Path
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gonghui.shared.connections import RedisMode
+
 VAR_DIR = Path(os.environ.get("GONGHUI_VAR_DIR", "var"))
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev-secret"}
 
@@ -53,6 +55,12 @@ class ServiceSettings(BaseSettings):
         default_factory=configured_redis_url,
         description="Empty when none is configured: `bus_url` then refuses with where it looked.",
     )
+    redis_mode: RedisMode = Field(
+        default_factory=lambda: os.environ.get("GONGHUI_REDIS_MODE", "single"),
+        validate_default=True,
+        description="`single` (one Redis node) or `cluster` (REDIS_URL names any cluster node); "
+        "from GONGHUI_REDIS_MODE.",
+    )
     stream_prefix: str = Field(
         default_factory=lambda: os.environ.get("GONGHUI_STREAM_PREFIX", ""),
         description="Prefix of every key, e.g. `fj:`, so deployments can share one Redis.",
@@ -87,6 +95,16 @@ class ServiceSettings(BaseSettings):
     relay_poll_interval_s: float = Field(0.05, gt=0)
     relay_heartbeat_s: float = Field(
         5.0, gt=0, description="How often the relay touches var/<service>-relay.heartbeat."
+    )
+    relay_in_process: bool = Field(
+        True,
+        description="Run the outbox relay inside the service: every replica stands by, the one "
+        "holding the lease sends. Off when relays run as `gonghui relay` processes only.",
+    )
+    relay_lease_ms: int = Field(
+        5_000,
+        ge=500,
+        description="How long a relay's lease lasts unrenewed: a standby takes over within it.",
     )
 
     @field_validator("stream_prefix")

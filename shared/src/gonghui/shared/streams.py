@@ -47,6 +47,26 @@ class StreamKeys:
         """The key prefix of one rate limit's counters, e.g. `gonghui.limit.stations.`."""
         return f"{self.prefix}gonghui.limit.{scope}."
 
+    def relay_lease(self, service: str) -> str:
+        """The lease naming a service's one active outbox relay.
+
+        The `{...}` hash tag keeps it in one Redis Cluster slot with `relay_tokens`, so one script
+        can take the lease and draw the next fencing token together.
+        """
+        return f"{self.prefix}gonghui.relay.{{{service}}}.lease"
+
+    def relay_tokens(self, service: str) -> str:
+        """The counter of a service's relay fencing tokens (same slot as its lease)."""
+        return f"{self.prefix}gonghui.relay.{{{service}}}.tokens"
+
+    def fence(self, stream: str) -> str:
+        """The highest relay token that has written to `stream` (a full key, prefix included).
+
+        Its hash tag is the stream's whole key, so it lives in the stream's slot and one script
+        can compare the token and XADD in the same step.
+        """
+        return f"{stream}.fence{{{stream}}}"
+
     def expected_source(self, stream: str) -> str:
         """The only `source` an entry on this stream may carry: identity comes from the key."""
         name = stream.removeprefix(self.prefix)

@@ -6,7 +6,7 @@ import logging
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gonghui.shared.clock import Clock, SystemClock
@@ -17,6 +17,9 @@ from gonghui.shared.privacy import mask_data
 from gonghui.shared.streams import StreamKeys, service_source
 
 log = logging.getLogger(__name__)
+
+OUTBOX_COMMIT_LOCK = 0x676F6E6768756901
+"""PostgreSQL advisory lock taken by every transaction that writes outbox rows (see `commit`)."""
 
 
 class UnitOfWork:
@@ -146,6 +149,14 @@ class UnitOfWork:
         """Commit, unless an outer scope owns the transaction: then its commit covers this too."""
         if self._depth == 1:
             if self._outbox:
+                if self.session.bind.dialect.name == "postgresql":
+                    # Ids come from a sequence, drawn at INSERT: two transactions may commit in
+                    # the other order, and the relay would send them out of commit order. Held
+                    # from the INSERT to the commit, this lock makes id order commit order.
+                    # (SQLite needs nothing: its one writer at a time already does this.)
+                    await self.session.execute(
+                        select(func.pg_advisory_xact_lock(OUTBOX_COMMIT_LOCK))
+                    )
                 # One multi-row INSERT for every event of the transaction, in emission order.
                 await self.session.execute(insert(OutboxRow.__table__), self._outbox)
                 self._outbox.clear()

@@ -9,11 +9,15 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from redis.asyncio import Redis
 
+from gonghui.front.entrypoints.apidocs import apidocs_router
+from gonghui.front.entrypoints.cases import cases_router
+from gonghui.front.entrypoints.checkin import checkin_router
+from gonghui.front.entrypoints.dashboard import dashboard_router
 from gonghui.front.entrypoints.finder import finder_router
 from gonghui.front.entrypoints.health import health_router
 from gonghui.front.entrypoints.signin import signin_router
+from gonghui.front.entrypoints.work import work_router
 from gonghui.front.pages import install_error_pages, templates
 from gonghui.front.partner import partner_router
 from gonghui.front.sessions import SessionStore, install_sessions
@@ -21,16 +25,18 @@ from gonghui.front.settings import FrontSettings
 from gonghui.front.signin import SignInCodes
 from gonghui.shared.apidocs import serve_offline_docs
 from gonghui.shared.auth import UserDirectory, auth_secret
+from gonghui.shared.clock import Clock, SystemClock
+from gonghui.shared.connections import redis_client
 from gonghui.shared.ratelimit import RateLimiter
 from gonghui.shared.streams import StreamKeys
 
 STATIC = Path(__file__).with_name("static")
 
 
-def create_app(settings: FrontSettings | None = None) -> FastAPI:
+def create_app(settings: FrontSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
     """The front: pages and the partners' HTTPS door on :8000, a client of the services."""
     settings = settings or FrontSettings()
-    redis = Redis.from_url(settings.bus_url)
+    redis = redis_client(settings.bus_url)
     keys = StreamKeys(settings.stream_prefix)
     secret = auth_secret()
     services = {
@@ -57,6 +63,7 @@ def create_app(settings: FrontSettings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.clock = clock or SystemClock()
     app.state.redis = redis
     app.state.keys = keys
     app.state.services = services
@@ -76,7 +83,12 @@ def create_app(settings: FrontSettings | None = None) -> FastAPI:
     serve_offline_docs(app)
     app.include_router(health_router(redis, services))
     app.include_router(signin_router())
+    app.include_router(cases_router())
+    app.include_router(work_router())
+    app.include_router(dashboard_router())
     app.include_router(finder_router())
+    app.include_router(checkin_router())
+    app.include_router(apidocs_router())
     app.include_router(partner_router(settings))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

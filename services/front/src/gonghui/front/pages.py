@@ -43,12 +43,12 @@ class NavLink:
 NAV = (
     NavLink("/", "找站点"),
     NavLink("/cases", "我的诉求", (Role.WORKER, Role.MEMBER, Role.REPRESENTATIVE)),
-    NavLink("/queue", "工作台", UNITS),
+    NavLink("/work", "工作台", UNITS),
     NavLink("/dashboard", "数据看板", STAFF),
     NavLink("/api", "接口文档", STAFF),
 )
 """The nav by role; the pages for cases, the work queue and the dashboard live in their own
-routers (entrypoints/cases.py, queue.py, dashboard.py)."""
+routers (entrypoints/cases.py, work.py, dashboard.py)."""
 
 
 def templates() -> Jinja2Templates:

@@ -52,6 +52,7 @@ def create_app(settings: NotifySettings | None = None, *, clock: Clock | None = 
         service="notify",
         settings=settings,
         uow_factory=uow_factory,
+        outbox=sessions,
         streams={
             keys.events("stations"): station_event_handlers(),
             keys.events("proposals"): proposal_event_handlers(),

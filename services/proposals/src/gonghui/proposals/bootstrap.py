@@ -51,6 +51,7 @@ def create_app(settings: ProposalsSettings | None = None, *, clock: Clock | None
         service="proposals",
         settings=settings,
         uow_factory=uow_factory,
+        outbox=sessions,
         streams={keys.events("proposals"): own_event_handlers()},
         department_handlers=department_handlers(policy),
         workers=[checker.run, retention.run],
@@ -70,7 +71,10 @@ def create_app(settings: ProposalsSettings | None = None, *, clock: Clock | None
                 low_satisfaction_threshold=settings.low_satisfaction_threshold,
             ),
             participation_router(
-                uow_factory, policy, personal_data_roles=settings.personal_data_roles
+                uow_factory,
+                policy,
+                personal_data_roles=settings.personal_data_roles,
+                low_satisfaction_threshold=settings.low_satisfaction_threshold,
             ),
             photos_router(
                 uow_factory,

@@ -43,6 +43,7 @@ def create_app(settings: StationsSettings | None = None, *, clock: Clock | None 
         service="stations",
         settings=settings,
         uow_factory=uow_factory,
+        outbox=sessions,
         department_handlers=department_handlers(worker_id_secret=settings.worker_id_secret),
         workers=[
             lambda stop: every(

@@ -389,6 +389,12 @@ class SignupStep(Event):
     confirmed: int = Field(description="Confirmed places taken after the step.")
     waitlisted: int = Field(description="Workers waiting after the step.")
     at: datetime = Field(description="When.")
+    title: str | None = Field(None, description="The activity's title.")
+    recipient: str | None = Field(
+        None,
+        description="On a promotion: the worker's id in the union's directory (the subject of "
+        "the token they signed up with), so they can be told; absent for anonymous sign-ups.",
+    )
 
 
 class ActivitySignedUp(SignupStep):

@@ -116,6 +116,8 @@ class Services:
         json: Any = None,
         files: Any = None,
         data: Any = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         """One call: JSON back, `ServiceRefusal` on a 4xx, `ServiceUnavailable` otherwise."""
         url = self._urls[service] + path
@@ -127,7 +129,8 @@ class Services:
                 json=json,
                 files=files,
                 data=data,
-                headers=self._headers,
+                content=content,
+                headers={**self._headers, **(headers or {})},
             )
         except httpx.HTTPError as exc:
             log.warning("%s %s: %s unreachable: %s", method, path, service, type(exc).__name__)

@@ -16,10 +16,11 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from starlette.datastructures import UploadFile
 
 from gonghui.front.adapters.case_events import case_changes, sse, stream_position
-from gonghui.front.adapters.directory import names_of
+from gonghui.front.adapters.directory import names_for
 from gonghui.front.adapters.services import ServiceRefusal, Services, services_for
 from gonghui.front.pages import render
 from gonghui.front.sessions import Session, page_router, require_role, signed_in
+from gonghui.front.signin import normalize_mobile, worker_account
 from gonghui.front.views.cases import CATEGORY_LABELS, KIND_LABELS, case_row, case_view
 from gonghui.shared.auth import Role
 
@@ -28,7 +29,9 @@ Submitter = Annotated[Session, Depends(require_role(*SUBMITTERS))]
 SignedIn = Annotated[Session, Depends(signed_in)]
 PHOTO_TYPES = ("image/jpeg", "image/png")
 MAX_PHOTOS = 9
-CASE_FIELDS = ("kind", "category", "area_code", "title", "body")
+CASE_FIELDS = ("kind", "category", "area_code", "title", "body", "member_mobiles")
+RATEABLE = ("completed", "verified", "closed")
+"""When the members a case is for may rate its outcome (会员评家): once there is a result."""
 _STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 
 
@@ -79,18 +82,28 @@ def live_context(
         now=request.app.state.clock.now(),
         masked=session.principal.sub != case["submitted_by"],
     )
-    may_rate = view.awaiting_feedback and session.principal.sub in raters_of(case)
+    me = session.principal.sub
+    rated = {str(r["member_id"]) for r in case.get("outcome_ratings") or []}
     return {
         "case": view,
         "photos": photos,
-        "may_rate": may_rate,
+        "may_close": view.awaiting_feedback and me == case["submitted_by"],
+        "may_rate_outcome": me in (case.get("members") or [])
+        and me not in rated
+        and case["status"] in RATEABLE,
+        "rated_outcome": me in rated,
         "csrf_token": getattr(request.state, "csrf", ""),
     }
 
 
-def raters_of(case: dict[str, Any]) -> set[str]:
-    """Who may rate the outcome: the submitter and the members the case is for."""
-    return {str(case["submitted_by"]), *(str(m) for m in case.get("members") or [])}
+def members_of(raw: str, *, secret: str) -> list[str] | None:
+    """The workers a case is for, from their mobile numbers, as the opaque ids they sign in with;
+    None when a number is not a mobile number. The numbers themselves never leave the front."""
+    numbers = [n for n in re.split(r"[\s,，、;；]+", raw) if n]
+    mobiles = [normalize_mobile(n) for n in numbers]
+    if any(m is None for m in mobiles):
+        return None
+    return list(dict.fromkeys(worker_account(m, secret=secret) for m in mobiles if m))
 
 
 def cases_router():  # type: ignore[no-untyped-def]
@@ -120,8 +133,13 @@ def cases_router():  # type: ignore[no-untyped-def]
             problem = f"最多上传 {MAX_PHOTOS} 张照片 (too_many_photos)"
         elif any(p.content_type not in PHOTO_TYPES for p in photos):
             problem = "只能上传 JPEG 或 PNG 照片 (photo_type)"
+        members = members_of(values["member_mobiles"], secret=request.app.state.auth_secret)
+        if members is None:
+            problem = "请填写正确的 11 位手机号，多个号码用逗号或空格分开 (member_mobile_invalid)"
         if problem is None:
-            body = {k: v for k, v in values.items() if v}
+            body = {k: v for k, v in values.items() if v and k != "member_mobiles"}
+            if members:
+                body["members"] = members
             try:
                 case = await services_for(request).post("proposals", "/proposals", json=body)
             except ServiceRefusal as refused:
@@ -131,7 +149,7 @@ def cases_router():  # type: ignore[no-untyped-def]
                 request,
                 "cases/new.html",
                 form_context(session, values=values, error=problem),
-                status_code=422 if "photo" in problem else 400,
+                status_code=422,
             )
         failed = []
         for photo in photos:
@@ -146,7 +164,7 @@ def cases_router():  # type: ignore[no-untyped-def]
     async def my_cases(request: Request, session: SignedIn) -> Response:
         services = services_for(request)
         answer = await services.get("proposals", "/proposals", params={"limit": 200})
-        names = await names_of(request.app.state.redis, request.app.state.keys)
+        names = await names_for(request)
         rows = [case_row(c, names) for c in answer["items"]]
         return render(
             request,
@@ -158,7 +176,7 @@ def cases_router():  # type: ignore[no-untyped-def]
     async def case_page(case_ref: str, request: Request, session: SignedIn) -> Response:
         services = services_for(request)
         case = await fetch_case(services, case_ref)
-        names = await names_of(request.app.state.redis, request.app.state.keys)
+        names = await names_for(request)
         photos = await fetch_photos(services, case["id"])
         return render(
             request,
@@ -220,6 +238,22 @@ def cases_router():  # type: ignore[no-untyped-def]
         )
         return RedirectResponse(case_path(case), status_code=303)
 
+    @router.post("/cases/{case_ref}/outcome-rating")
+    async def rate_outcome(case_ref: str, request: Request, session: SignedIn) -> Response:
+        services = services_for(request)
+        case = await fetch_case(services, case_ref)
+        form = await request.form()
+        score = str(form.get("score") or "")
+        if score not in {"1", "2", "3", "4", "5"}:
+            raise ServiceRefusal(422, "请选择 1-5 星 (score_required)", key="invalid")
+        comment = str(form.get("comment") or "").strip() or None
+        await services.post(
+            "proposals",
+            f"/proposals/{case['id']}/outcome-rating",
+            json={"score": int(score), "comment": comment},
+        )
+        return RedirectResponse(case_path(case), status_code=303)
+
     @router.get("/cases/{case_ref}/events")
     async def case_events(case_ref: str, request: Request, session: SignedIn) -> StreamingResponse:
         state = request.app.state
@@ -232,7 +266,7 @@ def cases_router():  # type: ignore[no-untyped-def]
         case = await fetch_case(services, case_ref)
 
         async def live(found: dict[str, Any]) -> str:
-            names = await names_of(state.redis, state.keys)
+            names = await names_for(request)
             photos = await fetch_photos(services, found["id"])
             html = state.templates.env.get_template("cases/_live.html").render(
                 live_context(request, session, found, names, photos)

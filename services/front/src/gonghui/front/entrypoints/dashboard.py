@@ -13,8 +13,9 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import Response
 
-from gonghui.front.adapters.directory import names_of
+from gonghui.front.adapters.directory import names_for
 from gonghui.front.adapters.services import ServiceRefusal, Services, services_for
+from gonghui.front.navigation import map_position
 from gonghui.front.pages import render
 from gonghui.front.sessions import Session, page_router, require_role
 from gonghui.front.views.dashboard import (
@@ -62,7 +63,7 @@ async def build_dashboard(request: Request, session: Session) -> Dashboard:
         services.get("stations", "/stations.geojson"),
         services.get("stations", "/vocabulary"),
         services.get("stations", "/activities", params={"area_code": area}),
-        services.get("proposals", "/stats", params={"by": "kind", "area": area}),
+        services.get("proposals", "/stats", params={"by": "kind"}),
         services.get("proposals", "/proposals", params={"limit": 1000, "area": area}),
     )
     stations_part(
@@ -88,19 +89,19 @@ async def build_dashboard(request: Request, session: Session) -> Dashboard:
     reports = await _gathered(
         services, [f"/representatives/{sub}/duty-report" for sub in sorted(representatives)]
     )
-    try:
-        contacts = len(
-            (await services.get("proposals", "/key-contacts", params={"limit": 2000}))["items"]
-        )
-    except ServiceRefusal:
-        contacts = 0  # a supervisor may not read the register; the count is the admin's
     duty_part(
         board,
         reports=[r for r in reports if r],
-        key_contacts=contacts,
-        names=await names_of(state.redis, state.keys),
+        stats=stats,
+        names=await names_for(request),
     )
     return board
+
+
+def _on_tiles(point: dict[str, Any], datum: str) -> dict[str, Any]:
+    """A station where the configured tiles draw it: they may be GCJ-02, the stations WGS-84."""
+    lat, lon = map_position(point["lat"], point["lon"], datum=datum)
+    return {**point, "lat": lat, "lon": lon}
 
 
 def dashboard_router():  # type: ignore[no-untyped-def]
@@ -111,9 +112,11 @@ def dashboard_router():  # type: ignore[no-untyped-def]
     async def dashboard(request: Request, session: Overseer) -> Response:
         board = await build_dashboard(request, session)
         settings = request.app.state.settings
+        datum = settings.map_tiles_datum
+        points = [_on_tiles(p, datum) for p in board.map_points]
         page_data = {
             "charts": board.charts,
-            "points": board.map_points,
+            "points": points,
             "tiles": settings.map_tiles_url,
             "attribution": settings.map_attribution,
         }

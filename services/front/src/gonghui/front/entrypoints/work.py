@@ -16,7 +16,7 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from gonghui.front.adapters.directory import names_of
+from gonghui.front.adapters.directory import names_for
 from gonghui.front.adapters.services import ServiceRefusal, Services, services_for
 from gonghui.front.adapters.unit_outbox import RefusedMove, new_command_id, send_unit_move
 from gonghui.front.entrypoints.cases import (
@@ -82,15 +82,16 @@ async def queue_cases(request: Request, services: Services, unit_code: str) -> l
                 return None  # an offer another unit won, or a case withdrawn meanwhile
 
     found = await asyncio.gather(*(detail(i) for i in ids))
-    return [
-        c
-        for c in found
-        if c is not None
-        and (
-            c.get("unit_code") == unit_code
-            or (c["status"] == "offered" and unit_code in c["offered_to"])
-        )
-    ]
+    return [c for c in found if c is not None and _concerns(c, unit_code)]
+
+
+def _concerns(case: dict[str, Any], unit_code: str) -> bool:
+    """Whether the case is the unit's: it leads, co-handles (协办) or may claim it."""
+    if case.get("unit_code") == unit_code:
+        return True
+    if any(p["unit_code"] == unit_code for p in case.get("co_handling") or []):
+        return True
+    return case["status"] == "offered" and unit_code in case["offered_to"]
 
 
 def work_router():  # type: ignore[no-untyped-def]
@@ -101,7 +102,7 @@ def work_router():  # type: ignore[no-untyped-def]
     async def queue(request: Request, session: UnitPerson) -> Response:
         unit_code = str(session.principal.department)
         state = request.app.state
-        names = await names_of(state.redis, state.keys)
+        names = await names_for(request)
         cases = await queue_cases(request, services_for(request), unit_code)
         items = work_queue(cases, unit_code=unit_code, names=names, now=state.clock.now())
         return render(
@@ -119,7 +120,7 @@ def work_router():  # type: ignore[no-untyped-def]
         request: Request, session: Session, case: dict[str, Any]
     ) -> dict[str, Any]:
         unit_code = str(session.principal.department)
-        names = await names_of(request.app.state.redis, request.app.state.keys)
+        names = await names_for(request)
         item = work_item(case, unit_code=unit_code, names=names, now=request.app.state.clock.now())
         return {
             "item": item,
@@ -133,7 +134,7 @@ def work_router():  # type: ignore[no-untyped-def]
     async def work_case(case_ref: str, request: Request, session: UnitPerson) -> Response:
         services = services_for(request)
         case = await fetch_case(services, case_ref)
-        names = await names_of(request.app.state.redis, request.app.state.keys)
+        names = await names_for(request)
         photos = await fetch_photos(services, case["id"])
         moves = await moves_context(request, session, case)
         return render(
@@ -158,7 +159,7 @@ def work_router():  # type: ignore[no-untyped-def]
         unit_code = str(session.principal.department)
         services = services_for(request)
         case = await fetch_case(services, case_ref)
-        names = await names_of(request.app.state.redis, request.app.state.keys)
+        names = await names_for(request)
         item = work_item(case, unit_code=unit_code, names=names, now=request.app.state.clock.now())
         target = f"/work/{quote(item.number, safe='')}"
         if action not in item.actions:

@@ -106,7 +106,9 @@ class NoSuchStream(Exception):
 class Door:
     """What every route of the door needs: Redis, the keys, the directory, the limits."""
 
-    def __init__(self, redis: Redis, keys: StreamKeys, settings: PartnerDoorSettings) -> None:
+    def __init__(
+        self, redis: Redis, keys: StreamKeys, settings: PartnerDoorSettings, *, blocking: Redis
+    ) -> None:
         self.redis = redis
         self.keys = keys
         self.settings = settings
@@ -120,17 +122,9 @@ class Door:
             )
             for service in SERVICES
         }
-        # Blocking reads hold their connection for the whole wait: a client whose socket
-        # timeout is longer than the longest wait, apart from the one for quick commands.
-        self.blocking = Redis(
-            connection_pool=type(redis.connection_pool)(
-                connection_class=redis.connection_pool.connection_class,
-                **{
-                    **redis.connection_pool.connection_kwargs,
-                    "socket_timeout": settings.longest_wait_s + 10,
-                },
-            )
-        )
+        self.blocking = blocking
+        """For blocking reads, which hold their connection for the whole wait: its socket
+        timeout is longer than the longest wait (apart from the client for quick commands)."""
 
     async def department(self, authorization: str | None) -> Department:
         """The department whose key the request carries, or 401."""

@@ -44,7 +44,12 @@ def partner_router(front: FrontSettings, settings: PartnerDoorSettings | None = 
     settings = settings or PartnerDoorSettings()
     redis = redis_client(front.redis_url)
     keys = StreamKeys(front.stream_prefix)
-    door = Door(redis, keys, settings)
+    door = Door(
+        redis,
+        keys,
+        settings,
+        blocking=redis_client(front.redis_url, socket_timeout=settings.longest_wait_s + 10),
+    )
     webhooks = Webhooks(redis, keys)
     allow_http = settings.allow_http_webhooks or front.environment == "development"
 

@@ -143,6 +143,24 @@ class DeadlineView:
 
 
 @dataclass(frozen=True)
+class CoHandlingView:
+    """协办: a co-handling unit's own part of the case."""
+
+    unit: str
+    status_label: str
+    progress_percent: int
+    result: str
+
+
+CO_STATUS_LABELS = {
+    "assigned": "待受理",
+    "in_progress": "办理中",
+    "completed": "已办结",
+    "declined": "已退回",
+}
+
+
+@dataclass(frozen=True)
 class CaseView:
     """Everything the case page shows."""
 
@@ -171,6 +189,9 @@ class CaseView:
     overdue: bool
     closed: bool
     awaiting_feedback: bool
+    co_handling: list[CoHandlingView]
+    outcome_ratings: int
+    outcome_average: float | None
 
 
 _STATE_LABELS = {"done": "已完成", "current": "进行中", "waiting": "未开始", "skipped": "未进行"}
@@ -286,6 +307,7 @@ def case_view(
     """The case page's content from `GET /proposals/{id}`; `masked` hides phone and ID numbers
     in the submitter's text from everyone else."""
     shown = mask_text if masked else str
+    ratings = case.get("outcome_ratings") or []
     deadlines = deadline_views(case.get("deadlines") or [], now=now, only_open=True)
     satisfaction = case.get("satisfaction")
     status = str(case["status"])
@@ -317,6 +339,19 @@ def case_view(
         overdue=any(d.overdue for d in deadlines),
         closed=status == "closed",
         awaiting_feedback=status == "verified",
+        co_handling=[
+            CoHandlingView(
+                unit=names.unit(part["unit_code"]),
+                status_label=CO_STATUS_LABELS.get(part["status"], part["status"]),
+                progress_percent=int(part.get("progress_percent") or 0),
+                result=str(part.get("result") or ""),
+            )
+            for part in case.get("co_handling") or []
+        ],
+        outcome_ratings=len(ratings),
+        outcome_average=round(sum(r["score"] for r in ratings) / len(ratings), 1)
+        if ratings
+        else None,
     )
 
 

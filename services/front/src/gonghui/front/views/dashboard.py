@@ -255,6 +255,13 @@ def activities_part(board: Dashboard, *, activities: Sequence[Mapping[str, Any]]
     )
 
 
+PROBLEM_LABELS = {
+    "raised": "待代表答复",
+    "adopted": "已立项",
+    "declined": "不予立项",
+    "total": "合计",
+}
+
 CASE_STAGES = (
     ("submitted", "提交"),
     ("in_review", "审议中"),
@@ -355,10 +362,11 @@ def duty_part(
     board: Dashboard,
     *,
     reports: Sequence[Mapping[str, Any]],
-    key_contacts: int,
+    stats: Mapping[str, Any],
     names: Names,
 ) -> None:
-    """Representatives' duty (履职): their work, key contacts and home visits, ratings."""
+    """Representatives' duty (履职) one by one; key contacts, home visits and satisfaction in
+    the area as `/stats` counts them."""
     rows = []
     for report in reports:
         counts = report.get("counts") or {}
@@ -393,18 +401,33 @@ def duty_part(
         ),
         rows=rows,
     )
-    visits = sum(r["home_visit"] for r in rows)
+    visits = stats.get("home_visits") or {}
+    satisfaction = stats.get("satisfaction") or {}
+    feedback = satisfaction.get("feedback") or {}
+    outcome = satisfaction.get("outcome_ratings") or {}
+    problems = stats.get("problems") or {}
     board.tables["contacts"] = Table(
         key="contacts",
-        title="重点联系人员与走访",
+        title="重点联系人员、走访与满意度",
         columns=(Column("figure", "指标"), Column("value", "数值")),
         rows=[
-            {"figure": "重点联系人员", "value": key_contacts},
-            {"figure": "走访次数", "value": visits},
+            {"figure": "重点联系人员", "value": stats.get("key_contacts", 0)},
+            {"figure": "入户走访（次）", "value": visits.get("visits", 0)},
+            {"figure": "走访到的联系人", "value": visits.get("contacts_reached", 0)},
+            {"figure": "走访发现的零距离需求", "value": visits.get("reports_raised", 0)},
+            {"figure": "提交人评价（条）", "value": feedback.get("count", 0)},
+            {"figure": "提交人平均满意度", "value": feedback.get("average")},
+            {"figure": "职工评价办理结果（条）", "value": outcome.get("count", 0)},
+            {"figure": "职工平均满意度", "value": outcome.get("average")},
+            {"figure": "低满意度（需关注）", "value": outcome.get("low", 0)},
+            *(
+                {"figure": f"职工反映问题：{PROBLEM_LABELS.get(k, k)}", "value": v}
+                for k, v in problems.items()
+            ),
             {"figure": "履职代表", "value": len(rows)},
         ],
     )
     board.cards += [
-        Card("key_contacts", "重点联系人员", str(key_contacts)),
-        Card("home_visits", "走访次数", str(visits)),
+        Card("key_contacts", "重点联系人员", str(stats.get("key_contacts", 0))),
+        Card("home_visits", "入户走访", str(visits.get("visits", 0))),
     ]

@@ -49,13 +49,28 @@ class WorkItem:
     overdue: bool
     actions: list[str]
     done: bool
+    role_label: str
+
+
+_CO_HANDLING_OPEN = ("assigned", "in_progress", "completed", "verified")
 
 
 def actions_for(case: Mapping[str, Any], unit_code: str) -> list[str]:
-    """What the unit may do now; the same moves its own system could send on its outbox."""
+    """What the unit may do now; the same moves its own system could send on its outbox.
+
+    A co-handling unit (协办) makes the same moves on its own part while the case is open.
+    """
     status = case["status"]
     if status == "offered" and unit_code in (case.get("offered_to") or []):
         return ["claim"]
+    part = next((p for p in case.get("co_handling") or [] if p["unit_code"] == unit_code), None)
+    if part is not None:
+        if status not in _CO_HANDLING_OPEN:
+            return []
+        return {
+            "assigned": ["accept", "decline"],
+            "in_progress": ["progress", "complete", "decline"],
+        }.get(part["status"], [])
     if case.get("unit_code") != unit_code:
         return []
     if status == "assigned":
@@ -91,8 +106,17 @@ def work_item(case: Mapping[str, Any], *, unit_code: str, names: Names, now: dat
         due_words=first.words if first else "",
         overdue=any(d.overdue for d in open_deadlines),
         actions=actions_for(case, unit_code),
-        done=str(case["status"]) in _DONE,
+        done=not actions_for(case, unit_code) and str(case["status"]) in _DONE,
+        role_label=_role_label(case, unit_code),
     )
+
+
+def _role_label(case: Mapping[str, Any], unit_code: str) -> str:
+    if case.get("unit_code") == unit_code:
+        return "主办" if case.get("co_handling") else "承办"
+    if any(p["unit_code"] == unit_code for p in case.get("co_handling") or []):
+        return "协办"
+    return "可认领"
 
 
 def work_queue(

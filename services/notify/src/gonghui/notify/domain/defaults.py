@@ -35,6 +35,9 @@ SUBMITTER_SEES = [
 ]
 """Every transition but the submission (the receipt tells it) and a claim (proposal.claimed.v1)."""
 
+MEMBERS_SEE = ["accept", "reject", "merge", "assign", "claim", "complete", "send_back", "reopen"]
+"""The steps a member the case is for is told of: taken up or not, with whom, done, redone."""
+
 RESPONSIBLE_SEES = [
     "accept",
     "assign",
@@ -244,6 +247,61 @@ DEFAULT_RULES = [
         body_zh="站点 {{ code }} 的复查{% if outcome == 'passed' %}已通过{% else %}未通过"
         "（未达标：{{ failed | join('、') }}），已在站点查询中标注{% endif %}。",
     ),
+    Rule(
+        id="problem-raised-representative",
+        event_type="problem.raised.v1",
+        description="云履职 for workers: the representative hears of a problem raised to them.",
+        recipients=["$representative_id"],
+        channels=PERSONAL,
+        title_zh="会员反映问题：{{ title }}",
+        body_zh="有会员向您反映了问题「{{ title }}」，请在“会员反映”中立项或答复。",
+    ),
+    Rule(
+        id="problem-answered-member",
+        event_type="problem.answered.v1",
+        description="The member hears whether their problem was taken up, and why not.",
+        recipients=["$member_id"],
+        channels=PERSONAL,
+        title_zh="{% if outcome == 'adopted' %}已立项{% else %}代表答复{% endif %}：{{ title }}",
+        body_zh="您反映的问题「{{ title }}」"
+        "{% if outcome == 'adopted' %}已立项（编号 {{ case_no }}），可随时查看办理进度"
+        "{% else %}暂不立项：{{ answer }}{% endif %}。",
+    ),
+    Rule(
+        id="proposal-progress-members",
+        event_type="proposal.transitioned.v1",
+        description="The members a case is for hear of the steps that matter to them.",
+        recipients=["$members"],
+        channels=PERSONAL,
+        conditions={"action": MEMBERS_SEE},
+        title_zh="{{ step | step_zh }}：{{ action | action_zh }}",
+        body_zh="与您有关的{{ kind | kind_zh }}" + QUOTED + CASE + "{{ action | action_zh }}"
+        "{% if unit_code %}（承办单位：" + UNIT + "）{% endif %}"
+        "{% if action == 'complete' %}，办理结果：{{ note }}。欢迎评价办理结果{% endif %}。",
+    ),
+    Rule(
+        id="proposal-low-satisfaction",
+        event_type="proposal.low_satisfaction.v1",
+        description="会员评家: an outcome rated at or below the threshold reaches the supervisors "
+        "and the review group of the case's area.",
+        recipients=["role:supervisor", "role:review_group"],
+        channels=PERSONAL,
+        title_zh="会员不满意：" + NAMED + CASE,
+        body_zh="会员对{{ kind | kind_zh }}" + QUOTED + CASE + "的办理结果评分 {{ score }} 分"
+        "（不高于 {{ threshold }} 分）"
+        "{% if unit_code %}，承办单位：" + UNIT + "{% endif %}，请核实跟进。",
+    ),
+    Rule(
+        id="activity-promoted",
+        event_type="activity.signup_promoted.v1",
+        description="一键报名: a waitlisted worker who signed up signed in hears that a place "
+        "became theirs (an anonymous sign-up carries nobody to tell).",
+        recipients=["$recipient"],
+        channels=PERSONAL,
+        title_zh="候补成功：{{ title or '活动' }}",
+        body_zh="{{ recipient.name }}，有人退出了{% if title %}「{{ title }}」{% endif %}，"
+        "您已从候补转为正式报名，请按时参加。",
+    ),
 ]
 
 
@@ -260,8 +318,6 @@ UNNOTIFIED = {
     "activity.signed_up.v1": "the worker did it; the answer told them",
     "activity.signup_cancelled.v1": "the worker did it; the answer told them",
     "activity.checked_in.v1": "the worker did it at the station",
-    "activity.signup_promoted.v1": "the worker appears only as a keyed hash that notify cannot "
-    "turn back into a person; the worker sees the promotion in their sign-up's status",
     "donation.recorded.v1": "the ledger; nobody must act",
     "supplies.changed.v1": "stock levels are for the station's own staff and its operator's "
     "feed; the union is not a store room",

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
-from pydantic import AfterValidator, BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from gonghui.notify.adapters.channels import check_target
 from gonghui.notify.adapters.unit_of_work import NotifyUnitOfWork
@@ -18,7 +17,7 @@ from gonghui.notify.domain import selectors, templates
 from gonghui.notify.domain.model import RULE_CHANNELS, TARGET_KINDS, Recipient, Rule, Target
 from gonghui.notify.domain.policy import check_hhmm
 from gonghui.shared.auth import Principal, Role, require
-from gonghui.shared.clock import SHANGHAI
+from gonghui.shared.clock import LocalTime
 from gonghui.shared.consumer import Rejected
 from gonghui.shared.contracts.notify import BroadcastRequested
 from gonghui.shared.envelope import CloudEvent
@@ -30,8 +29,6 @@ UNION = "union"
 
 Priority = Literal["normal", "urgent", "critical"]
 
-LocalTime = Annotated[datetime, AfterValidator(lambda moment: moment.astimezone(SHANGHAI))]
-"""A time as people read it: the same instant with +08:00 (UTC stays inside and on the bus)."""
 
 Caller = Annotated[Principal, Depends(require(*Role))]
 Admin = Annotated[Principal, Depends(require(Role.UNION_ADMIN))]

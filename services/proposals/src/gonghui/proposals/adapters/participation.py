@@ -54,11 +54,15 @@ class DiscussionRepository:
         )
         return result.rowcount == 1
 
-    async def listing(self, *, order: str, status: str | None, limit: int) -> list[Discussion]:
-        """Discussions by support (most first) or newest first."""
+    async def listing(
+        self, *, order: str, status: str | None, area_prefix: str | None = None, limit: int
+    ) -> list[Discussion]:
+        """Discussions by support (most first) or newest first, of an area if given (in SQL)."""
         query = select(DiscussionRow)
         if status is not None:
             query = query.where(DiscussionRow.status == status)
+        if area_prefix is not None:
+            query = query.where(DiscussionRow.area_code.startswith(area_prefix, autoescape=True))
         if order == "support":
             query = query.order_by(DiscussionRow.support_count.desc(), DiscussionRow.opened_at)
         else:
@@ -170,11 +174,15 @@ class KeyContactRepository:
         ).one()
         return _contact(row, count, last)
 
-    async def listing(self, *, representative_id: str | None, limit: int) -> list[KeyContact]:
-        """Key contacts, in full (callers mask them)."""
+    async def listing(
+        self, *, representative_id: str | None, area_prefix: str | None = None, limit: int
+    ) -> list[KeyContact]:
+        """Key contacts, in full (callers mask them); every filter in SQL, before the limit."""
         query = select(KeyContactRow).order_by(KeyContactRow.created_at)
         if representative_id is not None:
             query = query.where(KeyContactRow.representative_id == representative_id)
+        if area_prefix is not None:
+            query = query.where(KeyContactRow.area_code.startswith(area_prefix, autoescape=True))
         return [_contact(row, 0, None) for row in await self._session.scalars(query.limit(limit))]
 
     def add_visit(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -102,15 +102,6 @@ class OutcomeRatingRepository:
             query.where(table.c.proposal_id == proposal_id).order_by(table.c.at, table.c.member_id)
         )
         return list(rows)
-
-    async def count(self, proposal_id: str) -> int:
-        """How many members rated a case."""
-        return int(
-            await self._session.scalar(
-                select(func.count()).where(OutcomeRatingRow.proposal_id == proposal_id)
-            )
-            or 0
-        )
 
 
 def _problem(row: ProblemRow) -> Problem:

@@ -180,25 +180,6 @@ class CaseRepository:
                 )
             )
 
-    async def all_between(self, start: datetime | None, end: datetime | None) -> list[Case]:
-        """Cases submitted in [start, end), with their timelines (for statistics)."""
-        query = select(ProposalRow)
-        if start is not None:
-            query = query.where(ProposalRow.submitted_at >= start)
-        if end is not None:
-            query = query.where(ProposalRow.submitted_at < end)
-        rows = list(await self._session.scalars(query.order_by(ProposalRow.submitted_at)))
-        timelines: dict[str, list[Transition]] = {row.id: [] for row in rows}
-        if rows:
-            transitions = await self._session.scalars(
-                select(TransitionRow)
-                .where(TransitionRow.proposal_id.in_(list(timelines)))
-                .order_by(TransitionRow.proposal_id, TransitionRow.seq)
-            )
-            for t in transitions:
-                timelines[t.proposal_id].append(_transition(t))
-        return [_case(row, timelines[row.id]) for row in rows]
-
     async def search(
         self,
         *,
@@ -305,15 +286,6 @@ class DeadlineRepository:
             .where(DeadlineRow.proposal_id == proposal_id)
             .order_by(DeadlineRow.started_at, DeadlineRow.id)
             .execution_options(populate_existing=True)
-        )
-        return [_deadline(row) for row in rows]
-
-    async def of_cases(self, proposal_ids: list[str]) -> list[Deadline]:
-        """Every deadline of these cases."""
-        if not proposal_ids:
-            return []
-        rows = await self._session.scalars(
-            select(DeadlineRow).where(DeadlineRow.proposal_id.in_(proposal_ids))
         )
         return [_deadline(row) for row in rows]
 

@@ -15,6 +15,7 @@ from gonghui.proposals.adapters.repositories import (
     DeadlineRepository,
     RoutingRepository,
 )
+from gonghui.proposals.adapters.stats import StatsQueries
 from gonghui.shared.envelope import CloudEvent
 from gonghui.shared.uow import UnitOfWork
 
@@ -45,6 +46,10 @@ class ProposalsUnitOfWork(UnitOfWork):
         self.photos = PhotoRepository(session)
         self.problems = ProblemRepository(session)
         self.outcome_ratings = OutcomeRatingRepository(session)
+
+    def stats(self, *, area_prefix: str | None) -> StatsQueries:
+        """The statistics queries, limited to an area (None: everywhere)."""
+        return StatsQueries(self.session, area_prefix=area_prefix)
 
     def audit_disclosure(
         self, envelope: CloudEvent, *, recipient: str, fields: list[str], stream: str

@@ -22,7 +22,7 @@ from gonghui.proposals.domain.participation import (
     KeyContact,
     rating_period,
 )
-from gonghui.proposals.domain.stats import statistics
+from gonghui.proposals.domain.stats import cases_by_step
 from gonghui.shared.contracts.common import Instant, MainlandPhone, mask_phone
 from gonghui.shared.contracts.proposals import (
     CaseKind,
@@ -515,15 +515,51 @@ async def duty_report(
 
 
 async def stats(
-    *, start: datetime | None, end: datetime | None, by: list[str], uow: ProposalsUnitOfWork
+    *,
+    start: datetime | None,
+    end: datetime | None,
+    by: list[str],
+    area_prefix: str | None,
+    threshold: int,
+    uow: ProposalsUnitOfWork,
 ) -> dict[str, object]:
-    """Submitted, accepted, closed, closure and on-time rates, hours per step; per group."""
+    """The figures of the closed loop and of the representatives' work, counted by the database."""
     async with uow:
-        found = await uow.proposals.all_between(start, end)
-        deadlines: dict[str, list] = {}
-        for d in await uow.deadlines.of_cases([c.id for c in found]):
-            deadlines.setdefault(d.proposal_id, []).append(d)
-    return {"from": start, "to": end, **statistics(found, deadlines, by=by)}
+        queries = uow.stats(area_prefix=area_prefix)
+        total = (await queries.figures(start, end)).get("total", _NO_FIGURES)
+        groups = {name: await queries.figures(start, end, by=name) for name in by}
+        by_kind = await queries.cases_by("kind", start, end)
+        by_status = await queries.cases_by("status", start, end)
+        satisfaction = await queries.satisfaction(start, end, threshold=threshold)
+        key_contacts = await queries.key_contacts()
+        visits = await queries.home_visits(start, end)
+        problems = await queries.problems(start, end)
+    return {
+        "from": start,
+        "to": end,
+        "area": area_prefix,
+        "total": total,
+        "by": {name: dict(sorted(found.items())) for name, found in groups.items()},
+        "cases": {
+            "by_kind": by_kind,
+            "by_status": by_status,
+            "by_step": cases_by_step(by_status),
+        },
+        "satisfaction": satisfaction,
+        "key_contacts": key_contacts,
+        "home_visits": visits,
+        "problems": problems,
+    }
+
+
+_NO_FIGURES = {
+    "submitted": 0,
+    "accepted": 0,
+    "closed": 0,
+    "closure_rate": None,
+    "on_time_rate": None,
+    "avg_hours_per_step": {},
+}
 
 
 _KIND_ZH = {

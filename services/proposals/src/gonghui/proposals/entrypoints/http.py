@@ -42,7 +42,7 @@ from gonghui.proposals.entrypoints.access import (
     own,
 )
 from gonghui.shared.auth import Principal, area_prefix
-from gonghui.shared.clock import SHANGHAI
+from gonghui.shared.clock import SHANGHAI, LocalTime
 from gonghui.shared.contracts.proposals import ClaimReport
 from gonghui.shared.errors import Conflict
 from gonghui.shared.http import NotFound
@@ -63,7 +63,7 @@ class TransitionOut(BaseModel):
     from_status: str | None
     to_status: str
     actor: str
-    at: datetime
+    at: LocalTime
     at_local: str = Field(description="The time in Asia/Shanghai, for people.")
     note: str | None
     unit_code: str | None
@@ -92,10 +92,10 @@ class DeadlineOut(BaseModel):
     """A step's deadline and how it went."""
 
     step: str
-    started_at: datetime
-    due_at: datetime
-    ended_at: datetime | None
-    escalated_at: datetime | None
+    started_at: LocalTime
+    due_at: LocalTime
+    ended_at: LocalTime | None
+    escalated_at: LocalTime | None
     state: str = Field(
         description="`running`, `met`, `late` (met after due) or `overdue` (running, past due)."
     )
@@ -129,7 +129,7 @@ class OutcomeRatingOut(BaseModel):
     member_id: str
     score: int
     comment: str | None
-    at: datetime
+    at: LocalTime
 
 
 class ProposalOut(BaseModel):
@@ -145,7 +145,7 @@ class ProposalOut(BaseModel):
     category: str | None
     area_code: str | None
     submitted_by: str
-    submitted_at: datetime
+    submitted_at: LocalTime
     status: str
     status_label: str = Field(description="zh-CN label of the status.")
     priority: str

@@ -15,7 +15,7 @@ from gonghui.proposals.adapters.unit_of_work import ProposalsUnitOfWork
 from gonghui.proposals.application import participation as work
 from gonghui.proposals.domain.deadlines import DeadlinePolicy
 from gonghui.proposals.domain.participation import Discussion, KeyContact
-from gonghui.proposals.domain.stats import GROUPINGS
+from gonghui.proposals.domain.stats import BREAKDOWNS
 from gonghui.proposals.entrypoints.access import (
     Admin,
     ContactKeeper,
@@ -26,17 +26,27 @@ from gonghui.proposals.entrypoints.access import (
     Person,
     Representative,
     Reviewer,
+    area_scope,
     forbidden,
     in_area,
     own,
 )
 from gonghui.proposals.entrypoints.http import ProposalOut
-from gonghui.shared.auth import Principal, Role
-from gonghui.shared.clock import SHANGHAI
+from gonghui.shared.auth import Principal, Role, area_prefix
+from gonghui.shared.clock import SHANGHAI, LocalTime, local
 from gonghui.shared.contracts.proposals import CaseKind
 
 FirstDay = Annotated[date | None, Query(alias="from", description="First day (Asia/Shanghai).")]
 LastDay = Annotated[date | None, Query(description="Last day, inclusive (Asia/Shanghai).")]
+
+
+class CommentOut(BaseModel):
+    """A comment in a discussion."""
+
+    id: str
+    author: str
+    body: str
+    at: LocalTime
 
 
 class DiscussionOut(BaseModel):
@@ -48,16 +58,16 @@ class DiscussionOut(BaseModel):
     category: str | None
     area_code: str | None
     opened_by: str
-    opened_at: datetime
+    opened_at: LocalTime
     status: str = Field(description="`open` or `converted`.")
     support_count: int
     proposal_id: str | None = Field(description="The proposal it became, once converted.")
-    comments: list[dict[str, Any]] = Field(default_factory=list)
+    comments: list[CommentOut] = Field(default_factory=list)
 
     @classmethod
-    def of(cls, d: Discussion, comments: list[dict[str, Any]] | None = None) -> DiscussionOut:
+    def of(cls, d: Discussion, comments: list[Any] | None = None) -> DiscussionOut:
         """The view of a discussion."""
-        return cls(**vars(d), comments=comments or [])
+        return cls(**vars(d), comments=[CommentOut(**c._mapping) for c in comments or []])
 
 
 class CommentIn(BaseModel):
@@ -90,9 +100,9 @@ class KeyContactOut(BaseModel):
     situation: str | None
     area_code: str | None
     representative_id: str
-    created_at: datetime
+    created_at: LocalTime
     visits: int
-    last_visit_at: datetime | None
+    last_visit_at: LocalTime | None
     masked: bool = Field(description="Whether personal fields are masked.")
 
     @classmethod
@@ -107,7 +117,7 @@ class VisitOut(BaseModel):
     id: str
     key_contact_id: str
     representative_id: str
-    visited_at: datetime
+    visited_at: LocalTime
     report: ProposalOut | None = Field(description="The zero-distance report raised, if any.")
 
 
@@ -116,6 +126,7 @@ def participation_router(
     policy: DeadlinePolicy,
     *,
     personal_data_roles: list[Role],
+    low_satisfaction_threshold: int = 3,
 ) -> APIRouter:
     """Routes for discussions, ratings, key contacts, duty reports and statistics."""
     router = APIRouter()
@@ -137,10 +148,18 @@ def participation_router(
         caller: DiscussionReader,
         sort: str = Query("support", pattern="^(support|newest)$"),
         status_: str | None = Query(None, alias="status", pattern="^(open|converted)$"),
+        area: str | None = Query(
+            None, pattern=r"^\d{2,6}$", description="An area code or its leading digits."
+        ),
         limit: int = Query(50, ge=1, le=500),
     ) -> dict[str, list[DiscussionOut]]:
         async with uow_factory() as uow:
-            found = await uow.discussions.listing(order=sort, status=status_, limit=limit)
+            found = await uow.discussions.listing(
+                order=sort,
+                status=status_,
+                area_prefix=area_prefix(area.ljust(6, "0")) if area else None,
+                limit=limit,
+            )
         return {"items": [DiscussionOut.of(d) for d in found]}
 
     @router.get(
@@ -152,9 +171,7 @@ def participation_router(
         async with uow_factory() as uow:
             found = await work.get_discussion(uow, discussion_id)
             comments = await uow.discussions.comments(discussion_id)
-        return DiscussionOut.of(
-            found, [{"id": c.id, "author": c.author, "body": c.body, "at": c.at} for c in comments]
-        )
+        return DiscussionOut.of(found, comments)
 
     @router.post(
         "/discussions/{discussion_id}/comments",
@@ -236,7 +253,13 @@ def participation_router(
         report = await work.duty_report(representative_id, start=start, end=end, uow=uow_factory())
         if format == "html":
             return HTMLResponse(_printable(report, from_, to))
-        return report
+        timeline = [{**r, "at": local(r["at"])} for r in report["timeline"]]
+        return {
+            **report,
+            "from": local(report["from"]),
+            "to": local(report["to"]),
+            "timeline": timeline,
+        }
 
     @router.post(
         "/key-contacts",
@@ -253,14 +276,22 @@ def participation_router(
     async def contacts(
         caller: ContactKeeper,
         representative_id: str | None = None,
+        area: str | None = Query(
+            None,
+            pattern=r"^\d{2,6}$",
+            description="Only this area (a code or its leading digits), within yours.",
+        ),
         limit: int = Query(200, ge=1, le=2000),
     ) -> dict[str, list[KeyContactOut]]:
         if caller.role is Role.REPRESENTATIVE:
             own(caller, representative_id or caller.sub, "查看本人联系的人员", "your own contacts")
             representative_id = caller.sub
         async with uow_factory() as uow:
-            found = await uow.key_contacts.listing(representative_id=representative_id, limit=limit)
-        found = [c for c in found if caller.covers(c.area_code)] if caller.area else found
+            found = await uow.key_contacts.listing(
+                representative_id=representative_id,
+                area_prefix=area_scope(caller, area),
+                limit=limit,
+            )
         return {"items": [KeyContactOut.of(c.masked(), masked=True) for c in found]}
 
     def keeper_of(caller: Principal) -> Callable[[KeyContact], None]:
@@ -305,7 +336,8 @@ def participation_router(
             rows = await uow.key_contacts.access_log(contact_id)
         return {
             "items": [
-                {"reader": r.reader, "role": r.role, "at": r.at, "purpose": r.purpose} for r in rows
+                {"reader": r.reader, "role": r.role, "at": local(r.at), "purpose": r.purpose}
+                for r in rows
             ]
         }
 
@@ -324,7 +356,7 @@ def participation_router(
         items = await work.audit_log(
             reader=reader, subject=subject, start=start, end=end, limit=limit, uow=uow_factory()
         )
-        return {"items": items}
+        return {"items": [{**item, "at": local(item["at"])} for item in items]}
 
     @router.post(
         "/key-contacts/{contact_id}/visits",
@@ -350,7 +382,7 @@ def participation_router(
     @router.get(
         "/stats",
         tags=["statistics"],
-        summary="Submitted, accepted, closed, closure and on-time rates, hours per step",
+        summary="Figures of the closed loop and of the representatives' work, in your area",
     )
     async def statistics(
         caller: Overseer,
@@ -359,15 +391,29 @@ def participation_router(
         by: Annotated[
             list[str] | None, Query(description="Break down by: area, unit, kind, period (month).")
         ] = None,
+        area: str | None = Query(
+            None,
+            pattern=r"^\d{2,6}$",
+            description="Only this area (a code or its leading digits), within yours.",
+        ),
     ) -> dict[str, Any]:
         by = by or []
-        unknown = [b for b in by if b not in GROUPINGS]
+        unknown = [b for b in by if b not in BREAKDOWNS]
         if unknown:
+            choices = ", ".join(BREAKDOWNS)
             raise HTTPException(
-                400, f"unknown breakdown {unknown}; choose from {sorted(GROUPINGS)}"
+                400, f"未知的分组 {unknown} (unknown breakdown {unknown}; choose from {choices})"
             )
         start, end = _day_range(from_, to)
-        return await work.stats(start=start, end=end, by=by, uow=uow_factory())
+        figures = await work.stats(
+            start=start,
+            end=end,
+            by=by,
+            area_prefix=area_scope(caller, area),
+            threshold=low_satisfaction_threshold,
+            uow=uow_factory(),
+        )
+        return {**figures, "from": local(start), "to": local(end)}
 
     return router
 

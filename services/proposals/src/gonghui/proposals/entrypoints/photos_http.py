@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from pydantic import BaseModel, Field
@@ -20,7 +19,7 @@ from gonghui.proposals.entrypoints.access import (
     may_read_case,
 )
 from gonghui.shared.auth import Principal
-from gonghui.shared.clock import SHANGHAI
+from gonghui.shared.clock import SHANGHAI, LocalTime
 from gonghui.shared.envelope import new_event_id
 from gonghui.shared.http import NotFound
 from gonghui.shared.privacy import mask_text
@@ -31,7 +30,7 @@ class PhotoOut(BaseModel):
 
     id: str
     uploaded_by: str
-    uploaded_at: datetime
+    uploaded_at: LocalTime
     uploaded_at_local: str = Field(description="The time in Asia/Shanghai, for people.")
     content_type: str
     size: int

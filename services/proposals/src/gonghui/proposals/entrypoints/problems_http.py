@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
@@ -24,6 +23,7 @@ from gonghui.proposals.entrypoints.access import (
 )
 from gonghui.proposals.entrypoints.http import ProposalOut, Reason
 from gonghui.shared.auth import Principal, Role
+from gonghui.shared.clock import LocalTime
 
 
 class ProblemOut(BaseModel):
@@ -36,11 +36,11 @@ class ProblemOut(BaseModel):
     body: str
     category: str | None
     area_code: str | None
-    raised_at: datetime
+    raised_at: LocalTime
     status: str = Field(description="`raised`, `adopted` (a case was opened) or `declined`.")
     status_label: str = Field(description="zh-CN label of the status.")
     answer: str | None = Field(description="The representative's words (why not, or a note).")
-    answered_at: datetime | None
+    answered_at: LocalTime | None
     proposal_id: str | None = Field(description="The case it became, when adopted.")
 
     @classmethod

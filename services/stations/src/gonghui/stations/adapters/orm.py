@@ -143,6 +143,7 @@ class SignupRow(Base):
     status: Mapped[str] = mapped_column(String(20))
     queued_at: Mapped[datetime] = mapped_column(UtcDateTime())
     checked_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    recipient: Mapped[str | None] = mapped_column(String(100), default=None)
 
     __table_args__ = (
         UniqueConstraint("activity_id", "worker_ref", name="uq_activity_signups_worker"),

@@ -374,15 +374,28 @@ class ActivityRepository:
                 status=signup.status.value,
                 queued_at=signup.queued_at,
                 checked_in_at=signup.checked_in_at,
+                recipient=signup.recipient,
             )
         )
 
     def add_signup(
-        self, activity_id: str, worker_ref: str, status: SignupStatus, at: datetime
+        self,
+        activity_id: str,
+        worker_ref: str,
+        status: SignupStatus,
+        at: datetime,
+        *,
+        recipient: str | None = None,
     ) -> None:
         """A new sign-up."""
         self._session.add(
-            SignupRow(activity_id=activity_id, worker_ref=worker_ref, status=status, queued_at=at)
+            SignupRow(
+                activity_id=activity_id,
+                worker_ref=worker_ref,
+                status=status,
+                queued_at=at,
+                recipient=recipient,
+            )
         )
 
     async def first_waiting(self, activity_id: str) -> Signup | None:
@@ -471,7 +484,12 @@ def _to_row(station: Station) -> dict[str, object]:
 
 def _to_signup(row: SignupRow) -> Signup:
     return Signup(
-        row.activity_id, row.worker_ref, SignupStatus(row.status), row.queued_at, row.checked_in_at
+        row.activity_id,
+        row.worker_ref,
+        SignupStatus(row.status),
+        row.queued_at,
+        row.checked_in_at,
+        row.recipient,
     )
 
 

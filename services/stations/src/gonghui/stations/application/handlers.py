@@ -456,9 +456,17 @@ async def publish_activity(activity: Activity, *, uow: StationsUnitOfWork) -> Ac
 
 
 async def sign_up(
-    activity_id: str, *, worker_id: str, secret: str, uow: StationsUnitOfWork
+    activity_id: str,
+    *,
+    worker_id: str,
+    secret: str,
+    uow: StationsUnitOfWork,
+    recipient: str | None = None,
 ) -> tuple[SignupStatus, Activity]:
-    """一键报名: a place if one is left, else the waitlist; signing up twice changes nothing."""
+    """一键报名: a place if one is left, else the waitlist; signing up twice changes nothing.
+
+    `recipient`: the signed-in worker's own id, told if a waitlisted place becomes theirs.
+    """
     async with uow:
         activity = await _activity(uow, activity_id)
         ref = worker_ref(secret, worker_id)
@@ -469,9 +477,10 @@ async def sign_up(
         status = activity.status_for_new_signup(now)
         if existing is not None:
             existing.status, existing.queued_at = status, now
+            existing.recipient = recipient
             await uow.activities.save_signup(existing)
         else:
-            uow.activities.add_signup(activity_id, ref, status, now)
+            uow.activities.add_signup(activity_id, ref, status, now, recipient=recipient)
         if status is SignupStatus.CONFIRMED:
             activity.confirmed += 1
         else:
@@ -520,6 +529,7 @@ async def cancel_signup(
                 promoted.worker_ref,
                 SignupStatus.CONFIRMED,
                 now,
+                recipient=promoted.recipient,
             )
         await uow.commit()
         return activity
@@ -565,6 +575,8 @@ def _emit_step(
     ref: str,
     status: SignupStatus,
     now: datetime,
+    *,
+    recipient: str | None = None,
 ) -> None:
     uow.emit(
         event_type(
@@ -574,6 +586,8 @@ def _emit_step(
             confirmed=activity.confirmed,
             waitlisted=activity.waitlisted,
             at=now,
+            title=activity.title,
+            recipient=recipient,
         ),
         subject=activity.id,
     )

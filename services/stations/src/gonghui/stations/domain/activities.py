@@ -28,6 +28,8 @@ class Signup:
     status: SignupStatus
     queued_at: datetime
     checked_in_at: datetime | None = None
+    recipient: str | None = None
+    """Who to tell when a waitlisted place becomes theirs: the signed-in worker's own id."""
 
 
 class SignupRefused(Conflict):

@@ -8,12 +8,12 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from gonghui.shared.auth import Principal, Role
-from gonghui.shared.clock import SHANGHAI, Clock
+from gonghui.shared.auth import Principal, Role, signed_in
+from gonghui.shared.clock import SHANGHAI, Clock, local
 from gonghui.shared.contracts.common import Day, DepartmentCode, Instant
 from gonghui.shared.contracts.stations import (
     AREA_CODE,
@@ -44,7 +44,6 @@ from gonghui.stations.entrypoints.access import (
     check_station,
 )
 from gonghui.stations.entrypoints.guard import PublicGuard
-from gonghui.stations.entrypoints.times import local
 from gonghui.stations.settings import StationsSettings
 
 Reason = Annotated[str, Field(min_length=2, max_length=500, description="Why (recorded).")]
@@ -673,11 +672,20 @@ def stations_router(
         return _activity_out(found)
 
     @router.post("/activities/{activity_id}/signups", summary="一键报名: sign up (or waitlist)")
-    async def sign_up(activity_id: str, body: WorkerIn, request: Request) -> dict[str, Any]:
+    async def sign_up(
+        activity_id: str,
+        body: WorkerIn,
+        request: Request,
+        caller: Annotated[Principal | None, Depends(signed_in)],
+    ) -> dict[str, Any]:
         await guard.admit(request, kind="public", worker_id=body.worker_id)
         with http_errors():
             status, found = await uc.sign_up(
-                activity_id, worker_id=body.worker_id, secret=secret, uow=uow_factory()
+                activity_id,
+                worker_id=body.worker_id,
+                secret=secret,
+                uow=uow_factory(),
+                recipient=caller.sub if caller is not None else None,
             )
         return {"status": status.value, "activity": _activity_out(found)}
 

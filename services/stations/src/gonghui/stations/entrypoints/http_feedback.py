@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field, model_validator
 
 from gonghui.shared.auth import Principal
+from gonghui.shared.clock import local
 from gonghui.shared.http import NotFound
 from gonghui.stations.adapters.feedback import FeedbackTotals
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
@@ -22,7 +23,6 @@ from gonghui.stations.domain.vocabulary import (
 )
 from gonghui.stations.entrypoints.access import Reader, Staff, actor_of, check_station
 from gonghui.stations.entrypoints.guard import PublicGuard
-from gonghui.stations.entrypoints.times import local
 from gonghui.stations.settings import StationsSettings
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from gonghui.shared.auth import Principal, Role
+from gonghui.shared.clock import local
 from gonghui.shared.contracts.stations import AREA_CODE
 from gonghui.shared.http import NotFound
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
@@ -26,7 +27,6 @@ from gonghui.stations.entrypoints.access import (
     may_see,
 )
 from gonghui.stations.entrypoints.http import http_errors
-from gonghui.stations.entrypoints.times import local
 
 Fen = Annotated[int, Field(gt=0, le=10**12, description="Money in fen (0.01 yuan).")]
 Count = Annotated[int, Field(ge=0, le=1_000_000_000, description="Units of goods.")]

@@ -1,0 +1,90 @@
+"""A waitlisted worker is told, in person, when a place someone gave up becomes theirs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gonghui.notify.application.handlers import install_rules, put_recipient
+from gonghui.notify.domain.defaults import DEFAULT_RULES
+from gonghui.notify.domain.model import Recipient
+from gonghui.notify.entrypoints.consumers import station_event_handlers
+from gonghui.shared.auth import Role
+from gonghui.shared.clock import ManualClock
+from gonghui.shared.consumer import GroupConsumer
+from gonghui.shared.db import session_factory
+from gonghui.shared.deadletters import DeadLetters
+from gonghui.shared.outbox import OutboxRelay
+from gonghui.shared.streams import StreamKeys
+from tests.support.auth import bearer
+from tests.support.streams import create_group, read_new
+
+
+async def test_a_promoted_worker_is_told_and_the_others_are_not(
+    client: httpx.AsyncClient,
+    clock: ManualClock,
+    stations_engine: AsyncEngine,
+    notify_uow,
+    redis: Redis,
+    keys: StreamKeys,
+) -> None:
+    await install_rules(DEFAULT_RULES, uow=notify_uow())
+    await put_recipient(Recipient(id="w-li", name="李师傅", roles=["worker"]), uow=notify_uow())
+    starts = clock.now() + timedelta(days=1)
+    activity = await client.post(
+        "/activities",
+        json={
+            "title": "冬日送温暖·骑手健康义诊",
+            "place": "鼓楼区五四路驿站",
+            "starts_at": starts.isoformat(),
+            "ends_at": (starts + timedelta(hours=3)).isoformat(),
+            "capacity": 1,
+            "actor": "福州市总工会",
+            "area_code": "350100",
+        },
+    )
+    aid = activity.json()["id"]
+    first = await client.post(f"/activities/{aid}/signups", json={"worker_id": "rider-1"})
+    assert first.json()["status"] == "confirmed"
+    li = bearer(Role.WORKER, sub="w-li")
+    waiting = await client.post(
+        f"/activities/{aid}/signups", json={"worker_id": "rider-2"}, headers=li
+    )
+    assert waiting.json()["status"] == "waitlisted"
+    forged = await client.post(
+        f"/activities/{aid}/signups",
+        json={"worker_id": "rider-3"},
+        headers={"Authorization": "Bearer not-a-token"},
+    )
+    assert forged.status_code == 401
+    gave_up = await client.post(f"/activities/{aid}/cancellations", json={"worker_id": "rider-1"})
+    assert gave_up.json()["confirmed"] == 1
+
+    relay = OutboxRelay(session_factory(stations_engine), redis, service="stations")
+    while await relay.relay_once():
+        pass
+    stream = keys.events("stations")
+    await create_group(redis, stream, "notify")
+    consumer = GroupConsumer(
+        stream=stream,
+        group="notify",
+        consumer="c1",
+        service="notify",
+        handlers=station_event_handlers(),
+        uow_factory=notify_uow,
+        redis=redis,
+        keys=keys,
+        dead_letters=DeadLetters(redis, keys),
+    )
+    while batch := await read_new(redis, stream, "notify", "c1"):
+        await consumer.process(batch)
+
+    async with notify_uow() as uow:
+        [told] = await uow.notifications.list(recipient="w-li")
+        everyone = await uow.notifications.list(limit=500)
+    assert told.title == "候补成功：冬日送温暖·骑手健康义诊"
+    assert told.body.startswith("李师傅，有人退出了「冬日送温暖·骑手健康义诊」")
+    assert {n.recipient for n in everyone if n.cause_type.startswith("activity.")} == {"w-li"}
