@@ -47,7 +47,13 @@ class ActivityCheckedIn(BaseModel):
     confirmed: int = Field(
         ..., description="Confirmed places taken after the step.", title="Confirmed"
     )
+    recipient: str | None = Field(
+        None,
+        description="On a promotion: the worker's id in the union's directory (the subject of the token they signed up with), so they can be told; absent for anonymous sign-ups.",
+        title="Recipient",
+    )
     status: str = Field(..., description="The sign-up's state after the step.", title="Status")
+    title: str | None = Field(None, description="The activity's title.", title="Title")
     waitlisted: int = Field(..., description="Workers waiting after the step.", title="Waitlisted")
     worker_ref: str = Field(
         ..., description="Opaque, keyed hash of the worker's id.", title="Worker Ref"
@@ -84,7 +90,13 @@ class ActivitySignedUp(BaseModel):
     confirmed: int = Field(
         ..., description="Confirmed places taken after the step.", title="Confirmed"
     )
+    recipient: str | None = Field(
+        None,
+        description="On a promotion: the worker's id in the union's directory (the subject of the token they signed up with), so they can be told; absent for anonymous sign-ups.",
+        title="Recipient",
+    )
     status: str = Field(..., description="The sign-up's state after the step.", title="Status")
+    title: str | None = Field(None, description="The activity's title.", title="Title")
     waitlisted: int = Field(..., description="Workers waiting after the step.", title="Waitlisted")
     worker_ref: str = Field(
         ..., description="Opaque, keyed hash of the worker's id.", title="Worker Ref"
@@ -101,7 +113,13 @@ class ActivitySignupCancelled(BaseModel):
     confirmed: int = Field(
         ..., description="Confirmed places taken after the step.", title="Confirmed"
     )
+    recipient: str | None = Field(
+        None,
+        description="On a promotion: the worker's id in the union's directory (the subject of the token they signed up with), so they can be told; absent for anonymous sign-ups.",
+        title="Recipient",
+    )
     status: str = Field(..., description="The sign-up's state after the step.", title="Status")
+    title: str | None = Field(None, description="The activity's title.", title="Title")
     waitlisted: int = Field(..., description="Workers waiting after the step.", title="Waitlisted")
     worker_ref: str = Field(
         ..., description="Opaque, keyed hash of the worker's id.", title="Worker Ref"
@@ -118,7 +136,13 @@ class ActivitySignupPromoted(BaseModel):
     confirmed: int = Field(
         ..., description="Confirmed places taken after the step.", title="Confirmed"
     )
+    recipient: str | None = Field(
+        None,
+        description="On a promotion: the worker's id in the union's directory (the subject of the token they signed up with), so they can be told; absent for anonymous sign-ups.",
+        title="Recipient",
+    )
     status: str = Field(..., description="The sign-up's state after the step.", title="Status")
+    title: str | None = Field(None, description="The activity's title.", title="Title")
     waitlisted: int = Field(..., description="Workers waiting after the step.", title="Waitlisted")
     worker_ref: str = Field(
         ..., description="Opaque, keyed hash of the worker's id.", title="Worker Ref"
