@@ -414,3 +414,26 @@ def test_a_sandbox_departments_station_is_shown_as_test_data_but_not_searched_or
     assert code not in [f["id"] for f in geojson["features"]]
     assert httpx.get(admin_totals, headers=ADMIN).json()["stations"] == before
     partner.close()
+
+
+def test_the_inbox_as_server_sent_events_until_acknowledged(deployment: RunningSystem) -> None:
+    partner = HttpsPartner(deployment, "sse-bank")
+    admin = redis.Redis.from_url(deployment.env["REDIS_URL"], decode_responses=True)
+    inbox = f"{deployment.env['GONGHUI_STREAM_PREFIX']}dept.sse-bank.inbox"
+    item = entry("sse-bank", "proposal.assigned.v1", {"proposal_id": "case-sse"},
+                 source="gonghui/proposals")  # fmt: skip
+    entry_id = admin.xadd(inbox, item)
+    lines: list[str] = []
+    with partner.http.stream("GET", "/inbox/stream", params={"consumer": "sse-1"}) as events:
+        assert events.headers["content-type"].startswith("text/event-stream")
+        for line in events.iter_lines():
+            lines.append(line)
+            if line.startswith("data: "):
+                break
+    assert f"id: {entry_id}" in lines and "event: proposal.assigned.v1" in lines
+    event = json.loads(lines[-1].removeprefix("data: "))
+    assert event["id"] == item["id"] and event["data"] == {"proposal_id": "case-sse"}
+    assert admin.xpending(inbox, "sse-bank")["pending"] == 1  # handed out, not yet acknowledged
+    partner.ack(entry_id)
+    assert admin.xpending(inbox, "sse-bank")["pending"] == 0
+    admin.close()

@@ -368,7 +368,7 @@ def dept_sync() -> None:
 def dept_list() -> None:
     """Every department, active or revoked."""
     departments = _directory(lambda d: d.all())
-    table = Table("code", "name", "status", "since", "feed", "signed")
+    table = Table("code", "name", "status", "since", "feed", "signed", "sandbox")
     for d in departments:
         signed = d.signing.scheme if d.signing else "-"
         table.add_row(
@@ -378,6 +378,7 @@ def dept_list() -> None:
             d.revoked_at or d.created_at,
             ", ".join(d.grants) or "-",
             signed,
+            "yes" if d.sandbox else "-",
         )
     console.print(table if departments else "no departments")
 
