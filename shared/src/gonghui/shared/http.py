@@ -204,10 +204,12 @@ def _document_refusals(schema: dict[str, Any]) -> None:
             if "requestBody" in operation:
                 codes.add(413)
             responses = operation.setdefault("responses", {})
+            # A route may declare a refusal of its own (a public route's 403): it keeps its
+            # description and gets the shared body.
+            codes |= {int(code) for code in responses if code.isdigit() and int(code) in REFUSALS}
             for code in sorted(codes):
-                responses.setdefault(
-                    str(code), {"description": REFUSALS[code], "content": _REFUSAL_BODIES[code]}
-                )
+                response = responses.setdefault(str(code), {"description": REFUSALS[code]})
+                response.setdefault("content", _REFUSAL_BODIES[code])
 
 
 def _operations(runtime: StreamRuntime, engine: AsyncEngine) -> APIRouter:

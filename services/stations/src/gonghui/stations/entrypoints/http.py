@@ -556,7 +556,12 @@ def stations_router(
             grace_s=settings.qr_grace_s,
         )
 
-    @router.post("/stations/{code}/visits", status_code=201, summary="QR check-in at a station")
+    @router.post(
+        "/stations/{code}/visits",
+        status_code=201,
+        summary="QR check-in at a station",
+        responses={403: {"description": "The QR code is not this station's, or has expired."}},
+    )
     async def check_in_visit(code: str, body: VisitIn, request: Request) -> dict[str, Any]:
         await guard.admit(request, kind="public", worker_id=body.worker_id)
         try:

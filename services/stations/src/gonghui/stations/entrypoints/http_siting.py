@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from gonghui.shared.auth import Principal, Role, require
@@ -20,6 +19,7 @@ from gonghui.stations.domain.siting import CELL_DEGREES, Gap, centre_of, ring_of
 from gonghui.stations.domain.vocabulary import SERVICE_LABELS
 from gonghui.stations.entrypoints.access import AreaReader, check_area
 from gonghui.stations.entrypoints.guard import PublicGuard
+from gonghui.stations.entrypoints.http import GeoJSONResponse
 from gonghui.stations.settings import StationsSettings
 
 # A worker reports their own position; a partner (a delivery platform) its workers'.
@@ -167,14 +167,18 @@ def siting_router(
             gaps=[_gap_out(g) for g in found],
         )
 
-    @router.get("/siting/gaps.geojson", summary="The same gaps as RFC 7946 GeoJSON for a map")
+    @router.get(
+        "/siting/gaps.geojson",
+        summary="The same gaps as RFC 7946 GeoJSON for a map",
+        response_class=GeoJSONResponse,
+    )
     async def gaps_geojson(
         principal: AreaReader,
         service: Service = None,
         distance_m: Distance = 1000,
         area_code: Area = None,
         limit: Limit = 200,
-    ) -> JSONResponse:
+    ) -> GeoJSONResponse:
         _, found = await gaps_for(principal, service, distance_m, area_code, limit)
         features: list[dict[str, Any]] = []
         for rank, gap in enumerate(found, start=1):
@@ -190,10 +194,7 @@ def siting_router(
                     "properties": {**shown.model_dump(), "rank": rank},
                 }
             )
-        return JSONResponse(
-            {"type": "FeatureCollection", "features": features},
-            media_type="application/geo+json",
-        )
+        return GeoJSONResponse({"type": "FeatureCollection", "features": features})
 
     return router
 
