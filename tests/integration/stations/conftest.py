@@ -8,16 +8,23 @@ from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gonghui.notify.entrypoints.consumers import station_event_handlers
 from gonghui.shared.auth import Role
 from gonghui.shared.clock import ManualClock
+from gonghui.shared.consumer import GroupConsumer
 from gonghui.shared.db import OutboxRow, create_engine, session_factory
+from gonghui.shared.deadletters import DeadLetters
+from gonghui.shared.outbox import OutboxRelay
+from gonghui.shared.streams import StreamKeys
 from gonghui.stations.bootstrap import create_app
 from gonghui.stations.settings import StationsSettings
 from tests.support.auth import bearer
 from tests.support.builders import station_data
+from tests.support.streams import create_group, read_new
 
 STAFF = "省总工会-陈敏"
 SIX_PASS = {
@@ -84,3 +91,27 @@ async def emitted(engine: AsyncEngine) -> list[tuple[str, str]]:
 def engine_for(database_url: str):  # type: ignore[no-untyped-def]
     """A second engine on the same database: another replica."""
     return lambda: create_engine(database_url)
+
+
+async def notify_reads_stations_events(
+    stations_engine: AsyncEngine, notify_uow: Any, redis: Redis, keys: StreamKeys
+) -> None:
+    """Relay what stations emitted and let notify's consumer apply all of it."""
+    relay = OutboxRelay(session_factory(stations_engine), redis, service="stations", keys=keys)
+    while await relay.relay_once():
+        pass
+    stream = keys.events("stations")
+    await create_group(redis, stream, "notify")
+    consumer = GroupConsumer(
+        stream=stream,
+        group="notify",
+        consumer="c1",
+        service="notify",
+        handlers=station_event_handlers(),
+        uow_factory=notify_uow,
+        redis=redis,
+        keys=keys,
+        dead_letters=DeadLetters(redis, keys),
+    )
+    while batch := await read_new(redis, stream, "notify", "c1"):
+        await consumer.process(batch)

@@ -17,15 +17,14 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gonghui.notify.application.broadcast import open_stations
-from gonghui.notify.entrypoints.consumers import station_event_handlers
 from gonghui.shared.clock import SHANGHAI, ManualClock
-from gonghui.shared.consumer import GroupConsumer
-from gonghui.shared.db import session_factory
-from gonghui.shared.deadletters import DeadLetters
-from gonghui.shared.outbox import OutboxRelay
 from gonghui.shared.streams import StreamKeys
-from tests.integration.stations.conftest import STAFF, activate, register
-from tests.support.streams import create_group, read_new
+from tests.integration.stations.conftest import (
+    STAFF,
+    activate,
+    notify_reads_stations_events,
+    register,
+)
 
 HOURS = [
     "Mo-Su 08:00-20:00",
@@ -97,24 +96,7 @@ async def test_notify_names_the_nearest_open_station_the_stations_service_names(
     keys: StreamKeys,
 ) -> None:
     states = await population(client, clock)
-    relay = OutboxRelay(session_factory(stations_engine), redis, service="stations", keys=keys)
-    while await relay.relay_once():
-        pass
-    stream = keys.events("stations")
-    await create_group(redis, stream, "notify")
-    consumer = GroupConsumer(
-        stream=stream,
-        group="notify",
-        consumer="c1",
-        service="notify",
-        handlers=station_event_handlers(),
-        uow_factory=notify_uow,
-        redis=redis,
-        keys=keys,
-        dead_letters=DeadLetters(redis, keys),
-    )
-    while batch := await read_new(redis, stream, "notify", "c1"):
-        await consumer.process(batch)
+    await notify_reads_stations_events(stations_engine, notify_uow, redis, keys)
 
     async with notify_uow() as uow:
         copy = {row.code: row for row in await uow.stations.all()}

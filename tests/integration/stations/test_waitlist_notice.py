@@ -11,16 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gonghui.notify.application.handlers import install_rules, put_recipient
 from gonghui.notify.domain.defaults import DEFAULT_RULES
 from gonghui.notify.domain.model import Recipient
-from gonghui.notify.entrypoints.consumers import station_event_handlers
 from gonghui.shared.auth import Role
 from gonghui.shared.clock import ManualClock
-from gonghui.shared.consumer import GroupConsumer
-from gonghui.shared.db import session_factory
-from gonghui.shared.deadletters import DeadLetters
-from gonghui.shared.outbox import OutboxRelay
 from gonghui.shared.streams import StreamKeys
+from tests.integration.stations.conftest import notify_reads_stations_events
 from tests.support.auth import bearer
-from tests.support.streams import create_group, read_new
 
 
 async def test_a_promoted_worker_is_told_and_the_others_are_not(
@@ -63,24 +58,7 @@ async def test_a_promoted_worker_is_told_and_the_others_are_not(
     gave_up = await client.post(f"/activities/{aid}/cancellations", json={"worker_id": "rider-1"})
     assert gave_up.json()["confirmed"] == 1
 
-    relay = OutboxRelay(session_factory(stations_engine), redis, service="stations", keys=keys)
-    while await relay.relay_once():
-        pass
-    stream = keys.events("stations")
-    await create_group(redis, stream, "notify")
-    consumer = GroupConsumer(
-        stream=stream,
-        group="notify",
-        consumer="c1",
-        service="notify",
-        handlers=station_event_handlers(),
-        uow_factory=notify_uow,
-        redis=redis,
-        keys=keys,
-        dead_letters=DeadLetters(redis, keys),
-    )
-    while batch := await read_new(redis, stream, "notify", "c1"):
-        await consumer.process(batch)
+    await notify_reads_stations_events(stations_engine, notify_uow, redis, keys)
 
     async with notify_uow() as uow:
         [told] = await uow.notifications.list(recipient="w-li")
