@@ -106,6 +106,13 @@ async def workers(uow: Uow) -> dict[str, tuple[float, float]]:
             {**data, "services": ["cooling"], "status": status},
             uow=uow(),
         )
+    # A sandbox's rehearsal station amid the workers, always open: never named to them.
+    sandbox = {"code": "SB-1", "name": "演练驿站", "address": "福州", "lat": 26.07, "lon": 119.30}
+    await record_station(
+        "station.registered.v1",
+        {**sandbox, "open_hours": "24/7", "services": [], "status": "active", "test_data": True},
+        uow=uow(),
+    )
     return near
 
 

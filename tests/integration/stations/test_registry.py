@@ -279,3 +279,20 @@ async def test_registration_records_who_registered(
     async with session_factory(stations_engine)() as session:
         row = await session.scalar(select(OutboxRow).order_by(OutboxRow.id))
     assert json.loads(row.fields["data"])["actor"] == STAFF
+
+
+async def test_a_sandboxs_registration_says_it_is_test_data(
+    stations_engine: AsyncEngine, keys: StreamKeys
+) -> None:
+    """Notify's copy learns it from the event, so no broadcast names the station to workers."""
+    uow = StationsUnitOfWork(session_factory(stations_engine), service="stations", keys=keys)
+    for ref, test_data in (("REAL-1", False), ("SANDBOX-1", True)):
+        cmd = RegisterStation.model_validate(station_data(external_ref=ref))
+        await register_station(cmd, operator="cib-bank", uow=uow, test_data=test_data)
+    async with session_factory(stations_engine)() as session:
+        rows = await session.scalars(select(OutboxRow).order_by(OutboxRow.id))
+        told = [json.loads(row.fields["data"]) for row in rows]
+    assert [(d["external_ref"], d["test_data"]) for d in told] == [
+        ("REAL-1", False),
+        ("SANDBOX-1", True),
+    ]

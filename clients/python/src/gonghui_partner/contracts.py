@@ -2100,6 +2100,11 @@ class StationRegistered(BaseModel):
         description="Lifecycle state: proposed, active, suspended or exited.",
         title="Status",
     )
+    test_data: bool | None = Field(
+        False,
+        description="测试数据: registered by a sandbox department; never offered to workers.",
+        title="Test Data",
+    )
 
 
 TYPES: dict[str, type[BaseModel]] = {

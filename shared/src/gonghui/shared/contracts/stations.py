@@ -221,6 +221,10 @@ class StationRegistered(Event):
     registered_at: datetime = Field(description="When the registry accepted it.")
     area_code: str | None = Field(None, description="GB/T 2260 area code the code was issued in.")
     actor: str | None = Field(None, description="Who registered it: staff, or `dept/<code>`.")
+    test_data: bool = Field(
+        False,
+        description="测试数据: registered by a sandbox department; never offered to workers.",
+    )
 
 
 class StationUpdated(Event):

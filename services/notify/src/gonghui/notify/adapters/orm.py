@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -191,6 +192,8 @@ class StationRow(Base):
     area_code: Mapped[str | None] = mapped_column(String(12), default=None)
     """GB/T 2260 area of the station: notices about it go to the admins covering it."""
     operator: Mapped[str | None] = mapped_column(String(40), default=None)
+    test_data: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Registered by a sandbox department: never named to workers as an open station."""
 
 
 class BroadcastRow(Base):

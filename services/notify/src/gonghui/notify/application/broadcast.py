@@ -73,7 +73,12 @@ def open_stations(rows: list[StationRow], *, at: datetime) -> NearestIndex:
     for row in rows:
         try:
             if not stations.is_open(
-                status=row.status, open_hours=row.open_hours, lat=row.lat, lon=row.lon, at=at
+                status=row.status,
+                open_hours=row.open_hours,
+                lat=row.lat,
+                lon=row.lon,
+                at=at,
+                test_data=row.test_data,
             ):
                 continue
         except Exception:

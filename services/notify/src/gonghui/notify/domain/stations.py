@@ -2,7 +2,7 @@
 
 A broadcast names each person's nearest open station from this copy, and station notices are
 scoped to the station's area from it, so it must follow every event that changes a station's
-place, hours, status or area. Every event type of `shared/contracts/stations.py` is either
+place, hours, status or area, and know a sandbox's test data (never named to workers). Every event type of `shared/contracts/stations.py` is either
 FOLLOWED (with the fields it sets) or IGNORED (with the reason); a unit test keeps it so.
 """
 
@@ -18,7 +18,7 @@ PLACE = ("name", "address", "lat", "lon", "services", "open_hours", "area_code",
 
 
 def _registered(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: data[k] for k in (*PLACE, "status") if k in data}
+    return {k: data[k] for k in (*PLACE, "status", "test_data") if k in data}
 
 
 def _updated(data: dict[str, Any]) -> dict[str, Any]:
@@ -73,7 +73,13 @@ def changes(event_type: str, data: dict[str, Any]) -> dict[str, Any] | None:
     return follow(data)
 
 
-def is_open(*, status: str, open_hours: str, lat: float, lon: float, at: datetime) -> bool:
-    """Open to workers at `at`, as the stations service decides it: active, and its hours
-    (China's holidays, the place's sun times) say open; unknown is not open."""
-    return status == "active" and state_at(open_hours, at=at, lat=lat, lon=lon) == "open"
+def is_open(
+    *, status: str, open_hours: str, lat: float, lon: float, at: datetime, test_data: bool = False
+) -> bool:
+    """Open to workers at `at`, as the stations service decides it: active, not a sandbox's test
+    data, and its hours (China's holidays, the place's sun times) say open; unknown is not open."""
+    return (
+        status == "active"
+        and not test_data
+        and state_at(open_hours, at=at, lat=lat, lon=lon) == "open"
+    )

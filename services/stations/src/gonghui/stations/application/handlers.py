@@ -262,6 +262,7 @@ def _emit_registered(uow: StationsUnitOfWork, station: Station, *, actor: str) -
             registered_at=station.registered_at,
             area_code=station.area_code,
             actor=actor,
+            test_data=station.test_data,
         ),
         subject=station.code,
     )
