@@ -2,8 +2,9 @@
 
 A broadcast names each person's nearest open station from this copy, and station notices are
 scoped to the station's area from it, so it must follow every event that changes a station's
-place, hours, status or area, and know a sandbox's test data (never named to workers). Every event type of `shared/contracts/stations.py` is either
-FOLLOWED (with the fields it sets) or IGNORED (with the reason); a unit test keeps it so.
+place, hours, status or area, and know a sandbox's test data (never named to workers). Every
+event type of `shared/contracts/stations.py` is either FOLLOWED (with the fields it sets) or
+IGNORED (with the reason); a unit test keeps it so.
 """
 
 from __future__ import annotations
