@@ -228,10 +228,6 @@ class StationRepository:
         )
         return {state: int(n) for state, n in rows}
 
-    def add(self, station: Station) -> None:
-        """Store a new station."""
-        self._session.add(StationRow(**_to_row(station)))
-
     async def add_many(self, stations: list[Station]) -> None:
         """Store new stations in one statement (Core executemany: no ORM object per row)."""
         if stations:
@@ -308,26 +304,6 @@ class CodeAllocator:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
-
-    async def next(self, area_code: str) -> int:
-        """The next number in an area, starting at 1."""
-        return await self.reserve(area_code, 1)
-
-    async def reserve(self, area_code: str, count: int) -> int:
-        """Reserve `count` consecutive numbers in an area at once; return the first of them."""
-        await self._session.execute(
-            _insert(self._session)(CodeSequence)
-            .values(prefix=area_code, last_value=0)
-            .on_conflict_do_nothing()
-        )
-        # The UPDATE takes the row lock, so two replicas allocating at once are serialised.
-        last = await self._session.scalar(
-            update(CodeSequence)
-            .where(CodeSequence.prefix == area_code)
-            .values(last_value=CodeSequence.last_value + count)
-            .returning(CodeSequence.last_value)
-        )
-        return int(last) - count + 1
 
     async def reserve_many(self, counts: dict[str, int]) -> dict[str, int]:
         """Reserve `counts[area]` numbers in each area; the first of each, in two statements."""

@@ -105,29 +105,14 @@ async def register_station(
     A sandbox department's new stations are `test_data`.
 
     `actor` is who registers: union staff over HTTP; a partner's own commands are recorded as
-    `dept/<code>`.
+    `dept/<code>`. The refusals of `register_stations` are raised.
     """
-    actor = actor or _actor_of(operator, None)
-    async with uow:
-        now = uow.clock.now()
-        public = _public_of(cmd)
-        known = await uow.stations.by_external_ref(operator, cmd.external_ref)
-        if known is not None:
-            station = await find_station(uow, code=known.code)
-            changed = station.revise(at=now, **public)
-            if changed:
-                await uow.stations.save(station)
-                _emit_updated(uow, station, changed, actor=actor)
-        else:
-            area_code = _area_of(cmd, public)
-            number = await uow.codes.next(area_code)
-            station = _new_station(
-                cmd, public, area_code, number, operator=operator, now=now, test_data=test_data
-            )
-            uow.stations.add(station)
-            _emit_registered(uow, station, actor=actor)
-        await uow.commit()
-        return station
+    [outcome] = await register_stations(
+        [cmd], operator=operator, uow=uow, actor=actor, test_data=test_data
+    )
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
 
 
 Refusal = NotYourStation | UnknownArea | Conflict | NotFound
@@ -185,10 +170,8 @@ async def _register_together(
     for index, cmd in enumerate(commands):
         try:
             if cmd.external_ref in known:
-                # Sent again: rare, so the one-at-a-time path (revise, then station.updated.v1).
-                outcomes[index] = await register_station(
-                    cmd, operator=operator, uow=uow, actor=actor, test_data=test_data
-                )
+                # Sent again: rare, so one at a time (revise, then station.updated.v1).
+                outcomes[index] = await _revise(cmd, known[cmd.external_ref], uow=uow, actor=actor)
                 continue
             public = _public_of(cmd)
             placed.append((index, cmd, public, _area_of(cmd, public)))
@@ -212,6 +195,18 @@ async def _register_together(
     for station in stations:
         _emit_registered(uow, station, actor=actor)
     return [outcome for outcome in outcomes if outcome is not None]
+
+
+async def _revise(
+    cmd: RegisterStation, code: str, *, uow: StationsUnitOfWork, actor: str
+) -> Station:
+    """A registration sent again updates the station, announced if anything changed."""
+    station = await find_station(uow, code=code)
+    changed = station.revise(at=uow.clock.now(), **_public_of(cmd))
+    if changed:
+        await uow.stations.save(station)
+        _emit_updated(uow, station, changed, actor=actor)
+    return station
 
 
 def _area_of(cmd: RegisterStation, public: dict[str, object]) -> str:
