@@ -25,7 +25,7 @@ from sqlalchemy import text
 from gonghui.cli import embedded_redis
 from gonghui.cli.services import FRONT, SERVABLE, SERVICES, ServiceEntry
 from gonghui.cli.stations import demo, stations_app
-from gonghui.cli.supervisor import Supervisor, child_env, python_command
+from gonghui.cli.supervisor import python_command
 from gonghui.shared import heartbeat
 from gonghui.shared.auth import Principal, Role, UserDirectory, auth_secret
 from gonghui.shared.clock import SHANGHAI
@@ -56,7 +56,6 @@ T = TypeVar("T")
 EMBEDDED_PORT = 6390
 """Where `gonghui up` runs its embedded Redis unless told otherwise (not 6379: a real one may)."""
 ServiceName = Annotated[str, typer.Argument(help="stations, proposals or notify")]
-ServableName = Annotated[str, typer.Argument(help="stations, proposals, notify or front")]
 
 
 def _run(job: Callable[..., Awaitable[T]], *args: Any) -> T:
@@ -103,73 +102,75 @@ def up(
     """Run everything: Redis (embedded unless REDIS_URL is set), migrations, services, relays."""
     configure_logging()
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    supervisor = Supervisor(
-        report=lambda line: console.print(f"[bold yellow]gonghui up:[/] {line}")
+    embedded = []
+    if os.environ.get("REDIS_URL") is None:
+        try:
+            embedded_redis.require_free(redis_port)
+        except embedded_redis.EmbeddedRedisError as exc:
+            raise _refuse(str(exc)) from exc
+        embedded = ["--embedded-redis-port", str(redis_port)]
+    for entry in SERVICES.values():
+        _run(upgrade, entry.migrations, entry.settings().database_url)
+    console.print("migrations applied")
+    announce = []
+    for entry in SERVABLE.values():
+        settings = entry.settings()
+        what = "the pages" if entry is FRONT else "docs /docs, ready /readyz, streams /asyncapi"
+        announce += [
+            "--announce",
+            f"{entry.name} http://{settings.http_host}:{settings.http_port}  ({what})",
+        ]
+    announce += ["--announce", "Ctrl-C stops everything."]
+    sys.stdout.flush()
+    # One process hosts the services and the front (the libraries once in memory); each
+    # service relays its own outbox in the background, under the relay lease. The watcher
+    # replaces this process, so it holds none of what preparing needed.
+    os.execv(
+        sys.executable,
+        [
+            sys.executable,
+            "-m",
+            "gonghui.cli.supervisor",
+            "--var-dir",
+            str(VAR_DIR),
+            *embedded,
+            *announce,
+            "--",
+            *python_command("serve", *SERVABLE),
+        ],
     )
-    redis_url = os.environ.get("REDIS_URL")
-    try:
-        if redis_url is None:
-            try:
-                embedded_redis.require_free(redis_port)
-            except embedded_redis.EmbeddedRedisError as exc:
-                raise _refuse(str(exc)) from exc
-            data_dir = VAR_DIR / "redis"
-            server = supervisor.add(
-                "redis",
-                embedded_redis.command(data_dir, port=redis_port),
-                child_env(),
-                stop_last=True,
-            )
-            embedded_redis.wait_until_ready(server, port=redis_port, log=data_dir / "server.log")
-            redis_url = f"redis://127.0.0.1:{redis_port}/0"
-            (VAR_DIR / "redis.url").write_text(redis_url + "\n")
-            console.print(f"embedded Redis (valkey, AOF on) at {redis_url}, data in {data_dir}/")
-        env = child_env(REDIS_URL=redis_url)
-        os.environ["REDIS_URL"] = redis_url
-        for entry in SERVICES.values():
-            _run(upgrade, entry.migrations, entry.settings().database_url)
-        console.print("migrations applied")
-        for entry in SERVICES.values():
-            settings = entry.settings()
-            # Each service relays its own outbox (in-process, under the relay lease).
-            supervisor.add(entry.name, python_command("serve", entry.name), env)
-            console.print(
-                f"[bold green]{entry.name}[/] http://{settings.http_host}:{settings.http_port}"
-                f"  (docs /docs, ready /readyz, streams /asyncapi)"
-            )
-        front = FRONT.settings()
-        supervisor.add(FRONT.name, python_command("serve", FRONT.name), env)
-        console.print(
-            f"[bold green]pages[/] http://{front.http_host}:{front.http_port}/  (the front door)"
-        )
-        console.print("Ctrl-C stops everything.")
-    except BaseException:
-        supervisor.stop_all()
-        raise
-    raise typer.Exit(supervisor.run())
 
 
 @app.command()
 def serve(
-    service: ServableName,
+    services: Annotated[
+        list[str],
+        typer.Argument(help="stations, proposals, notify or front; several share one process"),
+    ],
     port: Annotated[int | None, typer.Option(help="HTTP port (default: the service's own)")] = None,
     host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
 ) -> None:
-    """Run one service's HTTP API and stream consumers, or the web front."""
-    import uvicorn
+    """Run services' HTTP APIs and stream consumers, or the web front: several in one process."""
+    from gonghui.cli.host import Hosted
+    from gonghui.cli.host import host as host_apps
 
-    entry = _service(service, SERVABLE)
-    settings = entry.settings()
-    _bus_url(lambda: settings.bus_url)
+    if port is not None and len(services) > 1:
+        raise typer.BadParameter("--port names one service's port; each of several keeps its own")
+    apps = []
+    for name in dict.fromkeys(services):
+        entry = _service(name, SERVABLE)
+        settings = entry.settings()
+        _bus_url(lambda settings=settings: settings.bus_url)
+        apps.append(
+            Hosted(
+                name,
+                entry.app_factory,
+                host=host or settings.http_host,
+                port=port or settings.http_port,
+            )
+        )
     configure_logging()
-    uvicorn.run(
-        entry.app_factory,
-        factory=True,
-        host=host or settings.http_host,
-        port=port or settings.http_port,
-        log_config=None,  # uvicorn's loggers go to the root handler, which masks personal numbers
-        timeout_graceful_shutdown=10,
-    )
+    raise typer.Exit(asyncio.run(host_apps(apps)))
 
 
 def relay_heartbeat(service: str) -> Path:

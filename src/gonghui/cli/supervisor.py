@@ -1,7 +1,12 @@
-"""`gonghui up`: every process of the system on one machine, watched and stopped together."""
+"""`gonghui up`: every process of the system on one machine, watched and stopped together.
+
+`gonghui up` prepares (checks, migrations) and then becomes this module's `main` by exec, so the
+process that watches the others holds none of the libraries it needed to prepare.
+"""
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import subprocess
@@ -9,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 RESTART_LIMIT = 5
 RESTART_WINDOW_S = 60.0
@@ -123,3 +129,44 @@ def python_command(*args: str) -> list[str]:
 def child_env(**overrides: str) -> dict[str, str]:
     """The current environment plus overrides, with unbuffered output for live logs."""
     return {**os.environ, "PYTHONUNBUFFERED": "1", **overrides}
+
+
+def say(line: str) -> None:
+    """One line of `gonghui up`'s own, as the person running it reads them."""
+    print(f"gonghui up: {line}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the embedded Redis (if asked) and the services' command; watch both until stopped."""
+    parser = argparse.ArgumentParser(prog="python -m gonghui.cli.supervisor")
+    parser.add_argument("--embedded-redis-port", type=int, help="start the embedded Redis here")
+    parser.add_argument("--var-dir", type=Path, required=True)
+    parser.add_argument("--announce", action="append", default=[], help="a line once started")
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="-- the services' command")
+    args = parser.parse_args(argv)
+    supervisor = Supervisor(report=say)
+    env = child_env()
+    try:
+        if args.embedded_redis_port is not None:
+            from gonghui.cli import embedded_redis
+
+            port, data_dir = args.embedded_redis_port, args.var_dir / "redis"
+            server = supervisor.add(
+                "redis", embedded_redis.command(data_dir, port=port), env, stop_last=True
+            )
+            embedded_redis.wait_until_ready(server, port=port, log=data_dir / "server.log")
+            env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+            (args.var_dir / "redis.url").write_text(env["REDIS_URL"] + "\n")
+            say(f"embedded Redis (valkey, AOF on) at {env['REDIS_URL']}, data in {data_dir}/")
+        command = args.command[1:] if args.command[:1] == ["--"] else args.command
+        supervisor.add("services", command, env)
+        for line in args.announce:
+            say(line)
+    except BaseException:
+        supervisor.stop_all()
+        raise
+    return supervisor.run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
