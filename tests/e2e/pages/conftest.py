@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.e2e.pages.browsing import CHROMIUM, DESKTOP, PAGES_ENV, PHONE, UNREACHABLE_TILES
 from tests.support.system import RunningSystem, shared_system
@@ -70,6 +71,15 @@ class PageErrors:
         page.on("console", self._console)
         return page
 
+    def check_width(self, page: Page) -> None:
+        """A page fits its screen's width: what is wider (a table) scrolls inside its own box."""
+        try:
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        except PlaywrightError:
+            return  # closed or navigating away: nothing left to judge
+        if overflow > 1:
+            self.errors.append(f"{page.url} is {overflow}px wider than the screen")
+
     def _console(self, message: ConsoleMessage) -> None:
         if message.type != "error":
             return
@@ -97,7 +107,8 @@ def page_errors() -> Iterator[PageErrors]:
 def open_page(browser: Browser, page_errors: PageErrors) -> Iterator[Callable[..., Page]]:
     """A factory of watched pages: `open_page(PHONE)` or `open_page(DESKTOP)`, own cookies each.
 
-    Every request off this machine is refused and fails the test: pages work offline.
+    Every request off this machine is refused and fails the test: pages work offline. A page
+    left wider than its screen at the end of the test fails it too.
     """
     contexts = []
 
@@ -123,6 +134,8 @@ def open_page(browser: Browser, page_errors: PageErrors) -> Iterator[Callable[..
 
     yield new_page
     for context in contexts:
+        for page in context.pages:
+            page_errors.check_width(page)
         context.close()
 
 

@@ -370,3 +370,11 @@ def test_the_dashboard_shows_the_apis_figures_for_the_admins_area(
     sign_in(phone, system, "admin-ph", "/dashboard")
     submitted = str(stats["total"]["submitted"])
     expect(phone.locator("[data-card=cases_submitted] .value")).to_have_text(submitted)
+    # A phone scrolls a wide table sideways; it does not squeeze a heading onto several lines.
+    squeezed = phone.evaluate(
+        """() => [...document.querySelectorAll('table.data th')]
+            .filter(th => th.getBoundingClientRect().height
+                          > 2.5 * parseFloat(getComputedStyle(th).fontSize))
+            .map(th => th.textContent)"""
+    )
+    assert squeezed == [], f"headings squeezed onto several lines on a phone: {squeezed}"
