@@ -291,3 +291,18 @@ async def test_personal_data_roles_are_configurable(
     await app.state.engine.dispose()
     assert read.json()["masked"] and read.json()["phone"] == "138****5678"
     assert audit.json()["items"] == []
+
+
+async def test_the_assigned_unit_reads_the_representatives_names_on_its_case(api) -> None:
+    admin = bearer(Role.UNION_ADMIN)
+    await api.put("/representatives/rep-shen", json={"name": "沈代表"}, headers=admin)
+    pid = await submitted(api)
+    group = bearer(Role.REVIEWER, sub="g")
+    await api.post(f"/proposals/{pid}/accept", json={}, headers=group)
+    await api.post(f"/proposals/{pid}/assign", json={}, headers=group)
+    town = bearer(Role.HANDLER, sub="h-1", department="dushu-town")
+
+    case = (await api.get(f"/proposals/{pid}", headers=town)).json()
+
+    assert case["names"] == {"rep-shen": "沈代表"}
+    assert (await api.get("/representatives", headers=town)).status_code == 403

@@ -186,3 +186,14 @@ def test_a_co_handling_unit_makes_the_moves_of_its_own_part() -> None:
         ("平湖律师服务团", "待受理"),
         ("lvdi", "已办结"),
     ]
+
+
+def test_a_unit_that_may_not_read_the_registry_sees_the_names_the_case_carries() -> None:
+    case = {**a_case("in_progress", HANDLING), "names": {"rep-shen": "沈代表"}}
+    unit_knows_units_only = Names(units={"dushu-town": "独山港镇"})
+
+    item = work_item(case, unit_code="dushu-town", names=unit_knows_units_only, now=NOW)
+    page = case_view(case, names=unit_knows_units_only, now=NOW, masked=True)
+
+    assert item.submitted_by == "沈代表" and page.submitted_by == "沈代表"
+    assert any(entry.who == "沈代表" for step in page.steps for entry in step.entries)

@@ -4,7 +4,7 @@ names instead of codes, deadlines and overdue marks in Beijing time."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -83,6 +83,11 @@ class Names:
 
     people: Mapping[str, str] = field(default_factory=dict)
     units: Mapping[str, str] = field(default_factory=dict)
+
+    def knowing(self, case: Mapping[str, Any]) -> Names:
+        """These names and those a case answer carries for the people it mentions."""
+        mentioned = case.get("names") or {}
+        return replace(self, people={**self.people, **mentioned}) if mentioned else self
 
     def person(self, sub: str | None) -> str:
         """A person's name."""
@@ -306,6 +311,7 @@ def case_view(
 ) -> CaseView:
     """The case page's content from `GET /proposals/{id}`; `masked` hides phone and ID numbers
     in the submitter's text from everyone else."""
+    names = names.knowing(case)
     shown = mask_text if masked else str
     ratings = case.get("outcome_ratings") or []
     deadlines = deadline_views(case.get("deadlines") or [], now=now, only_open=True)

@@ -82,6 +82,7 @@ def actions_for(case: Mapping[str, Any], unit_code: str) -> list[str]:
 
 def work_item(case: Mapping[str, Any], *, unit_code: str, names: Names, now: datetime) -> WorkItem:
     """A case of `GET /proposals/{id}` as a line of the queue; its body masked (others' data)."""
+    names = names.knowing(case)
     open_deadlines = [
         d
         for d in deadline_views(case.get("deadlines") or [], now=now, only_open=True)

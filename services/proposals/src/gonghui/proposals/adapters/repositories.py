@@ -365,6 +365,16 @@ class RoutingRepository:
             query = query.where(table.c.area_code.startswith(area_prefix, autoescape=True))
         return list(await self._session.execute(query.order_by(table.c.id).limit(limit)))
 
+    async def representative_names(self, ids: set[str]) -> dict[str, str]:
+        """The names of those of these ids who are representatives (active or not)."""
+        if not ids:
+            return {}
+        table = RepresentativeRow.__table__
+        rows = await self._session.execute(
+            select(table.c.id, table.c.name).where(table.c.id.in_(sorted(ids)))
+        )
+        return {row.id: row.name for row in rows}
+
     async def rules(self) -> list[RoutingRule]:
         """Every routing rule of an active unit, oldest first."""
         rows = await self._session.execute(

@@ -172,6 +172,11 @@ class ProposalOut(BaseModel):
         default_factory=list,
         description="会员评家 of the outcome by the members (on the single-case answers).",
     )
+    names: dict[str, str] = Field(
+        default_factory=dict,
+        description="Names of the representatives this case mentions (its submitter, the people "
+        "on its timeline), by id, so whoever may read the case can say who (single-case answers).",
+    )
 
     @classmethod
     def of(
@@ -353,13 +358,16 @@ def proposals_router(
     router = APIRouter(prefix="/proposals", tags=["proposals"])
 
     async def view(case: Case) -> ProposalOut:
+        mentioned = {case.submitted_by, *(t.actor for t in case.timeline)}
         async with uow_factory() as uow:
-            return ProposalOut.of(
+            answer = ProposalOut.of(
                 case,
                 await uow.deadlines.of(case.id),
                 uow.clock.now(),
                 await uow.outcome_ratings.of(case.id),
             )
+            answer.names = await uow.routing.representative_names(mentioned)
+            return answer
 
     async def checked(proposal_id: str, check: Callable[[Case], None]) -> None:
         async with uow_factory() as uow:
