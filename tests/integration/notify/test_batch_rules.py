@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -11,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gonghui.notify.application.handlers import put_rule
 from gonghui.notify.domain.model import Rule
-from gonghui.notify.entrypoints.consumers import station_event_handlers
+from gonghui.notify.entrypoints.consumers import proposal_event_handlers, station_event_handlers
+from gonghui.shared.clock import ManualClock
 from gonghui.shared.consumer import GroupConsumer, Handlers
 from gonghui.shared.deadletters import DeadLetters
 from gonghui.shared.envelope import CloudEvent
@@ -43,10 +45,15 @@ def registered(code: str, **overrides: Any) -> CloudEvent:
 
 
 async def consume(
-    redis: Redis, keys: StreamKeys, uow: Uow, handlers: Handlers, *events: CloudEvent
+    redis: Redis,
+    keys: StreamKeys,
+    uow: Uow,
+    handlers: Handlers,
+    *events: CloudEvent,
+    service: str = "stations",
 ) -> None:
-    """Put the events on `stations.events` and let notify's consumer apply them as one batch."""
-    stream = keys.events("stations")
+    """Put the events on `<service>.events` and let notify's consumer apply them as one batch."""
+    stream = keys.events(service)
     await create_group(redis, stream, "notify")
     for each in events:
         await redis.xadd(stream, each.to_fields())
@@ -155,3 +162,44 @@ async def test_a_rule_put_over_http_takes_effect_for_the_next_batch(
 
     titles = {n.subject: n.title for n in await inbox(uow, "role:station_admin")}
     assert titles == {"S-1": "新站点登记：驿站S-1", "S-2": "请评估：驿站S-2"}
+
+
+async def test_a_later_event_of_a_run_cancels_the_reminders_an_earlier_one_scheduled(
+    redis: Redis, keys: StreamKeys, uow: Uow, clock: ManualClock
+) -> None:
+    await put_rule(
+        Rule(
+            id="handling-reminder",
+            event_type="case.due.v1",
+            recipients=["dept:$unit_code"],
+            channels=["preferred"],
+            title_zh="即将到期：{{ proposal_id }}",
+            body_zh="{{ due_at }}",
+            remind_before_minutes=[120],
+            due_field="due_at",
+            cancel_on=["case.due.v1"],  # a new deadline replaces the reminders of the old one
+        ),
+        uow=uow(),
+    )
+    await person(uow, "dept:water", webhook("https://sink.invalid/water"), kind="department")
+
+    def due(case: str, n: int, days: int) -> CloudEvent:
+        data = {
+            "proposal_id": case,
+            "unit_code": "water",
+            "due_at": (clock.now() + timedelta(days=days)).isoformat(),
+        }
+        return event("case.due.v1", case, data, event_id=f"{case}-due-{n}")
+
+    await consume(
+        redis,
+        keys,
+        uow,
+        proposal_event_handlers(),
+        due("P-1", 1, days=2),
+        due("P-2", 1, days=2),
+        due("P-1", 2, days=3),
+        service="proposals",
+    )
+    statuses = {d.event_id: d.status for d, _ in await deliveries(uow, recipient="dept:water")}
+    assert statuses == {"P-1-due-1": "cancelled", "P-2-due-1": "pending", "P-1-due-2": "pending"}
