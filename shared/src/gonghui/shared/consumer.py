@@ -77,6 +77,17 @@ BatchHandler = Callable[[list[Incoming[Any]], Any], Awaitable[list[tuple[Incomin
 """Applies a run of entries of one type together; returns those it refused, with the reason."""
 
 
+def _one_at_a_time(handler: BatchHandler) -> Handler:
+    """A batch handler applying one entry: a refusal is raised, as a handler's would be."""
+
+    async def one(item: Incoming[Any], uow: Any) -> None:
+        refused = await handler([item], uow)
+        if refused:
+            raise Rejected(refused[0][1])
+
+    return one
+
+
 class Handlers:
     """The contract types one consumer applies, each with the use case it calls."""
 
@@ -85,6 +96,7 @@ class Handlers:
         self._batches: dict[str, BatchHandler] = {}
         self.fallback: Handler | None = None
         """Applies event types this consumer has no contract for; it gets the `data` dict."""
+        self._fallback_batch: BatchHandler | None = None
 
     def on(self, contract: type[C]) -> Callable[[Handler], Handler]:
         """Register the function that applies `contract`; it gets (Incoming, uow)."""
@@ -104,12 +116,7 @@ class Handlers:
         """
 
         def register(handler: BatchHandler) -> BatchHandler:
-            async def one(item: Incoming[Any], uow: Any) -> None:
-                refused = await handler([item], uow)
-                if refused:
-                    raise Rejected(refused[0][1])
-
-            self._by_type[contract.type_name] = (contract, one)
+            self._by_type[contract.type_name] = (contract, _one_at_a_time(handler))
             self._batches[contract.type_name] = handler
             return handler
 
@@ -117,11 +124,23 @@ class Handlers:
 
     def batch_handler_for(self, type_name: str) -> BatchHandler | None:
         """The function that applies a run of this type together, if there is one."""
-        return self._batches.get(type_name)
+        if type_name in self._by_type:
+            return self._batches.get(type_name)
+        return self._fallback_batch
 
     def otherwise(self, handler: Handler) -> Handler:
         """Register what applies every other event type, untyped (event streams only)."""
         self.fallback = handler
+        return handler
+
+    def otherwise_batch(self, handler: BatchHandler) -> BatchHandler:
+        """Register what applies every other event type, a run of one type at a time, untyped.
+
+        As with `on_batch`, it returns the entries it refused with the reason; raising fails
+        the batch, which is then applied one entry at a time (each a run of one).
+        """
+        self.fallback = _one_at_a_time(handler)
+        self._fallback_batch = handler
         return handler
 
     def handler_for(self, type_name: str) -> Handler | None:

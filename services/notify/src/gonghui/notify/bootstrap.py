@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from gonghui.notify.adapters.channels import Channels
+from gonghui.notify.adapters.repositories import RuleCache
 from gonghui.notify.adapters.unit_of_work import NotifyUnitOfWork
 from gonghui.notify.application.broadcast import BroadcastWorker
 from gonghui.notify.application.digest import send_digests
@@ -48,14 +49,15 @@ def create_app(settings: NotifySettings | None = None, *, clock: Clock | None = 
         return NotifyUnitOfWork(sessions, service="notify", keys=keys, clock=clock)
 
     channels = Channels()
+    rules = RuleCache()  # one per process: both event streams read it
     runtime = StreamRuntime(
         service="notify",
         settings=settings,
         uow_factory=uow_factory,
         outbox=sessions,
         streams={
-            keys.events("stations"): station_event_handlers(),
-            keys.events("proposals"): proposal_event_handlers(),
+            keys.events("stations"): station_event_handlers(rules),
+            keys.events("proposals"): proposal_event_handlers(rules),
         },
         department_handlers=department_handlers(broadcasters=settings.broadcasters()),
         on_start=lambda: install_rules(DEFAULT_RULES, uow=uow_factory()),

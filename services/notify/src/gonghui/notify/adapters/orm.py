@@ -116,6 +116,15 @@ class RuleRow(Base):
     area_code: Mapped[str | None] = mapped_column(String(12), default=None)
 
 
+class RulesVersionRow(Base):
+    """One row: bumped by every change to the rules, so a cache of them knows when it is stale."""
+
+    __tablename__ = "rules_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
 class DeliveryRow(Base):
     """One (event, recipient, channel, purpose): the unit delivered exactly once."""
 

@@ -20,27 +20,35 @@ from gonghui.notify.adapters.orm import (
     RecipientRoleRow,
     RecipientRow,
     RuleRow,
+    RulesVersionRow,
     StationRow,
 )
-from gonghui.notify.domain.model import Notification, Recipient, Rule, Target
+from gonghui.notify.domain.model import Notification, Recipient, Rule, RuleSet, Target
 from gonghui.shared.auth import area_prefix
 
 _COLUMNS = [f.name for f in fields(Notification)]
 _RULE_COLUMNS = [f.name for f in fields(Rule)]
 
 
-async def insert_ignoring_duplicates(
+async def insert_new(
     session: AsyncSession, table: type[Base], rows: Sequence[dict[str, Any]]
-) -> int:
-    """INSERT ... ON CONFLICT DO NOTHING on either backend; return how many rows went in."""
+) -> set[Any]:
+    """INSERT ... ON CONFLICT DO NOTHING on either backend, one statement for all the rows;
+    return the primary keys of the rows that went in."""
     if not rows:
-        return 0
+        return set()
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     core = table.__table__
     key = next(iter(core.primary_key.columns))
     statement = dialect.insert(core).on_conflict_do_nothing().returning(key)
-    result = await session.execute(statement, list(rows))
-    return len(result.all())
+    return set((await session.execute(statement, list(rows))).scalars())
+
+
+async def insert_ignoring_duplicates(
+    session: AsyncSession, table: type[Base], rows: Sequence[dict[str, Any]]
+) -> int:
+    """INSERT ... ON CONFLICT DO NOTHING on either backend; return how many rows went in."""
+    return len(await insert_new(session, table, rows))
 
 
 class NotificationRepository:
@@ -51,14 +59,17 @@ class NotificationRepository:
 
     async def add(self, notification: Notification) -> bool:
         """Store a new notification; False if this cause already reached this recipient."""
-        row = {name: getattr(notification, name) for name in _COLUMNS}
-        return bool(await insert_ignoring_duplicates(self._session, NotificationRow, [row]))
+        return bool(await self.add_new([notification]))
 
     async def add_many(self, notifications: Iterable[Notification]) -> int:
         """Store many (a broadcast page); duplicates are skipped."""
+        return len(await self.add_new(notifications))
+
+    async def add_new(self, notifications: Iterable[Notification]) -> set[str]:
+        """Store many in one statement; return the ids of those stored (not already sent)."""
         # Not dataclasses.asdict: it deep-copies, which dominates a million-person broadcast.
         rows = [{name: getattr(n, name) for name in _COLUMNS} for n in notifications]
-        return await insert_ignoring_duplicates(self._session, NotificationRow, rows)
+        return await insert_new(self._session, NotificationRow, rows)
 
     async def list(
         self,
@@ -243,24 +254,26 @@ def _rule(row: RuleRow) -> Rule:
 
 
 class RuleRepository:
-    """The rules admins edit."""
+    """The rules admins edit; every change bumps their version (see `RuleCache`)."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def for_type(self, event_type: str) -> list[Rule]:
-        """Enabled rules that fire on an event type."""
-        rows = await self._session.scalars(
-            select(RuleRow)
-            .where(RuleRow.event_type == event_type, RuleRow.enabled.is_(True))
-            .order_by(RuleRow.id)
+    async def version(self) -> int:
+        """The rules' version on record: it changes whenever a rule does."""
+        return await self._session.scalar(
+            select(RulesVersionRow.version).where(RulesVersionRow.id == 1)
         )
-        return [_rule(row) for row in rows]
 
-    async def cancelled_by(self, event_type: str) -> list[Rule]:
-        """Reminder rules whose pending reminders an event of this type cancels."""
-        rows = await self._session.scalars(select(RuleRow).where(RuleRow.due_field.is_not(None)))
-        return [_rule(row) for row in rows if event_type in row.cancel_on]
+    async def _bump(self) -> None:
+        # Every replica's cache reads the version once a batch: a change takes effect for the
+        # next batch. On PostgreSQL concurrent changes queue on this one row, which is fine for
+        # edits by admins.
+        await self._session.execute(
+            update(RulesVersionRow)
+            .where(RulesVersionRow.id == 1)
+            .values(version=RulesVersionRow.version + 1)
+        )
 
     async def all(self) -> list[Rule]:
         """Every rule, by id."""
@@ -277,16 +290,43 @@ class RuleRepository:
         """Create or replace a rule."""
         await self._session.execute(delete(RuleRow).where(RuleRow.id == rule.id))
         self._session.add(RuleRow(**asdict(rule), updated_at=at))
+        await self._bump()
 
     async def add_missing(self, rules: Iterable[Rule], *, at: datetime) -> int:
         """Insert rules whose id is not taken yet (the defaults)."""
         rows = [{**asdict(rule), "updated_at": at} for rule in rules]
-        return await insert_ignoring_duplicates(self._session, RuleRow, rows)
+        added = await insert_ignoring_duplicates(self._session, RuleRow, rows)
+        if added:
+            await self._bump()
+        return added
 
     async def delete(self, rule_id: str) -> bool:
         """Remove a rule; False if there was none."""
         result = await self._session.execute(delete(RuleRow).where(RuleRow.id == rule_id))
+        if result.rowcount:
+            await self._bump()
         return bool(result.rowcount)
+
+
+class RuleCache:
+    """The rules of one process, kept between batches while their version on record holds.
+
+    The version is read once a batch, in the batch's transaction, before the rules: a change
+    made by any replica (a rule put over HTTP) takes effect for the next batch, and rules read
+    after the version are never older than it.
+    """
+
+    def __init__(self) -> None:
+        self._version: int | None = None
+        self._rules = RuleSet([])
+
+    async def current(self, rules: RuleRepository) -> RuleSet:
+        """The rules as of now: the cached ones, or read again if they changed."""
+        version = await rules.version()
+        if version is None or version != self._version:
+            self._rules = RuleSet(await rules.all())
+            self._version = version
+        return self._rules
 
 
 class DeliveryRepository:
@@ -333,15 +373,17 @@ class DeliveryRepository:
         """One delivery row, or None."""
         return await self._session.get(DeliveryRow, delivery_id)
 
-    async def cancel_reminders(self, *, rule_ids: list[str], subject: str, at: datetime) -> int:
-        """Cancel the pending reminders of these rules for one case."""
-        if not rule_ids:
+    async def cancel_reminders(
+        self, *, rule_ids: list[str], subjects: Collection[str], at: datetime
+    ) -> int:
+        """Cancel the pending reminders of these rules for these cases, in one statement."""
+        if not rule_ids or not subjects:
             return 0
         result = await self._session.execute(
             update(DeliveryRow)
             .where(
                 DeliveryRow.rule_id.in_(rule_ids),
-                DeliveryRow.subject == subject,
+                DeliveryRow.subject.in_(sorted(subjects)),
                 DeliveryRow.status == "pending",
                 DeliveryRow.purpose.like("remind-%"),
             )
@@ -356,21 +398,26 @@ class StationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def upsert(self, code: str, values: dict[str, Any], *, create: bool = False) -> None:
-        """Update a station from an event's data; `create`: a registration may add it."""
-        row = await self._session.get(StationRow, code)
-        if row is None:
-            if not create or not {"name", "lat", "lon", "open_hours", "status"} <= values.keys():
-                return
-            values.setdefault("services", [])
-            self._session.add(StationRow(code=code, **{"address": None, **values}))
-            return
-        for name, value in values.items():
-            setattr(row, name, value)
+    async def rows(self, codes: Collection[str]) -> dict[str, dict[str, Any]]:
+        """The rows of these stations that are in the copy, as plain values, in one statement."""
+        if not codes:
+            return {}
+        table = StationRow.__table__
+        result = await self._session.execute(select(table).where(table.c.code.in_(sorted(codes))))
+        return {row["code"]: dict(row) for row in result.mappings()}
 
-    async def get(self, code: str) -> StationRow | None:
-        """One station of the copy, or None."""
-        return await self._session.get(StationRow, code)
+    async def put_rows(self, rows: Collection[dict[str, Any]]) -> None:
+        """Write whole rows (new or changed), one statement for all; one row per code."""
+        if not rows:
+            return
+        dialect = postgresql if self._session.bind.dialect.name == "postgresql" else sqlite
+        table = StationRow.__table__
+        statement = dialect.insert(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.code],
+            set_={c.name: statement.excluded[c.name] for c in table.columns if c.name != "code"},
+        )
+        await self._session.execute(statement, list(rows))
 
     async def all(self) -> list[StationRow]:
         """Every station (a province has thousands: fine to hold)."""

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from gonghui.notify.adapters.repositories import RecipientRepository, RuleCache
 from gonghui.notify.adapters.unit_of_work import NotifyUnitOfWork
 from gonghui.notify.domain import selectors, stations, templates
-from gonghui.notify.domain.model import IN_APP, Notification, Recipient, Rule, Target
+from gonghui.notify.domain.model import IN_APP, Notification, Recipient, Rule, RuleSet, Target
 from gonghui.notify.domain.policy import quiet_until
 from gonghui.shared.clock import SHANGHAI
 from gonghui.shared.contracts.notify import NotificationDelivered
@@ -31,25 +33,78 @@ NAMED_FIELDS = {
 """Id fields of events and the `<name>` a template shows instead: the directory's name."""
 
 
+class Directory:
+    """Who is who for one run of events: each person, and each (role, area), looked up once."""
+
+    def __init__(self, recipients: RecipientRepository) -> None:
+        self._recipients = recipients
+        self._known: dict[str, Recipient | None] = {}
+        self._people: dict[tuple[str, str | None], list[str]] = {}
+
+    async def load(self, ids: Iterable[str]) -> None:
+        """Look up, in one statement, those of `ids` not looked up yet."""
+        missing = {i for i in ids if i not in self._known}
+        if missing:
+            found = await self._recipients.many(missing)
+            self._known.update({i: found.get(i) for i in missing})
+
+    def known(self, recipient_id: str) -> Recipient | None:
+        """A recipient looked up before, or None (not in the directory, or not looked up)."""
+        return self._known.get(recipient_id)
+
+    async def get(self, recipient_id: str) -> Recipient | None:
+        """One recipient, or None."""
+        await self.load([recipient_id])
+        return self._known[recipient_id]
+
+    async def people(self, role: str, area: str | None) -> list[str]:
+        """Ids of the people holding a role (in an area), in id order, at most PEOPLE_LIMIT."""
+        key = (role, area)
+        if key not in self._people:
+            ids: list[str] = []
+            after = None
+            while len(ids) < PEOPLE_LIMIT:
+                page = await self._recipients.page_with_role(
+                    role, area=area, after=after, limit=500
+                )
+                ids += [p.id for p in page]
+                self._known.update({p.id: p for p in page})  # whole rows: no second look-up
+                if len(page) < 500:
+                    break
+                after = page[-1].id
+            self._people[key] = ids[:PEOPLE_LIMIT]
+        return self._people[key]
+
+
+def _named_ids(data: dict[str, Any]) -> dict[str, str]:
+    """The recipient id behind each id field of an event that a template shows by name."""
+    return {
+        field: prefix + value if not value.startswith(("dept:", "role:")) else value
+        for field, (_, prefix) in NAMED_FIELDS.items()
+        if isinstance(value := data.get(field), str) and value
+    }
+
+
+def _display_names(data: dict[str, Any], directory: Directory) -> dict[str, str]:
+    """People's and units' names for the ids an event carries, from looked-up recipients."""
+    names = {}
+    for field, recipient_id in _named_ids(data).items():
+        name_field = NAMED_FIELDS[field][0]
+        if data.get(name_field):
+            continue
+        found = directory.known(recipient_id)
+        names[name_field] = found.name if found is not None else data[field]
+    return names
+
+
 async def display_names(data: dict[str, Any], *, uow: NotifyUnitOfWork) -> dict[str, str]:
     """People's and units' names for the ids an event carries (the id itself if unknown).
 
     Names the event carries itself (`unit_name`, ...) are kept: the producer knows best.
     """
-    wanted = {
-        field: prefix + value if not value.startswith(("dept:", "role:")) else value
-        for field, (_, prefix) in NAMED_FIELDS.items()
-        if isinstance(value := data.get(field), str) and value
-    }
-    known = await uow.recipients.many(wanted.values()) if wanted else {}
-    names = {}
-    for field, recipient_id in wanted.items():
-        name_field = NAMED_FIELDS[field][0]
-        if data.get(name_field):
-            continue
-        found = known.get(recipient_id)
-        names[name_field] = found.name if found is not None else data[field]
-    return names
+    directory = Directory(uow.recipients)
+    await directory.load(_named_ids(data).values())
+    return _display_names(data, directory)
 
 
 def message_context(
@@ -84,7 +139,7 @@ def render_for(rule: Rule, context: dict[str, Any], *, locale: str) -> tuple[str
     return title or rule.event_type, body
 
 
-async def resolve(text: str, data: dict[str, Any], uow: NotifyUnitOfWork) -> list[str]:
+async def resolve(text: str, data: dict[str, Any], directory: Directory) -> list[str]:
     """The recipient ids a selector means for one event."""
     selector = selectors.parse(text)
     if selector.kind == "direct":
@@ -93,10 +148,10 @@ async def resolve(text: str, data: dict[str, Any], uow: NotifyUnitOfWork) -> lis
         assert selector.inner is not None
         levels = max(1, int(data.get("escalation_level") or 1))
         found = []
-        for start in await resolve(selector.inner.value, data, uow):
+        for start in await resolve(selector.inner.value, data, directory):
             current: str | None = start
             for _ in range(levels):
-                person = await uow.recipients.get(current) if current else None
+                person = await directory.get(current) if current else None
                 if person is None or not person.supervisor:
                     break
                 current = person.supervisor
@@ -108,15 +163,9 @@ async def resolve(text: str, data: dict[str, Any], uow: NotifyUnitOfWork) -> lis
     ids: list[str] = []
     areas = selectors.substitute(selector.area, data) if selector.area else [None]
     for area in areas:
-        after = None
-        while len(ids) < PEOPLE_LIMIT:
-            page = await uow.recipients.page_with_role(
-                selector.value, area=area, after=after, limit=500
-            )
-            ids += [p.id for p in page]
-            if len(page) < 500:
-                break
-            after = page[-1].id
+        if len(ids) >= PEOPLE_LIMIT:
+            break
+        ids += await directory.people(selector.value, area)
     if len(ids) >= PEOPLE_LIMIT:
         log.warning("selector %s reached %d people and stopped; use a broadcast", text, len(ids))
     return ids[:PEOPLE_LIMIT]
@@ -171,6 +220,50 @@ def delivery_row(
     }
 
 
+def _notification(
+    *,
+    cause: CloudEvent,
+    recipient_id: str,
+    title: str,
+    body: str,
+    priority: str,
+    at: datetime,
+    notification_id: str | None = None,
+    cause_event_id: str | None = None,
+    area_code: str | None = None,
+) -> Notification:
+    return Notification(
+        id=notification_id or new_event_id(),
+        recipient=recipient_id,
+        channel=IN_APP,
+        title=title,
+        body=body,
+        cause_type=cause.type,
+        cause_source=cause.source,
+        cause_event_id=cause_event_id or cause.id,
+        subject=cause.subject,
+        created_at=at,
+        priority=priority,
+        area_code=area_code,
+    )
+
+
+def _announce(notification: Notification, cause: CloudEvent, *, uow: NotifyUnitOfWork) -> None:
+    """Queue NotificationDelivered for a notification just stored."""
+    uow.emit(
+        NotificationDelivered(
+            notification_id=notification.id,
+            cause_event_id=cause.id,
+            cause_source=cause.source,
+            recipient=notification.recipient,
+            channel=IN_APP,
+            delivered_at=notification.created_at,
+        ),
+        subject=cause.subject,
+        correlationid=cause.correlationid,
+    )
+
+
 async def deliver_in_app(
     *,
     cause: CloudEvent,
@@ -184,146 +277,303 @@ async def deliver_in_app(
     area_code: str | None = None,
 ) -> Notification | None:
     """Put a message in an inbox and announce it; None if this cause already reached them."""
-    notification = Notification(
-        id=notification_id or new_event_id(),
-        recipient=recipient_id,
-        channel=IN_APP,
+    notification = _notification(
+        cause=cause,
+        recipient_id=recipient_id,
         title=title,
         body=body,
-        cause_type=cause.type,
-        cause_source=cause.source,
-        cause_event_id=cause_event_id or cause.id,
-        subject=cause.subject,
-        created_at=uow.clock.now(),
         priority=priority,
+        at=uow.clock.now(),
+        notification_id=notification_id,
+        cause_event_id=cause_event_id,
         area_code=area_code,
     )
     if not await uow.notifications.add(notification):
         return None
-    uow.emit(
-        NotificationDelivered(
-            notification_id=notification.id,
-            cause_event_id=cause.id,
-            cause_source=cause.source,
-            recipient=recipient_id,
-            channel=IN_APP,
-            delivered_at=notification.created_at,
-        ),
-        subject=cause.subject,
-        correlationid=cause.correlationid,
-    )
+    _announce(notification, cause, uow=uow)
     return notification
 
 
-async def apply_rules(cause: CloudEvent, data: dict[str, Any], *, uow: NotifyUnitOfWork) -> int:
+Event = tuple[CloudEvent, dict[str, Any]]
+"""An event as notify applies it: its envelope and its data (untyped)."""
+
+
+async def apply_rules(
+    cause: CloudEvent,
+    data: dict[str, Any],
+    *,
+    uow: NotifyUnitOfWork,
+    rules: RuleCache | None = None,
+) -> int:
     """Notify everyone that the rules of this event type name; return how many deliveries were made.
 
     Each (event, recipient, channel) becomes one delivery row under a unique key, so a
     redelivered event changes nothing; if two rules name the same person, the first (by id) wins.
     """
+    return await apply_events([(cause, data)], uow=uow, rules=rules)
+
+
+async def record_station(event_type: str, data: dict[str, Any], *, uow: NotifyUnitOfWork) -> None:
+    """Keep notify's copy of a station (broadcasts name the nearest open one; notices its area)."""
     async with uow:
-        now = uow.clock.now()
-        if cause.subject:
-            cancelling = await uow.rules.cancelled_by(cause.type)
-            await uow.deliveries.cancel_reminders(
-                rule_ids=[r.id for r in cancelling], subject=cause.subject, at=now
-            )
-        rules = await uow.rules.for_type(cause.type)
-        area = await area_of(data, uow=uow) if rules else None
-        made = 0
-        for rule in rules:
-            if rule.applies_to(data, area_code=area):
-                made += await _apply_rule(rule, cause, data, uow=uow, now=now, area=area)
+        await _areas([(event_type, data)], uow=uow, keep_stations=True, firing=False)
+        await uow.commit()
+
+
+async def apply_events(
+    events: Sequence[Event],
+    *,
+    uow: NotifyUnitOfWork,
+    rules: RuleCache | None = None,
+    keep_stations: bool = False,
+) -> int:
+    """Apply a run of events of one type as `apply_rules` would one by one, in a few statements.
+
+    `keep_stations`: they are the stations' events, so notify's copy of the stations follows
+    them first. `rules`: the process's cache of the rules (else they are read). Returns how
+    many deliveries were made.
+    """
+    if not events:
+        return 0
+    event_type = events[0][0].type
+    assert all(cause.type == event_type for cause, _ in events), "a run is of one type"
+    async with uow:
+        rule_set = await rules.current(uow.rules) if rules else RuleSet(await uow.rules.all())
+        firing = rule_set.firing(event_type)
+        areas = await _areas(
+            [(event_type, data) for _, data in events],
+            uow=uow,
+            keep_stations=keep_stations,
+            firing=bool(firing),
+        )
+        cancelling = [rule.id for rule in rule_set.cancelling(event_type)]
+        await uow.deliveries.cancel_reminders(
+            rule_ids=cancelling,
+            subjects={cause.subject for cause, _ in events if cause.subject},
+            at=uow.clock.now(),
+        )
+        made = await _tell(events, areas, firing, cancelling=cancelling, uow=uow)
         await uow.commit()
         return made
 
 
-async def area_of(data: dict[str, Any], *, uow: NotifyUnitOfWork) -> str | None:
-    """The area an event is about: its own `area_code`, else its station's from notify's copy."""
-    if isinstance(data.get("area_code"), str):
-        return data["area_code"]
+def _station_code(data: dict[str, Any]) -> str | None:
     code = data.get("code") or data.get("station_code")
-    if isinstance(code, str):
-        station = await uow.stations.get(code)
-        return station.area_code if station is not None else None
-    return None
+    return code if isinstance(code, str) else None
 
 
-async def _apply_rule(
-    rule: Rule,
-    cause: CloudEvent,
-    data: dict[str, Any],
+async def _areas(
+    events: Sequence[tuple[str, dict[str, Any]]],
     *,
     uow: NotifyUnitOfWork,
-    now: datetime,
-    area: str | None,
+    keep_stations: bool,
+    firing: bool,
+) -> list[str | None]:
+    """The area each event is about (if rules fire): its own `area_code`, else its station's in
+    notify's copy as that event left it; the copy follows the events first if `keep_stations`.
+
+    The copy's rows are read in one statement and written in one.
+    """
+    followed = [
+        keep_stations and stations.changes(event_type, data) is not None
+        for event_type, data in events
+    ]
+    wanted = {data["code"] for (_, data), follows in zip(events, followed, strict=True) if follows}
+    if firing:
+        wanted |= {
+            code
+            for _, data in events
+            if not isinstance(data.get("area_code"), str) and (code := _station_code(data))
+        }
+    copy = await uow.stations.rows(wanted)
+    changed: set[str] = set()
+    areas: list[str | None] = []
+    for (event_type, data), follows in zip(events, followed, strict=True):
+        if follows:
+            code = data["code"]
+            row = stations.follow(copy.get(code), event_type, data, at=uow.clock.now())
+            if row is not None:
+                copy[code] = row
+                changed.add(code)
+        if not firing:
+            areas.append(None)
+        elif isinstance(data.get("area_code"), str):
+            areas.append(data["area_code"])
+        else:
+            row = copy.get(_station_code(data) or "")
+            areas.append(row["area_code"] if row is not None else None)
+    await uow.stations.put_rows([copy[code] for code in changed])
+    return areas
+
+
+async def _tell(
+    events: Sequence[Event],
+    areas: Sequence[str | None],
+    firing: list[Rule],
+    *,
+    cancelling: list[str],
+    uow: NotifyUnitOfWork,
 ) -> int:
-    # Nobody is told of what they did themselves.
+    """Notices and deliveries of a run: recipients resolved, then everyone looked up at once."""
+    directory = Directory(uow.recipients)
+    plans: list[tuple[CloudEvent, dict[str, Any], str | None, list[tuple[Rule, list[str]]]]] = []
+    for (cause, data), area in zip(events, areas, strict=True):
+        told = []
+        for rule in firing:
+            if rule.applies_to(data, area_code=area):
+                told.append((rule, await _recipients_of(rule, data, directory)))
+        plans.append((cause, data, area, told))
+    await directory.load(
+        [i for *_, told in plans for _, ids in told for i in ids]
+        + [i for _, data, _, told in plans if told for i in _named_ids(data).values()]
+    )
+    writes = _Writes()
+    for cause, data, area, told in plans:
+        now = uow.clock.now()
+        if cancelling and cause.subject:
+            writes.cancel_reminders(cancelling, subject=cause.subject, at=now)
+        if not told:
+            continue
+        shown = {**_display_names(data, directory), **data}
+        for rule, ids in told:
+            writes.add_rule(
+                rule, cause, data, shown=shown, ids=ids, directory=directory, now=now, area=area
+            )
+    return await writes.save(uow)
+
+
+async def _recipients_of(rule: Rule, data: dict[str, Any], directory: Directory) -> list[str]:
+    """Whom a rule names for an event, each once; nobody is told of what they did themselves."""
     actor = data.get("actor")
     ids: list[str] = []
     for text in rule.recipients:
-        for recipient_id in await resolve(text, data, uow):
+        for recipient_id in await resolve(text, data, directory):
             if recipient_id not in ids and recipient_id != actor:
                 ids.append(recipient_id)
-    priority = rule.priority_for(data)
-    data = {**await display_names(data, uow=uow), **data}
-    known = await uow.recipients.many(ids)
-    schedule = _reminder_times(rule, data, now=now) if rule.is_reminder else [("notify", now)]
-    rows: list[dict[str, Any]] = []
-    for recipient in (known.get(i) or Recipient.unknown(i) for i in ids):
-        context = message_context(cause, data, recipient)
-        title, body = render_for(rule, context, locale=recipient.locale)
-        declined = recipient.opted_out_of(event_type=cause.type, rule_id=rule.id, priority=priority)
-        for purpose, at in schedule:
-            for channel in rule.channels:
-                common = {
-                    "cause": cause,
-                    "recipient": recipient,
-                    "channel": channel,
-                    "purpose": purpose,
-                    "rule": rule,
-                    "priority": priority,
-                    "title": title,
-                    "body": body,
-                    "now": now,
-                }
-                if declined:
-                    rows.append(
-                        delivery_row(**common, targets=[], status="skipped", note="opted out")
-                    )
-                    continue
-                if channel == IN_APP and purpose == "notify":
-                    made = await deliver_in_app(
-                        cause=cause,
-                        recipient_id=recipient.id,
-                        title=title,
-                        body=body,
-                        priority=priority,
-                        uow=uow,
-                        area_code=area,
-                    )
-                    if made is not None:
-                        rows.append(
-                            delivery_row(
-                                **common, targets=[], status="delivered", delivery_id=made.id
-                            )
+    return ids
+
+
+class _Writes:
+    """What a run of events writes, in the order the events would have written it one by one."""
+
+    def __init__(self) -> None:
+        self._notifications: list[tuple[Notification, CloudEvent]] = []
+        self._noticed: set[tuple[str, str, str]] = set()
+        self._deliveries: list[tuple[dict[str, Any], str | None]] = []
+        """Each row with the notification it goes with (it is made only if that one is)."""
+
+    def cancel_reminders(self, rule_ids: list[str], *, subject: str, at: datetime) -> None:
+        """What the database's cancellation would do to reminders an earlier event of the run
+        scheduled (the database's own rows were cancelled before the run)."""
+        for row, _ in self._deliveries:
+            if (
+                row["rule_id"] in rule_ids
+                and row["subject"] == subject
+                and row["status"] == "pending"
+                and row["purpose"].startswith("remind-")
+            ):
+                row.update(status="cancelled", note="the case moved on", finished_at=at)
+
+    def add_rule(
+        self,
+        rule: Rule,
+        cause: CloudEvent,
+        data: dict[str, Any],
+        *,
+        shown: dict[str, Any],
+        ids: list[str],
+        directory: Directory,
+        now: datetime,
+        area: str | None,
+    ) -> None:
+        """The notices and deliveries of one rule for one event."""
+        priority = rule.priority_for(data)
+        schedule = _reminder_times(rule, shown, now=now) if rule.is_reminder else [("notify", now)]
+        for recipient in (directory.known(i) or Recipient.unknown(i) for i in ids):
+            context = message_context(cause, shown, recipient)
+            title, body = render_for(rule, context, locale=recipient.locale)
+            declined = recipient.opted_out_of(
+                event_type=cause.type, rule_id=rule.id, priority=priority
+            )
+            for purpose, at in schedule:
+                for channel in rule.channels:
+                    common = {
+                        "cause": cause,
+                        "recipient": recipient,
+                        "channel": channel,
+                        "purpose": purpose,
+                        "rule": rule,
+                        "priority": priority,
+                        "title": title,
+                        "body": body,
+                        "now": now,
+                    }
+                    if declined:
+                        self._add(
+                            delivery_row(**common, targets=[], status="skipped", note="opted out")
                         )
-                    continue
-                targets = (
-                    [Target(IN_APP, recipient.id)]
-                    if channel == IN_APP
-                    else recipient.targets_for(channel)
-                )
-                usable = [t for t in targets if t.kind not in rule.not_via]
-                if not usable:
-                    note = f"no {channel} channel"
-                    if targets:
-                        note = f"not via {', '.join(rule.not_via)}: it has this fact there already"
-                    rows.append(delivery_row(**common, targets=[], status="skipped", note=note))
-                    continue
-                targets = usable
-                rows.append(_scheduled(common, recipient, targets, at=at, channel=channel))
-    return await uow.deliveries.add_many(rows)
+                        continue
+                    if channel == IN_APP and purpose == "notify":
+                        notice = (cause.source, cause.id, recipient.id)
+                        if notice in self._noticed:
+                            continue  # this cause already reached them
+                        self._noticed.add(notice)
+                        notification = _notification(
+                            cause=cause,
+                            recipient_id=recipient.id,
+                            title=title,
+                            body=body,
+                            priority=priority,
+                            at=now,
+                            area_code=area,
+                        )
+                        self._notifications.append((notification, cause))
+                        self._add(
+                            delivery_row(
+                                **common,
+                                targets=[],
+                                status="delivered",
+                                delivery_id=notification.id,
+                            ),
+                            notification=notification.id,
+                        )
+                        continue
+                    targets = (
+                        [Target(IN_APP, recipient.id)]
+                        if channel == IN_APP
+                        else recipient.targets_for(channel)
+                    )
+                    usable = [t for t in targets if t.kind not in rule.not_via]
+                    if not usable:
+                        note = f"no {channel} channel"
+                        if targets:
+                            note = (
+                                f"not via {', '.join(rule.not_via)}: it has this fact there already"
+                            )
+                        self._add(delivery_row(**common, targets=[], status="skipped", note=note))
+                        continue
+                    self._add(_scheduled(common, recipient, usable, at=at, channel=channel))
+
+    def _add(self, row: dict[str, Any], *, notification: str | None = None) -> None:
+        self._deliveries.append((row, notification))
+
+    async def save(self, uow: NotifyUnitOfWork) -> int:
+        """Notifications in one statement (those already sent are not sent again), their
+        announcements, then deliveries in one; return how many deliveries were made."""
+        stored = await uow.notifications.add_new(n for n, _ in self._notifications)
+        for notification, cause in self._notifications:
+            if notification.id in stored:
+                _announce(notification, cause, uow=uow)
+        rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for row, notification in self._deliveries:
+            if notification is None or notification in stored:
+                # The first row of a key wins, as the unique key would have it one by one.
+                rows.setdefault(_delivery_key(row), row)
+        return await uow.deliveries.add_many(list(rows.values()))
+
+
+def _delivery_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    return (row["event_source"], row["event_id"], row["recipient"], row["channel"], row["purpose"])
 
 
 def _scheduled(
@@ -377,20 +627,21 @@ async def preview(
         source="gonghui/preview", type=rule.event_type, data=data, subject=subject
     )
     async with uow:
+        directory = Directory(uow.recipients)
         ids: list[str] = []
         for text in rule.recipients:
-            ids += [i for i in await resolve(text, data, uow) if i not in ids]
-        known = await uow.recipients.many(ids)
-        data = {**await display_names(data, uow=uow), **data}
+            ids += [i for i in await resolve(text, data, directory) if i not in ids]
+        await directory.load([*ids, *_named_ids(data).values()])
+        data = {**_display_names(data, directory), **data}
     shown = []
-    for recipient in (known.get(i) or Recipient.unknown(i) for i in ids):
+    for recipient in (directory.known(i) or Recipient.unknown(i) for i in ids):
         title, body = render_for(
             rule, message_context(cause, data, recipient), locale=recipient.locale
         )
         shown.append(
             {
                 "recipient": recipient.id,
-                "registered": recipient.id in known,
+                "registered": directory.known(recipient.id) is not None,
                 "title": title,
                 "body": body,
                 "channels": {c: [t.kind for t in recipient.targets_for(c)] for c in rule.channels},
@@ -424,17 +675,3 @@ async def install_rules(rules: list[Rule], *, uow: NotifyUnitOfWork) -> int:
         added = await uow.rules.add_missing(rules, at=uow.clock.now())
         await uow.commit()
         return added
-
-
-async def record_station(event_type: str, data: dict[str, Any], *, uow: NotifyUnitOfWork) -> None:
-    """Keep notify's copy of a station (broadcasts name the nearest open one; notices its area)."""
-    values = stations.changes(event_type, data)
-    if values is None:
-        return
-    async with uow:
-        await uow.stations.upsert(
-            data["code"],
-            {**values, "updated_at": uow.clock.now()},
-            create=event_type == "station.registered.v1",
-        )
-        await uow.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -156,3 +157,26 @@ class Rule:
         if locale.lower().startswith("en") and self.title_en and self.body_en:
             return self.title_en, self.body_en
         return self.title_zh, self.body_zh
+
+
+class RuleSet:
+    """Every rule, found by the event type that fires it and by those that cancel its reminders."""
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        """`rules` in the order they apply (by id)."""
+        self._firing: dict[str, list[Rule]] = {}
+        self._cancelling: dict[str, list[Rule]] = {}
+        for rule in rules:
+            if rule.enabled:
+                self._firing.setdefault(rule.event_type, []).append(rule)
+            if rule.due_field is not None:
+                for event_type in dict.fromkeys(rule.cancel_on):
+                    self._cancelling.setdefault(event_type, []).append(rule)
+
+    def firing(self, event_type: str) -> list[Rule]:
+        """Enabled rules that fire on an event type, in order."""
+        return self._firing.get(event_type, [])
+
+    def cancelling(self, event_type: str) -> list[Rule]:
+        """Reminder rules whose pending reminders an event of this type cancels."""
+        return self._cancelling.get(event_type, [])

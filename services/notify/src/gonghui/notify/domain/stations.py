@@ -74,6 +74,37 @@ def changes(event_type: str, data: dict[str, Any]) -> dict[str, Any] | None:
     return follow(data)
 
 
+REQUIRED = frozenset({"name", "lat", "lon", "open_hours", "status"})
+"""What a registration must carry for the copy to add the station."""
+
+
+def follow(
+    row: dict[str, Any] | None, event_type: str, data: dict[str, Any], *, at: datetime
+) -> dict[str, Any] | None:
+    """The copy's row of a station after an event (None: still not in the copy).
+
+    `row` is the whole row before it, or None; only a registration adds a station, and only
+    with the fields the copy needs.
+    """
+    values = changes(event_type, data)
+    if values is None:
+        return row
+    if row is not None:
+        return {**row, **values, "updated_at": at}
+    if event_type != "station.registered.v1" or not REQUIRED <= values.keys():
+        return None
+    return {
+        "code": data["code"],
+        "address": None,
+        "services": [],
+        "area_code": None,
+        "operator": None,
+        "test_data": False,
+        **values,
+        "updated_at": at,
+    }
+
+
 def is_open(
     *, status: str, open_hours: str, lat: float, lon: float, at: datetime, test_data: bool = False
 ) -> bool:

@@ -4,33 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
+from gonghui.notify.adapters.repositories import RuleCache
 from gonghui.notify.adapters.unit_of_work import NotifyUnitOfWork
 from gonghui.notify.application.broadcast import request_broadcast
-from gonghui.notify.application.handlers import apply_rules, record_station
+from gonghui.notify.application.handlers import apply_events
 from gonghui.shared.consumer import Handlers, Incoming
 from gonghui.shared.contracts.notify import BroadcastRequested
 
 
-def station_event_handlers() -> Handlers:
-    """`stations.events`: keep the station read model, then apply the rules."""
+def station_event_handlers(rules: RuleCache | None = None) -> Handlers:
+    """`stations.events`: keep the station read model, then apply the rules, a run at a time."""
     handlers = Handlers()
+    cache = rules or RuleCache()
 
-    @handlers.otherwise
-    async def on_station_event(msg: Incoming[Any], uow: NotifyUnitOfWork) -> None:
-        data = msg.envelope.data
-        await record_station(msg.envelope.type, data, uow=uow)
-        await apply_rules(msg.envelope, data, uow=uow)
+    @handlers.otherwise_batch
+    async def on_station_events(
+        run: list[Incoming[Any]], uow: NotifyUnitOfWork
+    ) -> list[tuple[Incoming[Any], str]]:
+        events = [(msg.envelope, msg.envelope.data) for msg in run]
+        await apply_events(events, uow=uow, rules=cache, keep_stations=True)
+        return []
 
     return handlers
 
 
-def proposal_event_handlers() -> Handlers:
-    """`proposals.events`: every type, typed or not, goes through the rules."""
+def proposal_event_handlers(rules: RuleCache | None = None) -> Handlers:
+    """`proposals.events`: every type, typed or not, goes through the rules, a run at a time."""
     handlers = Handlers()
+    cache = rules or RuleCache()
 
-    @handlers.otherwise
-    async def on_proposal_event(msg: Incoming[Any], uow: NotifyUnitOfWork) -> None:
-        await apply_rules(msg.envelope, msg.envelope.data, uow=uow)
+    @handlers.otherwise_batch
+    async def on_proposal_events(
+        run: list[Incoming[Any]], uow: NotifyUnitOfWork
+    ) -> list[tuple[Incoming[Any], str]]:
+        await apply_events([(msg.envelope, msg.envelope.data) for msg in run], uow=uow, rules=cache)
+        return []
 
     return handlers
 
