@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -31,12 +32,11 @@ from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
 from gonghui.cli.embedded_redis import free_port
-from gonghui.shared.db import create_engine, session_factory
+from gonghui.shared.db import create_engine
 from gonghui.shared.migrations import upgrade
-from gonghui.shared.streams import StreamKeys
+from gonghui.stations.adapters.nearby import NearbyIndex
 from gonghui.stations.adapters.orm import StationRow
 from gonghui.stations.adapters.repositories import lat_band
-from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from gonghui.stations.application.handlers import find_nearby
 from gonghui.stations.bootstrap import MIGRATIONS
 from gonghui.stations.domain.geo import distance_m
@@ -110,15 +110,23 @@ async def load(url: str, rows: list[dict[str, object]]) -> float:
     return time.perf_counter() - started
 
 
-async def ours(url: str, queries: list[tuple[float, float]]) -> tuple[list[float], list[list[str]]]:
+async def ours(
+    url: str, queries: list[tuple[float, float]]
+) -> tuple[list[float], list[list[str]], float, int]:
+    """`find_nearby` on the process's index: times, answers, load seconds, index bytes."""
     engine = create_engine(url)
-    sessions = session_factory(engine)
-    keys = StreamKeys("bench:")
+    index = NearbyIndex(engine)
+    started = time.perf_counter()
+    tracemalloc.start()
+    await index.catch_up()
+    held = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    loaded = time.perf_counter() - started
     times, answers = [], []
     for lat, lon in queries:
         started = time.perf_counter()
         hits = await find_nearby(
-            StationsUnitOfWork(sessions, service="stations", keys=keys),
+            index,
             lat=lat,
             lon=lon,
             radius_m=RADIUS_M,
@@ -130,7 +138,7 @@ async def ours(url: str, queries: list[tuple[float, float]]) -> tuple[list[float
         times.append(time.perf_counter() - started)
         answers.append([h.code for h in hits])
     await engine.dispose()
-    return times, answers
+    return times, answers, loaded, held
 
 
 @contextlib.asynccontextmanager
@@ -266,16 +274,17 @@ async def main(n: int, n_queries: int, n_brute: int) -> None:
 
         for name, url in backends:
             loaded = await load(url, rows)
-            times, answers = await ours(url, queries)
+            times, answers, index_s, index_bytes = await ours(url, queries)
             assert answers[:n_brute] == brute_answers, f"{name}: results differ from brute force"
             http_times, http_answers = await over_http(url, queries)
             assert http_answers == answers, f"{name}: the answers over HTTP differ"
             found = sum(1 for a in answers if a)
             print(
                 f"{name}: loaded in {loaded:.1f} s; {found}/{n_queries} queries found a station; "
-                f"first {n_brute} match brute force exactly"
+                f"first {n_brute} match brute force exactly; the index loaded in {index_s:.1f} s "
+                f"and holds {index_bytes / 2**20:.0f} MiB"
             )
-            results.append(summary(f"ours, {name} (band index)", times))
+            results.append(summary(f"ours, {name} (in-memory index)", times))
             results.append(summary(f"ours over HTTP, {name}", http_times))
         results.append(summary("brute force scan (in memory)", brute_times))
         results.append(summary("raw GEOSEARCH (no filters)", geo_times))

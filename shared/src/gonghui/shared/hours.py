@@ -117,7 +117,7 @@ class Reading:
 
 def read(text: str, *, at: datetime, lat: float | None = None, lon: float | None = None) -> Reading:
     """The state at `at`, when it changes next and the comment that applies."""
-    return _prepared(normalize(text), _place(lat, lon)).read(at)
+    return _prepared_for(text, lat, lon).read(at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,14 +140,14 @@ def period(
     the horizon, until midnight), so a search that asks it of many stations sharing a few
     expressions works them out once per period, not once per station and question.
     """
-    return _prepared(normalize(text), _place(lat, lon)).period(at)
+    return _prepared_for(text, lat, lon).period(at)
 
 
 def state_at(
     text: str, *, at: datetime, lat: float | None = None, lon: float | None = None
 ) -> OpenState:
     """Just the state at `at` (cheaper than `read`: no look-ahead)."""
-    return _prepared(normalize(text), _place(lat, lon)).state(at)[0]
+    return _prepared_for(text, lat, lon).state(at)[0]
 
 
 def is_public_holiday(day: date) -> bool | None:
@@ -173,9 +173,20 @@ def _place(lat: float | None, lon: float | None) -> tuple[float, float] | None:
     return round(lat, 2), round(lon, 2)
 
 
+def _prepared_for(text: str, lat: float | None, lon: float | None) -> _Prepared:
+    strict = normalize(text)
+    # Only the sun makes a place matter: other expressions read the same everywhere.
+    return _prepared(strict, _place(lat, lon) if _uses_sun(strict) else None)
+
+
+@lru_cache(maxsize=8192)
+def _uses_sun(text: str) -> bool:
+    return _SUN.search(text) is not None
+
+
 @lru_cache(maxsize=8192)
 def _prepared(text: str, place: tuple[float, float] | None) -> _Prepared:
-    return _Prepared(text, place if _SUN.search(text) else None)
+    return _Prepared(text, place)
 
 
 class _Prepared:
