@@ -31,12 +31,11 @@ from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
 from gonghui.cli.embedded_redis import free_port
-from gonghui.shared.db import create_engine, session_factory
+from gonghui.shared.db import create_engine
 from gonghui.shared.migrations import upgrade
-from gonghui.shared.streams import StreamKeys
+from gonghui.stations.adapters.nearby import NearbyIndex
 from gonghui.stations.adapters.orm import StationRow
 from gonghui.stations.adapters.repositories import lat_band
-from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from gonghui.stations.application.handlers import find_nearby
 from gonghui.stations.bootstrap import MIGRATIONS
 from gonghui.stations.domain.geo import distance_m
@@ -110,15 +109,20 @@ async def load(url: str, rows: list[dict[str, object]]) -> float:
     return time.perf_counter() - started
 
 
-async def ours(url: str, queries: list[tuple[float, float]]) -> tuple[list[float], list[list[str]]]:
+async def ours(
+    url: str, queries: list[tuple[float, float]]
+) -> tuple[list[float], list[list[str]], float, int]:
+    """`find_nearby` on the process's index: times, answers, load seconds, RSS it added."""
     engine = create_engine(url)
-    sessions = session_factory(engine)
-    keys = StreamKeys("bench:")
+    index = NearbyIndex(engine)
+    started, before = time.perf_counter(), _rss_bytes()
+    await index.catch_up()
+    loaded, held = time.perf_counter() - started, _rss_bytes() - before
     times, answers = [], []
     for lat, lon in queries:
         started = time.perf_counter()
         hits = await find_nearby(
-            StationsUnitOfWork(sessions, service="stations", keys=keys),
+            index,
             lat=lat,
             lon=lon,
             radius_m=RADIUS_M,
@@ -130,11 +134,13 @@ async def ours(url: str, queries: list[tuple[float, float]]) -> tuple[list[float
         times.append(time.perf_counter() - started)
         answers.append([h.code for h in hits])
     await engine.dispose()
-    return times, answers
+    return times, answers, loaded, held
 
 
 @contextlib.asynccontextmanager
-async def served(url: str) -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
+async def served(
+    url: str,
+) -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.StreamWriter, int]]:
     """`gonghui serve stations` on `url`'s database in a process of its own; a kept-alive socket."""
     port = free_port()
     env = {
@@ -160,7 +166,7 @@ async def served(url: str) -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.
             if time.monotonic() > deadline or server.returncode is not None:
                 raise RuntimeError(f"the stations service did not start:\n{log.read_text()}")
             await asyncio.sleep(0.2)
-        yield reader, writer
+        yield reader, writer, server.pid
         writer.close()
     finally:
         if server.returncode is None:
@@ -182,19 +188,39 @@ async def get_json(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, p
 
 async def over_http(
     url: str, queries: list[tuple[float, float]]
-) -> tuple[list[float], list[list[str]]]:
-    """The same question as a worker's phone asks it: GET /stations on the real service."""
+) -> tuple[list[float], list[list[str]], float]:
+    """The same question as a worker's phone asks it: GET /stations on the real service.
+
+    Also the server's CPU per request, from /proc (holds on a busy machine where times do not),
+    less what the idle server spends in the same time (its stream runtime, the index's looks).
+    """
     at = AT.isoformat().replace("+00:00", "Z")
     times, answers = [], []
-    async with served(url) as (reader, writer):
+    async with served(url) as (reader, writer, pid):
         for lat, lon in queries[:5]:  # warm the connection and the caches
             await get_json(reader, writer, _nearby_path(lat, lon, at))
+        idle_started, idle_cpu = time.perf_counter(), _cpu_s(pid)
+        await asyncio.sleep(2)
+        idle_rate = (_cpu_s(pid) - idle_cpu) / (time.perf_counter() - idle_started)
+        started_all, cpu = time.perf_counter(), _cpu_s(pid)
         for lat, lon in queries:
             started = time.perf_counter()
             page = await get_json(reader, writer, _nearby_path(lat, lon, at))
             times.append(time.perf_counter() - started)
             answers.append([item["code"] for item in page["items"]])
-    return times, answers
+        busy = _cpu_s(pid) - cpu - idle_rate * (time.perf_counter() - started_all)
+    return times, answers, busy / len(queries)
+
+
+def _rss_bytes() -> int:
+    """Resident memory of this process."""
+    return int(Path("/proc/self/status").read_text().split("VmRSS:")[1].split()[0]) * 1024
+
+
+def _cpu_s(pid: int) -> float:
+    """User and system CPU seconds of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _nearby_path(lat: float, lon: float, at: str) -> str:
@@ -266,16 +292,18 @@ async def main(n: int, n_queries: int, n_brute: int) -> None:
 
         for name, url in backends:
             loaded = await load(url, rows)
-            times, answers = await ours(url, queries)
+            times, answers, index_s, index_bytes = await ours(url, queries)
             assert answers[:n_brute] == brute_answers, f"{name}: results differ from brute force"
-            http_times, http_answers = await over_http(url, queries)
+            http_times, http_answers, http_cpu = await over_http(url, queries)
             assert http_answers == answers, f"{name}: the answers over HTTP differ"
             found = sum(1 for a in answers if a)
             print(
                 f"{name}: loaded in {loaded:.1f} s; {found}/{n_queries} queries found a station; "
-                f"first {n_brute} match brute force exactly"
+                f"first {n_brute} match brute force exactly; the index loaded in {index_s:.1f} s "
+                f"and added {index_bytes / 2**20:.0f} MiB RSS; over HTTP the server spent "
+                f"{http_cpu * 1000:.2f} ms CPU per request"
             )
-            results.append(summary(f"ours, {name} (band index)", times))
+            results.append(summary(f"ours, {name} (in-memory index)", times))
             results.append(summary(f"ours over HTTP, {name}", http_times))
         results.append(summary("brute force scan (in memory)", brute_times))
         results.append(summary("raw GEOSEARCH (no filters)", geo_times))

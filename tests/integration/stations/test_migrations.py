@@ -9,6 +9,7 @@ from sqlalchemy import text
 from gonghui.shared.db import create_engine, session_factory
 from gonghui.shared.migrations import upgrade
 from gonghui.shared.streams import StreamKeys
+from gonghui.stations.adapters.nearby import NearbyIndex
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from gonghui.stations.application.handlers import find_nearby
 from gonghui.stations.bootstrap import MIGRATIONS
@@ -36,7 +37,7 @@ async def test_old_stations_keep_their_codes_and_are_found_after_upgrade(
             old = await uow.stations.get("GH-000001")
         assert old is not None and old.area_code == "350102" and old.co_builders == []  # located
         hits = await find_nearby(
-            StationsUnitOfWork(session_factory(engine), service="stations", keys=keys),
+            NearbyIndex(engine),
             lat=26.08,
             lon=119.30,
             radius_m=100,

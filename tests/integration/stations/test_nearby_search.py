@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 from itertools import pairwise
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gonghui.stations.adapters.nearby import NearbyIndex
 from gonghui.stations.adapters.orm import StationRow
 from gonghui.stations.adapters.repositories import lat_band
+from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from gonghui.stations.application.handlers import find_nearby
 from gonghui.stations.domain.geo import distance_m
 from gonghui.stations.domain.model import open_at
@@ -82,12 +84,13 @@ def brute_force(rows, lat, lon, radius_m, service, open_now, limit, at):  # type
 
 @pytest.mark.parametrize("seed", [1, 2])
 async def test_search_matches_brute_force_on_random_stations(
-    seed: int, stations_engine: AsyncEngine, stations_uow
+    seed: int, stations_engine: AsyncEngine
 ) -> None:
     rng = random.Random(seed)
     rows = random_rows(rng, 3000)
     async with stations_engine.begin() as connection:
         await connection.execute(insert(StationRow), rows)
+    index = NearbyIndex(stations_engine)
     for _ in range(40):
         lat, lon = rng.uniform(25.93, 26.22), rng.uniform(119.13, 119.47)
         radius = rng.choice([300, 1000, 2500, 8000])
@@ -96,7 +99,7 @@ async def test_search_matches_brute_force_on_random_stations(
         limit = rng.choice([1, 5, 20, 200])
         at = rng.choice(TIMES)
         found = await find_nearby(
-            stations_uow(),
+            index,
             lat=lat,
             lon=lon,
             radius_m=radius,
@@ -112,13 +115,100 @@ async def test_search_matches_brute_force_on_random_stations(
         assert all(h.open_now and h.opening.state == "open" for h in found) or not open_now
 
 
-async def test_search_near_the_edge_of_a_latitude_band(
-    stations_engine: AsyncEngine, stations_uow
-) -> None:
+async def test_search_near_the_edge_of_a_latitude_band(stations_engine: AsyncEngine) -> None:
     rows = random_rows(random.Random(3), 2)
     rows[0].update(lat=26.0999999, lon=119.3, lat_band=lat_band(26.0999999), status="active")
     rows[1].update(lat=26.1000001, lon=119.3, lat_band=lat_band(26.1000001), status="active")
     async with stations_engine.begin() as connection:
         await connection.execute(insert(StationRow), rows)
-    found = await find_nearby(stations_uow(), lat=26.1, lon=119.3, radius_m=5, at=AT)
+    found = await find_nearby(NearbyIndex(stations_engine), lat=26.1, lon=119.3, radius_m=5, at=AT)
     assert sorted(h.code for h in found) == ["T-00000", "T-00001"]
+
+
+class Ticks:
+    """A monotonic clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def nearest(index: NearbyIndex) -> list[str]:
+    found = await find_nearby(index, lat=26.08, lon=119.30, radius_m=1000, open_now=True, at=AT)
+    return [h.code for h in found]
+
+
+async def test_changes_reach_this_replica_at_once_and_another_within_the_refresh_interval(
+    stations_engine: AsyncEngine, stations_sessions, keys
+) -> None:
+    """Two replicas, each with its index: a write through one is searchable there when it
+    returns, and on the other after at most `refresh_s` (here 1 s of a clock we move)."""
+    rows = random_rows(random.Random(4), 3)
+    for i, row in enumerate(rows):
+        lat = 26.08 + 0.001 * i
+        row.update(lat=lat, lon=119.30, lat_band=lat_band(lat), status="active", open_hours="24/7")
+    async with stations_engine.begin() as connection:
+        await connection.execute(insert(StationRow), rows)
+    here_ticks, there_ticks = Ticks(), Ticks()
+    here = NearbyIndex(stations_engine, refresh_s=1.0, monotonic=here_ticks)
+    there = NearbyIndex(stations_engine, refresh_s=1.0, monotonic=there_ticks)
+    assert await nearest(here) == await nearest(there) == ["T-00000", "T-00001", "T-00002"]
+
+    uow = StationsUnitOfWork(
+        stations_sessions, service="stations", keys=keys, stations_changed=here.changed
+    )
+    async with uow:
+        station = await uow.stations.get("T-00000")
+        assert station is not None
+        station.exit(reason="撤站", at=AT)
+        await uow.stations.save(station)
+        await uow.commit()
+    assert await nearest(here) == ["T-00001", "T-00002"]  # at once, on the replica that wrote
+    assert await nearest(there) == ["T-00000", "T-00001", "T-00002"]  # not yet looked again
+    there_ticks.now += 1.0
+    assert await nearest(there) == ["T-00001", "T-00002"]
+
+    # A write by any other process or tool (here straight SQL), a suspension and a new station.
+    new = random_rows(random.Random(5), 1)[0]
+    new.update(code="T-NEW", lat=26.0795, lon=119.30, lat_band=lat_band(26.0795))
+    new.update(status="active", open_hours="24/7")
+    async with stations_engine.begin() as connection:
+        await connection.execute(insert(StationRow), [new])
+        await connection.execute(
+            update(StationRow).where(StationRow.code == "T-00001").values(status="suspended")
+        )
+    for ticks, index in ((here_ticks, here), (there_ticks, there)):
+        ticks.now += 1.0
+        assert await nearest(index) == ["T-NEW", "T-00002"]
+
+
+async def test_a_write_that_commits_after_a_later_one_is_not_missed(
+    stations_engine: AsyncEngine,
+) -> None:
+    """PostgreSQL stamps rows with transaction ids, which may commit out of order."""
+    if stations_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: stamps grow in commit order")
+    rows = random_rows(random.Random(6), 2)
+    for i, row in enumerate(rows):
+        lat = 26.08 + 0.001 * i
+        row.update(lat=lat, lon=119.30, lat_band=lat_band(lat), status="active", open_hours="24/7")
+    async with stations_engine.begin() as connection:
+        await connection.execute(insert(StationRow), rows)
+    ticks = Ticks()
+    index = NearbyIndex(stations_engine, refresh_s=1.0, monotonic=ticks)
+    assert await nearest(index) == ["T-00000", "T-00001"]
+    async with stations_engine.connect() as slow:
+        await slow.execute(
+            update(StationRow).where(StationRow.code == "T-00000").values(status="suspended")
+        )  # the older transaction id, still open
+        async with stations_engine.begin() as quick:
+            await quick.execute(
+                update(StationRow).where(StationRow.code == "T-00001").values(name="新名字")
+            )
+        ticks.now += 1.0
+        assert await nearest(index) == ["T-00000", "T-00001"]  # the slow one is not committed
+        await slow.commit()
+    ticks.now += 1.0
+    assert await nearest(index) == ["T-00001"]

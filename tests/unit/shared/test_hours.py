@@ -7,12 +7,21 @@ purpose (China's in-lieu holiday days, sun times for the real coordinates) the t
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import random
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from gonghui.shared.clock import SHANGHAI
-from gonghui.shared.hours import HoursInvalid, is_public_holiday, read, state_at, validate
+from gonghui.shared.hours import (
+    HoursInvalid,
+    Period,
+    is_public_holiday,
+    period,
+    read,
+    state_at,
+    validate,
+)
 from gonghui.stations.domain.opening import opening
 
 FUZHOU = {"lat": 26.08, "lon": 119.30}
@@ -209,3 +218,32 @@ def test_next_change_and_the_phrase_for_people() -> None:
         **FUZHOU,
     )
     assert (suspended.state, suspended.phrase) == ("closed", "暂停服务，预计 12月10日 00:00 恢复")
+
+
+@pytest.mark.parametrize(
+    "hours",
+    [
+        "Mo-Su 08:00-20:00; PH off",
+        "Mo-Fr 08:00-12:00,14:00-18:00",
+        "sunrise-sunset",
+        "Mo-Su 08:00+",
+        "Mo-Fr 08:00-18:00 || unknown",
+        "Sa,Su 10:00-16:00",
+        "24/7",
+    ],
+)
+def test_a_remembered_period_answers_as_reading_afresh_would(hours: str) -> None:
+    """Searches ask `period` at ever later moments; each answer equals two fresh `read`s."""
+    rng = random.Random(hours)
+    moment = at("2026-09-28T00:00")
+    for _ in range(400):
+        moment += timedelta(minutes=rng.choice([1, 7, 45, 180, 600]))
+        reading = read(hours, at=moment, **FUZHOU)
+        after = (
+            read(hours, at=reading.next_change, **FUZHOU).state
+            if reading.next_change is not None
+            else None
+        )
+        assert period(hours, at=moment, **FUZHOU) == Period(
+            reading.state, reading.next_change, after
+        ), moment

@@ -117,14 +117,37 @@ class Reading:
 
 def read(text: str, *, at: datetime, lat: float | None = None, lon: float | None = None) -> Reading:
     """The state at `at`, when it changes next and the comment that applies."""
-    return _prepared(normalize(text), _place(lat, lon)).read(at)
+    return _prepared_for(text, lat, lon).read(at)
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """The state at a moment, when it changes next, and the state it changes to."""
+
+    state: OpenState
+    next_change: datetime | None
+    """When the state changes next (+08:00), if within the horizon."""
+    after: OpenState | None
+    """The state from `next_change` on."""
+
+
+def period(
+    text: str, *, at: datetime, lat: float | None = None, lon: float | None = None
+) -> Period:
+    """The state at `at`, when it changes and to what; the same answer as two `read`s.
+
+    Remembered per expression and place until the state changes (or, with no change within
+    the horizon, until midnight), so a search that asks it of many stations sharing a few
+    expressions works them out once per period, not once per station and question.
+    """
+    return _prepared_for(text, lat, lon).period(at)
 
 
 def state_at(
     text: str, *, at: datetime, lat: float | None = None, lon: float | None = None
 ) -> OpenState:
     """Just the state at `at` (cheaper than `read`: no look-ahead)."""
-    return _prepared(normalize(text), _place(lat, lon)).state(at)[0]
+    return _prepared_for(text, lat, lon).state(at)[0]
 
 
 def is_public_holiday(day: date) -> bool | None:
@@ -150,9 +173,20 @@ def _place(lat: float | None, lon: float | None) -> tuple[float, float] | None:
     return round(lat, 2), round(lon, 2)
 
 
+def _prepared_for(text: str, lat: float | None, lon: float | None) -> _Prepared:
+    strict = normalize(text)
+    # Only the sun makes a place matter: other expressions read the same everywhere.
+    return _prepared(strict, _place(lat, lon) if _uses_sun(strict) else None)
+
+
+@lru_cache(maxsize=8192)
+def _uses_sun(text: str) -> bool:
+    return _SUN.search(text) is not None
+
+
 @lru_cache(maxsize=8192)
 def _prepared(text: str, place: tuple[float, float] | None) -> _Prepared:
-    return _Prepared(text, place if _SUN.search(text) else None)
+    return _Prepared(text, place)
 
 
 class _Prepared:
@@ -162,6 +196,29 @@ class _Prepared:
         self._place = place
         self._parts = [_rewritten(part) for part in _split_outside_quotes(text, "||")]
         self._uses_ph = any(_PH.search(_QUOTED.sub("", part)) for part in self._parts)
+        self._period: tuple[datetime, datetime, Period] | None = None
+
+    def period(self, at: datetime) -> Period:
+        """The period `at` falls in; remembered while it lasts.
+
+        Between `at` and the next change the state is the same at every boundary (that is
+        how `read` finds the change), so any moment of [at, next_change) reads the same change
+        and the same state after it. With no change within the horizon, every moment of the
+        same day looks ahead over the same days and finds none either.
+        """
+        known = self._period
+        if known is not None and known[0] <= at < known[1]:
+            return known[2]
+        reading = self.read(at)
+        if reading.next_change is None:
+            local = at.astimezone(SHANGHAI)
+            until = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+            found = Period(reading.state, None, None)
+        else:
+            until = reading.next_change
+            found = Period(reading.state, until, self.state(until)[0])
+        self._period = (at, until, found)
+        return found
 
     def state(self, at: datetime) -> tuple[OpenState, str | None]:
         """State and comment at `at`: the first fallback part that is not closed decides."""

@@ -12,6 +12,7 @@ from gonghui.shared.http import create_service_app
 from gonghui.shared.periodic import every
 from gonghui.shared.runtime import StreamRuntime
 from gonghui.shared.streams import StreamKeys
+from gonghui.stations.adapters.nearby import NearbyIndex
 from gonghui.stations.adapters.ratelimit import RedisRateLimiter
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from gonghui.stations.application.handlers import end_due_suspensions
@@ -35,9 +36,12 @@ def create_app(settings: StationsSettings | None = None, *, clock: Clock | None 
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     keys = StreamKeys(settings.stream_prefix)
+    nearby = NearbyIndex(engine, refresh_s=settings.search_refresh_s)
 
     def uow_factory() -> StationsUnitOfWork:
-        return StationsUnitOfWork(sessions, service="stations", keys=keys, clock=clock)
+        return StationsUnitOfWork(
+            sessions, service="stations", keys=keys, clock=clock, stations_changed=nearby.changed
+        )
 
     runtime = StreamRuntime(
         service="stations",
@@ -46,6 +50,8 @@ def create_app(settings: StationsSettings | None = None, *, clock: Clock | None 
         outbox=sessions,
         department_handlers=department_handlers(worker_id_secret=settings.worker_id_secret),
         workers=[
+            # Loads the search index at start and keeps it fresh, so searches rarely wait.
+            lambda stop: every(settings.search_refresh_s, nearby.catch_up, stop),
             lambda stop: every(
                 settings.suspension_check_s, lambda: end_due_suspensions(uow_factory), stop
             ),
@@ -65,7 +71,7 @@ def create_app(settings: StationsSettings | None = None, *, clock: Clock | None 
         runtime=runtime,
         engine=engine,
         routers=[
-            stations_router(uow_factory, clock, settings, guard),
+            stations_router(uow_factory, clock, settings, guard, nearby),
             ledger_router(uow_factory),
             areas_router(),
             feedback_router(uow_factory, settings, guard),

@@ -54,6 +54,12 @@ class StationsSettings(ServiceSettings):
     suspension_check_s: float = Field(
         30.0, gt=0, description="How often suspensions past their until-date are ended."
     )
+    search_refresh_s: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="How stale the nearest search may be about other replicas' writes, seconds.",
+    )
     siting_min_workers: int = Field(
         5, ge=2, description="k-anonymity: grid cells with fewer workers are never shown."
     )

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     Float,
@@ -65,11 +66,14 @@ class StationRow(Base):
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     test_data: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     """Registered by a sandbox department: left out of search, exports and statistics."""
+    search_version: Mapped[int | None] = mapped_column(BigInteger)
+    """Stamped by the database on every write (migration 0009): what the search index follows."""
 
     __table_args__ = (
         UniqueConstraint("operator", "external_ref", name="uq_stations_operator_external_ref"),
         Index("ix_stations_lat_band_lon", "lat_band", "lon"),
         Index("ix_stations_area_code", "area_code"),
+        Index("ix_stations_search_version", "search_version"),
     )
 
 

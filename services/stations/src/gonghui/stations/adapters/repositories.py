@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 
@@ -63,7 +64,7 @@ async def upsert(
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """What the nearest search needs of one station."""
 
@@ -72,7 +73,7 @@ class Candidate:
     status: str
     lat: float
     lon: float
-    services: list[str]
+    services: Sequence[str]
     open_hours: str
     suspended_until: datetime | None
     reinspection: str | None
@@ -92,6 +93,8 @@ class StationRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self.written = False
+        """Whether stations were written in this session (the search index then looks again)."""
 
     async def get(self, code: str, *, for_update: bool = False) -> Station | None:
         """A station by its code (locked for the transaction if `for_update`)."""
@@ -213,6 +216,7 @@ class StationRepository:
             )
             .values(updated_at=now)
         )
+        self.written = True
         return claimed.rowcount == 1
 
     async def reinspections_in(self, area_code: str) -> dict[str, int]:
@@ -231,6 +235,7 @@ class StationRepository:
     async def add_many(self, stations: list[Station]) -> None:
         """Store new stations in one statement (Core executemany: no ORM object per row)."""
         if stations:
+            self.written = True
             await self._session.execute(
                 insert(StationRow.__table__), [_to_row(station) for station in stations]
             )
@@ -239,6 +244,7 @@ class StationRepository:
         """Write back a changed station."""
         values = _to_row(station)
         code = values.pop("code")
+        self.written = True
         await self._session.execute(
             update(StationRow).where(StationRow.code == code).values(**values)
         )

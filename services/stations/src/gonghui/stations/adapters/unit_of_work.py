@@ -1,7 +1,11 @@
 """The stations unit of work: its repositories, one transaction."""
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from collections.abc import Callable
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gonghui.shared.clock import Clock
+from gonghui.shared.streams import StreamKeys
 from gonghui.shared.uow import UnitOfWork
 from gonghui.stations.adapters.feedback import FeedbackRepository
 from gonghui.stations.adapters.ledger import LedgerRepository
@@ -24,6 +28,26 @@ class StationsUnitOfWork(UnitOfWork):
     ledger: LedgerRepository
     feedback: FeedbackRepository
     presence: PresenceRepository
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        service: str,
+        keys: StreamKeys,
+        clock: Clock | None = None,
+        stations_changed: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(sessions, service=service, keys=keys, clock=clock)
+        self._stations_changed = stations_changed
+
+    async def commit(self) -> None:
+        """Commit; then tell the search index of this process if stations were written."""
+        written = self.stations.written
+        await super().commit()
+        if written and self._depth == 1 and self._stations_changed is not None:
+            self.stations.written = False
+            self._stations_changed()
 
     def open_repositories(self, session: AsyncSession) -> None:
         """Attach the repositories to the new session."""

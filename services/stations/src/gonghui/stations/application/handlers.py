@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from gonghui.shared.clock import SHANGHAI
 from gonghui.shared.contracts.stations import (
@@ -29,6 +30,7 @@ from gonghui.shared.contracts.stations import (
 )
 from gonghui.shared.envelope import new_event_id
 from gonghui.shared.errors import Conflict, NotFound
+from gonghui.stations.adapters.repositories import Candidate
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from gonghui.stations.domain.activities import Activity, SignupRefused, SignupStatus
 from gonghui.stations.domain.areas import UnknownArea, area, locate, station_code
@@ -42,7 +44,6 @@ from gonghui.stations.domain.model import (
     Station,
     StationStatus,
     Transition,
-    open_at,
 )
 from gonghui.stations.domain.opening import Opening, opening
 from gonghui.stations.domain.privacy import worker_ref
@@ -444,8 +445,16 @@ class NearbyHit:
     reinspection: str | None
 
 
+class NearbyStations(Protocol):
+    """Where the nearest search finds its candidates (the process's `NearbyIndex`)."""
+
+    async def candidates_near(self, lat: float, lon: float, radius_m: float) -> list[Candidate]:
+        """Stations that may lie within `radius_m` of the point (not exited, not test data)."""
+        ...
+
+
 async def find_nearby(
-    uow: StationsUnitOfWork,
+    stations: NearbyStations,
     *,
     lat: float,
     lon: float,
@@ -456,8 +465,7 @@ async def find_nearby(
     at: datetime,
 ) -> list[NearbyHit]:
     """Stations within `radius_m` of a point, nearest first; `open_now`: open at `at`."""
-    async with uow:
-        candidates = await uow.stations.candidates_near(lat, lon, radius_m)
+    candidates = await stations.candidates_near(lat, lon, radius_m)
     wanted = set(service or ())
     scored = []
     for c in candidates:
@@ -469,11 +477,9 @@ async def find_nearby(
     scored.sort(key=lambda item: (item[0], item[1]))
     hits: list[NearbyHit] = []
     for meters, _, c in scored:
-        is_open = c.status == StationStatus.ACTIVE and open_at(
-            c.open_hours, at, lat=c.lat, lon=c.lon
-        )
-        if open_now and not is_open:
+        if open_now and c.status != StationStatus.ACTIVE:
             continue
+        # Open now is the station's state by its hours when it is active (never unknown).
         found = opening(
             status=c.status,
             open_hours=c.open_hours,
@@ -482,6 +488,9 @@ async def find_nearby(
             at=at,
             suspended_until=c.suspended_until,
         )
+        is_open = found.state == "open"
+        if open_now and not is_open:
+            continue
         hits.append(
             NearbyHit(
                 c.code,
@@ -489,7 +498,7 @@ async def find_nearby(
                 c.status,
                 meters,
                 is_open,
-                c.services,
+                list(c.services),
                 c.lat,
                 c.lon,
                 found,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gonghui.shared.clock import SHANGHAI
-from gonghui.shared.hours import OpenState, read
+from gonghui.shared.hours import OpenState, period
 
 
 @dataclass(frozen=True)
@@ -33,12 +33,9 @@ def opening(
     if status != "active":
         until = suspended_until.astimezone(SHANGHAI) if suspended_until else None
         return Opening("closed", until, _not_active(status, until, at))
-    reading = read(open_hours, at=at, lat=lat, lon=lon)
-    after = None
-    if reading.next_change is not None:
-        after = read(open_hours, at=reading.next_change, lat=lat, lon=lon).state
+    found = period(open_hours, at=at, lat=lat, lon=lon)
     return Opening(
-        reading.state, reading.next_change, _phrase(reading.state, reading.next_change, after, at)
+        found.state, found.next_change, _phrase(found.state, found.next_change, found.after, at)
     )
 
 

@@ -25,6 +25,7 @@ from gonghui.shared.contracts.stations import (
 )
 from gonghui.shared.envelope import new_event_id
 from gonghui.shared.http import NotFound
+from gonghui.stations.adapters.nearby import NearbyIndex
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from gonghui.stations.application import handlers as uc
 from gonghui.stations.domain.activities import Activity
@@ -273,6 +274,7 @@ def stations_router(
     clock: Clock,
     settings: StationsSettings,
     guard: PublicGuard,
+    nearby_index: NearbyIndex,
 ) -> APIRouter:
     """Routes of the registry."""
     router = APIRouter(tags=["stations"])
@@ -345,7 +347,7 @@ def stations_router(
         lat, lon = uc.to_wgs84(lat, lon, coord_system)
         when = at or clock.now()
         hits = await uc.find_nearby(
-            uow_factory(),
+            nearby_index,
             lat=lat,
             lon=lon,
             radius_m=radius_m,
