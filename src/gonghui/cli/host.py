@@ -52,6 +52,13 @@ def server_for(app: Hosted) -> uvicorn.Server:
     )
 
 
+def run(apps: list[Hosted]) -> int:
+    """Host the apps on the event loop uvicorn would choose (uvloop where installed)."""
+    loop_factory = uvicorn.Config(apps[0].app_factory).get_loop_factory()
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        return runner.run(host(apps))
+
+
 async def host(apps: list[Hosted]) -> int:
     """Serve every app until SIGINT or SIGTERM; if one stops by itself, stop all and return 1.
 

@@ -151,8 +151,7 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
 ) -> None:
     """Run services' HTTP APIs and stream consumers, or the web front: several in one process."""
-    from gonghui.cli.host import Hosted
-    from gonghui.cli.host import host as host_apps
+    from gonghui.cli import host as hosting
 
     if port is not None and len(services) > 1:
         raise typer.BadParameter("--port names one service's port; each of several keeps its own")
@@ -162,7 +161,7 @@ def serve(
         settings = entry.settings()
         _bus_url(lambda settings=settings: settings.bus_url)
         apps.append(
-            Hosted(
+            hosting.Hosted(
                 name,
                 entry.app_factory,
                 host=host or settings.http_host,
@@ -170,7 +169,7 @@ def serve(
             )
         )
     configure_logging()
-    raise typer.Exit(asyncio.run(host_apps(apps)))
+    raise typer.Exit(hosting.run(apps))
 
 
 def relay_heartbeat(service: str) -> Path:

@@ -37,9 +37,9 @@ def hosting(*ports: int) -> subprocess.Popen[bytes]:
         for port in ports
     )
     script = (
-        "import asyncio, sys\n"
-        "from gonghui.cli.host import Hosted, host\n"
-        f"sys.exit(asyncio.run(host([{apps}])))\n"
+        "import sys\n"
+        "from gonghui.cli.host import Hosted, run\n"
+        f"sys.exit(run([{apps}]))\n"
     )
     return subprocess.Popen([sys.executable, "-c", script])
 
