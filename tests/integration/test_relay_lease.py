@@ -163,3 +163,22 @@ async def test_active_relay_killed_mid_flow_the_stream_is_complete_and_in_commit
     # At least once: a relay killed between its XADD and its commit leaves one batch twice, in
     # order, right after itself; consumers skip the copies by event id.
     assert len(on_stream) - total <= 10
+
+
+async def test_the_relay_writes_every_field_as_committed_in_order(
+    redis: Redis, keys: StreamKeys
+) -> None:
+    stream = keys.events("stations")
+    tricky = {
+        "specversion": "1.0",
+        "id": "01J-\u7ad9",
+        "subject": 'a "quoted" \\ back/slash\nnew line',
+        "data": '{"name":"\u7231\u5fc3\u9a7f\u7ad9","note":"\\u0000 \\"x\\"","e":"\U0001f600"}',
+        "empty": "",
+    }
+    await FencedStreams(redis).add(stream, [tricky, {"only": "1"}], token=1)
+    entries = await redis.xrange(stream)
+    assert [list(fields.items()) for _, fields in entries] == [
+        [(k.encode(), v.encode()) for k, v in tricky.items()],
+        [(b"only", b"1")],
+    ]

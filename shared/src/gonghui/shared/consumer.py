@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -11,15 +12,14 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
 from redis.asyncio import Redis
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import String, bindparam, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DataError
 
 from gonghui.shared import metrics
 from gonghui.shared.clock import Clock, SystemClock
 from gonghui.shared.contracts import CATALOGUE, Catalogue, Command, Contract
-from gonghui.shared.db import ProcessedEvent
+from gonghui.shared.db import ProcessedEvent, UtcDateTime
 from gonghui.shared.deadletters import Burial, DeadLetters, LastErrors
 from gonghui.shared.envelope import CloudEvent, InvalidEntry, content_digest, describe
 from gonghui.shared.errors import Conflict, NotFound
@@ -171,6 +171,25 @@ class _Record:
 
 
 _Refusals = list[tuple[Incoming[Any], str]]
+
+# The dedupe rows of a whole batch as one statement with one to three parameters, not a row of
+# parameters per entry: binding and processing those cost more than the database's insert.
+_COLUMNS = '"group", source, event_id, digest, outcome, processed_at'
+_INSERT_RECORDS_SQLITE = text(
+    f"INSERT INTO processed_events ({_COLUMNS}) "
+    "SELECT :group, json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
+    "json_extract(value, '$[2]'), :outcome, :now FROM json_each(:rows) "
+    "WHERE true ON CONFLICT DO NOTHING RETURNING source, event_id"  # WHERE: SQLite's upsert rule
+).bindparams(bindparam("now", type_=UtcDateTime()))
+_INSERT_RECORDS_PG = text(
+    f"INSERT INTO processed_events ({_COLUMNS}) "
+    "SELECT :group, s, e, d, :outcome, :now "
+    "FROM unnest(CAST(:sources AS text[]), CAST(:ids AS text[]), CAST(:digests AS text[])) "
+    "AS t(s, e, d) ON CONFLICT DO NOTHING RETURNING source, event_id"
+).bindparams(
+    bindparam("now", type_=UtcDateTime()),
+    *(bindparam(name, type_=ARRAY(String)) for name in ("sources", "ids", "digests")),
+)
 
 
 def _key(item: Incoming[Any]) -> tuple[str, str]:
@@ -603,25 +622,17 @@ class GroupConsumer:
         """INSERT ... ON CONFLICT DO NOTHING RETURNING: the keys that were not on record."""
         if not items:
             return set()
-        now = uow.clock.now()
-        insert = pg_insert if uow.session.bind.dialect.name == "postgresql" else sqlite_insert
-        # Core, not ORM, and executemany: the compiled statement is cached and reused per batch.
-        inserted = await uow.session.execute(
-            insert(ProcessedEvent.__table__)
-            .on_conflict_do_nothing()
-            .returning(ProcessedEvent.source, ProcessedEvent.event_id),
-            [
-                {
-                    "group": self.group,
-                    "source": source,
-                    "event_id": event_id,
-                    "digest": digest,
-                    "outcome": outcome,
-                    "processed_at": now,
-                }
-                for source, event_id, digest in map(_record_of, items)
-            ],
-        )
+        records = list(map(_record_of, items))
+        params: dict[str, Any] = {"group": self.group, "outcome": outcome, "now": uow.clock.now()}
+        if uow.session.bind.dialect.name == "postgresql":
+            statement = _INSERT_RECORDS_PG
+            params["sources"], params["ids"], params["digests"] = map(
+                list, zip(*records, strict=True)
+            )
+        else:
+            statement = _INSERT_RECORDS_SQLITE
+            params["rows"] = json.dumps(records, ensure_ascii=False)
+        inserted = await uow.session.execute(statement, params)
         return {(source, event_id) for source, event_id in inserted}
 
     async def _remember_dead(self, burials: list[Burial]) -> None:

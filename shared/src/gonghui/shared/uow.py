@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gonghui.shared.clock import Clock, SystemClock
 from gonghui.shared.contracts import CATALOGUE, Contract, Event
 from gonghui.shared.db import OutboxRow
-from gonghui.shared.envelope import CloudEvent
+from gonghui.shared.envelope import CloudEvent, new_event_id
 from gonghui.shared.outbox import outbox_committed
 from gonghui.shared.privacy import mask_data
 from gonghui.shared.streams import StreamKeys, service_source
@@ -89,10 +89,13 @@ class UnitOfWork:
         stream: str | None = None,
     ) -> CloudEvent:
         """Queue an event on this service's stream (or `stream`), committed with the change."""
-        envelope = CloudEvent.create(
+        # Unvalidated: every attribute is this service's own and the payload a validated
+        # contract's; checking them all again cost a use case more than building the event.
+        envelope = CloudEvent.model_construct(
+            id=new_event_id(),
             source=service_source(self.service),
             type=event.type_name,
-            data=event,
+            data=event.model_dump(mode="json"),
             subject=subject,
             correlationid=correlationid,
             time=self.clock.now(),
