@@ -21,7 +21,8 @@ from gonghui.shared.streams import StreamKeys
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from tests.support.relaying import commit_numbered, first_occurrences, numbered, subjects_on
 
-LEASE_MS = 800
+LEASE_MS = 2000
+"""Long enough that a batch on a loaded machine (CI) never outlasts the lease it renewed."""
 
 
 @pytest.fixture(params=["single", "cluster"])
