@@ -144,10 +144,17 @@ class OutboxRelay:
         return await self._send(claim, token=token) if claim else 0
 
     async def drain(self) -> int:
-        """Send everything pending, batch after batch, in order; return how many went out."""
+        """Send everything pending, batch after batch, in order; return how many went out.
+
+        A batch shorter than the batch size took every row committed before its claim, so
+        asking again would cost a lease call and a transaction to find nothing; rows
+        committed since wake the relay (or come with the next poll).
+        """
         total = 0
         while sent := await self.relay_once():
             total += sent
+            if sent < self._batch_size:
+                break
         return total
 
     async def _claim(self) -> _Claim | None:
@@ -168,9 +175,12 @@ class OutboxRelay:
                 # Never SKIP LOCKED: skipping a batch another relay holds sends later rows first.
                 # A relay that stopped mid-batch (paused, not dead) is cut off by the server
                 # after three leases, and a successor waits on its locks for two at most.
-                await session.execute(text(f"SET LOCAL lock_timeout = {self._lease_ms * 2}"))
                 await session.execute(
-                    text(f"SET LOCAL idle_in_transaction_session_timeout = {self._lease_ms * 3}")
+                    text(
+                        "SELECT set_config('lock_timeout', :lock, true),"
+                        " set_config('idle_in_transaction_session_timeout', :idle, true)"
+                    ),
+                    {"lock": str(self._lease_ms * 2), "idle": str(self._lease_ms * 3)},
                 )
                 pending = pending.with_for_update()
             claimed = await session.execute(
