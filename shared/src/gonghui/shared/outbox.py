@@ -121,6 +121,11 @@ class OutboxRelay:
         self._last_upkeep = self._clock.now()
         self._woken = asyncio.Event()
         self._postgres = sessions.kw["bind"].dialect.name == "postgresql"
+        self._sent_through = 0
+        """The highest id this relay has sent. Ids are in commit order (`UnitOfWork.commit`) and
+        no row is ever unsent, so every row below it is sent: on PostgreSQL a claim starts its
+        scan there, instead of stepping over the dead index entry each sent row leaves until
+        vacuum (which made every claim slower than the last at a steady 500 rows a second)."""
 
     def wake(self) -> None:
         """Something was committed to the outbox: send it now instead of at the next poll.
@@ -172,6 +177,7 @@ class OutboxRelay:
                 .limit(self._batch_size)
             )
             if self._postgres:
+                pending = pending.where(OutboxRow.id > self._sent_through)
                 # Never SKIP LOCKED: skipping a batch another relay holds sends later rows first.
                 # A relay that stopped mid-batch (paused, not dead) is cut off by the server
                 # after three leases, and a successor waits on its locks for two at most.
@@ -220,6 +226,7 @@ class OutboxRelay:
             await claim.session.commit()
         finally:
             await claim.session.close()
+        self._sent_through = max(self._sent_through, claim.rows[-1].id)
         self._streams_written.update(streams)
         self._streams_written.update(feed for feeds in copies.values() for feed in feeds)
         metrics.OUTBOX_RELAYED.labels(service=self._service).inc(len(claim.rows))
