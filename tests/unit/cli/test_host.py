@@ -36,11 +36,7 @@ def hosting(*ports: int) -> subprocess.Popen[bytes]:
         f"Hosted('app{port}', 'tests.unit.cli.test_host:app_factory', '127.0.0.1', {port})"
         for port in ports
     )
-    script = (
-        "import sys\n"
-        "from gonghui.cli.host import Hosted, run\n"
-        f"sys.exit(run([{apps}]))\n"
-    )
+    script = f"import sys\nfrom gonghui.cli.host import Hosted, run\nsys.exit(run([{apps}]))\n"
     return subprocess.Popen([sys.executable, "-c", script])
 
 
