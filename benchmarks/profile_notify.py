@@ -9,16 +9,11 @@ profile covers the time from the start of reading to the last acknowledgement, i
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import cProfile
-import io
-import os
-import pstats
 import time
 
 from benchmarks.consumer_pipeline import consumed, fill
-from benchmarks.support import redis_url, scratch_database, scratch_prefix
+from benchmarks.support import print_profile, profile_main, scratch_database, scratch_prefix
 from gonghui.notify.adapters.unit_of_work import NotifyUnitOfWork
 from gonghui.notify.application.handlers import install_rules
 from gonghui.notify.bootstrap import MIGRATIONS
@@ -65,29 +60,13 @@ async def profile(url: str, backend: str, n: int, top: int) -> None:
         finally:
             await runtime.stop()
             await engine.dispose()
-        out = io.StringIO()
-        stats = pstats.Stats(profiler, stream=out).sort_stats("tottime")
-        stats.print_stats(top)
-        print(
-            f"notify consumer, {backend}: {n} registrations in {took:.2f} s "
-            f"({n / took:,.0f}/s), CPU {cpu * 1000 / n:.2f} ms/registration (profiled)"
+        print_profile(
+            profiler, label=f"notify consumer, {backend}", n=n, took=took, cpu=cpu, top=top
         )
-        print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[-2000:])
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", type=int, default=2_000)
-    parser.add_argument("--top", type=int, default=5)
-    parser.add_argument(
-        "--backend",
-        choices=["sqlite", "postgresql"],
-        default="postgresql" if os.environ.get("DATABASE_URL") else "sqlite",
-    )
-    args = parser.parse_args()
-    print(f"load average: {os.getloadavg()}")
-    with redis_url() as url:
-        asyncio.run(profile(url, args.backend, args.n, args.top))
+    profile_main(__doc__.splitlines()[0], profile)
 
 
 if __name__ == "__main__":

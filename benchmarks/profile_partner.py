@@ -9,18 +9,14 @@ time from the start of reading to the last acknowledgement.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import cProfile
-import io
-import os
-import pstats
 import time
 
 from redis.asyncio import Redis
 
 from benchmarks.partner_path import DEPARTMENT, registration
-from benchmarks.support import redis_url, scratch_database, scratch_prefix
+from benchmarks.support import print_profile, profile_main, scratch_database, scratch_prefix
 from gonghui.shared.departments import DepartmentDirectory
 from gonghui.shared.migrations import upgrade
 from gonghui.shared.streams import StreamKeys
@@ -67,29 +63,13 @@ async def profile(url: str, backend: str, n: int, top: int) -> None:
             profiler.disable()
             took = time.perf_counter() - started
             cpu = time.process_time() - cpu_before
-        out = io.StringIO()
-        stats = pstats.Stats(profiler, stream=out).sort_stats("tottime")
-        stats.print_stats(top)
-        print(
-            f"stations consumer, {backend}: {n} registrations in {took:.2f} s "
-            f"({n / took:,.0f}/s), CPU {cpu * 1000 / n:.2f} ms/registration (profiled)"
+        print_profile(
+            profiler, label=f"stations consumer, {backend}", n=n, took=took, cpu=cpu, top=top
         )
-        print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[-2000:])
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", type=int, default=2_000)
-    parser.add_argument("--top", type=int, default=5)
-    parser.add_argument(
-        "--backend",
-        choices=["sqlite", "postgresql"],
-        default="postgresql" if os.environ.get("DATABASE_URL") else "sqlite",
-    )
-    args = parser.parse_args()
-    print(f"load average: {os.getloadavg()}")
-    with redis_url() as url:
-        asyncio.run(profile(url, args.backend, args.n, args.top))
+    profile_main(__doc__.splitlines()[0], profile)
 
 
 if __name__ == "__main__":
