@@ -168,6 +168,10 @@ class UnitOfWork:
                 outbox_committed(self.service)
             else:
                 await self.session.commit()
+            self.committed()
+
+    def committed(self) -> None:
+        """Hook: the transaction has just been committed (not a nested scope's `commit`)."""
 
     async def rollback(self) -> None:
         """Throw away everything done in this unit of work."""

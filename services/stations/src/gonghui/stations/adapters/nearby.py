@@ -22,22 +22,11 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gonghui.stations.adapters.orm import StationRow
-from gonghui.stations.adapters.repositories import Candidate
+from gonghui.stations.adapters.repositories import CANDIDATE_COLUMNS, Candidate
 from gonghui.stations.domain.geo import bounding_box
 from gonghui.stations.domain.model import StationStatus
 
-_COLUMNS = (
-    StationRow.code,
-    StationRow.name,
-    StationRow.status,
-    StationRow.lat,
-    StationRow.lon,
-    StationRow.services,
-    StationRow.open_hours,
-    StationRow.suspended_until,
-    StationRow.reinspection,
-    StationRow.test_data,
-)
+_COLUMNS = (*CANDIDATE_COLUMNS, StationRow.test_data)
 _EXITED = StationStatus.EXITED.value
 _FREEZE_FROM = 20_000
 """Stations loaded at start from which the collector is told to leave them alone."""

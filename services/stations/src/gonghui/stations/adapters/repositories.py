@@ -79,6 +79,20 @@ class Candidate:
     reinspection: str | None
 
 
+CANDIDATE_COLUMNS = (
+    StationRow.code,
+    StationRow.name,
+    StationRow.status,
+    StationRow.lat,
+    StationRow.lon,
+    StationRow.services,
+    StationRow.open_hours,
+    StationRow.suspended_until,
+    StationRow.reinspection,
+)
+"""The columns a `Candidate` is made of, in its fields' order."""
+
+
 @dataclass(frozen=True)
 class VisitDay:
     """Visits of one station on one day."""
@@ -141,17 +155,7 @@ class StationRepository:
         min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_m)
         bands = list(range(lat_band(min_lat), lat_band(max_lat) + 1))
         rows = await self._session.execute(
-            select(
-                StationRow.code,
-                StationRow.name,
-                StationRow.status,
-                StationRow.lat,
-                StationRow.lon,
-                StationRow.services,
-                StationRow.open_hours,
-                StationRow.suspended_until,
-                StationRow.reinspection,
-            ).where(
+            select(*CANDIDATE_COLUMNS).where(
                 StationRow.lat_band.in_(bands),
                 StationRow.lon.between(min_lon, max_lon),
                 StationRow.lat.between(min_lat, max_lat),

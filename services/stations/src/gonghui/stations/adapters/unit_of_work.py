@@ -41,11 +41,9 @@ class StationsUnitOfWork(UnitOfWork):
         super().__init__(sessions, service=service, keys=keys, clock=clock)
         self._stations_changed = stations_changed
 
-    async def commit(self) -> None:
-        """Commit; then tell the search index of this process if stations were written."""
-        written = self.stations.written
-        await super().commit()
-        if written and self._depth == 1 and self._stations_changed is not None:
+    def committed(self) -> None:
+        """Tell the search index of this process when the transaction wrote stations."""
+        if self.stations.written and self._stations_changed is not None:
             self.stations.written = False
             self._stations_changed()
 
