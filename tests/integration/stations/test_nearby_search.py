@@ -135,6 +135,16 @@ class Ticks:
         return self.now
 
 
+async def open_stations_in_a_row(engine: AsyncEngine, *, seed: int, n: int) -> None:
+    """`n` active 24/7 stations 111 m apart, north of the search point: T-00000 nearest."""
+    rows = random_rows(random.Random(seed), n)
+    for i, row in enumerate(rows):
+        lat = 26.08 + 0.001 * i
+        row.update(lat=lat, lon=119.30, lat_band=lat_band(lat), status="active", open_hours="24/7")
+    async with engine.begin() as connection:
+        await connection.execute(insert(StationRow), rows)
+
+
 async def nearest(index: NearbyIndex) -> list[str]:
     found = await find_nearby(index, lat=26.08, lon=119.30, radius_m=1000, open_now=True, at=AT)
     return [h.code for h in found]
@@ -145,12 +155,7 @@ async def test_changes_reach_this_replica_at_once_and_another_within_the_refresh
 ) -> None:
     """Two replicas, each with its index: a write through one is searchable there when it
     returns, and on the other after at most `refresh_s` (here 1 s of a clock we move)."""
-    rows = random_rows(random.Random(4), 3)
-    for i, row in enumerate(rows):
-        lat = 26.08 + 0.001 * i
-        row.update(lat=lat, lon=119.30, lat_band=lat_band(lat), status="active", open_hours="24/7")
-    async with stations_engine.begin() as connection:
-        await connection.execute(insert(StationRow), rows)
+    await open_stations_in_a_row(stations_engine, seed=4, n=3)
     here_ticks, there_ticks = Ticks(), Ticks()
     here = NearbyIndex(stations_engine, refresh_s=1.0, monotonic=here_ticks)
     there = NearbyIndex(stations_engine, refresh_s=1.0, monotonic=there_ticks)
@@ -190,12 +195,7 @@ async def test_a_write_that_commits_after_a_later_one_is_not_missed(
     """PostgreSQL stamps rows with transaction ids, which may commit out of order."""
     if stations_engine.dialect.name != "postgresql":
         pytest.skip("SQLite has one writer at a time: stamps grow in commit order")
-    rows = random_rows(random.Random(6), 2)
-    for i, row in enumerate(rows):
-        lat = 26.08 + 0.001 * i
-        row.update(lat=lat, lon=119.30, lat_band=lat_band(lat), status="active", open_hours="24/7")
-    async with stations_engine.begin() as connection:
-        await connection.execute(insert(StationRow), rows)
+    await open_stations_in_a_row(stations_engine, seed=6, n=2)
     ticks = Ticks()
     index = NearbyIndex(stations_engine, refresh_s=1.0, monotonic=ticks)
     assert await nearest(index) == ["T-00000", "T-00001"]
