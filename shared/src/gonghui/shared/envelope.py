@@ -37,7 +37,8 @@ _ATTRIBUTES = (
     "traceparent",
     "correlationid",
 )
-_ATTRIBUTE_NAMES = frozenset(_ATTRIBUTES) | {"data"}
+_NAMES = frozenset(_ATTRIBUTES)
+_ATTRIBUTE_NAMES = _NAMES | {"data"}
 """Names known to follow the naming rule, so only other names are matched against it."""
 
 
@@ -122,16 +123,21 @@ class CloudEvent(BaseModel):
     def from_fields(cls, fields: Mapping[bytes | str, bytes | str]) -> CloudEvent:
         """Build and validate the envelope from a raw stream entry; raise InvalidEntry."""
         try:
-            # Inline, not a helper per item: this runs for every entry every consumer reads.
-            text = {
-                (k if isinstance(k, str) else k.decode()): (v if isinstance(v, str) else v.decode())
-                for k, v in fields.items()
-            }
+            try:
+                text = {k.decode(): v.decode() for k, v in fields.items()}  # as Redis gives them
+            except AttributeError:
+                text = {
+                    (k if isinstance(k, str) else k.decode()): (
+                        v if isinstance(v, str) else v.decode()
+                    )
+                    for k, v in fields.items()
+                }
         except UnicodeDecodeError as exc:
             raise InvalidEntry("entry is not UTF-8 text") from exc
-        missing = [name for name in _REQUIRED if not text.get(name)]
-        if missing:
+        if not all(map(text.get, _REQUIRED)):
+            missing = [name for name in _REQUIRED if not text.get(name)]
             raise InvalidEntry(f"missing CloudEvents attribute(s): {', '.join(missing)}")
+        raw_data = text.pop("data")
         if not _ATTRIBUTE_NAMES.issuperset(text):
             misnamed = sorted(name for name in text if not _ATTRIBUTE_NAME.match(name))
             if misnamed:
@@ -140,8 +146,8 @@ class CloudEvent(BaseModel):
                     "naming rule (1-20 lowercase letters or digits)"
                 )
         # One scan of every attribute but `data`; the slow, itemised one only to say which.
-        if _CONTROL.search("".join(v for n, v in text.items() if n != "data")):
-            controlled = sorted(n for n, v in text.items() if n != "data" and _CONTROL.search(v))
+        if _CONTROL.search("".join(text.values())):
+            controlled = sorted(n for n, v in text.items() if _CONTROL.search(v))
             raise InvalidEntry(
                 f"attribute(s) {', '.join(controlled)} contain control characters, "
                 "which CloudEvents strings may not"
@@ -152,8 +158,8 @@ class CloudEvent(BaseModel):
                 f"attribute(s) {', '.join(sorted(empty))} are empty: a CloudEvents attribute "
                 "that is present must have a value"
             )
-        data = _json_object(text["data"])
-        attributes = {name: text[name] for name in _ATTRIBUTES if text.get(name)}
+        data = _json_object(raw_data)
+        attributes = {name: value for name, value in text.items() if value and name in _NAMES}
         attributes["data"] = data
         if (plain := cls._plainly_valid(attributes)) is not None:
             return plain
