@@ -62,3 +62,41 @@ def test_required_attributes_are_named_when_missing(missing: bytes) -> None:
     fields = {k: v for k, v in FIELDS.items() if k != missing}
     with pytest.raises(InvalidEntry, match=f"missing CloudEvents attribute.*{missing.decode()}"):
         CloudEvent.from_fields(fields)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {},
+        {b"time": b"2026-11-29T16:00:00+08:00"},
+        {b"time": b"2026-11-29 08:00:00.123456Z"},
+        {b"datacontenttype": b"application/json"},
+        {b"datacontenttype": b"application/json; charset=utf-8"},
+        {b"dataschema": b"https://example.org/s.json", b"correlationid": b"c1"},
+        {b"data": b'{"name": "\\ud800"}'},
+    ],
+)
+def test_an_envelope_read_quickly_is_the_one_the_model_validates(
+    change: dict[bytes, bytes],
+) -> None:
+    fields = {k.decode(): v.decode() for k, v in {**FIELDS, **change}.items()}
+    validated = CloudEvent.model_validate({**fields, "data": json.loads(fields["data"])})
+    event = CloudEvent.from_fields(fields)
+    assert event == validated
+    assert event.model_fields_set == validated.model_fields_set
+    assert event.to_fields() == validated.to_fields()
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({b"time": b"2026-11-29T08:00:00"}, "time: Input should have timezone info"),
+        ({b"time": b"2026-11-29T25:00:00Z"}, "time: Value error, must be RFC 3339"),
+        ({b"id": b"x" * 201}, "id: String should have at most 200 characters"),
+    ],
+)
+def test_what_is_not_plainly_valid_is_refused_with_the_models_reason(
+    change: dict[bytes, bytes], reason: str
+) -> None:
+    with pytest.raises(InvalidEntry, match=f"^invalid envelope: {reason}"):
+        CloudEvent.from_fields({**FIELDS, **change})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -11,6 +10,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
+from pydantic_core import to_json
 from redis.asyncio import Redis
 from sqlalchemy import String, bindparam, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -391,8 +391,9 @@ class GroupConsumer:
         to_apply: list[Incoming[Any]] = []
         skipped: list[str] = []
         burials: list[Burial] = []
+        now = self._clock.now()  # once a batch: only a signature's freshness is judged by it
         for entry in entries:
-            verdict = self._judge_safely(entry)
+            verdict = self._judge_safely(entry, now=now)
             if isinstance(verdict, _Skip):
                 skipped.append(entry.entry_id)
             elif isinstance(verdict, _Dead):
@@ -449,14 +450,14 @@ class GroupConsumer:
                 return reclaimed
             start = next_id
 
-    def _judge_safely(self, entry: Entry) -> Incoming[Any] | _Skip | _Dead:
+    def _judge_safely(self, entry: Entry, *, now: datetime) -> Incoming[Any] | _Skip | _Dead:
         """Judge one entry; whatever goes wrong reading it condemns that entry alone."""
         try:
-            return self._judge(entry)
+            return self._judge(entry, now=now)
         except Exception as exc:
             return _Dead(f"cannot be read: {type(exc).__name__}: {exc}")
 
-    def _judge(self, entry: Entry) -> Incoming[Any] | _Skip | _Dead:
+    def _judge(self, entry: Entry, *, now: datetime) -> Incoming[Any] | _Skip | _Dead:
         verdict = judge(
             entry,
             keys=self._keys,
@@ -465,7 +466,7 @@ class GroupConsumer:
             untyped=self._handlers.fallback is not None,
             catalogue=self._catalogue,
             signing=self.signing,
-            now=self._clock.now(),
+            now=now,
         )
         if self.sandbox and isinstance(verdict, Incoming):
             return replace(verdict, test_data=True)
@@ -631,7 +632,7 @@ class GroupConsumer:
             )
         else:
             statement = _INSERT_RECORDS_SQLITE
-            params["rows"] = json.dumps(records, ensure_ascii=False)
+            params["rows"] = to_json(records).decode()
         inserted = await uow.session.execute(statement, params)
         return {(source, event_id) for source, event_id in inserted}
 
