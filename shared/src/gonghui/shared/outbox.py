@@ -182,7 +182,8 @@ class OutboxRelay:
                 # A relay that stopped mid-batch (paused, not dead) is cut off by the server
                 # after three leases, and a successor waits on its locks for two at most.
                 # The marks' commit need not wait for its flush to disk: marks lost in a crash
-                # of the server only send those rows again, and consumers skip what they had.
+                # of the server (its last fraction of a second) leave those rows to be sent
+                # again by the next relay to start, and consumers skip what they had.
                 await session.execute(
                     text(
                         "SELECT set_config('lock_timeout', :lock, true),"
