@@ -125,7 +125,7 @@ async def test_an_overlong_transaction_makes_the_next_ones_smaller_and_nothing_i
     event.listen(stations_engine.sync_engine, "commit", listener)
     try:
         for batch in range(2):
-            for i in range(20):
+            for i in range(80):
                 await redis.xadd(
                     consumer.stream, entry(dept, data=station_data(external_ref=f"S{batch}-{i}"))
                 )
@@ -143,6 +143,6 @@ async def test_an_overlong_transaction_makes_the_next_ones_smaller_and_nothing_i
         codes = [
             (await uow.stations.by_external_ref(dept, f"S{b}-{i}")).code
             for b in range(2)
-            for i in range(20)
+            for i in range(80)
         ]
-    assert codes == [f"350102-{n:04d}" for n in range(1, 41)], "numbered in order, none lost"
+    assert codes == [f"350102-{n:04d}" for n in range(1, 161)], "numbered in order, none lost"

@@ -37,6 +37,11 @@ INTAKE_SERVICE = "stations"
 APPLIED, DEAD = "applied", "dead"
 """What became of an entry on record in `processed_events`."""
 
+FEWEST_PER_TRANSACTION = 32
+"""Transactions are never split smaller: a transaction's fixed cost (its round trips and the
+commit's flush, 10 to 40 ms on a busy PostgreSQL) would then exceed the budget on its own, each
+split would halve the size again, and a loaded service would end up at a transaction per entry."""
+
 
 class Rejected(Exception):
     """A permanent refusal (a broken rule, a forbidden act): to the DLQ with this reason.
@@ -496,9 +501,11 @@ class GroupConsumer:
         return applied, refused, failed
 
     def _resize(self, size: int, took: float) -> None:
-        """Halve the next transaction after an overlong one; double it after a short full one."""
-        if took > self._transaction_budget_s and size > 1:
-            self._transaction_size = max(1, size // 2)
+        """Halve the next transaction after an overlong one (down to `FEWEST_PER_TRANSACTION`);
+        double it after a short full one."""
+        fewest = min(FEWEST_PER_TRANSACTION, self._max_transaction_size)
+        if took > self._transaction_budget_s and size > fewest:
+            self._transaction_size = max(fewest, size // 2)
         elif took < self._transaction_budget_s / 2 and size == self._transaction_size:
             self._transaction_size = min(self._max_transaction_size, size * 2)
 

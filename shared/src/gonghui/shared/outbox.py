@@ -181,10 +181,14 @@ class OutboxRelay:
                 # Never SKIP LOCKED: skipping a batch another relay holds sends later rows first.
                 # A relay that stopped mid-batch (paused, not dead) is cut off by the server
                 # after three leases, and a successor waits on its locks for two at most.
+                # The marks' commit need not wait for its flush to disk: marks lost in a crash
+                # of the server (its last fraction of a second) leave those rows to be sent
+                # again by the next relay to start, and consumers skip what they had.
                 await session.execute(
                     text(
                         "SELECT set_config('lock_timeout', :lock, true),"
-                        " set_config('idle_in_transaction_session_timeout', :idle, true)"
+                        " set_config('idle_in_transaction_session_timeout', :idle, true),"
+                        " set_config('synchronous_commit', 'off', true)"
                     ),
                     {"lock": str(self._lease_ms * 2), "idle": str(self._lease_ms * 3)},
                 )

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import String, bindparam, case, func, insert, select, true, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -136,14 +137,28 @@ class StationRepository:
         """The codes of the stations an operator knows by these references, in one query."""
         if not external_refs:
             return {}
-        rows = await self._session.execute(
-            select(StationRow.external_ref, StationRow.code).where(
-                StationRow.operator.is_(None)
-                if operator is None
-                else StationRow.operator == operator,
-                StationRow.external_ref.in_(external_refs),
-            )
+        owned = (
+            StationRow.operator.is_(None) if operator is None else StationRow.operator == operator
         )
+        if self._session.bind.dialect.name == "postgresql":
+            # One probe of the unique index per reference (LIMIT 1 keeps the planner from
+            # turning it into a join): until the table's statistics know the operator (a new
+            # table, a new partner), the planner took it for rare and read every station of
+            # the operator to filter the references, a cost that grew with each batch.
+            refs = func.unnest(bindparam("refs", external_refs, type_=ARRAY(String)))
+            wanted = refs.table_valued("ref").render_derived(name="wanted")
+            known = (
+                select(StationRow.code)
+                .where(owned, StationRow.external_ref == wanted.c.ref)
+                .limit(1)
+                .lateral("known")
+            )
+            query = select(wanted.c.ref, known.c.code).join_from(wanted, known, true())
+        else:
+            query = select(StationRow.external_ref, StationRow.code).where(
+                owned, StationRow.external_ref.in_(external_refs)
+            )
+        rows = await self._session.execute(query)
         return {ref: code for ref, code in rows}
 
     async def candidates_near(self, lat: float, lon: float, radius_m: float) -> list[Candidate]:
