@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -40,15 +40,19 @@ class Catalogue:
 
     contracts: tuple[type[Contract], ...]
 
+    by_type: dict[str, type[Contract]] = field(init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         names = [c.type_name for c in self.contracts]
         duplicated = {n for n in names if names.count(n) > 1}
         if duplicated:
             raise ValueError(f"contract types defined twice: {sorted(duplicated)}")
+        # Looked up for every entry every consumer reads.
+        object.__setattr__(self, "by_type", {c.type_name: c for c in self.contracts})
 
     def get(self, type_name: str) -> type[Contract] | None:
         """The contract for a type, or None if the platform does not know it."""
-        return next((c for c in self.contracts if c.type_name == type_name), None)
+        return self.by_type.get(type_name)
 
     def owner_of(self, type_name: str) -> Owner | None:
         """The service responsible for a type, or None if unknown."""
