@@ -501,8 +501,7 @@ class GroupConsumer:
         return applied, refused, failed
 
     def _resize(self, size: int, took: float) -> None:
-        """Halve the next transaction after an overlong one (down to `FEWEST_PER_TRANSACTION`);
-        double it after a short full one."""
+        """Halve the next transaction after an overlong one, double it after a short full one."""
         fewest = min(FEWEST_PER_TRANSACTION, self._max_transaction_size)
         if took > self._transaction_budget_s and size > fewest:
             self._transaction_size = max(fewest, size // 2)
