@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
+import fastapi.routing
 import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
@@ -88,3 +89,22 @@ async def test_a_query_route_still_rejects_a_time_without_zone() -> None:
         answer = await http.get("/search?lat=30&at=2026-11-28T12:30:00")
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["loc"] == ["query", "at"]
+
+
+async def test_a_query_route_reads_by_its_plan_and_leaves_other_routes_to_fastapi(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    solved: list[str] = []
+    solve = fastapi.routing.solve_dependencies
+
+    async def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        solved.append(kwargs["request"].url.path)
+        return await solve(*args, **kwargs)
+
+    monkeypatch.setattr(fastapi.routing, "solve_dependencies", counting)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=_app(QueryRoute)), base_url="http://t"
+    ) as http:
+        assert (await http.get("/search?lat=30")).status_code == 200
+        assert (await http.get("/own?lat=30")).status_code == 200
+    assert solved == ["/own"]
