@@ -77,10 +77,13 @@ def test_required_attributes_are_named_when_missing(missing: bytes) -> None:
     ],
 )
 def test_an_envelope_read_quickly_is_the_one_the_model_validates(
-    change: dict[bytes, bytes],
+    change: dict[bytes, bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fields = {k.decode(): v.decode() for k, v in {**FIELDS, **change}.items()}
     validated = CloudEvent.model_validate({**fields, "data": json.loads(fields["data"])})
+    if b"charset" not in change.get(b"datacontenttype", b""):
+        # A plainly valid entry never reaches the model: that is the point of the quick path.
+        monkeypatch.setattr(CloudEvent, "model_validate", None)
     event = CloudEvent.from_fields(fields)
     assert event == validated
     assert event.model_fields_set == validated.model_fields_set
