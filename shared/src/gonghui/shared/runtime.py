@@ -49,11 +49,13 @@ class _Subscription:
 
 @cache
 def _freeze_what_was_loaded() -> None:
-    """Leave what the process loaded to start out of every garbage collection, once.
+    """Leave what the process loaded to start out of every garbage collection, once a process.
 
     The libraries, routes, compiled statements and contracts live as long as the process, yet
     each full collection walked them all again: a third of a consumer's CPU per entry went to
-    the collector (docs/performance.md).
+    the collector (docs/performance.md). A runtime's start is the first moment a service
+    process has loaded all of that; the stations search index freezes its registry the same
+    way once it has read it.
     """
     gc.freeze()
 
