@@ -39,6 +39,9 @@ from gonghui.shared.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
+_STREAM_OR_GROUP_GONE = ("NOGROUP", "no such key", "requires the key to exist")
+"""What Redis answers about a stream or group it lost; the keeper brings them back."""
+
 
 @dataclass
 class _Subscription:
@@ -226,6 +229,16 @@ class StreamRuntime:
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
+        await self._join(stream)
+
+    async def _join(self, stream: str) -> None:
+        """List this replica among the group's consumers, whether or not it was served yet.
+
+        Redis adds a consumer only when a read returns entries, and (before 7.2) a read that
+        finds nothing does not count as activity: a replica reading a quiet stream would be
+        missing from XINFO CONSUMERS, or removed as departed by another replica.
+        """
+        await self.redis.xgroup_createconsumer(stream, self.group, self.settings.consumer_name)
 
     def _subscribe(self, stream: str, handlers: Handlers) -> _Subscription:
         consumer = GroupConsumer(
@@ -303,8 +316,10 @@ class StreamRuntime:
                 log.exception("reclaim on %s failed", sub.consumer.stream)
 
     async def _forget_departed(self) -> None:
-        for stream in list(self._subscriptions):
+        for stream, sub in list(self._subscriptions.items()):
             try:
+                if sub.wanted:
+                    await self._join(stream)
                 gone = await forget_departed_consumers(
                     self.redis,
                     stream,
@@ -313,7 +328,7 @@ class StreamRuntime:
                     keep=self.settings.consumer_name,
                 )
             except ResponseError as exc:
-                if "NOGROUP" not in str(exc) and "no such key" not in str(exc):
+                if not any(gone in str(exc) for gone in _STREAM_OR_GROUP_GONE):
                     log.exception("removing departed consumers of %s failed", stream)
                 continue
             if gone:
