@@ -6,12 +6,12 @@ import logging
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gonghui.shared.clock import Clock, SystemClock
 from gonghui.shared.contracts import CATALOGUE, Contract, Event
-from gonghui.shared.db import OutboxRow
+from gonghui.shared.db import OutboxRow, insert_rows
 from gonghui.shared.envelope import CloudEvent, new_event_id
 from gonghui.shared.outbox import outbox_committed
 from gonghui.shared.privacy import mask_data
@@ -161,8 +161,8 @@ class UnitOfWork:
                     await self.session.execute(
                         select(func.pg_advisory_xact_lock(OUTBOX_COMMIT_LOCK))
                     )
-                # One multi-row INSERT for every event of the transaction, in emission order.
-                await self.session.execute(insert(OutboxRow.__table__), self._outbox)
+                # One INSERT for every event of the transaction, ids in emission order.
+                await insert_rows(self.session, OutboxRow.__table__, self._outbox)
                 self._outbox.clear()
                 await self.session.commit()
                 outbox_committed(self.service)

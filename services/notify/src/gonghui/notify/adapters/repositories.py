@@ -25,6 +25,7 @@ from gonghui.notify.adapters.orm import (
 )
 from gonghui.notify.domain.model import Notification, Recipient, Rule, RuleSet, Target
 from gonghui.shared.auth import area_prefix
+from gonghui.shared.db import insert_rows
 
 _COLUMNS = [f.name for f in fields(Notification)]
 _RULE_COLUMNS = [f.name for f in fields(Rule)]
@@ -35,13 +36,9 @@ async def insert_new(
 ) -> set[Any]:
     """INSERT ... ON CONFLICT DO NOTHING on either backend, one statement for all the rows;
     return the primary keys of the rows that went in."""
-    if not rows:
-        return set()
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     core = table.__table__
-    key = next(iter(core.primary_key.columns))
-    statement = dialect.insert(core).on_conflict_do_nothing().returning(key)
-    return set((await session.execute(statement, list(rows))).scalars())
+    key = next(iter(core.primary_key.columns)).name
+    return set(await insert_rows(session, core, rows, skip_conflicts=True, returning=key))
 
 
 async def insert_ignoring_duplicates(

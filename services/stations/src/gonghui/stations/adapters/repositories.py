@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 
-from sqlalchemy import String, bindparam, case, func, insert, select, true, update
+from sqlalchemy import String, bindparam, case, func, select, true, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gonghui.shared.db import insert_rows
 from gonghui.stations.adapters.orm import (
     GRID_DEGREES,
     ActivityRow,
@@ -252,11 +253,11 @@ class StationRepository:
         return {state: int(n) for state, n in rows}
 
     async def add_many(self, stations: list[Station]) -> None:
-        """Store new stations in one statement (Core executemany: no ORM object per row)."""
+        """Store new stations in one statement (no ORM object per row)."""
         if stations:
             self.written = True
-            await self._session.execute(
-                insert(StationRow.__table__), [_to_row(station) for station in stations]
+            await insert_rows(
+                self._session, StationRow.__table__, [_to_row(station) for station in stations]
             )
 
     async def save(self, station: Station) -> None:

@@ -1,0 +1,111 @@
+"""Batch inserts: one statement, rows in order, the same values Core's INSERT would write."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    insert,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from gonghui.shared.db import UtcDateTime, create_engine, insert_rows
+
+METADATA = MetaData()
+ROWS = Table(
+    "rows_in_batches",
+    METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("code", String(20), unique=True),
+    Column("group", String(20)),  # a reserved word, quoted
+    Column("services", JSON),
+    Column("documents", JSON),
+    Column("lat", Float),
+    Column("at", UtcDateTime()),
+    Column("test_data", Boolean, default=False),
+)
+COMPUTED = Table(
+    "computed_default",
+    METADATA,
+    Column("code", String(20), primary_key=True),
+    Column("made_at", UtcDateTime(), default=lambda: datetime.now(UTC)),
+)
+
+
+def row(code: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "code": code,
+        "group": "驿站",
+        "services": ["rest", "drinking_water"],
+        "documents": {"safety_notice": None, "名称": "爱心驿站"},
+        "lat": 26.0878,
+        "at": datetime(2026, 12, 1, 8, 30, tzinfo=UTC),
+        **overrides,
+    }
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncEngine:
+    engine = create_engine(database_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(METADATA.create_all)
+    yield engine
+    await engine.dispose()
+
+
+async def stored(engine: AsyncEngine) -> list[tuple[Any, ...]]:
+    async with engine.connect() as connection:
+        columns = [c for c in ROWS.c if c.name != "id"]
+        return [tuple(r) for r in await connection.execute(select(*columns).order_by(ROWS.c.id))]
+
+
+async def test_rows_go_in_as_cores_insert_writes_them_in_order(engine: AsyncEngine) -> None:
+    given = [
+        row("a"),
+        row("b", services=[], documents=None, lat=None, at=None),
+        row("c", services=[["nested"]], group=None),
+    ]
+    async with engine.begin() as connection:
+        await connection.execute(insert(ROWS), given)
+    by_core = await stored(engine)
+    async with engine.begin() as connection:
+        await connection.execute(ROWS.delete())
+
+    async with AsyncSession(engine) as session, session.begin():
+        ids = await insert_rows(session, ROWS, given, returning="id")
+    assert await stored(engine) == by_core
+    assert ids == sorted(ids) and len(ids) == 3
+    assert by_core[0][-1] is False  # the column's default, as Core adds it
+
+
+async def test_taken_keys_are_skipped_and_only_the_new_ones_returned(engine: AsyncEngine) -> None:
+    async with AsyncSession(engine) as session, session.begin():
+        await insert_rows(session, ROWS, [row("a"), row("b")])
+        new = await insert_rows(
+            session,
+            ROWS,
+            [row("b", lat=1.0), row("c"), row("a")],
+            skip_conflicts=True,
+            returning="code",
+        )
+    assert new == ["c"]
+    assert [r[0] for r in await stored(engine)] == ["a", "b", "c"]
+    assert (await stored(engine))[1][4] == 26.0878  # b was left as it was
+
+
+async def test_a_computed_default_must_be_given(engine: AsyncEngine) -> None:
+    async with AsyncSession(engine) as session, session.begin():
+        with pytest.raises(ValueError, match="made_at explicitly"):
+            await insert_rows(session, COMPUTED, [{"code": "a"}])
+        assert await insert_rows(session, ROWS, []) == []
