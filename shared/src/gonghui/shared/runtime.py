@@ -252,7 +252,7 @@ class StreamRuntime:
             keys=self.keys,
             dead_letters=self.dead_letters,
             max_deliveries=self.settings.max_deliveries,
-            transaction_budget_s=self.settings.transaction_budget_ms / 1000,
+            transaction_budget_s=self.settings.transaction_budget_s,
             max_transaction_size=self.settings.batch_size,
         )
 

@@ -77,11 +77,12 @@ class ServiceSettings(BaseSettings):
         description="After a read shorter than a batch, wait this long and read what came "
         "since, so a steady trickle is applied tens at a time (0: never wait).",
     )
-    transaction_budget_ms: int = Field(
-        50,
+    transaction_budget_ms: int | None = Field(
+        None,
         ge=1,
         description="About how long one transaction applying stream entries may last; "
-        "batches are split to fit (a long one holds SQLite's write lock from the relay).",
+        "batches are split to fit. Unset: 50 on SQLite, where a long one holds the one write "
+        "lock from the relay, and 250 on PostgreSQL, where fewer, larger ones cost less.",
     )
     reclaim_idle_ms: int = Field(
         30_000, ge=100, description="Idle time before a pending entry is retried."
@@ -130,7 +131,15 @@ class ServiceSettings(BaseSettings):
     def _default_database(self) -> ServiceSettings:
         if not self.database_url:
             self.database_url = f"sqlite:///{VAR_DIR / (self.service_name() + '.db')}"
+        if self.transaction_budget_ms is None:
+            self.transaction_budget_ms = 50 if self.database_url.startswith("sqlite") else 250
         return self
+
+    @property
+    def transaction_budget_s(self) -> float:
+        """`transaction_budget_ms` in seconds, the database's default when it is unset."""
+        assert self.transaction_budget_ms is not None  # filled in by `_default_database`
+        return self.transaction_budget_ms / 1000
 
     @property
     def bus_url(self) -> str:
