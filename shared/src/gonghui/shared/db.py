@@ -34,6 +34,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from gonghui.shared import jsontext
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -123,12 +125,16 @@ def async_url(url: str) -> str:
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """An async engine; SQLite gets WAL, a busy timeout and real transactions (BEGIN IMMEDIATE)."""
     url = async_url(url)
+    # JSON columns (the outbox's fields above all) are written and read with every event.
+    json_codec = {"json_serializer": jsontext.dumps, "json_deserializer": jsontext.loads}
     if make_url(url).get_backend_name() != "sqlite":
-        return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        return create_async_engine(
+            url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5, **json_codec
+        )
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, **json_codec)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _configure(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import from_json
 from ulid import ULID
 
+from gonghui.shared import jsontext
 from gonghui.shared.contracts.common import ISO_MOMENT, Instant
 
 SPEC_VERSION = "1.0"
@@ -221,7 +222,7 @@ class CloudEvent(BaseModel):
             value = getattr(self, name)
             if value is not None:
                 fields[name] = value.isoformat() if isinstance(value, datetime) else value
-        fields["data"] = json.dumps(self.data, ensure_ascii=False, separators=(",", ":"))
+        fields["data"] = jsontext.dumps(self.data)
         return fields
 
 

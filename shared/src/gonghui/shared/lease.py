@@ -12,11 +12,11 @@ to a stream, an older one can never write to it again.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Sequence
 
 from redis.asyncio import Redis
 
+from gonghui.shared import jsontext
 from gonghui.shared.streams import StreamKeys
 
 _HOLD = """
@@ -95,10 +95,8 @@ class FencedStreams:
 
     async def add(self, stream: str, entries: Sequence[dict[str, str]], *, token: int) -> None:
         """Append entries to one stream in order, in one step; raise `LeaseLost` if fenced off."""
-        batch = json.dumps(
-            [[item for pair in fields.items() for item in pair] for fields in entries],
-            ensure_ascii=False,
-            separators=(",", ":"),
+        batch = jsontext.dumps(
+            [[item for pair in fields.items() for item in pair] for fields in entries]
         )
         if await self._xadd(keys=[self._keys.fence(stream), stream], args=[token, batch]) == -1:
             raise LeaseLost(f"a newer relay has written to {stream}; this one stands down")
