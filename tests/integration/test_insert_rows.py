@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -56,7 +57,7 @@ def row(code: str, **overrides: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def engine(database_url: str) -> AsyncEngine:
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url)
     async with engine.begin() as connection:
         await connection.run_sync(METADATA.create_all)

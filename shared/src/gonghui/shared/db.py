@@ -178,8 +178,8 @@ async def insert_rows(
 
     On PostgreSQL each column travels as one array and the statement's text is the same for
     any number of rows: SQLAlchemy's multi-row VALUES binds every value of every row in Python
-    and makes a new prepared statement for each new row count, which was most of the cost of
-    writing a batch's stations, notices, deliveries and outbox rows.
+    and is a new prepared statement for each new row count, the largest part of writing a
+    batch's stations, notices, deliveries and outbox rows in the profiles.
     """
     if not rows:
         return []
@@ -196,7 +196,7 @@ async def insert_rows(
     columns = {name: [row[name] for row in rows] for name in names}
     columns |= {name: [value] * len(rows) for name, value in defaults.items()}
     dialect = session.bind.dialect
-    params = {}
+    params: dict[str, list[Any]] = {}
     for i, (name, values) in enumerate(columns.items()):
         kind = table.c[name].type
         if isinstance(kind, JSON):
