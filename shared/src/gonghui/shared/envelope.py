@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_core import from_json
 from ulid import ULID
 
 from gonghui.shared import jsontext
@@ -248,14 +246,9 @@ def _json_object(raw: str) -> dict[str, Any]:
     if raw.count("[") + raw.count("{") > MAX_DATA_DEPTH and _nesting_depth(raw) > MAX_DATA_DEPTH:
         raise InvalidEntry(f"data is nested deeper than {MAX_DATA_DEPTH} levels")
     try:
-        data = from_json(raw)
-    except ValueError:
-        # pydantic's parser is the faster, but refuses lone surrogates that json takes, and
-        # json's message is the reason dead letters have always carried.
-        try:
-            data = json.loads(raw)
-        except ValueError as exc:
-            raise InvalidEntry(f"data is not JSON: {exc}") from exc
+        data = jsontext.loads(raw)
+    except ValueError as exc:  # json's message: the reason dead letters have always carried
+        raise InvalidEntry(f"data is not JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise InvalidEntry("data must be a JSON object")
     if "\\u0000" in raw and _holds_nul(data):
