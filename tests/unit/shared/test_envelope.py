@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from ulid import ULID
 
-from gonghui.shared.envelope import CloudEvent, InvalidEntry
+from gonghui.shared.envelope import CloudEvent, InvalidEntry, new_event_id
 
 FIELDS = {
     b"specversion": b"1.0",
@@ -91,6 +94,50 @@ def test_an_envelope_read_quickly_is_the_one_the_model_validates(
 
 
 @pytest.mark.parametrize(
+    "change",
+    [
+        {},
+        {b"time": b"2026-11-29T16:00:00+08:00"},
+        {b"time": b"2026-11-29 08:00:00.123456Z"},
+        {b"datacontenttype": b"application/json"},
+        {b"datacontenttype": b"application/json; charset=utf-8"},
+        {b"dataschema": b"https://example.org/s.json", b"correlationid": b"c1"},
+        {b"data": b'{"name": "\\ud800"}'},
+    ],
+)
+def test_an_entry_as_redis_gives_it_is_read_quickly_into_the_envelope_the_model_validates(
+    change: dict[bytes, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fields = {**FIELDS, **change}
+    text = {k.decode(): v.decode("utf-8", "surrogatepass") for k, v in fields.items()}
+    validated = CloudEvent.model_validate({**text, "data": json.loads(text["data"])})
+    quick = CloudEvent._read_plain_entry(fields)
+    if b"charset" in change.get(b"datacontenttype", b"") or b"\\ud800" in fields[b"data"]:
+        assert quick is None  # left to the careful path
+        return
+    assert quick == validated
+    assert quick.model_fields_set == validated.model_fields_set
+    monkeypatch.setattr(CloudEvent, "model_validate", None)
+    assert CloudEvent.from_fields(fields) == validated
+
+
+@pytest.mark.parametrize(
+    ("subject", "accepted"),
+    [("25°C 有热水", True), ("x\u0085y", False), ("x\u009fy", False), ("x\x7fy", False)],
+)
+def test_bytes_that_may_start_a_control_character_are_judged_by_the_careful_path(
+    subject: str, accepted: bool
+) -> None:
+    fields = {**FIELDS, b"subject": subject.encode()}
+    assert CloudEvent._read_plain_entry(fields) is None
+    if accepted:
+        assert CloudEvent.from_fields(fields).subject == subject
+    else:
+        with pytest.raises(InvalidEntry, match="subject contain control characters"):
+            CloudEvent.from_fields(fields)
+
+
+@pytest.mark.parametrize(
     ("change", "reason"),
     [
         ({b"time": b"2026-11-29T08:00:00"}, "time: Input should have timezone info"),
@@ -103,3 +150,24 @@ def test_what_is_not_plainly_valid_is_refused_with_the_models_reason(
 ) -> None:
     with pytest.raises(InvalidEntry, match=f"^invalid envelope: {reason}"):
         CloudEvent.from_fields({**FIELDS, **change})
+
+
+def test_event_ids_are_ulids_in_the_order_they_were_made() -> None:
+    before = time.time_ns() // 1_000_000
+    ids = [new_event_id() for _ in range(20_000)]
+    after = time.time_ns() // 1_000_000
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
+    for made in ids[::997]:
+        assert str(ULID.from_str(made)) == made
+        assert before <= ULID.from_str(made).milliseconds <= after
+
+
+def test_threads_never_get_the_same_event_id() -> None:
+    with ThreadPoolExecutor(4) as pool:
+        made = [
+            i
+            for ids in pool.map(lambda _: [new_event_id() for _ in range(5_000)], range(4))
+            for i in ids
+        ]
+    assert len(set(made)) == len(made)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import threading
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from ulid import ULID
+from pydantic_core import from_json
 
 from gonghui.shared import jsontext
 from gonghui.shared.contracts.common import ISO_MOMENT, Instant
@@ -39,15 +42,38 @@ _ATTRIBUTES = (
 _NAMES = frozenset(_ATTRIBUTES)
 _ATTRIBUTE_NAMES = _NAMES | {"data"}
 """Names known to follow the naming rule, so only other names are matched against it."""
+_NAME_OF = {name.encode(): name for name in _ATTRIBUTE_NAMES}
+_UNUSUAL_BYTES = bytes([*range(0x20), 0x7F, 0xC2])
+"""Bytes of control characters in UTF-8, and C2, which starts U+0080-U+009F (and Latin-1's)."""
 
 
 class InvalidEntry(Exception):
     """A stream entry that can never be applied; the message is the reason kept in the DLQ."""
 
 
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_TWO_CHARACTERS = [_CROCKFORD[bits >> 5] + _CROCKFORD[bits & 31] for bits in range(1024)]
+"""The two ULID characters of each 10 bits: a ULID's 130 bits are 13 lookups."""
+_last_id = 0
+_last_id_lock = threading.Lock()
+
+
 def new_event_id() -> str:
-    """A fresh, time-ordered event id (ULID)."""
-    return str(ULID())
+    """A fresh, time-ordered event id (ULID), greater than the one before in this process.
+
+    48 bits of milliseconds, then 80 random bits, or the last id's plus one within the same
+    millisecond (python-ulid's monotonic rule). Every event, notification and delivery takes
+    one, and python-ulid's encoding cost three times this.
+    """
+    global _last_id
+    millis = time.time_ns() // 1_000_000
+    with _last_id_lock:
+        if millis == _last_id >> 80:
+            _last_id += 1
+        else:
+            _last_id = millis << 80 | int.from_bytes(os.urandom(10), "big")
+        value = _last_id
+    return "".join([_TWO_CHARACTERS[value >> shift & 1023] for shift in range(120, -1, -10)])
 
 
 class CloudEvent(BaseModel):
@@ -121,6 +147,8 @@ class CloudEvent(BaseModel):
     @classmethod
     def from_fields(cls, fields: Mapping[bytes | str, bytes | str]) -> CloudEvent:
         """Build and validate the envelope from a raw stream entry; raise InvalidEntry."""
+        if (plain := cls._read_plain_entry(fields)) is not None:
+            return plain
         try:
             try:
                 text = {k.decode(): v.decode() for k, v in fields.items()}  # as Redis gives them
@@ -168,6 +196,41 @@ class CloudEvent(BaseModel):
             raise InvalidEntry(f"invalid envelope: {describe(exc)}") from exc
 
     @classmethod
+    def _read_plain_entry(cls, fields: Mapping[bytes | str, bytes | str]) -> CloudEvent | None:
+        """The envelope of an entry as Redis gives it (bytes), if it is plainly valid; else None.
+
+        Every consumer reads every entry, so the usual one is read straight from its bytes:
+        known attributes, none empty, no control characters, `data` a shallow JSON object.
+        Anything else (text fields, an extension, an empty attribute, a NUL, a C2 byte) takes
+        the careful path, which accepts or refuses it with the reason.
+        """
+        try:
+            raw = cast(dict[str, bytes], {_NAME_OF[name]: v for name, v in fields.items()})
+        except KeyError:  # text field names, or an extension attribute
+            return None
+        data = raw.pop("data", b"")
+        joined = b"".join(raw.values())
+        if (
+            not data
+            or raw.get("specversion") != b"1.0"
+            or not ("id" in raw and "source" in raw and "type" in raw)
+            or not all(raw.values())
+            or len(joined.translate(None, _UNUSUAL_BYTES)) != len(joined)
+            or data.count(b"[") + data.count(b"{") > MAX_DATA_DEPTH
+            or b"\\u0000" in data
+        ):
+            return None
+        try:
+            attributes: dict[str, Any] = {name: value.decode() for name, value in raw.items()}
+            payload = from_json(data)
+        except ValueError:  # not UTF-8, not JSON, or a lone surrogate: the careful path says
+            return None
+        if not isinstance(payload, dict):
+            return None
+        attributes["data"] = payload
+        return cls._plainly_valid(attributes)
+
+    @classmethod
     def _plainly_valid(cls, attributes: dict[str, Any]) -> CloudEvent | None:
         """The envelope, built without pydantic, if its attributes are plainly valid; else None.
 
@@ -183,19 +246,28 @@ class CloudEvent(BaseModel):
             or attributes.get("datacontenttype", "application/json") != "application/json"
         ):
             return None
-        values = _DEFAULTS | attributes
         if (moment := attributes.get("time")) is not None:
             if not ISO_MOMENT.match(moment):
                 return None
             try:
-                values["time"] = datetime.fromisoformat(moment)
+                instant = datetime.fromisoformat(moment)
             except ValueError:
                 return None
-            if values["time"].tzinfo is None:
+            if instant.tzinfo is None:
                 return None
+            attributes["time"] = instant
+        return cls.assemble(attributes)
+
+    @classmethod
+    def assemble(cls, attributes: dict[str, Any]) -> CloudEvent:
+        """The envelope of attributes known to be valid, without the model's checks.
+
+        What `model_construct` does, at a fifth of its cost: every event a service emits and
+        every entry a consumer reads is built here.
+        """
         event = cls.__new__(cls)
-        # What `model_validate` leaves on an instance, set as `model_construct` does.
-        object.__setattr__(event, "__dict__", values)
+        # What `model_validate` leaves on an instance.
+        object.__setattr__(event, "__dict__", _DEFAULTS | attributes)
         object.__setattr__(event, "__pydantic_fields_set__", set(attributes))
         object.__setattr__(event, "__pydantic_extra__", None)
         object.__setattr__(event, "__pydantic_private__", None)

@@ -91,14 +91,16 @@ class UnitOfWork:
         """Queue an event on this service's stream (or `stream`), committed with the change."""
         # Unvalidated: every attribute is this service's own and the payload a validated
         # contract's; checking them all again cost a use case more than building the event.
-        envelope = CloudEvent.model_construct(
-            id=new_event_id(),
-            source=service_source(self.service),
-            type=event.type_name,
-            data=event.model_dump(mode="json"),
-            subject=subject,
-            correlationid=correlationid,
-            time=self.clock.now(),
+        envelope = CloudEvent.assemble(
+            {
+                "id": new_event_id(),
+                "source": service_source(self.service),
+                "type": event.type_name,
+                "data": event.model_dump(mode="json"),
+                "subject": subject,
+                "correlationid": correlationid,
+                "time": self.clock.now(),
+            }
         )
         self.publish(envelope, stream=stream or self.keys.events(self.service))
         return envelope
