@@ -90,6 +90,26 @@ async def test_duplicate_entry_changes_nothing(
     assert await pending_count(redis, consumer.stream, "stations") == 0
 
 
+async def test_a_batch_holding_an_entry_applied_before_applies_the_others_once(
+    redis: Redis, keys: StreamKeys, stations_uow
+) -> None:
+    applied: list[str] = []
+    handlers = Handlers()
+
+    @handlers.on(RegisterStation)
+    async def count(msg: Incoming[RegisterStation], uow: StationsUnitOfWork) -> None:
+        applied.append(msg.envelope.id)
+
+    consumer = consumer_for(redis, keys, stations_uow, handlers=handlers)
+    first, second, third = (entry(DEPT, event_id=f"evt-{n}") for n in (1, 2, 3))
+    await deliver(redis, consumer, first)
+    await deliver(redis, consumer, second, first, third)
+    await deliver(redis, consumer, third, second)
+    assert applied == ["evt-1", "evt-2", "evt-3"]
+    assert await DeadLetters(redis, keys).list() == []
+    assert await pending_count(redis, consumer.stream, "stations") == 0
+
+
 async def test_an_id_reused_for_different_content_is_refused_with_its_own_reason(
     redis: Redis, keys: StreamKeys, stations_uow
 ) -> None:
