@@ -6,6 +6,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from jinja2.exceptions import SecurityError
 
 from gonghui.notify.domain import selectors, templates
 from gonghui.notify.domain.defaults import DEFAULT_RULES
@@ -80,6 +81,14 @@ def test_template_renders_missing_fields_empty_and_shows_shanghai_time() -> None
     assert text == "标题||2026-11-30 10:00 (+08:00)"
     with pytest.raises(templates.TemplateInvalid):
         templates.check("{% if %}")
+
+
+def test_templates_keep_jinjas_globals_and_its_sandbox() -> None:
+    assert templates.render("{% for i in range(3) %}{{ i }}{% endfor %}", {}) == "012"
+    assert templates.render("{{ name }}", {"name": "驿站", "range": "mine"}) == "驿站"
+    assert templates.render("{{ name.__class__ }}", {"name": "驿站"}) == ""
+    with pytest.raises(SecurityError):
+        templates.render("{{ (1).__class__.__base__.__subclasses__() }}", {})
 
 
 def test_english_only_when_asked_and_written() -> None:
