@@ -193,11 +193,14 @@ class OutboxRelay:
                     {"lock": str(self._lease_ms * 2), "idle": str(self._lease_ms * 3)},
                 )
                 pending = pending.with_for_update()
+            outbox = OutboxRow.__table__
             claimed = await session.execute(
-                update(OutboxRow)
-                .where(OutboxRow.id.in_(pending.scalar_subquery()))
+                # Core's UPDATE, not the ORM's: the ORM would look every claimed row up in the
+                # session's identity map to keep objects in step, and there are none.
+                update(outbox)
+                .where(outbox.c.id.in_(pending.scalar_subquery()))
                 .values(sent_at=self._clock.now())
-                .returning(OutboxRow.id, OutboxRow.stream, OutboxRow.fields)
+                .returning(outbox.c.id, outbox.c.stream, outbox.c.fields)
             )
             rows = sorted(claimed.all(), key=lambda row: row.id)  # RETURNING keeps no order
         except BaseException:
