@@ -3,8 +3,12 @@
 import logging
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gonghui.shared.privacy import (
+    ID_CARD,
+    MOBILE,
     MaskingFilter,
     is_free_text,
     is_id_card,
@@ -87,3 +91,28 @@ def test_free_text_is_masked_and_identifiers_are_kept() -> None:
     assert masked["manager_phone"] == "13700137000" and masked["body"] == data["body"]
     assert disclosed == ["body"]
     assert not is_free_text("submitted_by") and is_free_text("a_field_added_tomorrow")
+
+
+@settings(max_examples=2000, derandomize=True, database=None, deadline=None)
+@given(
+    text=st.lists(
+        st.one_of(
+            st.sampled_from(["13812345678", "138-1234-5678", "138 1234 5678", "+86 ", "0086"]),
+            st.sampled_from(["11010519491231002X", "110105 19491231 002X", "350102199003071234"]),
+            st.text(alphabet="0123456789 -+()Xx号路T:.Z中", max_size=12),
+        ),
+        max_size=4,
+    ).map("".join)
+)
+def test_the_quick_look_for_digits_never_leaves_a_number_unmasked(text: str) -> None:
+    assert mask_text(text) == _masked_without_the_quick_look(text)
+
+
+def _masked_without_the_quick_look(text: str) -> str:
+    text = MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    return ID_CARD.sub(
+        lambda m: (
+            f"{m.group(1)}{'*' * 8}{m.group(3)}" if is_id_card("".join(m.groups())) else m.group(0)
+        ),
+        text,
+    )

