@@ -206,17 +206,18 @@ class CloudEvent(BaseModel):
         """
         try:
             raw = cast(dict[str, bytes], {_NAME_OF[name]: v for name, v in fields.items()})
-        except KeyError:  # text field names, or an extension attribute
+            data = raw.pop("data", b"")
+            joined = b"".join(raw.values())
+            brackets = data.count(b"[") + data.count(b"{")
+        except (KeyError, TypeError):  # text names or values, or an extension attribute
             return None
-        data = raw.pop("data", b"")
-        joined = b"".join(raw.values())
         if (
             not data
             or raw.get("specversion") != b"1.0"
             or not ("id" in raw and "source" in raw and "type" in raw)
             or not all(raw.values())
             or len(joined.translate(None, _UNUSUAL_BYTES)) != len(joined)
-            or data.count(b"[") + data.count(b"{") > MAX_DATA_DEPTH
+            or brackets > MAX_DATA_DEPTH
             or b"\\u0000" in data
         ):
             return None
