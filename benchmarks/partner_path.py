@@ -205,6 +205,35 @@ async def arrivals(
     return seen
 
 
+async def settled(
+    redis: Redis, *, prefix: str, still_s: float = 0.5, give_up_after: float = 60
+) -> None:
+    """Wait until the work the entries caused is done, so the CPU read after counts all of it.
+
+    The last `station.registered.v1` is not the end: notify and proposals read it, and notify's
+    relay publishes what it wrote. Done means every consumer group under the prefix has read
+    and acknowledged everything, and no stream has grown for `still_s`.
+    """
+    deadline = time.monotonic() + give_up_after
+    last: list[tuple[bytes, int]] = []
+    still_since = time.monotonic()
+    while True:
+        lengths, busy = [], False
+        async for key in redis.scan_iter(match=f"{prefix}*", _type="stream", count=1000):
+            lengths.append((key, await redis.xlen(key)))
+            groups = await redis.xinfo_groups(key)
+            busy |= any(group["pending"] or group.get("lag") for group in groups)
+        lengths.sort()
+        if busy or lengths != last:
+            last, still_since = lengths, time.monotonic()
+        elif time.monotonic() - still_since >= still_s:
+            return
+        if time.monotonic() > deadline:
+            print(f"  (still busy after {give_up_after:.0f} s: CPU read anyway)")
+            return
+        await asyncio.sleep(0.05)
+
+
 @dataclass
 class Outcome:
     """One side's run: rate, latencies, CPU."""
@@ -246,6 +275,7 @@ async def measure(
     *,
     outbox: str,
     events: str,
+    prefix: str,
     entries: list[dict[str, str]],
     meter: CpuMeter,
     rate: float | None,
@@ -263,6 +293,7 @@ async def measure(
         sent = await send_paced(redis, outbox, entries, rate=rate)
     seen = await watching
     await reader.aclose()
+    await settled(redis, prefix=prefix)
     cpu = await meter.used()
     latencies = [(seen[ref] - sent[ref]) * 1000 for ref in seen]
     last = max(seen.values(), default=started)
@@ -417,7 +448,11 @@ async def run_backend(args: argparse.Namespace, url: str, backend: str, own: boo
             ) as pid:
                 backends_of = [n for n in [_pg_name(urls["minimal"])] if n]
                 meter = CpuMeter({"minimal": pid}, redis, own, server, backends_of)
-                side = {"outbox": keys.outbox("minimal"), "events": prefix + "minimal.events"}
+                side = {
+                    "outbox": keys.outbox("minimal"),
+                    "events": prefix + "minimal.events",
+                    "prefix": prefix,
+                }
                 await measure(redis, entries=warm, meter=meter, rate=None, **side)
                 base_burst = await measure(redis, entries=burst, meter=meter, rate=None, **side)
                 print(base_burst.line(f"minimal pipeline, {backend}, burst of {args.n}"))
@@ -448,7 +483,11 @@ async def run_backend(args: argparse.Namespace, url: str, backend: str, own: boo
                 meter = CpuMeter(
                     pids, redis, own, server, [n for s in services if (n := _pg_name(urls[s]))]
                 )
-                side = {"outbox": keys.outbox(DEPARTMENT), "events": keys.events("stations")}
+                side = {
+                    "outbox": keys.outbox(DEPARTMENT),
+                    "events": keys.events("stations"),
+                    "prefix": prefix,
+                }
                 await measure(redis, entries=warm, meter=meter, rate=None, **side)
                 memory = {name: resident_mb(pid) for name, pid in pids.items()}
                 print(
