@@ -11,6 +11,8 @@ one transaction per batch -> XADD one event each -> XACK.
 CPU is read from /proc/<pid>/stat (user + system) of every process of each side before and
 after, plus the PostgreSQL backends of the side's databases and, when the benchmark runs its own
 Redis (no REDIS_URL), the Redis server (INFO cpu): it holds on a busy machine where rates do not.
+"After" is once every consumer group has caught up and no stream grows, so it counts all the
+work the entries caused (notify's too), not only the work until the last registration.
 
     uv run python -m benchmarks.partner_path                      # small: 2,000 burst, 10 s paced
     uv run python -m benchmarks.partner_path -n 5000 --paced-seconds 60   # the figures
