@@ -1,14 +1,15 @@
 """Personal numbers are masked in log lines and found wherever they leak."""
 
 import logging
+import re
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gonghui.shared import privacy
 from gonghui.shared.privacy import (
-    ID_CARD,
-    MOBILE,
     MaskingFilter,
     is_free_text,
     is_id_card,
@@ -105,14 +106,6 @@ def test_free_text_is_masked_and_identifiers_are_kept() -> None:
     ).map("".join)
 )
 def test_the_quick_look_for_digits_never_leaves_a_number_unmasked(text: str) -> None:
-    assert mask_text(text) == _masked_without_the_quick_look(text)
-
-
-def _masked_without_the_quick_look(text: str) -> str:
-    text = MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
-    return ID_CARD.sub(
-        lambda m: (
-            f"{m.group(1)}{'*' * 8}{m.group(3)}" if is_id_card("".join(m.groups())) else m.group(0)
-        ),
-        text,
-    )
+    quick = mask_text(text)
+    with patch.object(privacy, "_ELEVEN_DIGITS", re.compile("")):  # every text looked at
+        assert quick == mask_text(text)

@@ -12,7 +12,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import ValidationError
 from pydantic_core import to_json
 from redis.asyncio import Redis
-from sqlalchemy import String, bindparam, select, text, update
+from sqlalchemy import String, TextClause, bindparam, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DataError, IntegrityError
 
@@ -192,13 +192,21 @@ _RECORDS_PG = (
     "FROM unnest(CAST(:sources AS text[]), CAST(:ids AS text[]), CAST(:digests AS text[])) "
     "AS t(s, e, d)"
 )
-_INSERT_RECORDS_PG, _INSERT_NEW_RECORDS_PG = (
-    text(sql).bindparams(
+
+
+def _pg_records(sql: str) -> TextClause:
+    return text(sql).bindparams(
         bindparam("now", type_=UtcDateTime()),
         *(bindparam(name, type_=ARRAY(String)) for name in ("sources", "ids", "digests")),
     )
-    for sql in (f"{_RECORDS_PG} ON CONFLICT DO NOTHING RETURNING source, event_id", _RECORDS_PG)
-)
+
+
+_INSERT_RECORDS_PG = _pg_records(f"{_RECORDS_PG} ON CONFLICT DO NOTHING RETURNING source, event_id")
+_INSERT_NEW_RECORDS_PG = _pg_records(_RECORDS_PG)
+
+
+def _on_postgres(uow: UnitOfWork) -> bool:
+    return uow.session.bind.dialect.name == "postgresql"
 
 
 def _key(item: Incoming[Any]) -> tuple[str, str]:
@@ -637,7 +645,7 @@ class GroupConsumer:
         key cost the server about twice the insert. If one is on record, the savepoint is
         rolled back and ON CONFLICT says which.
         """
-        if items and uow.session.bind.dialect.name == "postgresql":
+        if items and _on_postgres(uow):
             try:
                 async with uow.session.begin_nested():
                     await uow.session.execute(
@@ -651,9 +659,10 @@ class GroupConsumer:
     def _record_params(
         self, uow: UnitOfWork, items: list[Incoming[Any]] | list[_Record], *, outcome: str
     ) -> dict[str, Any]:
+        """The dedupe statements' parameters: arrays on PostgreSQL, one JSON text on SQLite."""
         records = list(map(_record_of, items))
         params: dict[str, Any] = {"group": self.group, "outcome": outcome, "now": uow.clock.now()}
-        if uow.session.bind.dialect.name == "postgresql":
+        if _on_postgres(uow):
             params["sources"], params["ids"], params["digests"] = map(
                 list, zip(*records, strict=True)
             )
@@ -667,9 +676,8 @@ class GroupConsumer:
         """INSERT ... ON CONFLICT DO NOTHING RETURNING: the keys that were not on record."""
         if not items:
             return set()
-        postgres = uow.session.bind.dialect.name == "postgresql"
         inserted = await uow.session.execute(
-            _INSERT_RECORDS_PG if postgres else _INSERT_RECORDS_SQLITE,
+            _INSERT_RECORDS_PG if _on_postgres(uow) else _INSERT_RECORDS_SQLITE,
             self._record_params(uow, items, outcome=outcome),
         )
         return {(source, event_id) for source, event_id in inserted}
