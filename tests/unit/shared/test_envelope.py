@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from ulid import ULID
 
-from gonghui.shared.envelope import CloudEvent, InvalidEntry, new_event_id
+from gonghui.shared.envelope import CloudEvent, InvalidEntry, content_digest, new_event_id
 
 FIELDS = {
     b"specversion": b"1.0",
@@ -161,3 +161,27 @@ def test_threads_never_get_the_same_event_id() -> None:
             for i in ids
         ]
     assert len(set(made)) == len(made)
+
+
+@pytest.mark.parametrize(
+    ("fields", "digest"),
+    [
+        (
+            {
+                b"type": b"station.registered.v1",
+                b"subject": b"GH-000001",
+                b"data": '{"name":"爱心驿站"}'.encode(),
+            },
+            "e2181419fdcc9ce964b6d61c135cd18dd1df0da95c79d9485406690f3f741952",
+        ),
+        (
+            {b"type": b"station.registered.v1", b"data": b"{}"},
+            "6b729cd7b6a9e3fe4bf310505d671face12b767cd543e678d4082e990a002371",
+        ),
+    ],
+)
+def test_the_content_digest_is_the_one_the_dedupe_rows_already_hold(
+    fields: dict[bytes, bytes], digest: str
+) -> None:
+    """SHA-256 of type, subject and data, each followed by NUL: rows on record keep comparing."""
+    assert content_digest(fields) == digest
