@@ -349,6 +349,22 @@ def judge_at_the_door(
     return verdict.reason if isinstance(verdict, _Dead) else None
 
 
+def next_transaction_size(size: int, took: float, *, current: int, budget: float, most: int) -> int:
+    """How many entries the next transaction takes, after one of `size` took `took` seconds.
+
+    As many as fit the budget at this one's pace: fewer after an overlong one, more after a
+    quick full one (at most twice as many: a few quick entries say little about many). A
+    transaction shorter than the current size (a batch's remainder) only shows that it fit.
+    Within FEWEST_PER_TRANSACTION and `most`.
+    """
+    fitting = int(size * budget / took) if took > 0 else most
+    if took > budget:
+        return max(min(FEWEST_PER_TRANSACTION, most), min(fitting, current))
+    if size == current:
+        return min(most, max(current, min(fitting, 2 * size)))
+    return current
+
+
 class GroupConsumer:
     """Everything one consumer group does with the entries of one stream.
 
@@ -513,12 +529,13 @@ class GroupConsumer:
         return applied, refused, failed
 
     def _resize(self, size: int, took: float) -> None:
-        """Halve the next transaction after an overlong one, double it after a short full one."""
-        fewest = min(FEWEST_PER_TRANSACTION, self._max_transaction_size)
-        if took > self._transaction_budget_s and size > fewest:
-            self._transaction_size = max(fewest, size // 2)
-        elif took < self._transaction_budget_s / 2 and size == self._transaction_size:
-            self._transaction_size = min(self._max_transaction_size, size * 2)
+        self._transaction_size = next_transaction_size(
+            size,
+            took,
+            current=self._transaction_size,
+            budget=self._transaction_budget_s,
+            most=self._max_transaction_size,
+        )
 
     async def _apply(self, items: list[Incoming[Any]]) -> tuple[list[str], _Refusals, _Refusals]:
         """Apply all in one transaction; if that fails, one by one to isolate the bad ones.
