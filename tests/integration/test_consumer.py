@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -167,6 +168,7 @@ async def test_a_malformed_entry_is_dead_lettered_alone_at_once_and_its_neighbou
     malformed = {
         "nested too deep": entry(DEPT, data=f'{{"external_ref": "X", "n": {deep}}}'),
         "NUL in data": entry(DEPT, data=station_data(external_ref="N\u0000UL")),
+        "unpaired surrogate": entry(DEPT, data=json.dumps(station_data(external_ref="S\ud800"))),
         "empty specversion": entry(DEPT, specversion=""),
         "badly named attribute": entry(DEPT, Bad_Attr="1"),
         "control character": entry(DEPT, subject="CIB\x00"),
@@ -182,12 +184,48 @@ async def test_a_malformed_entry_is_dead_lettered_alone_at_once_and_its_neighbou
     reasons = dict(zip(malformed, [letter.reason for letter in letters], strict=True))
     assert "nested deeper than 32 levels" in reasons["nested too deep"]
     assert "NUL" in reasons["NUL in data"]
+    assert "unpaired surrogate" in reasons["unpaired surrogate"]
     assert "missing CloudEvents attribute(s): specversion" in reasons["empty specversion"]
     assert "'Bad_Attr' break the CloudEvents naming rule" in reasons["badly named attribute"]
     assert "control characters" in reasons["control character"]
     assert "id" in reasons["id too long"]
     assert await station_count(stations_uow) == 3
     assert await pending_count(redis, consumer.stream, "stations") == 0
+
+
+async def test_an_untyped_consumer_is_never_handed_text_that_is_not_unicode(
+    redis: Redis, keys: StreamKeys, stations_uow
+) -> None:
+    """An unpaired surrogate cannot be stored or sent on: its event is buried at once, with why."""
+    handed: list[dict[str, object]] = []
+    handlers = Handlers()
+
+    @handlers.otherwise
+    async def keep(msg: Incoming[dict[str, object]], uow: StationsUnitOfWork) -> None:
+        handed.append(msg.data)
+
+    consumer = GroupConsumer(
+        stream=keys.events("proposals"),
+        group="notify",
+        consumer="c1",
+        service="notify",
+        handlers=handlers,
+        uow_factory=stations_uow,
+        redis=redis,
+        keys=keys,
+        dead_letters=DeadLetters(redis, keys),
+    )
+    alone, paired = '{"note": "\\ud800 alone"}', '{"note": "\\ud83d\\ude00 paired"}'
+    await deliver(
+        redis,
+        consumer,
+        entry(DEPT, "proposal.noted.v1", data=alone, source="gonghui/proposals"),
+        entry(DEPT, "proposal.noted.v1", data=paired, source="gonghui/proposals"),
+    )
+    assert handed == [{"note": "\U0001f600 paired"}]
+    [letter] = await DeadLetters(redis, keys).list()
+    assert letter.deliveries == 1
+    assert "unpaired surrogate" in letter.reason
 
 
 async def test_whichever_replica_gives_up_states_the_last_error(

@@ -145,6 +145,15 @@ def test_what_the_reference_refuses_we_refuse_and_what_it_accepts_we_accept(
         assert reference_accepts, f"accepted what the reference SDK refuses: {entry!r}"
 
 
+def _not_unicode_text(value: Any) -> bool:
+    """Whether a parsed JSON value holds what UTF-8 cannot encode: an unpaired surrogate."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _reference_accepts(entry: dict[str, str]) -> bool:
     document: dict[str, Any] = {k: v for k, v in entry.items() if k != "data"}
     if "data" in entry:
@@ -182,7 +191,7 @@ def _stricter_rules_broken(entry: dict[str, str]) -> list[str]:
         parsed = json.loads(data)
     except ValueError:
         parsed = None
-    if not isinstance(parsed, dict) or "\\u0000" in data:
+    if not isinstance(parsed, dict) or "\\u0000" in data or _not_unicode_text(parsed):
         rules.append("data")
     return rules
 

@@ -47,6 +47,13 @@ _UNUSUAL_BYTES = bytes([*range(0x20), 0x7F, 0xC2])
 """Bytes of control characters in UTF-8, and C2, which starts U+0080-U+009F (and Latin-1's)."""
 
 
+_NUL = re.compile("\x00")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""Once JSON is parsed, a pair of escapes is one character: a surrogate left is unpaired."""
+_MAY_BE_UNPAIRED = re.compile("\\\\u[dD][89a-fA-F]|[\ud800-\udfff]")
+"""A surrogate's escape, or a surrogate itself (text handed over as str, not as Redis bytes)."""
+
+
 class InvalidEntry(Exception):
     """A stream entry that can never be applied; the message is the reason kept in the DLQ."""
 
@@ -311,7 +318,8 @@ def content_digest(fields: Mapping[bytes, bytes]) -> str:
 
 
 def _json_object(raw: str) -> dict[str, Any]:
-    """The `data` text as a JSON object, refused if malformed, too deep or holding NUL."""
+    """The `data` text as a JSON object, refused if malformed, too deep, or holding NUL or an
+    unpaired surrogate."""
     # str.count is cheap; the careful scan runs only for payloads that could be too deep.
     if raw.count("[") + raw.count("{") > MAX_DATA_DEPTH and _nesting_depth(raw) > MAX_DATA_DEPTH:
         raise InvalidEntry(f"data is nested deeper than {MAX_DATA_DEPTH} levels")
@@ -321,18 +329,23 @@ def _json_object(raw: str) -> dict[str, Any]:
         raise InvalidEntry(f"data is not JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise InvalidEntry("data must be a JSON object")
-    if "\\u0000" in raw and _holds_nul(data):
+    if "\\u0000" in raw and _holds(data, _NUL):
         raise InvalidEntry("data contains a NUL character (\\u0000), which text columns refuse")
+    if _MAY_BE_UNPAIRED.search(raw) and _holds(data, _SURROGATE):
+        raise InvalidEntry(
+            "data contains an unpaired surrogate (\\ud800-\\udfff without its pair), which is "
+            "not Unicode text: it cannot be stored or sent on"
+        )
     return data
 
 
-def _holds_nul(value: Any) -> bool:
-    """Whether any key or string inside a parsed JSON value contains NUL."""
+def _holds(value: Any, pattern: re.Pattern[str]) -> bool:
+    """Whether any key or string inside a parsed JSON value matches `pattern`."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            if "\x00" in item:
+            if pattern.search(item):
                 return True
         elif isinstance(item, dict):
             stack.extend(item.keys())
