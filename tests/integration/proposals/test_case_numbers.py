@@ -73,6 +73,32 @@ async def test_numbers_count_per_area_and_beijing_year_and_find_the_case(
     assert numbered[("proposal.transitioned.v1", fuzhou["id"])] == "350102-2026-000001"
 
 
+async def test_a_move_names_its_case_and_the_case_it_merges_into_by_readable_number(
+    api: httpx.AsyncClient,
+) -> None:
+    first = (await api.post("/proposals", json=PINGHU, headers=REP)).json()
+    second = (await api.post("/proposals", json=PINGHU, headers=REP)).json()
+
+    accepted = await api.post(
+        f"/proposals/{first['case_no']}/accept", json={"note": "立案"}, headers=PINGHU_GROUP
+    )
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["status"] == "accepted"
+    merged = await api.post(
+        f"/proposals/{second['case_no']}/merge",
+        json={"into": first["case_no"], "note": "重复"},
+        headers=PINGHU_GROUP,
+    )
+    assert merged.status_code == 200, merged.text
+    assert merged.json()["merged_into"] == first["id"]
+    unknown = await api.post(
+        f"/proposals/{first['case_no']}/merge",
+        json={"into": "330482-2026-999999"},
+        headers=PINGHU_GROUP,
+    )
+    assert unknown.status_code == 404 and "330482-2026-999999" in unknown.text
+
+
 async def test_replicas_numbering_at_once_never_share_a_number(
     database_url, keys, clock, proposals_uow, policy
 ) -> None:

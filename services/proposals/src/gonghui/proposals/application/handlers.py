@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from gonghui.proposals.adapters.unit_of_work import ProposalsUnitOfWork
 from gonghui.proposals.domain.deadlines import DeadlinePolicy
 from gonghui.proposals.domain.model import (
+    CASE_NO,
     DEADLINES_ENDED,
     DEADLINES_OPENED,
     UNKNOWN_AREA,
@@ -49,7 +50,7 @@ SYSTEM = "system"
 
 
 class CaseNotFound(NotFound):
-    """No case with this id."""
+    """No case with this id or readable number."""
 
 
 class ConcurrentChange(ChangedMeanwhile):
@@ -162,8 +163,14 @@ async def submit_proposal(
 
 
 async def get_case(uow: ProposalsUnitOfWork, proposal_id: str) -> Case:
-    """A case, or CaseNotFound."""
+    """A case by id or readable number (`330482-2026-000123`), or CaseNotFound.
+
+    Every move names its case this way, so whatever a person or a page can name a case by is
+    enough to act on it (and to merge into it).
+    """
     case = await uow.proposals.get(proposal_id)
+    if case is None and CASE_NO.match(proposal_id):
+        case = await uow.proposals.by_number(proposal_id)
     if case is None:
         raise CaseNotFound(f"no case {proposal_id}")
     return case

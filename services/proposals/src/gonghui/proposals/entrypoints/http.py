@@ -694,9 +694,4 @@ def routing_router(uow_factory: Callable[[], ProposalsUnitOfWork]) -> APIRouter:
 
 
 async def _found(uow: ProposalsUnitOfWork, proposal_id: str) -> Case:
-    case = await uow.proposals.get(proposal_id)
-    if case is None and CASE_NO.match(proposal_id):
-        case = await uow.proposals.by_number(proposal_id)
-    if case is None:
-        raise NotFound(f"no case {proposal_id}")
-    return case
+    return await cases.get_case(uow, proposal_id)
