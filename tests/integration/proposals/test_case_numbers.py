@@ -91,6 +91,8 @@ async def test_a_move_names_its_case_and_the_case_it_merges_into_by_readable_num
     )
     assert merged.status_code == 200, merged.text
     assert merged.json()["merged_into"] == first["id"]
+    stored = (await api.get(f"/proposals/{second['case_no']}", headers=PINGHU_GROUP)).json()
+    assert (stored["status"], stored["merged_into"]) == ("merged", first["id"])
     unknown = await api.post(
         f"/proposals/{first['case_no']}/merge",
         json={"into": "330482-2026-999999"},

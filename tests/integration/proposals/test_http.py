@@ -93,6 +93,8 @@ async def test_merge_and_override_and_routing_admin(api: httpx.AsyncClient) -> N
         f"/proposals/{dup}/merge", json={"actor": "g", "into": first}, headers=G
     )
     assert merged.json()["status"] == "merged" and merged.json()["merged_into"] == first
+    stored = (await api.get(f"/proposals/{dup}", headers=G)).json()
+    assert (stored["status"], stored["merged_into"]) == ("merged", first)
     await api.post(f"/proposals/{first}/accept", json={"actor": "g"}, headers=G)
     chosen = await api.post(
         f"/proposals/{first}/assign", json={"actor": "g", "unit_code": "ph-legal"}, headers=G

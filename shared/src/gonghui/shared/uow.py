@@ -23,6 +23,10 @@ OUTBOX_COMMIT_LOCK = 0x676F6E6768756901
 """PostgreSQL advisory lock taken by every transaction that writes outbox rows (see `commit`)."""
 
 
+class UncommittedWork(RuntimeError):
+    """A use case's work was committed by a nested scope and then lost by the outer one."""
+
+
 class UnitOfWork:
     """Repositories never commit; this does, writing state and outgoing events together.
 
@@ -43,6 +47,8 @@ class UnitOfWork:
         self.keys = keys
         self.clock = clock or SystemClock()
         self._depth = 0
+        self._commit_owed = False
+        """A nested scope committed: the outermost scope must commit, or that work is lost."""
         self._session: AsyncSession | None = None
         self._outbox: list[dict[str, object]] = []
 
@@ -69,6 +75,7 @@ class UnitOfWork:
         self._depth -= 1
         if self._depth == 0 and self._session is not None:
             session, self._session = self._session, None
+            owed, self._commit_owed = self._commit_owed, False
             self._outbox.clear()
             # Rows read in here stay readable after the close (the rollback would expire them).
             session.expunge_all()
@@ -76,6 +83,11 @@ class UnitOfWork:
                 await session.rollback()
             finally:
                 await session.close()
+            if owed and exc_type is None:
+                raise UncommittedWork(
+                    "a nested scope committed its work, but the outermost scope ended without "
+                    "committing: the work was rolled back"
+                )
 
     def open_repositories(self, session: AsyncSession) -> None:
         """Hook for subclasses: attach repositories to the new session."""
@@ -153,7 +165,10 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         """Commit, unless an outer scope owns the transaction: then its commit covers this too."""
-        if self._depth == 1:
+        if self._depth > 1:
+            self._commit_owed = True
+        elif self._depth == 1:
+            self._commit_owed = False
             if self._outbox:
                 if self.session.bind.dialect.name == "postgresql":
                     # Ids come from a sequence, drawn at INSERT: two transactions may commit in
@@ -177,5 +192,6 @@ class UnitOfWork:
 
     async def rollback(self) -> None:
         """Throw away everything done in this unit of work."""
+        self._commit_owed = False
         self._outbox.clear()
         await self.session.rollback()

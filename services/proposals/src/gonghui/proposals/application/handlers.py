@@ -242,9 +242,11 @@ async def merge(
     """并案: a duplicate joins another case."""
     async with uow:
         target = await get_case(uow, into)
-        return await _change(
+        case = await _change(
             uow, proposal_id, policy, lambda c, now: c.merge_into(target, by=by, at=now, note=note)
         )
+        await uow.commit()  # `_change` runs inside this scope: its commit is this one's to make
+        return case
 
 
 async def assign(
