@@ -65,10 +65,12 @@ SHOTS = [
     Shot("case-phone", lambda s: f"/cases/{s.case_no}", account=cases.REPRESENTATIVE.sub),
     Shot("work-queue-desktop", lambda s: "/work", DESKTOP, account=cases.UNIT_DESK.sub),
     Shot("work-case-phone", lambda s: f"/work/{s.case_no}", account=cases.UNIT_DESK.sub),
+    Shot("desk-queue-desktop", lambda s: "/desk", DESKTOP, account=cases.REVIEW_GROUP.sub),
+    Shot("desk-case-phone", lambda s: f"/desk/{s.case_no}", account=cases.REVIEW_GROUP.sub),
     Shot("dashboard-desktop", lambda s: "/dashboard", DESKTOP, account=cases.ADMIN.sub),
     Shot("dashboard-phone", lambda s: "/dashboard", account=cases.ADMIN.sub),
 ]
-"""The pages the README shows; the cases, work queue and dashboard pages add theirs here."""
+"""The pages the README shows; the cases, work queue, desk and dashboard pages add theirs here."""
 
 
 def sign_in(page: Page, system: RunningSystem, role: Role | None, account: str | None) -> None:

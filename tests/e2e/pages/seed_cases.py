@@ -1,5 +1,6 @@
 """A representative's case in Fuzhou's Gulou district, routed to a town office that uses the
-work queue, and the accounts that see it: what the case pages' screenshots show."""
+work queue, another waiting on the review group's desk, and the accounts that see them: what the
+case pages' screenshots show."""
 
 from __future__ import annotations
 
@@ -18,17 +19,19 @@ UNIT = "gulou-street"
 REPRESENTATIVE = Principal(sub="shots-rep-lin", role=Role.REPRESENTATIVE, area=AREA)
 UNIT_DESK = Principal(sub="shots-gulou-desk", role=Role.HANDLER, department=UNIT)
 ADMIN = Principal(sub="shots-admin-fz", role=Role.UNION_ADMIN, area="350100")
+REVIEW_GROUP = Principal(sub="shots-review-group", role=Role.REVIEWER, area=AREA)
 
 
 def seed_case(proposals_url: str, redis_url: str, prefix: str, *, password: str) -> str:
-    """Units, people and a case accepted and assigned to the street office; its number.
+    """Units, people, a case accepted and assigned to the street office (its number is returned)
+    and one waiting for review.
 
     Call it before Playwright starts (its sync API runs an event loop in this thread).
     """
     asyncio.run(_provision(redis_url, prefix, password))
     admin = bearer(Role.UNION_ADMIN, sub=ADMIN.sub, area=ADMIN.area)
     rep = bearer(Role.REPRESENTATIVE, sub=REPRESENTATIVE.sub, area=AREA)
-    group = bearer(Role.REVIEWER, sub="shots-review-group", area=AREA)
+    group = bearer(Role.REVIEWER, sub=REVIEW_GROUP.sub, area=AREA)
     with httpx.Client(base_url=proposals_url, timeout=30) as http:
         http.put(
             f"/units/{UNIT}",
@@ -36,9 +39,25 @@ def seed_case(proposals_url: str, redis_url: str, prefix: str, *, password: str)
             headers=admin,
         ).raise_for_status()
         http.put(
+            "/units/gulou-city-management",
+            json={"name": "鼓楼区城市管理局", "kind": "department"},
+            headers=admin,
+        ).raise_for_status()
+        http.put(
             f"/representatives/{REPRESENTATIVE.sub}",
             json={"name": "林秀英", "area_code": AREA},
             headers=admin,
+        ).raise_for_status()
+        http.post(
+            "/proposals",
+            json={
+                "kind": "zero_distance",
+                "title": "三坊七巷驿站冬季缺少热水",
+                "body": "驿站饮水机只有温水，骑手和环卫工冬天想喝口热水，希望加装开水器。",
+                "category": "rest",
+                "area_code": AREA,
+            },
+            headers=rep,
         ).raise_for_status()
         case = http.post(
             "/proposals",
@@ -71,7 +90,7 @@ async def _provision(redis_url: str, prefix: str, password: str) -> None:
         keys = StreamKeys(prefix)
         await DepartmentDirectory(redis, keys).add(UNIT, "鼓楼区东街街道办事处")
         users = UserDirectory(redis, keys)
-        for person in (REPRESENTATIVE, UNIT_DESK, ADMIN):
+        for person in (REPRESENTATIVE, UNIT_DESK, ADMIN, REVIEW_GROUP):
             await users.set_password(person, password, must_change=False)
     finally:
         await redis.aclose()

@@ -1,9 +1,10 @@
 """A representative's case through all five steps, seen live in a real browser.
 
-A department's own system (a separate process on its own Redis user) declines the case on the
-bus; the review group re-assigns it to a town office that has no system and handles it in its
-work queue on the page; the supervisor verifies; the representative closes it and the worker it
-was for rates the outcome. The union's dashboard shows the API's figures.
+The review group takes the case on at its desk; a department's own system (a separate process on
+its own Redis user) declines it on the bus; the review group re-assigns it to a town office that
+has no system and handles it in its work queue on the page; the supervisor verifies at the desk;
+the representative closes it and the worker it was for rates the outcome. The union's dashboard
+shows the API's figures.
 """
 
 from __future__ import annotations
@@ -167,6 +168,8 @@ def provision(system: RunningSystem) -> None:
     account(system, Principal(sub="rep-shen", role=Role.REPRESENTATIVE, area=AREA))
     account(system, Principal(sub="town-desk", role=Role.HANDLER, department="dushu-town"))
     account(system, Principal(sub="admin-ph", role=Role.UNION_ADMIN, area=AREA))
+    account(system, Principal(sub="review-group", role=Role.REVIEWER, area=AREA))
+    account(system, Principal(sub="supervisor-1", role=Role.SUPERVISOR, area=AREA))
     # The bureau's system reads its inbox before anything is routed to it.
     wait_until(
         lambda: (
@@ -204,20 +207,32 @@ def test_a_case_moves_through_the_five_steps_live_on_the_representatives_phone(
     expect(rep.locator(".photos img")).to_have_count(1)
     pid = a_case_by_number(system, case_no)["id"]
 
-    act(system, f"/proposals/{pid}/accept", REVIEW_GROUP, note="小组审议通过，立案")
+    # The review group finds it on its desk, takes it on and lets the routing rule pick the unit.
+    group = open_page(DESKTOP)
+    sign_in(group, system, "review-group", "/desk")
+    waiting = group.get_by_test_id("desk-waiting").locator(f"[data-case-no='{case_no}']")
+    expect(waiting).to_contain_text("审议立案期限")
+    expect(waiting).not_to_contain_text("13812345678")
+    waiting.locator("a").click()
+    group.locator("[data-testid=move-accept] input[name=note]").fill("小组审议通过，立案")
+    group.locator("[data-testid=move-accept] button").click()
+    expect(group.get_by_test_id("sent")).to_contain_text("立案")
     expect(step(rep, "review")).to_have_attribute("data-state", "done", timeout=LIVE)
-    act(system, f"/proposals/{pid}/assign", REVIEW_GROUP, note="请交通运输局办理")
-    # The bureau's own system declines it on the bus; the page shows it without a reload.
+    assign = group.locator("[data-testid=move-assign]")
+    expect(assign.locator("select[name=unit_code] option").first).to_have_text("按交办规则自动确定")
+    assign.locator("input[name=note]").fill("请交通运输局办理")
+    assign.locator("button").click()
+    # The bureau's own system declines it on the bus; both pages show it without a reload.
     expect(step(rep, "handling")).to_contain_text("属独山港镇职责", timeout=LIVE)
+    expect(step(group, "handling")).to_contain_text("属独山港镇职责", timeout=LIVE)
     wait_until(lambda: a_case(system, pid)["status"] == "accepted")
-    act(
-        system,
-        f"/proposals/{pid}/assign",
-        REVIEW_GROUP,
-        unit_code="dushu-town",
-        note="改派独山港镇",
-    )
+    group.reload()
+    assign = group.locator("[data-testid=move-assign]")
+    assign.locator("select[name=unit_code]").select_option("dushu-town")
+    assign.locator("input[name=note]").fill("改派独山港镇")
+    assign.locator("button").click()
     expect(rep.get_by_test_id("case-unit")).to_contain_text("独山港镇人民政府", timeout=LIVE)
+    expect(group.get_by_test_id("moves")).to_contain_text("改派", timeout=LIVE)
 
     town = open_page(DESKTOP)
     sign_in(town, system, "town-desk", "/work")
@@ -253,8 +268,17 @@ def test_a_case_moves_through_the_five_steps_live_on_the_representatives_phone(
         "dept:dushu-town",
     ]
 
-    act(system, f"/proposals/{pid}/verify", SUPERVISOR, note="实地督查：司机之家已投入使用")
+    supervisor = open_page(DESKTOP)
+    sign_in(supervisor, system, "supervisor-1", "/desk")
+    supervisor.get_by_test_id("desk-waiting").locator(f"[data-case-no='{case_no}'] a").click()
+    expect(supervisor.get_by_test_id("case-result")).to_contain_text("司机之家”已开放")
+    supervisor.locator("[data-testid=move-verify] input[name=note]").fill(
+        "实地督查：司机之家已投入使用"
+    )
+    supervisor.locator("[data-testid=move-verify] button").click()
+    expect(supervisor.get_by_test_id("sent")).to_contain_text("督查通过")
     expect(step(rep, "supervision")).to_have_attribute("data-state", "done", timeout=LIVE)
+    expect(supervisor.get_by_test_id("moves")).to_contain_text("当前无需您操作")
 
     # The driver the case is for follows it on his phone and rates the outcome (会员评家).
     driver = open_page(PHONE)
@@ -307,6 +331,8 @@ def test_the_dashboard_shows_the_apis_figures_for_the_admins_area(
 ) -> None:
     system = front_system
     account(system, Principal(sub="admin-ph", role=Role.UNION_ADMIN, area=AREA))
+    account(system, Principal(sub="review-group", role=Role.REVIEWER, area=AREA))
+    account(system, Principal(sub="supervisor-1", role=Role.SUPERVISOR, area=AREA))
     station = {
         "external_ref": "PH-0001",
         "name": "平湖市当湖街道户外劳动者驿站",
@@ -378,3 +404,63 @@ def test_the_dashboard_shows_the_apis_figures_for_the_admins_area(
             .map(th => th.textContent)"""
     )
     assert squeezed == [], f"headings squeezed onto several lines on a phone: {squeezed}"
+
+
+def test_the_review_group_merges_returns_and_rejects_at_its_desk_and_is_told_why_when_refused(
+    front_system: RunningSystem, open_page
+) -> None:
+    system = front_system
+    account(system, Principal(sub="review-group", role=Role.REVIEWER, area=AREA))
+    representative = bearer(Role.REPRESENTATIVE, sub="rep-lu", area=AREA)
+    cases = [
+        act(
+            system,
+            "/proposals",
+            representative,
+            kind="issue",
+            title=title,
+            body=f"{title}，请协调解决。",
+            area_code=AREA,
+        )
+        for title in ("环卫工人冬季热水供应不足", "驿站冬季热水不够用", "希望多建驿站")
+    ]
+    first, duplicate, vague = (c["case_no"] for c in cases)
+
+    group = open_page(DESKTOP)
+    sign_in(group, system, "review-group", "/desk")
+    expect(group.locator("header nav")).to_contain_text("审议督查")
+    expect(group.locator("header nav")).not_to_contain_text("数据看板")
+
+    group.goto(system.url("front", f"/desk/{duplicate}"))
+    merge = group.locator("[data-testid=move-merge]")
+    group.locator("summary", has_text="并案").click()
+    merge.locator("input[name=into]").fill(f"{AREA}-2026-999999")
+    merge.locator("button").click()
+    expect(group.get_by_test_id("refused")).to_be_visible()
+    assert a_case(system, cases[1]["id"])["status"] == "submitted"
+    group.locator("summary", has_text="并案").click()
+    merge.locator("input[name=into]").fill(first)
+    merge.locator("input[name=note]").fill("与热水供应一案重复")
+    merge.locator("button").click()
+    expect(group.get_by_test_id("sent")).to_contain_text("并案")
+    merged = a_case(system, cases[1]["id"])
+    assert (merged["status"], merged["merged_into"]) == ("merged", cases[0]["id"])
+
+    group.goto(system.url("front", f"/desk/{vague}"))
+    group.locator("summary", has_text="退回补充").click()
+    group.locator("[data-testid=move-return] input[name=reason]").fill("请补充希望建在哪个街道")
+    group.locator("[data-testid=move-return] button").click()
+    expect(group.get_by_test_id("sent")).to_contain_text("退回补充")
+    expect(group.get_by_test_id("moves")).to_contain_text("当前无需您操作")
+    assert a_case(system, cases[2]["id"])["status"] == "returned"
+
+    group.goto(system.url("front", f"/desk/{first}"))
+    group.locator("summary", has_text="不予立案").click()
+    group.locator("[data-testid=move-reject] input[name=reason]").fill("已纳入全市驿站热水改造计划")
+    group.locator("[data-testid=move-reject] button").click()
+    expect(group.get_by_test_id("sent")).to_contain_text("不予立案")
+    assert a_case(system, cases[0]["id"])["status"] == "rejected"
+    group.goto(system.url("front", "/desk"))
+    expect(group.get_by_test_id("desk-waiting").locator(f"[data-case-no='{first}']")).to_have_count(
+        0
+    )

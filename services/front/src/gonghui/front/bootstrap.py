@@ -14,6 +14,7 @@ from gonghui.front.entrypoints.apidocs import apidocs_router
 from gonghui.front.entrypoints.cases import cases_router
 from gonghui.front.entrypoints.checkin import checkin_router
 from gonghui.front.entrypoints.dashboard import dashboard_router
+from gonghui.front.entrypoints.desk import desk_router
 from gonghui.front.entrypoints.finder import finder_router
 from gonghui.front.entrypoints.health import health_router
 from gonghui.front.entrypoints.signin import signin_router
@@ -85,6 +86,7 @@ def create_app(settings: FrontSettings | None = None, *, clock: Clock | None = N
     app.include_router(signin_router())
     app.include_router(cases_router())
     app.include_router(work_router())
+    app.include_router(desk_router())
     app.include_router(dashboard_router())
     app.include_router(finder_router())
     app.include_router(checkin_router())

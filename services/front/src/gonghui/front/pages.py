@@ -44,11 +44,12 @@ NAV = (
     NavLink("/", "找站点"),
     NavLink("/cases", "我的诉求", (Role.WORKER, Role.MEMBER, Role.REPRESENTATIVE)),
     NavLink("/work", "工作台", UNITS),
-    NavLink("/dashboard", "数据看板", STAFF),
+    NavLink("/desk", "审议督查", (Role.REVIEWER, Role.SUPERVISOR)),
+    NavLink("/dashboard", "数据看板", (Role.SUPERVISOR, Role.UNION_ADMIN)),
     NavLink("/api", "接口文档", STAFF),
 )
-"""The nav by role; the pages for cases, the work queue and the dashboard live in their own
-routers (entrypoints/cases.py, work.py, dashboard.py)."""
+"""The nav by role; the pages for cases, the work queue, the desk and the dashboard live in their
+own routers (entrypoints/cases.py, work.py, desk.py, dashboard.py)."""
 
 
 def templates() -> Jinja2Templates:

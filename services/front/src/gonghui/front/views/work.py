@@ -81,7 +81,28 @@ def actions_for(case: Mapping[str, Any], unit_code: str) -> list[str]:
 
 
 def work_item(case: Mapping[str, Any], *, unit_code: str, names: Names, now: datetime) -> WorkItem:
-    """A case of `GET /proposals/{id}` as a line of the queue; its body masked (others' data)."""
+    """A case of `GET /proposals/{id}` as a line of the unit's queue."""
+    actions = actions_for(case, unit_code)
+    return queue_item(
+        case,
+        names=names,
+        now=now,
+        actions=actions,
+        done=not actions and str(case["status"]) in _DONE,
+        role_label=_role_label(case, unit_code),
+    )
+
+
+def queue_item(
+    case: Mapping[str, Any],
+    *,
+    names: Names,
+    now: datetime,
+    actions: list[str],
+    done: bool,
+    role_label: str = "",
+) -> WorkItem:
+    """A case of `GET /proposals/{id}` as a line of a queue; its body masked (others' data)."""
     names = names.knowing(case)
     open_deadlines = [
         d
@@ -106,9 +127,9 @@ def work_item(case: Mapping[str, Any], *, unit_code: str, names: Names, now: dat
         due_at=first.due_at if first else "",
         due_words=first.words if first else "",
         overdue=any(d.overdue for d in open_deadlines),
-        actions=actions_for(case, unit_code),
-        done=not actions_for(case, unit_code) and str(case["status"]) in _DONE,
-        role_label=_role_label(case, unit_code),
+        actions=actions,
+        done=done,
+        role_label=role_label,
     )
 
 
