@@ -7,7 +7,7 @@ each sees is what the proposals service lets their token read.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -94,6 +94,35 @@ def live_context(
         "rated_outcome": me in rated,
         "csrf_token": getattr(request.state, "csrf", ""),
     }
+
+
+async def case_with_moves(
+    request: Request,
+    session: Session,
+    case_ref: str,
+    *,
+    template: str,
+    moves: Callable[[Request, Session, dict[str, Any]], Awaitable[dict[str, Any]]],
+    labels: Mapping[str, str],
+) -> Response:
+    """A case page with the moves its reader may make: the case live, the moves (`moves` gives
+    their context), and what became of the last move (`?sent=` or `?refused=`)."""
+    services = services_for(request)
+    case = await fetch_case(services, case_ref)
+    names = await names_for(request)
+    photos = await fetch_photos(services, case["id"])
+    context = await moves(request, session, case)
+    return render(
+        request,
+        template,
+        {
+            **live_context(request, session, case, names, photos),
+            **context,
+            "events_url": f"/cases/{quote(context['item'].number, safe='')}/events",
+            "sent": labels.get(request.query_params.get("sent", ""), ""),
+            "refused": request.query_params.get("refused", ""),
+        },
+    )
 
 
 def members_of(raw: str, *, secret: str) -> list[str] | None:

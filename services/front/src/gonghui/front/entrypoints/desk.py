@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from gonghui.front.adapters.directory import names_for
 from gonghui.front.adapters.services import ServiceRefusal, Services, services_for
-from gonghui.front.entrypoints.cases import fetch_case, fetch_photos, live_context
+from gonghui.front.entrypoints.cases import case_with_moves, fetch_case
 from gonghui.front.pages import render
 from gonghui.front.sessions import Session, page_router, require_role
 from gonghui.front.views.desk import (
@@ -77,7 +77,6 @@ def desk_router():  # type: ignore[no-untyped-def]
             "desk/queue.html",
             {
                 "title": DESK_TITLES[session.role],
-                "labels": MOVE_LABELS,
                 "waiting": [i for i in items if not i.done],
                 "followed": [i for i in items if i.done],
             },
@@ -102,21 +101,13 @@ def desk_router():  # type: ignore[no-untyped-def]
 
     @router.get("/desk/{case_ref}")
     async def desk_case(case_ref: str, request: Request, session: DeskPerson) -> Response:
-        services = services_for(request)
-        case = await fetch_case(services, case_ref)
-        names = await names_for(request)
-        photos = await fetch_photos(services, case["id"])
-        moves = await moves_context(request, session, case)
-        return render(
+        return await case_with_moves(
             request,
-            "desk/case.html",
-            {
-                **live_context(request, session, case, names, photos),
-                **moves,
-                "events_url": f"/cases/{quote(moves['item'].number, safe='')}/events",
-                "sent": MOVE_LABELS.get(request.query_params.get("sent", ""), ""),
-                "refused": request.query_params.get("refused", ""),
-            },
+            session,
+            case_ref,
+            template="desk/case.html",
+            moves=moves_context,
+            labels=MOVE_LABELS,
         )
 
     @router.get("/desk/{case_ref}/moves")

@@ -20,9 +20,8 @@ from gonghui.front.adapters.directory import names_for
 from gonghui.front.adapters.services import ServiceRefusal, Services, services_for
 from gonghui.front.adapters.unit_outbox import RefusedMove, new_command_id, send_unit_move
 from gonghui.front.entrypoints.cases import (
+    case_with_moves,
     fetch_case,
-    fetch_photos,
-    live_context,
     photo_uploads,
     upload_photo,
 )
@@ -132,21 +131,13 @@ def work_router():  # type: ignore[no-untyped-def]
 
     @router.get("/work/{case_ref}")
     async def work_case(case_ref: str, request: Request, session: UnitPerson) -> Response:
-        services = services_for(request)
-        case = await fetch_case(services, case_ref)
-        names = await names_for(request)
-        photos = await fetch_photos(services, case["id"])
-        moves = await moves_context(request, session, case)
-        return render(
+        return await case_with_moves(
             request,
-            "work/case.html",
-            {
-                **live_context(request, session, case, names, photos),
-                **moves,
-                "events_url": f"/cases/{quote(moves['item'].number, safe='')}/events",
-                "sent": ACTION_LABELS.get(request.query_params.get("sent", ""), ""),
-                "refused": request.query_params.get("refused", ""),
-            },
+            session,
+            case_ref,
+            template="work/case.html",
+            moves=moves_context,
+            labels=ACTION_LABELS,
         )
 
     @router.get("/work/{case_ref}/moves")

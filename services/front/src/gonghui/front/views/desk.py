@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from gonghui.front.views.cases import Names
-from gonghui.front.views.work import WorkItem, queue_item
+from gonghui.front.views.work import WorkItem, by_urgency, queue_item
 from gonghui.shared.auth import Role
 
 DESK_ROLES = (Role.REVIEWER, Role.SUPERVISOR)
@@ -78,11 +78,7 @@ def desk_queue(
     cases: Iterable[Mapping[str, Any]], *, role: Role, names: Names, now: datetime
 ) -> list[WorkItem]:
     """What waits on the role first (overdue, urgent, soonest due), then what is followed."""
-    items = [desk_item(c, role=role, names=names, now=now) for c in cases]
-    return sorted(
-        items,
-        key=lambda i: (i.done, not i.overdue, not i.priority_high, i.due_at or "9999"),
-    )
+    return by_urgency(desk_item(c, role=role, names=names, now=now) for c in cases)
 
 
 def move_body(move: str, form: Any) -> dict[str, Any]:

@@ -145,7 +145,11 @@ def work_queue(
     cases: Iterable[Mapping[str, Any]], *, unit_code: str, names: Names, now: datetime
 ) -> list[WorkItem]:
     """The queue: what needs doing first (overdue, then soonest due, urgent first), done last."""
-    items = [work_item(c, unit_code=unit_code, names=names, now=now) for c in cases]
+    return by_urgency(work_item(c, unit_code=unit_code, names=names, now=now) for c in cases)
+
+
+def by_urgency(items: Iterable[WorkItem]) -> list[WorkItem]:
+    """What needs doing first: open before done, overdue, then urgent, then the soonest due."""
     return sorted(
         items,
         key=lambda i: (i.done, not i.overdue, not i.priority_high, i.due_at or "9999"),
