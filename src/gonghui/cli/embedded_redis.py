@@ -35,6 +35,9 @@ def free_port() -> int:
 def require_free(port: int) -> None:
     """Refuse a port something already uses, rather than move: printed URLs would point astray."""
     with socket.socket() as sock:
+        # As the server binds: connections of a server just stopped linger in TIME_WAIT for a
+        # minute, and without this a `gonghui up` right after the last one was refused.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError as exc:

@@ -80,3 +80,17 @@ def test_a_taken_port_is_refused_and_a_free_one_accepted(taken_port: int) -> Non
     with pytest.raises(embedded_redis.EmbeddedRedisError, match="already in use"):
         embedded_redis.require_free(taken_port)
     embedded_redis.require_free(embedded_redis.free_port())
+
+
+def test_a_port_whose_last_server_just_stopped_is_free_again() -> None:
+    """Connections the server closed linger in TIME_WAIT; the server may bind again, so may we."""
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Redis listens
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            accepted, _ = listener.accept()
+            accepted.close()  # the server side closes first: its end waits in TIME_WAIT
+            client.recv(1)
+    embedded_redis.require_free(port)
