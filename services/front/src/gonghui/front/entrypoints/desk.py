@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from gonghui.front.adapters.directory import names_for
 from gonghui.front.adapters.services import ServiceRefusal, Services, services_for
-from gonghui.front.entrypoints.cases import case_with_moves, fetch_case
+from gonghui.front.entrypoints.cases import case_with_moves, fetch_case, fetch_cases
 from gonghui.front.pages import render
 from gonghui.front.sessions import Session, page_router, require_role
 from gonghui.front.views.desk import (
@@ -44,17 +44,7 @@ async def open_cases(services: Services) -> list[dict[str, Any]]:
             for status in OPEN
         )
     )
-    gate = asyncio.Semaphore(8)
-
-    async def detail(case_id: str) -> dict[str, Any] | None:
-        async with gate:
-            try:
-                return await fetch_case(services, case_id)
-            except ServiceRefusal:
-                return None  # moved out of reach meanwhile (merged, withdrawn)
-
-    found = await asyncio.gather(*(detail(c["id"]) for page in listed for c in page["items"]))
-    return [c for c in found if c is not None]
+    return await fetch_cases(services, [c["id"] for page in listed for c in page["items"]])
 
 
 async def unit_choices(services: Services) -> list[dict[str, str]]:

@@ -8,7 +8,6 @@ unit does here is written to its outbox as the same CloudEvent its own system wo
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -22,6 +21,7 @@ from gonghui.front.adapters.unit_outbox import RefusedMove, new_command_id, send
 from gonghui.front.entrypoints.cases import (
     case_with_moves,
     fetch_case,
+    fetch_cases,
     photo_uploads,
     upload_photo,
 )
@@ -71,17 +71,7 @@ async def queue_cases(request: Request, services: Services, unit_code: str) -> l
     listed = (await services.get("proposals", "/proposals", params={"limit": 200}))["items"]
     ids = [c["id"] for c in listed]
     ids += [i for i in await offered_ids(request, unit_code) if i not in ids]
-    gate = asyncio.Semaphore(8)
-
-    async def detail(case_id: str) -> dict[str, Any] | None:
-        async with gate:
-            try:
-                return await fetch_case(services, case_id)
-            except ServiceRefusal:
-                return None  # an offer another unit won, or a case withdrawn meanwhile
-
-    found = await asyncio.gather(*(detail(i) for i in ids))
-    return [c for c in found if c is not None and _concerns(c, unit_code)]
+    return [c for c in await fetch_cases(services, ids) if _concerns(c, unit_code)]
 
 
 def _concerns(case: dict[str, Any], unit_code: str) -> bool:
