@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import uvicorn
 
+from gonghui.shared.http import KEEP_ALIVE_S
+
 log = logging.getLogger(__name__)
 
 
@@ -48,6 +50,7 @@ def server_for(app: Hosted) -> uvicorn.Server:
             port=app.port,
             log_config=None,  # uvicorn's loggers go to the root handler, which masks numbers
             timeout_graceful_shutdown=10,
+            timeout_keep_alive=KEEP_ALIVE_S,
         )
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import signal
 import socket
 import subprocess
@@ -72,3 +73,25 @@ def test_an_app_that_cannot_start_stops_the_others_so_the_whole_restarts() -> No
             assert process.wait(timeout=60) != 0
         finally:
             process.kill()
+
+
+def test_an_idle_kept_alive_connection_outlives_the_clients_that_reuse_it() -> None:
+    # uvicorn's own default closed an idle connection after 5 s, the very moment httpx's
+    # clients (5 s too) send their next request on it: that request failed unanswered.
+    port = free_port()
+    process = hosting(port)
+    try:
+        deadline = time.monotonic() + 60
+        while answers(port) != str(port):
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.2)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            for pause in (0, 6):
+                time.sleep(pause)
+                connection.request("GET", "/")  # on the same connection: it never reconnects
+                assert connection.getresponse().read() == str(port).encode()
+        finally:
+            connection.close()
+    finally:
+        process.kill()

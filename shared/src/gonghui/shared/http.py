@@ -120,6 +120,13 @@ def create_service_app(
     return app
 
 
+KEEP_ALIVE_S = 65
+"""How long the services and the front keep an idle HTTP connection open. Longer than the
+idle timeout of the proxies put in front of them (60 s for nginx upstreams and most load
+balancers), so the proxy always closes first: a server that closes a kept-alive connection
+just as a request goes out on it fails that request, and the caller only sees "disconnected"."""
+
+
 class QueryRoute(APIRoute):
     """A route of query values only, read by a plan made once instead of FastAPI's per request.
 

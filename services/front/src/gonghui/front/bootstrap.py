@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import httpx
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from gonghui.front.adapters.services import services_client
 from gonghui.front.entrypoints.apidocs import apidocs_router
 from gonghui.front.entrypoints.cases import cases_router
 from gonghui.front.entrypoints.checkin import checkin_router
@@ -48,7 +48,7 @@ def create_app(settings: FrontSettings | None = None, *, clock: Clock | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with httpx.AsyncClient(timeout=10) as http:
+        async with services_client() as http:
             app.state.http = http
             try:
                 yield

@@ -10,6 +10,8 @@ from typing import Any
 import httpx
 from fastapi import Request
 
+from gonghui.shared.http import KEEP_ALIVE_S
+
 log = logging.getLogger(__name__)
 
 SERVICES = ("stations", "proposals", "notify")
@@ -77,6 +79,39 @@ def refusal_message(status: int, detail: Any) -> str:
         return reason
     prefix = _REFUSAL_ZH.get(status, "未能完成")
     return f"{prefix} ({reason})" if reason else f"{prefix} ({_KEYS.get(status, status)})"
+
+
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class RetryOnClosedConnection(httpx.AsyncBaseTransport):
+    """Sends an idempotent request once more, on a new connection, when the connection it went
+    out on failed: a kept-alive connection the server closed at that moment fails the request
+    with no answer at all, and asking again is always safe for a read."""
+
+    def __init__(self, transport: httpx.AsyncBaseTransport) -> None:
+        self._transport = transport
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self._transport.handle_async_request(request)
+        except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            if request.method not in IDEMPOTENT:
+                raise
+            log.info("%s %s: %s; asking again", request.method, request.url.path, repr(exc))
+            return await self._transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
+
+
+def services_client() -> httpx.AsyncClient:
+    """The front's client of the services: it lets an idle connection go well before the
+    services would (`KEEP_ALIVE_S`), and reads again once over a connection that failed."""
+    limits = httpx.Limits(keepalive_expiry=KEEP_ALIVE_S / 3)
+    return httpx.AsyncClient(
+        timeout=10, transport=RetryOnClosedConnection(httpx.AsyncHTTPTransport(limits=limits))
+    )
 
 
 class Services:

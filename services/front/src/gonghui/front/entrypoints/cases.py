@@ -12,13 +12,19 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import httpx
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from starlette.datastructures import UploadFile
 
 from gonghui.front.adapters.case_events import case_changes, sse, stream_position
 from gonghui.front.adapters.directory import names_for
-from gonghui.front.adapters.services import ServiceRefusal, Services, services_for
+from gonghui.front.adapters.services import (
+    ServiceRefusal,
+    Services,
+    ServiceUnavailable,
+    services_for,
+)
 from gonghui.front.pages import render
 from gonghui.front.sessions import Session, page_router, require_role, signed_in
 from gonghui.front.signin import normalize_mobile, worker_account
@@ -240,11 +246,14 @@ def cases_router():  # type: ignore[no-untyped-def]
         case_ref: str, photo_id: str, request: Request, session: SignedIn
     ) -> Response:
         case = await fetch_case(services_for(request), case_ref)
-        answer = await request.app.state.http.get(
-            request.app.state.services["proposals"]
-            + f"/proposals/{case['id']}/photos/{quote(photo_id, safe='')}",
-            headers={"Authorization": f"Bearer {session.token}"},
-        )
+        try:
+            answer = await request.app.state.http.get(
+                request.app.state.services["proposals"]
+                + f"/proposals/{case['id']}/photos/{quote(photo_id, safe='')}",
+                headers={"Authorization": f"Bearer {session.token}"},
+            )
+        except httpx.HTTPError as exc:
+            raise ServiceUnavailable("proposals") from exc
         if answer.status_code != 200:
             return Response(status_code=answer.status_code)
         return Response(
