@@ -86,6 +86,25 @@ async def test_the_submitter_sees_every_step_with_who_and_when(api: httpx.AsyncC
     assert running == {"closure": "running", "acceptance": "running"}
 
 
+
+async def test_the_list_answers_each_cases_deadlines_as_the_case_itself_does(
+    api: httpx.AsyncClient,
+) -> None:
+    # The desk and the work queue show every open case's deadline from one list request.
+    waiting = (await api.post("/proposals", json=CASE, headers=REP)).json()["id"]
+    assigned = (await api.post("/proposals", json=CASE, headers=REP)).json()["id"]
+    await api.post(f"/proposals/{assigned}/accept", json={"actor": "g"}, headers=G)
+    await api.post(f"/proposals/{assigned}/assign", json={"actor": "g"}, headers=G)
+    listed = {
+        c["id"]: c["deadlines"]
+        for c in (await api.get("/proposals", params={"limit": 1000}, headers=G)).json()["items"]
+    }
+    for case_id in (waiting, assigned):
+        single = (await api.get(f"/proposals/{case_id}", headers=G)).json()["deadlines"]
+        assert single and listed[case_id] == single
+    running = {d["step"] for d in listed[assigned] if d["ended_at"] is None}
+    assert running == {"closure", "acceptance"}
+
 async def test_merge_and_override_and_routing_admin(api: httpx.AsyncClient) -> None:
     first = (await api.post("/proposals", json=CASE, headers=REP)).json()["id"]
     dup = (await api.post("/proposals", json=CASE, headers=REP)).json()["id"]

@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from gonghui.front.adapters.directory import names_for
 from gonghui.front.adapters.services import ServiceRefusal, Services, services_for
-from gonghui.front.entrypoints.cases import case_with_moves, fetch_case, fetch_cases
+from gonghui.front.entrypoints.cases import case_with_moves, fetch_case
 from gonghui.front.pages import render
 from gonghui.front.sessions import Session, page_router, require_role
 from gonghui.front.views.desk import (
@@ -44,7 +44,7 @@ async def open_cases(services: Services) -> list[dict[str, Any]]:
             for status in OPEN
         )
     )
-    return await fetch_cases(services, [c["id"] for page in listed for c in page["items"]])
+    return [case for page in listed for case in page["items"]]
 
 
 async def unit_choices(services: Services) -> list[dict[str, str]]:

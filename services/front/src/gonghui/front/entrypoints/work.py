@@ -69,9 +69,9 @@ async def offered_ids(request: Request, unit_code: str) -> list[str]:
 async def queue_cases(request: Request, services: Services, unit_code: str) -> list[dict[str, Any]]:
     """The unit's cases with their deadlines: routed to it, and offered to it still open."""
     listed = (await services.get("proposals", "/proposals", params={"limit": 200}))["items"]
-    ids = [c["id"] for c in listed]
-    ids += [i for i in await offered_ids(request, unit_code) if i not in ids]
-    return [c for c in await fetch_cases(services, ids) if _concerns(c, unit_code)]
+    known = {c["id"] for c in listed}
+    offered = [i for i in await offered_ids(request, unit_code) if i not in known]
+    return [c for c in listed + await fetch_cases(services, offered) if _concerns(c, unit_code)]
 
 
 def _concerns(case: dict[str, Any], unit_code: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -288,6 +288,21 @@ class DeadlineRepository:
             .execution_options(populate_existing=True)
         )
         return [_deadline(row) for row in rows]
+
+    async def of_each(self, proposal_ids: Sequence[str]) -> dict[str, list[Deadline]]:
+        """Every deadline each of the cases had, oldest first, in one query."""
+        found: dict[str, list[Deadline]] = {proposal_id: [] for proposal_id in proposal_ids}
+        if not found:
+            return found
+        rows = await self._session.scalars(
+            select(DeadlineRow)
+            .where(DeadlineRow.proposal_id.in_(found))
+            .order_by(DeadlineRow.started_at, DeadlineRow.id)
+            .execution_options(populate_existing=True)
+        )
+        for row in rows:
+            found[row.proposal_id].append(_deadline(row))
+        return found
 
     async def overdue(self, now: datetime, *, limit: int) -> list[Deadline]:
         """Running deadlines already past, not yet escalated (candidates; claim each one)."""

@@ -393,7 +393,7 @@ def proposals_router(
         submitted = SubmitProposal(**cmd.model_dump(), submitted_by=caller.sub)
         return await view(await cases.submit_proposal(submitted, uow=uow_factory(), policy=policy))
 
-    @router.get("", summary="Cases, newest first (without their timelines)")
+    @router.get("", summary="Cases, newest first, with their deadlines (without their timelines)")
     async def list_cases(
         caller: CaseReader,
         status_: str | None = Query(None, alias="status"),
@@ -430,7 +430,9 @@ def proposals_router(
                 person=person,
                 limit=limit,
             )
-        return {"items": [ProposalOut.of(c) for c in found]}
+            deadlines = await uow.deadlines.of_each([c.id for c in found])
+            now = uow.clock.now()
+        return {"items": [ProposalOut.of(c, deadlines[c.id], now) for c in found]}
 
     @router.get("/by-number/{case_no}", summary="A case by its readable number, with its timeline")
     async def by_number(case_no: str, caller: CaseReader) -> ProposalOut:
