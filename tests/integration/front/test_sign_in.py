@@ -166,3 +166,32 @@ async def test_staff_sign_in_with_a_first_password_change_it_and_are_ended_by_re
             data={"account": "rep-0042", "password": "my-own-Password-2", "csrf_token": csrf},
         )
         assert again.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("role", "home"),
+    [
+        (Role.REVIEWER, "/desk"),
+        (Role.SUPERVISOR, "/desk"),
+        (Role.UNION_ADMIN, "/dashboard"),
+        (Role.HANDLER, "/work"),
+        (Role.REPRESENTATIVE, "/cases"),
+    ],
+)
+async def test_staff_land_on_their_own_work_unless_they_came_from_a_page(
+    system: RunningSystem, users: UserDirectory, role: Role, home: str
+) -> None:
+    person = Principal(sub=f"home-{role.value}", role=role, area="350104", department="ph-legal")
+    await users.set_password(person, "my-own-Password-3", must_change=False)
+    for came_from, lands in (("/", home), ("/stations/X1", "/stations/X1")):
+        with browser(system) as web:
+            signed = web.post(
+                "/sign-in/password",
+                data={
+                    "account": person.sub,
+                    "password": "my-own-Password-3",
+                    "next": came_from,
+                    "csrf_token": csrf_of(web.get("/sign-in")),
+                },
+            )
+            assert (signed.status_code, signed.headers["location"]) == (303, lands)

@@ -52,6 +52,22 @@ NAV = (
 own routers (entrypoints/cases.py, work.py, desk.py, dashboard.py)."""
 
 
+HOMES: dict[Role, str] = {
+    Role.REPRESENTATIVE: "/cases",
+    Role.REVIEWER: "/desk",
+    Role.SUPERVISOR: "/desk",
+    Role.UNION_ADMIN: "/dashboard",
+    **dict.fromkeys(UNITS, "/work"),
+}
+"""Where each role's work is: signing in without a page to go back to lands there (a worker and
+a member on the station finder)."""
+
+
+def home_for(role: Role) -> str:
+    """The page a person of `role` starts from."""
+    return HOMES.get(role, "/")
+
+
 def templates() -> Jinja2Templates:
     """The Jinja2 environment of every page, with the filters the templates use."""
     environment = Jinja2Templates(directory=TEMPLATES)

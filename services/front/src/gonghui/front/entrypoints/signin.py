@@ -8,7 +8,7 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from gonghui.front.adapters.services import ServiceRefusal, Services, ServiceUnavailable
-from gonghui.front.pages import render
+from gonghui.front.pages import home_for, render
 from gonghui.front.sessions import (
     SESSION_COOKIE,
     Session,
@@ -35,6 +35,12 @@ def safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
     return target
+
+
+def landing(target: str | None, role: Role) -> str:
+    """Where a person goes once signed in: the page they came from, else their role's home."""
+    target = safe_next(target)
+    return home_for(role) if target == "/" else target
 
 
 def _client(request: Request) -> str:
@@ -129,7 +135,8 @@ def signin_router():  # type: ignore[no-untyped-def]
             )
         principal = Principal(sub=account, role=Role.WORKER)
         session_id, _ = await state.sessions.open(principal, name=masked_mobile(number))
-        return await start(request, RedirectResponse(safe_next(next), status_code=303), session_id)
+        target = landing(next, principal.role)
+        return await start(request, RedirectResponse(target, status_code=303), session_id)
 
     @router.post("/sign-in/password")
     async def sign_in_with_password(
@@ -159,7 +166,7 @@ def signin_router():  # type: ignore[no-untyped-def]
             must_change_password=user.must_change_password,
             uses_password=True,
         )
-        target = "/password" if user.must_change_password else safe_next(next)
+        target = "/password" if user.must_change_password else landing(next, user.principal.role)
         return await start(request, RedirectResponse(target, status_code=303), session_id)
 
     @router.post("/sign-out")
