@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
 from gonghui.shared.auth import Role
 from tests.support.auth import bearer
@@ -86,7 +90,6 @@ async def test_the_submitter_sees_every_step_with_who_and_when(api: httpx.AsyncC
     assert running == {"closure": "running", "acceptance": "running"}
 
 
-
 async def test_the_list_answers_each_cases_deadlines_as_the_case_itself_does(
     api: httpx.AsyncClient,
 ) -> None:
@@ -104,6 +107,26 @@ async def test_the_list_answers_each_cases_deadlines_as_the_case_itself_does(
         assert single and listed[case_id] == single
     running = {d["step"] for d in listed[assigned] if d["ended_at"] is None}
     assert running == {"closure", "acceptance"}
+
+
+async def test_reads_are_answered_while_another_process_holds_the_write_lock(
+    api: httpx.AsyncClient, database_url: str
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL readers never wait for writers")
+    case = (await api.post("/proposals", json=CASE, headers=REP)).json()
+    holder = sqlite3.connect(make_url(database_url).database, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # a consumer's batch in another process, say
+        holder.execute("UPDATE proposals SET title = 'x'")
+        listed = await asyncio.wait_for(api.get("/proposals", headers=G), timeout=5)
+        single = await asyncio.wait_for(api.get(f"/proposals/{case['id']}", headers=G), 5)
+        assert listed.status_code == single.status_code == 200
+        assert single.json()["title"] == CASE["title"]
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
 
 async def test_merge_and_override_and_routing_admin(api: httpx.AsyncClient) -> None:
     first = (await api.post("/proposals", json=CASE, headers=REP)).json()["id"]

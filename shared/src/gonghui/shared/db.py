@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -150,8 +152,32 @@ def async_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+_READS_ONLY: ContextVar[bool] = ContextVar("reads_only", default=False)
+
+
+@contextmanager
+def _reading(only: bool) -> Iterator[None]:
+    token = _READS_ONLY.set(only)
+    try:
+        yield
+    finally:
+        _READS_ONLY.reset(token)
+
+
+def reads_only() -> AbstractContextManager[None]:
+    """Transactions begun inside only read. On SQLite they neither take nor wait for the write
+    lock (a WAL reader sees the last commit, whatever the writers do), and a write is refused."""
+    return _reading(True)
+
+
+def may_write() -> AbstractContextManager[None]:
+    """Transactions begun inside may write again, within `reads_only` (an audited read)."""
+    return _reading(False)
+
+
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, a busy timeout and real transactions (BEGIN IMMEDIATE)."""
+    """An async engine; SQLite gets WAL, a busy timeout and real transactions: BEGIN IMMEDIATE,
+    or a read-only snapshot under `reads_only()`."""
     url = async_url(url)
     # JSON columns (the outbox's fields above all) are written and read with every event.
     json_codec = {"json_serializer": jsontext.dumps, "json_deserializer": jsontext.loads}
@@ -177,8 +203,15 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(connection) -> None:  # type: ignore[no-untyped-def]
-        # IMMEDIATE takes the write lock up front, so two processes never deadlock on upgrade.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A writer's IMMEDIATE takes the write lock up front, so two processes never deadlock on
+        # upgrade. The lock is not fair: a reader queued behind writers that follow each other
+        # (a consumer's batches) waited for seconds, so a reader begins a plain snapshot instead.
+        reading = _READS_ONLY.get()
+        state = connection.connection.info
+        if state.get("query_only", False) != reading:
+            connection.exec_driver_sql(f"PRAGMA query_only={'ON' if reading else 'OFF'}")
+            state["query_only"] = reading
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
 

@@ -31,9 +31,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import DataError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gonghui.shared.apidocs import asyncapi_page, serve_offline_docs, wants_html
 from gonghui.shared.auth import Authenticator, UserDirectory, auth_secret
+from gonghui.shared.db import reads_only
 from gonghui.shared.errors import ChangedMeanwhile, Conflict, NotFound
 from gonghui.shared.inputs import MAX_BODY, json_safe, screen_input
 from gonghui.shared.ratelimit import RateLimited
@@ -98,6 +100,7 @@ def create_service_app(
         redoc_url=None,
     )
     serve_offline_docs(app)
+    app.add_middleware(ReadsOnlyWhenSafe)
     app.state.runtime = runtime
     app.state.engine = engine
     app.state.authenticate = Authenticator(
@@ -118,6 +121,21 @@ def create_service_app(
 
     answer_refusals(app)
     return app
+
+
+class ReadsOnlyWhenSafe:
+    """A GET or HEAD request reads the database and never writes it (`reads_only`): on SQLite
+    it no longer waits behind the consumers' writes, and a route that wrote would fail loudly."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            with reads_only():
+                await self.app(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 KEEP_ALIVE_S = 65

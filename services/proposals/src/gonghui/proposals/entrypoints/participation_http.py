@@ -35,6 +35,7 @@ from gonghui.proposals.entrypoints.http import ProposalOut
 from gonghui.shared.auth import Principal, Role, area_prefix
 from gonghui.shared.clock import SHANGHAI, LocalTime, local
 from gonghui.shared.contracts.proposals import CaseKind
+from gonghui.shared.db import may_write
 
 FirstDay = Annotated[date | None, Query(alias="from", description="First day (Asia/Shanghai).")]
 LastDay = Annotated[date | None, Query(description="Last day, inclusive (Asia/Shanghai).")]
@@ -315,15 +316,16 @@ def participation_router(
             None, max_length=200, description="Why the full data is needed (required for it)."
         ),
     ) -> KeyContactOut:
-        found, full = await work.read_key_contact(
-            contact_id,
-            reader=caller.sub,
-            role=caller.role.value,
-            allowed_roles=personal_data_roles,
-            purpose=purpose,
-            uow=uow_factory(),
-            check=keeper_of(caller),
-        )
+        with may_write():  # reading the full data is audited
+            found, full = await work.read_key_contact(
+                contact_id,
+                reader=caller.sub,
+                role=caller.role.value,
+                allowed_roles=personal_data_roles,
+                purpose=purpose,
+                uow=uow_factory(),
+                check=keeper_of(caller),
+            )
         return KeyContactOut.of(found, masked=not full)
 
     @router.get(
