@@ -31,7 +31,6 @@ from gonghui.shared.auth import Role
 
 OVERSEERS = (Role.UNION_ADMIN, Role.SUPERVISOR)
 Overseer = Annotated[Session, Depends(require_role(*OVERSEERS))]
-_FINAL = ("closed", "rejected", "merged")
 
 
 async def _gathered(services: Services, paths: list[str], *, width: int = 8) -> list[Any]:
@@ -75,11 +74,7 @@ async def build_dashboard(request: Request, session: Session) -> Dashboard:
     )
     activities_part(board, activities=activities)
     cases = [c for c in listed["items"] if session.principal.covers(c.get("area_code"))]
-    open_ids = [c["id"] for c in cases if c["status"] not in _FINAL]
-    details = {
-        d["id"]: d for d in await _gathered(services, [f"/proposals/{i}" for i in open_ids]) if d
-    }
-    cases_part(board, stats=stats, stages=case_stages([details.get(c["id"], c) for c in cases]))
+    cases_part(board, stats=stats, stages=case_stages(cases))
     representatives = [
         user.principal.sub
         for user in await state.users.all()
