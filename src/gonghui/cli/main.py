@@ -564,9 +564,32 @@ def _when(timestamp: float) -> str:
 
 
 @user_app.command("revoke")
-def user_revoke(sub: str) -> None:
+def user_revoke(
+    sub: Annotated[str | None, typer.Argument(help="The person's account id")] = None,
+    mobile: Annotated[
+        str | None,
+        typer.Option(help="A worker's mobile number instead: their sessions on every phone end"),
+    ] = None,
+) -> None:
     """Revoke every token of a person; every service refuses them from the next request on."""
-    if not _run(_with_redis, lambda r: UserDirectory(r, _keys()).revoke(sub)):
+    from gonghui.front.signin import masked_mobile, normalize_mobile, worker_account
+
+    if (sub is None) == (mobile is None):
+        raise typer.BadParameter("name the person by account id or by --mobile, not both")
+    if mobile is not None:
+        number = normalize_mobile(mobile)
+        if number is None:
+            raise typer.BadParameter("--mobile must be an 11-digit mainland mobile number")
+        worker = worker_account(number, secret=auth_secret())
+        _run(_with_redis, lambda r: UserDirectory(r, _keys()).end_sessions(worker))
+        console.print(f"{masked_mobile(number)} ({worker}): every session ended")
+        return
+    assert sub is not None
+    if _run(_with_redis, lambda r: UserDirectory(r, _keys()).revoke(sub)):
+        console.print(f"{sub}: every token revoked")
+    elif sub.startswith("w-"):  # a worker, named by the id the logs show
+        _run(_with_redis, lambda r: UserDirectory(r, _keys()).end_sessions(sub))
+        console.print(f"{sub}: every session ended")
+    else:
         console.print(f"no user {sub}")
         raise typer.Exit(1)
-    console.print(f"{sub}: every token revoked")

@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 
 from gonghui.shared.auth import Principal, Role, UserDirectory
 from gonghui.shared.streams import StreamKeys
+from tests.support.servers import run_cli
 from tests.support.system import RunningSystem, shared_system, wait_until
 
 MOBILE = "13800138000"
@@ -195,3 +196,34 @@ async def test_staff_land_on_their_own_work_unless_they_came_from_a_page(
                 },
             )
             assert (signed.status_code, signed.headers["location"]) == (303, lands)
+
+
+def test_a_workers_sessions_end_when_an_admin_revokes_their_number(
+    running: tuple[RunningSystem, str],
+) -> None:
+    # A lost phone: the worker has no account entry, only the number they sign in with.
+    system, prefix = running
+    mobile = "13700137000"
+    with browser(system) as web:
+        csrf = csrf_of(web.get("/sign-in"))
+        web.post("/sign-in/code/send", data={"mobile": mobile, "csrf_token": csrf})
+        code = wait_until(lambda: last_code(system, mobile))
+        signed = web.post(
+            "/sign-in/code",
+            data={"mobile": mobile, "code": code, "csrf_token": csrf, "next": "/password"},
+        )
+        assert (signed.status_code, signed.headers["location"]) == (303, "/password")
+        assert web.get("/password").status_code == 200
+        env = {
+            "REDIS_URL": system.env["REDIS_URL"],
+            "GONGHUI_STREAM_PREFIX": prefix,
+            "GONGHUI_AUTH_SECRET": system.env["GONGHUI_AUTH_SECRET"],
+        }
+        revoked = run_cli("user", "revoke", "--mobile", f"+86 {mobile}", env=env)
+        assert revoked.returncode == 0, revoked.stderr
+        assert "137****7000" in revoked.stdout and mobile not in revoked.stdout
+        ended = web.get("/password")
+        assert ended.status_code == 303 and ended.headers["location"].startswith("/sign-in")
+        assert "137****7000" not in web.get("/sign-in").text
+    refused = run_cli("user", "revoke", "--mobile", "12345", env=env)
+    assert refused.returncode != 0 and "11-digit" in refused.stderr

@@ -229,6 +229,11 @@ class UserDirectory:
             await pipe.execute()
         return True
 
+    async def end_sessions(self, sub: str) -> None:
+        """Refuse every token issued to the person until now, listed here or not: a worker has no
+        entry (they sign in with a texted code) and signs in again with a new one."""
+        await self._redis.hset(self._revoked_people, sub, repr(time.time()))
+
     async def all(self) -> list[User]:
         """Every user with a live token, and those tokens."""
         raw = await self._redis.hgetall(self._users)
