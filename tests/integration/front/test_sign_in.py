@@ -225,5 +225,14 @@ def test_a_workers_sessions_end_when_an_admin_revokes_their_number(
         ended = web.get("/password")
         assert ended.status_code == 303 and ended.headers["location"].startswith("/sign-in")
         assert "137****7000" not in web.get("/sign-in").text
+        # A new code signs them in again; the id the logs show ends that session too.
+        csrf = csrf_of(web.get("/sign-in"))
+        web.post("/sign-in/code/send", data={"mobile": mobile, "csrf_token": csrf})
+        fresh = wait_until(lambda: (c := last_code(system, mobile)) != code and c)
+        web.post("/sign-in/code", data={"mobile": mobile, "code": fresh, "csrf_token": csrf})
+        assert web.get("/password").status_code == 200
+        worker = re.search(r"\((w-[0-9a-f]+)\)", revoked.stdout).group(1)  # type: ignore[union-attr]
+        assert run_cli("user", "revoke", worker, env=env).returncode == 0
+        assert web.get("/password").status_code == 303
     refused = run_cli("user", "revoke", "--mobile", "12345", env=env)
     assert refused.returncode != 0 and "11-digit" in refused.stderr
