@@ -19,6 +19,7 @@ import os
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -35,34 +36,41 @@ PROBE_EVERY_S = 0.02
 IDLE_S = 5.0
 
 
-async def probe(http: httpx.AsyncClient, url: str, stop: asyncio.Event) -> list[float]:
-    """Read the station until told to stop; each read's time in ms (a failure counts as one)."""
-    took: list[float] = []
+@dataclass
+class Reads:
+    """What a prober saw: each answered read's time in ms, and how many failed."""
+
+    took_ms: list[float] = field(default_factory=list)
+    failed: int = 0
+
+    def summary(self, title: str) -> str:
+        """p50, p99 and the worst of the answered reads, and how many failed."""
+        ordered = sorted(self.took_ms) or [0.0]
+
+        def at(p: float) -> float:
+            return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+        return (
+            f"{title}: {len(self.took_ms) + self.failed} reads, p50 {at(50):,.1f} ms, "
+            f"p99 {at(99):,.1f} ms, worst {ordered[-1]:,.1f} ms, failed {self.failed}"
+        )
+
+
+async def probe(http: httpx.AsyncClient, url: str, stop: asyncio.Event) -> Reads:
+    """Read the station until told to stop."""
+    reads = Reads()
     while not stop.is_set():
         started = time.perf_counter()
         try:
-            answer = await http.get(url)
-            failed = answer.status_code != 200
+            answered = (await http.get(url)).status_code == 200
         except httpx.HTTPError:
-            failed = True
-        took.append((time.perf_counter() - started) * 1000 + (1e9 if failed else 0))
+            answered = False
+        if answered:
+            reads.took_ms.append((time.perf_counter() - started) * 1000)
+        else:
+            reads.failed += 1
         await asyncio.sleep(PROBE_EVERY_S)
-    return took
-
-
-def summary(title: str, took: list[float]) -> str:
-    """p50, p99 and the worst of the reads, and how many failed."""
-    ordered = sorted(took)
-    failed = sum(1 for t in ordered if t >= 1e9)
-    ok = [t for t in ordered if t < 1e9] or [0.0]
-
-    def at(p: float) -> float:
-        return ok[min(len(ok) - 1, int(p / 100 * len(ok)))]
-
-    return (
-        f"{title}: {len(took)} reads, p50 {at(50):,.1f} ms, p99 {at(99):,.1f} ms, "
-        f"worst {ok[-1]:,.1f} ms, failed {failed}"
-    )
+    return reads
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -103,7 +111,7 @@ async def measure(args: argparse.Namespace, redis: Redis, keys: StreamKeys, base
         idle = asyncio.create_task(probe(http, url, stop))
         await asyncio.sleep(IDLE_S)
         stop.set()
-        print(summary(f"{args.backend}, idle", await idle))
+        print((await idle).summary(f"{args.backend}, idle"))
         burst = [registration("burst", i) for i in range(args.n)]
         expected = {f"burst-{i:06d}" for i in range(args.n)}
         stop = asyncio.Event()
@@ -112,9 +120,9 @@ async def measure(args: argparse.Namespace, redis: Redis, keys: StreamKeys, base
         await send_burst(redis, keys.outbox(DEPARTMENT), burst)
         seen = await arrivals(redis, events, expected, give_up_after=600)
         stop.set()
-        took = await during
+        reads = await during
         print(
-            summary(f"{args.backend}, during a burst of {args.n}", took)
+            reads.summary(f"{args.backend}, during a burst of {args.n}")
             + f" (burst applied in {time.perf_counter() - started:.1f} s, {len(seen)} events)"
         )
 

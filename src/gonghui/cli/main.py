@@ -576,20 +576,20 @@ def user_revoke(
 
     if (sub is None) == (mobile is None):
         raise typer.BadParameter("name the person by account id or by --mobile, not both")
+    named = sub
     if mobile is not None:
         number = normalize_mobile(mobile)
         if number is None:
             raise typer.BadParameter("--mobile must be an 11-digit mainland mobile number")
-        worker = worker_account(number, secret=auth_secret())
-        _run(_with_redis, lambda r: UserDirectory(r, _keys()).end_sessions(worker))
-        console.print(f"{masked_mobile(number)} ({worker}): every session ended")
-        return
+        sub = worker_account(number, secret=auth_secret())
+        named = f"{masked_mobile(number)} ({sub})"
     assert sub is not None
-    if _run(_with_redis, lambda r: UserDirectory(r, _keys()).revoke(sub)):
-        console.print(f"{sub}: every token revoked")
-    elif sub.startswith("w-"):  # a worker, named by the id the logs show
-        _run(_with_redis, lambda r: UserDirectory(r, _keys()).end_sessions(sub))
-        console.print(f"{sub}: every session ended")
+    person = sub
+    if _run(_with_redis, lambda r: UserDirectory(r, _keys()).revoke(person)):
+        console.print(f"{named}: every token revoked")
+    elif person.startswith("w-"):  # a worker, who has no entry: by number or the logs' id
+        _run(_with_redis, lambda r: UserDirectory(r, _keys()).end_sessions(person))
+        console.print(f"{named}: every session ended")
     else:
         console.print(f"no user {sub}")
         raise typer.Exit(1)

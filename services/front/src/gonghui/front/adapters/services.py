@@ -3,6 +3,7 @@ their refusals turned into a Chinese message for the page, their failures never 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import Any
@@ -136,6 +137,19 @@ class Services:
     async def get(self, service: str, path: str, *, params: Any = None) -> Any:
         """GET a service's JSON."""
         return await self.request("GET", service, path, params=params)
+
+    async def get_each(self, service: str, paths: list[str], *, width: int = 8) -> list[Any]:
+        """GET each path, `width` at a time; None for one the service refuses (out of reach)."""
+        gate = asyncio.Semaphore(width)
+
+        async def one(path: str) -> Any:
+            async with gate:
+                try:
+                    return await self.get(service, path)
+                except ServiceRefusal:
+                    return None
+
+        return await asyncio.gather(*(one(path) for path in paths))
 
     async def post(self, service: str, path: str, *, json: Any = None) -> Any:
         """POST JSON to a service and return its JSON answer."""

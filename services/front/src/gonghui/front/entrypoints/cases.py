@@ -6,7 +6,6 @@ each sees is what the proposals service lets their token read.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Annotated, Any
@@ -49,23 +48,19 @@ def case_path(case: dict[str, Any]) -> str:
 
 async def fetch_case(services: Services, case_ref: str) -> dict[str, Any]:
     """A case by readable number or id, as the signed-in person may read it."""
-    return await services.get("proposals", f"/proposals/{quote(case_ref, safe='')}")
+    return await services.get("proposals", _api_path(case_ref))
 
 
 async def fetch_cases(services: Services, case_ids: list[str]) -> list[dict[str, Any]]:
     """Each case with its deadlines, eight requests at a time; those out of reach meanwhile
     (an offer another unit won, a case merged or withdrawn) are left out."""
-    gate = asyncio.Semaphore(8)
-
-    async def detail(case_id: str) -> dict[str, Any] | None:
-        async with gate:
-            try:
-                return await fetch_case(services, case_id)
-            except ServiceRefusal:
-                return None
-
-    found = await asyncio.gather(*(detail(i) for i in case_ids))
+    found = await services.get_each("proposals", [_api_path(i) for i in case_ids])
     return [c for c in found if c is not None]
+
+
+def _api_path(case_ref: str) -> str:
+    """The proposals API's path of a case, by id or readable number."""
+    return f"/proposals/{quote(case_ref, safe='')}"
 
 
 async def fetch_photos(services: Services, case_id: str) -> list[dict[str, Any]]:

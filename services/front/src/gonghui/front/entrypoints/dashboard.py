@@ -14,7 +14,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from gonghui.front.adapters.directory import names_for
-from gonghui.front.adapters.services import ServiceRefusal, Services, services_for
+from gonghui.front.adapters.services import services_for
 from gonghui.front.navigation import map_position
 from gonghui.front.pages import render
 from gonghui.front.sessions import Session, page_router, require_role
@@ -31,20 +31,6 @@ from gonghui.shared.auth import Role
 
 OVERSEERS = (Role.UNION_ADMIN, Role.SUPERVISOR)
 Overseer = Annotated[Session, Depends(require_role(*OVERSEERS))]
-
-
-async def _gathered(services: Services, paths: list[str], *, width: int = 8) -> list[Any]:
-    """GET many paths of the proposals service, a few at a time; None for a refused one."""
-    gate = asyncio.Semaphore(width)
-
-    async def one(path: str) -> Any:
-        async with gate:
-            try:
-                return await services.get("proposals", path)
-            except ServiceRefusal:
-                return None
-
-    return await asyncio.gather(*(one(p) for p in paths))
 
 
 async def build_dashboard(request: Request, session: Session) -> Dashboard:
@@ -81,8 +67,8 @@ async def build_dashboard(request: Request, session: Session) -> Dashboard:
         if user.principal.role is Role.REPRESENTATIVE
         and session.principal.covers(user.principal.area)
     ]
-    reports = await _gathered(
-        services, [f"/representatives/{sub}/duty-report" for sub in sorted(representatives)]
+    reports = await services.get_each(
+        "proposals", [f"/representatives/{sub}/duty-report" for sub in sorted(representatives)]
     )
     duty_part(
         board,
