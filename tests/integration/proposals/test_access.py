@@ -303,6 +303,8 @@ async def test_the_assigned_unit_reads_the_representatives_names_on_its_case(api
     town = bearer(Role.HANDLER, sub="h-1", department="dushu-town")
 
     case = (await api.get(f"/proposals/{pid}", headers=town)).json()
+    (listed,) = (await api.get("/proposals", headers=town)).json()["items"]
 
     assert case["names"] == {"rep-shen": "沈代表"}
+    assert listed["names"] == {"rep-shen": "沈代表"}  # the work queue reads the list
     assert (await api.get("/representatives", headers=town)).status_code == 403

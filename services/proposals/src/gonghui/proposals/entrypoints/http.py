@@ -174,8 +174,9 @@ class ProposalOut(BaseModel):
     )
     names: dict[str, str] = Field(
         default_factory=dict,
-        description="Names of the representatives this case mentions (its submitter, the people "
-        "on its timeline), by id, so whoever may read the case can say who (single-case answers).",
+        description="Names of the representatives this case mentions, by id, so whoever may read "
+        "the case can say who: its submitter and the people on its timeline (a list's items: "
+        "the submitter's).",
     )
 
     @classmethod
@@ -431,8 +432,13 @@ def proposals_router(
                 limit=limit,
             )
             deadlines = await uow.deadlines.of_each([c.id for c in found])
+            names = await uow.routing.representative_names({c.submitted_by for c in found})
             now = uow.clock.now()
-        return {"items": [ProposalOut.of(c, deadlines[c.id], now) for c in found]}
+        items = [ProposalOut.of(c, deadlines[c.id], now) for c in found]
+        for item in items:
+            if item.submitted_by in names:
+                item.names = {item.submitted_by: names[item.submitted_by]}
+        return {"items": items}
 
     @router.get("/by-number/{case_no}", summary="A case by its readable number, with its timeline")
     async def by_number(case_no: str, caller: CaseReader) -> ProposalOut:
