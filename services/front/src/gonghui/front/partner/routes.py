@@ -5,12 +5,12 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-import httpx
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from gonghui.front.partner.door import Door, door_router, refusal
+from gonghui.front.partner.receivers import ReceiverAddresses, receivers_client
 from gonghui.front.partner.settings import PartnerDoorSettings
 from gonghui.front.partner.webhooks import Deliverer, WebhookRefused, Webhooks
 from gonghui.front.settings import FrontSettings
@@ -50,13 +50,15 @@ def partner_router(front: FrontSettings, settings: PartnerDoorSettings | None = 
         settings,
         blocking=redis_client(front.redis_url, socket_timeout=settings.longest_wait_s + 10),
     )
-    webhooks = Webhooks(redis, keys)
-    allow_http = settings.allow_http_webhooks or front.environment == "development"
+    developing = front.environment == "development"
+    receivers = ReceiverAddresses(settings.webhook_internal_networks, anywhere=developing)
+    webhooks = Webhooks(redis, keys, receivers)
+    allow_http = settings.allow_http_webhooks or developing
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[dict[str, Any]]:
         stop = asyncio.Event()
-        async with httpx.AsyncClient(follow_redirects=False) as http:
+        async with receivers_client(receivers) as http:
             deliverer = Deliverer(redis, keys, webhooks, settings, http)
             task = asyncio.create_task(deliverer.run(stop))
             try:

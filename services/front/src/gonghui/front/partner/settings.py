@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from ipaddress import IPv4Network, IPv6Network
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,12 @@ class PartnerDoorSettings(BaseSettings):
     webhook_timeout_s: float = Field(10.0, gt=0, description="Wait for the receiver's answer.")
     allow_http_webhooks: bool = Field(
         False, description="Accept `http://` webhook URLs (always in `development`)."
+    )
+    webhook_internal_networks: list[IPv4Network | IPv6Network] = Field(
+        default_factory=list,
+        description='Internal networks webhooks may reach, e.g. `["10.20.0.0/16"]` for '
+        "departments on a government network. Other private, loopback and link-local "
+        "addresses are refused (every address in `development`).",
     )
     consumer_name: str = Field(
         default_factory=lambda: f"front-{socket.gethostname()}-{os.getpid()}",

@@ -27,6 +27,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from gonghui.front.partner.door import as_cloud_event
+from gonghui.front.partner.receivers import ReceiverAddresses, ReceiverRefused
 from gonghui.front.partner.settings import PartnerDoorSettings
 from gonghui.shared.clock import SHANGHAI
 from gonghui.shared.streams import StreamKeys
@@ -65,21 +66,33 @@ class WebhookRefused(Exception):
     """A URL the door will not push to; the message says why (zh / en)."""
 
 
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
 class Webhooks:
     """The registered webhooks (one Redis hash) and each department's delivery log."""
 
-    def __init__(self, redis: Redis, keys: StreamKeys) -> None:
+    def __init__(self, redis: Redis, keys: StreamKeys, receivers: ReceiverAddresses) -> None:
         self._redis = redis
         self._keys = keys
+        self._receivers = receivers
         self._hash = f"{keys.prefix}gonghui.webhooks"
 
     async def register(self, code: str, url: str, *, feed: bool, allow_http: bool) -> Webhook:
         """Set the department's URL with a new signing secret (returned once)."""
         parts = urlsplit(url)
-        if parts.scheme not in ("https", "http") or not parts.hostname:
+        try:
+            port = parts.port or _DEFAULT_PORTS.get(parts.scheme)
+        except ValueError as exc:
+            raise WebhookRefused(f"端口无效 / invalid port: {exc}") from exc
+        if parts.scheme not in ("https", "http") or not parts.hostname or port is None:
             raise WebhookRefused("地址须为 https:// URL / the URL must be an https:// URL")
         if parts.scheme == "http" and not allow_http:
             raise WebhookRefused("只接受 https:// 地址 / only https:// URLs are accepted")
+        try:
+            await self._receivers.resolve(parts.hostname, port)
+        except ReceiverRefused as exc:
+            raise WebhookRefused(str(exc)) from exc
         secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
         hook = Webhook(url=url, secret=secret, feed=feed, registered_at=_now())
         await self._redis.hset(self._hash, code, json.dumps(asdict(hook)))
