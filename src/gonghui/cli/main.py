@@ -563,28 +563,35 @@ def _when(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, SHANGHAI).strftime("%Y-%m-%d")
 
 
-@user_app.command("revoke")
-def user_revoke(
-    sub: Annotated[str | None, typer.Argument(help="The person's account id")] = None,
-    mobile: Annotated[
-        str | None,
-        typer.Option(help="A worker's mobile number instead: their sessions on every phone end"),
-    ] = None,
-) -> None:
-    """Revoke every token of a person; every service refuses them from the next request on."""
+PersonId = Annotated[str | None, typer.Argument(help="The person's account id")]
+WorkerMobile = Annotated[
+    str | None, typer.Option(help="A worker's mobile number instead (workers have no account)")
+]
+
+
+def _person(sub: str | None, mobile: str | None) -> tuple[str, str]:
+    """The account id of a person named by id or by a worker's number, and how to print it."""
     from gonghui.front.signin import masked_mobile, normalize_mobile, worker_account
 
     if (sub is None) == (mobile is None):
         raise typer.BadParameter("name the person by account id or by --mobile, not both")
-    named = sub
-    if mobile is not None:
-        number = normalize_mobile(mobile)
-        if number is None:
-            raise typer.BadParameter("--mobile must be an 11-digit mainland mobile number")
-        sub = worker_account(number, secret=auth_secret())
-        named = f"{masked_mobile(number)} ({sub})"
-    assert sub is not None
-    person = sub
+    if mobile is None:
+        assert sub is not None
+        return sub, sub
+    number = normalize_mobile(mobile)
+    if number is None:
+        raise typer.BadParameter("--mobile must be an 11-digit mainland mobile number")
+    sub = worker_account(number, secret=auth_secret())
+    return sub, f"{masked_mobile(number)} ({sub})"
+
+
+@user_app.command("revoke")
+def user_revoke(sub: PersonId = None, mobile: WorkerMobile = None) -> None:
+    """Revoke every token of a person; every service refuses them from the next request on.
+
+    A worker's sessions on every phone end; they may sign in again with a new code.
+    """
+    person, named = _person(sub, mobile)
     if _run(_with_redis, lambda r: UserDirectory(r, _keys()).revoke(person)):
         console.print(f"{named}: every token revoked")
     elif person.startswith("w-"):  # a worker, who has no entry: by number or the logs' id
@@ -593,3 +600,21 @@ def user_revoke(
     else:
         console.print(f"no user {sub}")
         raise typer.Exit(1)
+
+
+@user_app.command("block")
+def user_block(sub: PersonId = None, mobile: WorkerMobile = None) -> None:
+    """End a person's sessions and refuse them new ones: a blocked number gets no sign-in code."""
+    person, named = _person(sub, mobile)
+    _run(_with_redis, lambda r: UserDirectory(r, _keys()).block(person))
+    console.print(f"{named}: blocked, every session ended")
+
+
+@user_app.command("unblock")
+def user_unblock(sub: PersonId = None, mobile: WorkerMobile = None) -> None:
+    """Let a blocked person sign in again."""
+    person, named = _person(sub, mobile)
+    if not _run(_with_redis, lambda r: UserDirectory(r, _keys()).unblock(person)):
+        console.print(f"{named} was not blocked")
+        raise typer.Exit(1)
+    console.print(f"{named}: may sign in again")

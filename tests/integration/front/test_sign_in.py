@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -198,6 +199,15 @@ async def test_staff_land_on_their_own_work_unless_they_came_from_a_page(
             assert (signed.status_code, signed.headers["location"]) == (303, lands)
 
 
+def cli_env(system: RunningSystem, prefix: str) -> dict[str, str]:
+    """What `gonghui user ...` needs to act on the running system."""
+    return {
+        "REDIS_URL": system.env["REDIS_URL"],
+        "GONGHUI_STREAM_PREFIX": prefix,
+        "GONGHUI_AUTH_SECRET": system.env["GONGHUI_AUTH_SECRET"],
+    }
+
+
 def test_a_workers_sessions_end_when_an_admin_revokes_their_number(
     running: tuple[RunningSystem, str],
 ) -> None:
@@ -214,11 +224,7 @@ def test_a_workers_sessions_end_when_an_admin_revokes_their_number(
         )
         assert (signed.status_code, signed.headers["location"]) == (303, "/password")
         assert web.get("/password").status_code == 200
-        env = {
-            "REDIS_URL": system.env["REDIS_URL"],
-            "GONGHUI_STREAM_PREFIX": prefix,
-            "GONGHUI_AUTH_SECRET": system.env["GONGHUI_AUTH_SECRET"],
-        }
+        env = cli_env(system, prefix)
         revoked = run_cli("user", "revoke", "--mobile", f"+86 {mobile}", env=env)
         assert revoked.returncode == 0, revoked.stderr
         assert "137****7000" in revoked.stdout and mobile not in revoked.stdout
@@ -236,3 +242,43 @@ def test_a_workers_sessions_end_when_an_admin_revokes_their_number(
         assert web.get("/password").status_code == 303
     refused = run_cli("user", "revoke", "--mobile", "12345", env=env)
     assert refused.returncode != 0 and "11-digit" in refused.stderr
+
+
+def test_a_blocked_number_gets_no_code_and_no_session_until_it_is_unblocked(
+    running: tuple[RunningSystem, str],
+) -> None:
+    # A stolen phone: ending its sessions is not enough while it can ask for a new code.
+    system, prefix = running
+    mobile, env = "13700137001", cli_env(system, prefix)
+    with browser(system) as web:
+        csrf = csrf_of(web.get("/sign-in"))
+        web.post("/sign-in/code/send", data={"mobile": mobile, "csrf_token": csrf})
+        first = wait_until(lambda: last_code(system, mobile))
+        web.post("/sign-in/code", data={"mobile": mobile, "code": first, "csrf_token": csrf})
+        assert web.get("/password").status_code == 200
+        csrf = csrf_of(web.get("/sign-in"))  # a session's own token
+        web.post("/sign-in/code/send", data={"mobile": mobile, "csrf_token": csrf})
+        sent_before = wait_until(lambda: (c := last_code(system, mobile)) != first and c)
+
+        blocked = run_cli("user", "block", "--mobile", mobile, env=env)
+        assert blocked.returncode == 0 and "137****7001" in blocked.stdout, blocked.stderr
+        assert web.get("/password").status_code == 303
+        csrf = csrf_of(web.get("/sign-in"))
+        late = web.post(
+            "/sign-in/code", data={"mobile": mobile, "code": sent_before, "csrf_token": csrf}
+        )
+        assert late.status_code == 400 and "number_blocked" in late.text
+        asked = web.post("/sign-in/code/send", data={"mobile": mobile, "csrf_token": csrf})
+        assert asked.status_code == 403 and "此号码已停用" in asked.text
+        time.sleep(0.5)
+        assert last_code(system, mobile) == sent_before  # nothing was texted
+
+        assert run_cli("user", "unblock", "--mobile", mobile, env=env).returncode == 0
+        web.post("/sign-in/code/send", data={"mobile": mobile, "csrf_token": csrf})
+        fresh = wait_until(lambda: (c := last_code(system, mobile)) != sent_before and c)
+        signed = web.post(
+            "/sign-in/code", data={"mobile": mobile, "code": fresh, "csrf_token": csrf}
+        )
+        assert signed.status_code == 303 and web.get("/password").status_code == 200
+    again = run_cli("user", "unblock", "--mobile", mobile, env=env)
+    assert again.returncode == 1 and "was not blocked" in again.stdout

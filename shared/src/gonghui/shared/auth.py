@@ -162,6 +162,7 @@ class UserDirectory:
         self._users = f"{keys.prefix}gonghui.users"
         self._revoked_tokens = f"{keys.prefix}gonghui.revoked_tokens"
         self._revoked_people = f"{keys.prefix}gonghui.revoked_people"
+        self._blocked_people = f"{keys.prefix}gonghui.blocked_people"
 
     async def add(self, principal: Principal, *, secret: str) -> str:
         """Record a user and return a new token for them; their earlier tokens stay valid."""
@@ -233,6 +234,21 @@ class UserDirectory:
         """Refuse every token issued to the person until now, listed here or not: a worker has no
         entry (they sign in with a texted code) and signs in again with a new one."""
         await self._redis.hset(self._revoked_people, sub, repr(time.time()))
+
+    async def block(self, sub: str) -> None:
+        """End the person's sessions and refuse them new ones: a worker's number gets no code."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self._revoked_people, sub, repr(time.time()))
+            pipe.sadd(self._blocked_people, sub)
+            await pipe.execute()
+
+    async def unblock(self, sub: str) -> bool:
+        """Let a blocked person sign in again; False if they were not blocked."""
+        return bool(await self._redis.srem(self._blocked_people, sub))
+
+    async def is_blocked(self, sub: str) -> bool:
+        """Whether the person may not sign in."""
+        return bool(await self._redis.sismember(self._blocked_people, sub))
 
     async def all(self) -> list[User]:
         """Every user with a live token, and those tokens."""

@@ -29,6 +29,8 @@ from gonghui.shared.ratelimit import RateLimited
 FRONT_ACCOUNT = Principal(sub="gonghui-front", role=Role.SERVICE)
 """Who the front is when it asks notify to text a code."""
 
+BLOCKED = "此号码已停用，如有疑问请联系工会 (number_blocked)"
+
 
 def safe_next(target: str | None) -> str:
     """Where to go after signing in: a path on this site, never another site."""
@@ -82,6 +84,10 @@ def signin_router():  # type: ignore[no-untyped-def]
             )
         state = request.app.state
         account = worker_account(number, secret=state.auth_secret)
+        if await state.users.is_blocked(account):
+            return page(
+                request, status=403, next=safe_next(next), code_error=BLOCKED, mobile=mobile
+            )
         try:
             code = await state.codes.issue(account, client=_client(request))
         except RateLimited as exc:
@@ -124,6 +130,8 @@ def signin_router():  # type: ignore[no-untyped-def]
                 raise CodeRefused("请输入 11 位手机号 (mobile_invalid)")
             account = worker_account(number, secret=state.auth_secret)
             await state.codes.redeem(account, code)
+            if await state.users.is_blocked(account):  # a code sent before the number was blocked
+                raise CodeRefused(BLOCKED)
         except (CodeRefused, RateLimited) as exc:
             return page(
                 request,
