@@ -89,6 +89,8 @@ async def test_figures_of_the_loop_and_of_the_representatives_work_in_the_caller
     assert pinghu["by"]["kind"] == {"proposal": total}
     assert pinghu["cases"]["by_kind"] == {"proposal": 3}
     assert pinghu["cases"]["by_step"] == {"closed": 2, "review": 1}
+    assert pinghu["cases"]["by_kind_and_status"] == {"proposal": {"closed": 2, "submitted": 1}}
+    assert pinghu["cases"]["overdue_by_kind"] == {}
     assert pinghu["satisfaction"]["feedback"] == {"count": 2, "average": 4.0}
     ratings = pinghu["satisfaction"]["outcome_ratings"]
     assert (ratings["count"], ratings["average"], ratings["low"]) == (2, 3.5, 1)
@@ -104,6 +106,13 @@ async def test_figures_of_the_loop_and_of_the_representatives_work_in_the_caller
     beijing = (await api.get("/stats", params={"area": "11"}, headers=ADMIN)).json()
     assert beijing["total"]["submitted"] == 5 and beijing["home_visits"]["visits"] == 2
     assert beijing["cases"]["by_step"] == {"review": 5}
+    clock.advance(timedelta(days=30))  # past every review deadline: all five are overdue
+    later = (await api.get("/stats", params={"area": "11"}, headers=ADMIN)).json()
+    later_here = (await api.get("/stats", params={"area": "3304"}, headers=ADMIN)).json()
+    clock.advance(-timedelta(days=30))
+    assert later["cases"]["overdue_by_kind"] == {"hotline": 5}
+    # The waiting one; a closed case has no running step.
+    assert later_here["cases"]["overdue_by_kind"] == {"proposal": 1}
     outside = await api.get("/stats", params={"area": "110105"}, headers=PINGHU_SUP)
     assert outside.status_code == 403
     period = (await api.get("/stats", params={"from": "2027-01-01"}, headers=ADMIN)).json()

@@ -21,7 +21,6 @@ from gonghui.front.sessions import Session, page_router, require_role
 from gonghui.front.views.dashboard import (
     Dashboard,
     activities_part,
-    case_stages,
     cases_part,
     duty_part,
     stations_part,
@@ -43,13 +42,12 @@ async def build_dashboard(request: Request, session: Session) -> Dashboard:
     state = request.app.state
     services = services_for(request)
     board = Dashboard(area=area, generated_at=beijing(state.clock.now()))
-    totals, geojson, vocabulary, activities, stats, listed = await asyncio.gather(
+    totals, geojson, vocabulary, activities, stats = await asyncio.gather(
         services.get("stations", f"/areas/{area}/totals"),
         services.get("stations", "/stations.geojson"),
         services.get("stations", "/vocabulary"),
         services.get("stations", "/activities", params={"area_code": area}),
         services.get("proposals", "/stats", params={"by": "kind"}),
-        services.get("proposals", "/proposals", params={"limit": 1000, "area": area}),
     )
     stations_part(
         board,
@@ -59,8 +57,7 @@ async def build_dashboard(request: Request, session: Session) -> Dashboard:
         covers=session.principal.covers,
     )
     activities_part(board, activities=activities)
-    cases = [c for c in listed["items"] if session.principal.covers(c.get("area_code"))]
-    cases_part(board, stats=stats, stages=case_stages(cases))
+    cases_part(board, stats=stats)
     representatives = [
         user.principal.sub
         for user in await state.users.all()

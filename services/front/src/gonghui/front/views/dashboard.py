@@ -283,27 +283,28 @@ _STAGE_OF_STATUS = {
 }
 
 
-def case_stages(cases: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
-    """Per kind, how many cases were submitted and where they stand now; overdue ones apart."""
+def case_stages(stats: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+    """Per kind, how many cases were submitted and where they stand now; overdue ones apart.
+
+    From `/stats`, which counts every case of the area (a list would stop at its page size).
+    """
+    cases = stats.get("cases") or {}
+    overdue = cases.get("overdue_by_kind") or {}
     counts: dict[str, dict[str, int]] = {}
-    for case in cases:
-        row = counts.setdefault(str(case["kind"]), {key: 0 for key, _ in CASE_STAGES})
-        row["submitted"] += 1
-        stage = _STAGE_OF_STATUS.get(str(case["status"]))
-        if stage:
-            row[stage] += 1
-        if any(d.get("state") == "overdue" for d in case.get("deadlines") or []):
-            row["overdue"] += 1
+    for kind, by_status in (cases.get("by_kind_and_status") or {}).items():
+        row = {key: 0 for key, _ in CASE_STAGES}
+        for status, count in by_status.items():
+            row["submitted"] += count
+            if stage := _STAGE_OF_STATUS.get(status):
+                row[stage] += count
+        row["overdue"] = int(overdue.get(kind, 0))
+        counts[kind] = row
     return counts
 
 
-def cases_part(
-    board: Dashboard,
-    *,
-    stats: Mapping[str, Any],
-    stages: Mapping[str, Mapping[str, int]],
-) -> None:
+def cases_part(board: Dashboard, *, stats: Mapping[str, Any]) -> None:
     """Cases by kind: submitted, in review, handling, overdue, closed; closure and on-time rates."""
+    stages = case_stages(stats)
     by_kind = (stats.get("by") or {}).get("kind") or {}
     kinds = [k for k in KIND_LABELS if k in by_kind or k in stages]
     rows = []

@@ -170,6 +170,36 @@ class StatsQueries:
         )
         return {str(value): count for value, count in rows}
 
+    async def cases_by_kind_and_status(
+        self, start: datetime | None, end: datetime | None
+    ) -> dict[str, dict[str, int]]:
+        """How many cases of each kind are in each status."""
+        rows = await self._session.execute(
+            select(P.kind, P.status, func.count())
+            .where(*self._cases(start, end))
+            .group_by(P.kind, P.status)
+        )
+        found: dict[str, dict[str, int]] = {}
+        for kind, status, count in rows:
+            found.setdefault(str(kind), {})[str(status)] = count
+        return found
+
+    async def overdue_by_kind(
+        self, start: datetime | None, end: datetime | None, *, now: datetime
+    ) -> dict[str, int]:
+        """How many cases of each kind have a step running past its deadline at `now`."""
+        overdue = exists().where(
+            DeadlineRow.proposal_id == P.id,
+            DeadlineRow.ended_at.is_(None),
+            DeadlineRow.due_at <= now,
+        )
+        rows = await self._session.execute(
+            select(P.kind, func.count())
+            .where(*self._cases(start, end), overdue)
+            .group_by(P.kind)
+        )
+        return {str(kind): count for kind, count in rows}
+
     async def satisfaction(
         self, start: datetime | None, end: datetime | None, *, threshold: int
     ) -> dict[str, Any]:

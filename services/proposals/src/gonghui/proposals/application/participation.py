@@ -530,6 +530,8 @@ async def stats(
         groups = {name: await queries.figures(start, end, by=name) for name in by}
         by_kind = await queries.cases_by("kind", start, end)
         by_status = await queries.cases_by("status", start, end)
+        by_kind_and_status = await queries.cases_by_kind_and_status(start, end)
+        overdue = await queries.overdue_by_kind(start, end, now=uow.clock.now())
         satisfaction = await queries.satisfaction(start, end, threshold=threshold)
         key_contacts = await queries.key_contacts()
         visits = await queries.home_visits(start, end)
@@ -544,6 +546,8 @@ async def stats(
             "by_kind": by_kind,
             "by_status": by_status,
             "by_step": cases_by_step(by_status),
+            "by_kind_and_status": by_kind_and_status,
+            "overdue_by_kind": overdue,
         },
         "satisfaction": satisfaction,
         "key_contacts": key_contacts,
