@@ -7,6 +7,7 @@ import asyncio
 import logging
 import re
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from fastapi import Request
@@ -80,6 +81,12 @@ def refusal_message(status: int, detail: Any) -> str:
         return reason
     prefix = _REFUSAL_ZH.get(status, "未能完成")
     return f"{prefix} ({reason})" if reason else f"{prefix} ({_KEYS.get(status, status)})"
+
+
+def segment(value: object) -> str:
+    """A value from a page's URL as one segment of a path: percent-encoded, so a `/`, `..`,
+    `?` or control character in it can neither reach another route nor break the URL."""
+    return quote(str(value), safe="")
 
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -181,6 +188,8 @@ class Services:
                 content=content,
                 headers={**self._headers, **(headers or {})},
             )
+        except httpx.InvalidURL as exc:  # a path built without `segment`: no such thing
+            raise ServiceRefusal(404, f"{_REFUSAL_ZH[404]} ({exc})", key=_KEYS[404]) from exc
         except httpx.HTTPError as exc:
             log.warning("%s %s: %s unreachable: %s", method, path, service, type(exc).__name__)
             raise ServiceUnavailable(service) from exc

@@ -22,6 +22,7 @@ from gonghui.front.adapters.services import (
     ServiceRefusal,
     Services,
     ServiceUnavailable,
+    segment,
     services_for,
 )
 from gonghui.front.pages import render
@@ -43,7 +44,7 @@ _STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 
 def case_path(case: dict[str, Any]) -> str:
     """The case page's path: by readable number when it has one."""
-    return f"/cases/{quote(str(case.get('case_no') or case['id']), safe='')}"
+    return f"/cases/{segment(str(case.get('case_no') or case['id']))}"
 
 
 async def fetch_case(services: Services, case_ref: str) -> dict[str, Any]:
@@ -60,12 +61,12 @@ async def fetch_cases(services: Services, case_ids: list[str]) -> list[dict[str,
 
 def _api_path(case_ref: str) -> str:
     """The proposals API's path of a case, by id or readable number."""
-    return f"/proposals/{quote(case_ref, safe='')}"
+    return f"/proposals/{segment(case_ref)}"
 
 
 async def fetch_photos(services: Services, case_id: str) -> list[dict[str, Any]]:
     """The case's photos (without bytes)."""
-    answer = await services.get("proposals", f"/proposals/{case_id}/photos")
+    answer = await services.get("proposals", f"/proposals/{segment(case_id)}/photos")
     return answer["items"]
 
 
@@ -78,7 +79,7 @@ async def upload_photo(
     await services.request(
         "POST",
         "proposals",
-        f"/proposals/{case_id}/photos",
+        f"/proposals/{segment(case_id)}/photos",
         params={"caption": caption} if caption else None,
         content=data,
         headers={"Content-Type": upload.content_type or "application/octet-stream"},
@@ -136,7 +137,7 @@ async def case_with_moves(
         {
             **live_context(request, session, case, names, photos),
             **context,
-            "events_url": f"/cases/{quote(context['item'].number, safe='')}/events",
+            "events_url": f"/cases/{segment(context['item'].number)}/events",
             "sent": labels.get(request.query_params.get("sent", ""), ""),
             "refused": request.query_params.get("refused", ""),
         },
@@ -244,7 +245,7 @@ def cases_router():  # type: ignore[no-untyped-def]
         try:
             answer = await request.app.state.http.get(
                 request.app.state.services["proposals"]
-                + f"/proposals/{case['id']}/photos/{quote(photo_id, safe='')}",
+                + f"/proposals/{segment(case['id'])}/photos/{segment(photo_id)}",
                 headers={"Authorization": f"Bearer {session.token}"},
             )
         except httpx.HTTPError as exc:
@@ -283,7 +284,7 @@ def cases_router():  # type: ignore[no-untyped-def]
             )
         await services.post(
             "proposals",
-            f"/proposals/{case['id']}/feedback",
+            f"/proposals/{segment(case['id'])}/feedback",
             json={"satisfaction": int(score), "comment": comment},
         )
         return RedirectResponse(case_path(case), status_code=303)
@@ -299,7 +300,7 @@ def cases_router():  # type: ignore[no-untyped-def]
         comment = str(form.get("comment") or "").strip() or None
         await services.post(
             "proposals",
-            f"/proposals/{case['id']}/outcome-rating",
+            f"/proposals/{segment(case['id'])}/outcome-rating",
             json={"score": int(score), "comment": comment},
         )
         return RedirectResponse(case_path(case), status_code=303)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from gonghui.front.adapters.services import ServiceRefusal, Services, services_for
+from gonghui.front.adapters.services import ServiceRefusal, Services, segment, services_for
 from gonghui.front.pages import render
 from gonghui.front.sessions import Session, current_session, page_router, require_role
 from gonghui.shared.auth import Role
@@ -26,7 +26,7 @@ def checkin_router():  # type: ignore[no-untyped-def]
         services: Annotated[Services, Depends(services_for)],
         t: str = "",
     ) -> Response:
-        station = await services.get("stations", f"/stations/{code}")
+        station = await services.get("stations", f"/stations/{segment(code)}")
         session = current_session(request)
         return render(
             request,
@@ -50,11 +50,11 @@ def checkin_router():  # type: ignore[no-untyped-def]
         try:
             await services.post(
                 "stations",
-                f"/stations/{code}/visits",
+                f"/stations/{segment(code)}/visits",
                 json={"worker_id": session.principal.sub, "token": token},
             )
         except ServiceRefusal as exc:
-            station = await services.get("stations", f"/stations/{code}")
+            station = await services.get("stations", f"/stations/{segment(code)}")
             context = {
                 "station": station,
                 "token": token,
@@ -62,6 +62,6 @@ def checkin_router():  # type: ignore[no-untyped-def]
                 "error": exc.message,
             }
             return render(request, "checkin.html", context, status_code=exc.status)
-        return RedirectResponse(f"/s/{code}?ok=checked_in", status_code=303)
+        return RedirectResponse(f"/s/{segment(code)}?ok=checked_in", status_code=303)
 
     return router

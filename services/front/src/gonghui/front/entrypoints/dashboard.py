@@ -14,7 +14,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from gonghui.front.adapters.directory import names_for
-from gonghui.front.adapters.services import services_for
+from gonghui.front.adapters.services import segment, services_for
 from gonghui.front.navigation import map_position
 from gonghui.front.pages import render
 from gonghui.front.sessions import Session, page_router, require_role
@@ -43,7 +43,7 @@ async def build_dashboard(request: Request, session: Session) -> Dashboard:
     services = services_for(request)
     board = Dashboard(area=area, generated_at=beijing(state.clock.now()))
     totals, geojson, vocabulary, activities, stats = await asyncio.gather(
-        services.get("stations", f"/areas/{area}/totals"),
+        services.get("stations", f"/areas/{segment(area)}/totals"),
         services.get("stations", "/stations.geojson"),
         services.get("stations", "/vocabulary"),
         services.get("stations", "/activities", params={"area_code": area}),
@@ -65,7 +65,8 @@ async def build_dashboard(request: Request, session: Session) -> Dashboard:
         and session.principal.covers(user.principal.area)
     ]
     reports = await services.get_each(
-        "proposals", [f"/representatives/{sub}/duty-report" for sub in sorted(representatives)]
+        "proposals",
+        [f"/representatives/{segment(sub)}/duty-report" for sub in sorted(representatives)],
     )
     duty_part(
         board,

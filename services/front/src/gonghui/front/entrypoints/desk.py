@@ -15,7 +15,7 @@ from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from gonghui.front.adapters.directory import names_for
-from gonghui.front.adapters.services import ServiceRefusal, Services, services_for
+from gonghui.front.adapters.services import ServiceRefusal, Services, segment, services_for
 from gonghui.front.entrypoints.cases import case_with_moves, fetch_case
 from gonghui.front.pages import render
 from gonghui.front.sessions import Session, page_router, require_role
@@ -85,7 +85,7 @@ def desk_router():  # type: ignore[no-untyped-def]
             "units": await unit_choices(services_for(request)) if needs_units else [],
             "case_unit": case.get("unit_code") or "",
             "is_hotline": case.get("kind") == "hotline",
-            "moves_path": f"/desk/{quote(item.number, safe='')}",
+            "moves_path": f"/desk/{segment(item.number)}",
             "csrf_token": getattr(request.state, "csrf", ""),
         }
 
@@ -109,7 +109,7 @@ def desk_router():  # type: ignore[no-untyped-def]
     async def move(case_ref: str, move: str, request: Request, session: DeskPerson) -> Response:
         services = services_for(request)
         case = await fetch_case(services, case_ref)
-        target = f"/desk/{quote(str(case.get('case_no') or case['id']), safe='')}"
+        target = f"/desk/{segment(case.get('case_no') or case['id'])}"
         if move not in moves_for(case, session.role):
             label = MOVE_LABELS.get(move, move)
             reason = (
@@ -119,7 +119,7 @@ def desk_router():  # type: ignore[no-untyped-def]
             return RedirectResponse(f"{target}?refused={quote(reason)}", status_code=303)
         body = move_body(move, await request.form())
         try:
-            await services.post("proposals", f"/proposals/{case['id']}/{move}", json=body)
+            await services.post("proposals", f"/proposals/{segment(case['id'])}/{move}", json=body)
         except ServiceRefusal as refused:
             return RedirectResponse(f"{target}?refused={quote(refused.message)}", status_code=303)
         return RedirectResponse(f"{target}?sent={move}", status_code=303)

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from gonghui.front.adapters.services import ServiceRefusal, Services, services_for
+from gonghui.front.adapters.services import ServiceRefusal, Services, segment, services_for
 from gonghui.front.hours import describe_hours
 from gonghui.front.navigation import map_position, navigation_links
 from gonghui.front.pages import render
@@ -112,7 +112,10 @@ def finder_router():  # type: ignore[no-untyped-def]
             found = await services.get("stations", "/stations", params=params)
             searched_at = found["at"]
             details = await asyncio.gather(
-                *(services.get("stations", f"/stations/{hit['code']}") for hit in found["items"])
+                *(
+                    services.get("stations", f"/stations/{segment(hit['code'])}")
+                    for hit in found["items"]
+                )
             )
             for hit, detail in zip(found["items"], details, strict=True):
                 map_lat, map_lon = map_position(
@@ -183,7 +186,7 @@ def finder_router():  # type: ignore[no-untyped-def]
         form: dict[str, Any] | None = None,
     ) -> Response:
         station, activities, vocabulary = await asyncio.gather(
-            services.get("stations", f"/stations/{code}"),
+            services.get("stations", f"/stations/{segment(code)}"),
             services.get("stations", "/activities", params={"station_code": code}),
             services.get("stations", "/vocabulary"),
         )
@@ -262,7 +265,7 @@ def finder_router():  # type: ignore[no-untyped-def]
         if session is not None and session.role in WORKERS:
             body["worker_id"] = session.principal.sub
         try:
-            await services.post("stations", f"/stations/{code}/feedback", json=body)
+            await services.post("stations", f"/stations/{segment(code)}/feedback", json=body)
         except ServiceRefusal as exc:
             if exc.status == 404:
                 raise
@@ -274,10 +277,8 @@ def finder_router():  # type: ignore[no-untyped-def]
                 feedback_error=exc.message,
                 form={"kind": kind, "stars": stars, "text": text, "category": category},
             )
-        return RedirectResponse(
-            f"/stations/{code}?ok=feedback_{'rating' if kind == 'rating' else 'complaint'}",
-            status_code=303,
-        )
+        said = "rating" if kind == "rating" else "complaint"
+        return RedirectResponse(f"/stations/{segment(code)}?ok=feedback_{said}", status_code=303)
 
     @router.post("/activities/{activity_id}/signup")
     async def sign_up(
@@ -286,12 +287,12 @@ def finder_router():  # type: ignore[no-untyped-def]
         services: Services_,
         session: Annotated[Session, Depends(require_role(*WORKERS))],
     ) -> Response:
-        activity = await services.get("stations", f"/activities/{activity_id}")
+        activity = await services.get("stations", f"/activities/{segment(activity_id)}")
         back = activity["station_code"]
         try:
             answer = await services.post(
                 "stations",
-                f"/activities/{activity_id}/signups",
+                f"/activities/{segment(activity_id)}/signups",
                 json={"worker_id": session.principal.sub},
             )
         except ServiceRefusal as exc:
@@ -300,7 +301,7 @@ def finder_router():  # type: ignore[no-untyped-def]
             return await station_page(
                 request, services, back, status=exc.status, signup_error=exc.message
             )
-        target = f"/stations/{back}" if back else "/"
+        target = f"/stations/{segment(back)}" if back else "/"
         return RedirectResponse(
             f"{target}?ok=signup_{answer['status']}#activity-{activity_id}", status_code=303
         )
@@ -314,10 +315,12 @@ def finder_router():  # type: ignore[no-untyped-def]
     ) -> Response:
         activity = await services.post(
             "stations",
-            f"/activities/{activity_id}/cancellations",
+            f"/activities/{segment(activity_id)}/cancellations",
             json={"worker_id": session.principal.sub},
         )
-        target = f"/stations/{activity['station_code']}" if activity["station_code"] else "/"
+        target = (
+            f"/stations/{segment(activity['station_code'])}" if activity["station_code"] else "/"
+        )
         return RedirectResponse(f"{target}?ok=signup_cancelled", status_code=303)
 
     return router

@@ -16,7 +16,7 @@ from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from gonghui.front.adapters.directory import names_for
-from gonghui.front.adapters.services import ServiceRefusal, Services, services_for
+from gonghui.front.adapters.services import ServiceRefusal, Services, segment, services_for
 from gonghui.front.adapters.unit_outbox import RefusedMove, new_command_id, send_unit_move
 from gonghui.front.entrypoints.cases import (
     case_with_moves,
@@ -115,7 +115,7 @@ def work_router():  # type: ignore[no-untyped-def]
             "item": item,
             "action_labels": ACTION_LABELS,
             "command_id": new_command_id(unit_code),
-            "moves_path": f"/work/{quote(item.number, safe='')}",
+            "moves_path": f"/work/{segment(item.number)}",
             "csrf_token": getattr(request.state, "csrf", ""),
         }
 
@@ -142,7 +142,7 @@ def work_router():  # type: ignore[no-untyped-def]
         case = await fetch_case(services, case_ref)
         names = await names_for(request)
         item = work_item(case, unit_code=unit_code, names=names, now=request.app.state.clock.now())
-        target = f"/work/{quote(item.number, safe='')}"
+        target = f"/work/{segment(item.number)}"
         if action not in item.actions:
             move_label = ACTION_LABELS.get(action, action)
             reason = (
