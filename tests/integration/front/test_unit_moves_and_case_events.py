@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 from gonghui.front.adapters.case_events import case_changes, sse, stream_position
 from gonghui.front.adapters.unit_outbox import RefusedMove, new_command_id, send_unit_move
 from gonghui.shared.contracts.proposals import ReportProgress
+from gonghui.shared.connections import redis_client
 from gonghui.shared.departments import DepartmentDirectory
 from gonghui.shared.envelope import CloudEvent
 from gonghui.shared.streams import StreamKeys
@@ -73,3 +74,16 @@ async def test_only_events_about_the_case_after_the_page_opened_are_relayed(
 
     assert found == later.decode()
     assert sse("case", "a\nb", event_id="1-0") == "event: case\nid: 1-0\ndata: a\ndata: b\n\n"
+
+
+async def test_a_quiet_case_keeps_its_page_open_on_the_fronts_own_redis_client(
+    redis_url: str, keys: StreamKeys
+) -> None:
+    # Blocking longer than the client's socket timeout failed the stream every quiet spell.
+    client = redis_client(redis_url)
+    try:
+        changes = case_changes(client, keys, "quiet", after=await stream_position(client, keys))
+        assert await asyncio.wait_for(anext(changes), 10) is None
+        assert await asyncio.wait_for(anext(changes), 10) is None
+    finally:
+        await client.aclose()

@@ -15,6 +15,11 @@ from redis.asyncio import Redis
 from gonghui.shared.streams import StreamKeys
 
 
+QUIET_MS = 2_000
+"""How long one read waits for the case's events before the page gets a keep-alive: well inside
+the socket timeout of the front's Redis client (redis-py's 5 s), which a longer block trips."""
+
+
 def _text(value: bytes | str | None) -> str | None:
     return value.decode() if isinstance(value, bytes) else value
 
@@ -31,7 +36,7 @@ async def case_changes(
     proposal_id: str,
     *,
     after: str,
-    block_ms: int = 5_000,
+    block_ms: int = QUIET_MS,
 ) -> AsyncIterator[str | None]:
     """After `after`, the entry id of each batch of events about the case; None when quiet.
 
