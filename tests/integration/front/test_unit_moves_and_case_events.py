@@ -9,8 +9,8 @@ from redis.asyncio import Redis
 
 from gonghui.front.adapters.case_events import case_changes, sse, stream_position
 from gonghui.front.adapters.unit_outbox import RefusedMove, new_command_id, send_unit_move
-from gonghui.shared.contracts.proposals import ReportProgress
 from gonghui.shared.connections import redis_client
+from gonghui.shared.contracts.proposals import ReportProgress
 from gonghui.shared.departments import DepartmentDirectory
 from gonghui.shared.envelope import CloudEvent
 from gonghui.shared.streams import StreamKeys

@@ -14,7 +14,6 @@ from redis.asyncio import Redis
 
 from gonghui.shared.streams import StreamKeys
 
-
 QUIET_MS = 2_000
 """How long one read waits for the case's events before the page gets a keep-alive: well inside
 the socket timeout of the front's Redis client (redis-py's 5 s), which a longer block trips."""
