@@ -194,9 +194,7 @@ class StatsQueries:
             DeadlineRow.due_at <= now,
         )
         rows = await self._session.execute(
-            select(P.kind, func.count())
-            .where(*self._cases(start, end), overdue)
-            .group_by(P.kind)
+            select(P.kind, func.count()).where(*self._cases(start, end), overdue).group_by(P.kind)
         )
         return {str(kind): count for kind, count in rows}
 
