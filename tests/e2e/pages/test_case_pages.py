@@ -23,7 +23,7 @@ from typing import TypeVar
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 from redis.asyncio import Redis
 
 from gonghui.shared.auth import Principal, Role, UserDirectory
@@ -317,6 +317,34 @@ def test_a_case_moves_through_the_five_steps_live_on_the_representatives_phone(
 def rate(value: float | None) -> str:
     """A rate as the dashboard writes it."""
     return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def test_a_second_tap_while_the_form_is_on_its_way_sends_nothing(
+    front_system: RunningSystem, open_page
+) -> None:
+    # A double tap on a slow network submitted the case twice.
+    system = front_system
+    account(system, Principal(sub="rep-tap", role=Role.REPRESENTATIVE, area=AREA))
+    rep = open_page(PHONE)
+    sign_in(rep, system, "rep-tap", "/cases/new")
+    rep.select_option("select[name=kind]", "proposal")  # the dashboard's test counts the issues
+    rep.fill("input[name=title]", "关于增设环卫工人午休点的提案")
+    rep.fill("textarea[name=body]", "城东片区环卫工人中午无处休息，建议增设休息点。")
+    held: list[Route] = []
+    rep.route("**/cases/new", lambda route: held.append(route))  # a slow network: it waits
+    rep.evaluate(  # the second tap, while the first one's request is on its way
+        "setTimeout(() => document.querySelector('#case-form button[type=submit]').click(), 300)"
+    )
+    rep.locator("#case-form button[type=submit]").click(no_wait_after=True)
+    rep.wait_for_timeout(1_000)  # Playwright hands the page's requests over while it waits
+    for route in held:
+        route.continue_()
+    assert len(held) == 1
+    rep.wait_for_url(re.compile(r"/cases/330482-\d{4}-\d{6}$"))
+    mine = httpx.get(
+        system.url("proposals", "/proposals"), params={"submitted_by": "rep-tap"}, headers=ADMIN
+    )
+    assert len(mine.json()["items"]) == 1
 
 
 def a_case_by_number(system: RunningSystem, case_no: str) -> dict:

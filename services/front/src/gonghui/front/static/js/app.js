@@ -14,4 +14,27 @@
     options.credentials = "same-origin";
     return fetch(url, options);
   };
+
+  // A form is sent once: a second tap while the next page loads would send it again (a case
+  // submitted twice, a complaint counted twice). Scripts that send a form themselves prevent
+  // the default first, and are left alone.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || (form.method || "").toLowerCase() !== "post") { return; }
+    if (form.dataset.sent) { event.preventDefault(); return; }
+    form.dataset.sent = "1";
+    // After this turn, so the button that sent the form is still sent with it.
+    setTimeout(function () {
+      form.querySelectorAll("button").forEach(function (button) { button.disabled = true; });
+    }, 0);
+  });
+
+  // Back to a page kept in memory: its forms may be sent again.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) { return; }
+    document.querySelectorAll("form[data-sent]").forEach(function (form) {
+      delete form.dataset.sent;
+      form.querySelectorAll("button").forEach(function (button) { button.disabled = false; });
+    });
+  });
 })();
