@@ -282,3 +282,19 @@ def test_a_blocked_number_gets_no_code_and_no_session_until_it_is_unblocked(
         assert signed.status_code == 303 and web.get("/password").status_code == 200
     again = run_cli("user", "unblock", "--mobile", mobile, env=env)
     assert again.returncode == 1 and "was not blocked" in again.stdout
+
+
+async def test_a_blocked_account_may_not_sign_in_with_its_password(
+    running: tuple[RunningSystem, str], users: UserDirectory
+) -> None:
+    system, prefix = running
+    staff = Principal(sub="blocked-clerk", role=Role.REVIEWER, area="330482")
+    await users.set_password(staff, "Clerk-pass-2026!", must_change=False)
+    assert run_cli("user", "block", "blocked-clerk", env=cli_env(system, prefix)).returncode == 0
+    with browser(system) as web:
+        csrf = csrf_of(web.get("/sign-in"))
+        form = {"account": "blocked-clerk", "password": "Clerk-pass-2026!", "csrf_token": csrf}
+        refused = web.post("/sign-in/password", data=form)
+        assert refused.status_code == 403 and "account_blocked" in refused.text
+        await users.unblock("blocked-clerk")
+        assert web.post("/sign-in/password", data=form).status_code == 303

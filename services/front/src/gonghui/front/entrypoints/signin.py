@@ -30,6 +30,7 @@ FRONT_ACCOUNT = Principal(sub="gonghui-front", role=Role.SERVICE)
 """Who the front is when it asks notify to text a code."""
 
 BLOCKED = "此号码已停用，如有疑问请联系工会 (number_blocked)"
+BLOCKED_ACCOUNT = "此账号已停用，如有疑问请联系工会 (account_blocked)"
 
 
 def safe_next(target: str | None) -> str:
@@ -160,6 +161,8 @@ def signin_router():  # type: ignore[no-untyped-def]
         except RateLimited as exc:
             return page(request, status=429, next=safe_next(next), password_error=str(exc))
         user = await state.users.check_password(account.strip(), password) if account else None
+        if user is not None and await state.users.is_blocked(user.principal.sub):
+            return page(request, status=403, next=safe_next(next), password_error=BLOCKED_ACCOUNT)
         if user is None or user.principal.role is Role.SERVICE:
             return page(
                 request,

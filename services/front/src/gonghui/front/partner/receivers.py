@@ -112,11 +112,10 @@ def receivers_client(addresses: ReceiverAddresses) -> httpx.AsyncClient:
     proxies and never following a redirect (it could point anywhere)."""
     transport = httpx.AsyncHTTPTransport()
     # httpx has no parameter for the network backend; its pool is httpcore's, which has.
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
     transport._pool = httpcore.AsyncConnectionPool(
         ssl_context=httpx.create_ssl_context(),
-        max_connections=limits.max_connections,
-        max_keepalive_connections=limits.max_keepalive_connections,
+        max_connections=100,  # httpx's defaults
+        max_keepalive_connections=20,
         keepalive_expiry=5.0,
         network_backend=_CheckedBackend(addresses),
     )
