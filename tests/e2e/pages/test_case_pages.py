@@ -347,6 +347,40 @@ def test_a_second_tap_while_the_form_is_on_its_way_sends_nothing(
     assert len(mine.json()["items"]) == 1
 
 
+def test_a_form_sent_again_goes_where_the_first_went(
+    front_system: RunningSystem, open_page
+) -> None:
+    # 返回 and 提交 once more (or a proxy that retries): the same form, sent twice.
+    system = front_system
+    account(system, Principal(sub="rep-again", role=Role.REPRESENTATIVE, area=AREA))
+    rep = open_page(PHONE)
+    sign_in(rep, system, "rep-again", "/cases/new")
+    csrf = rep.locator("meta[name=csrf-token]").get_attribute("content")
+    form = {
+        "csrf_token": csrf or "",
+        "form_id": "0123456789abcdef" * 2,
+        "kind": "proposal",
+        "area_code": AREA,
+        "title": "关于延长驿站开放时间的提案",
+        "body": "夜班环卫工人下班时驿站已关门，建议延长开放时间。",
+    }
+    url = system.url("front", "/cases/new")
+    first = rep.request.post(url, form=form, max_redirects=0)
+    again = rep.request.post(url, form=form, max_redirects=0)
+    other = rep.request.post(url, form={**form, "form_id": "f" * 32}, max_redirects=0)
+
+    assert first.status == again.status == other.status == 303
+    assert again.headers["location"] == first.headers["location"]
+    assert other.headers["location"] != first.headers["location"]  # a new form is a new case
+    mine = httpx.get(
+        system.url("proposals", "/proposals"), params={"submitted_by": "rep-again"}, headers=ADMIN
+    )
+    assert len(mine.json()["items"]) == 2
+    refused = {**form, "form_id": "e" * 32, "title": ""}
+    assert rep.request.post(url, form=refused, max_redirects=0).status == 422
+    assert rep.request.post(url, form=refused, max_redirects=0).status == 422  # may try again
+
+
 def a_case_by_number(system: RunningSystem, case_no: str) -> dict:
     """A case by its readable number, as the admin reads it."""
     answer = httpx.get(system.url("proposals", f"/proposals/{case_no}"), headers=ADMIN)

@@ -16,6 +16,7 @@ from gonghui.front.adapters.services import ServiceRefusal, ServiceUnavailable
 from gonghui.front.sessions import (
     SESSION_COOKIE,
     CsrfRefused,
+    FormSentAgain,
     NotAllowed,
     PasswordChangeRequired,
     SignInRequired,
@@ -146,6 +147,12 @@ def install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(CsrfRefused)
     async def _csrf(request: Request, exc: CsrfRefused) -> Response:
         return error_page(request, status=403, message=str(exc), title="页面已过期")
+
+    @app.exception_handler(FormSentAgain)
+    async def _sent_again(request: Request, exc: FormSentAgain) -> Response:
+        if exc.location:
+            return RedirectResponse(exc.location, status_code=303)
+        return error_page(request, status=409, message=str(exc), title="已提交")
 
     @app.exception_handler(ServiceRefusal)
     async def _refused(request: Request, exc: ServiceRefusal) -> Response:

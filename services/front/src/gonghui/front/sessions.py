@@ -9,8 +9,10 @@ get one in a cookie of their own (double submit), so public forms are protected 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -36,6 +38,12 @@ SESSION_COOKIE = "gonghui_session"
 CSRF_COOKIE = "gonghui_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+FORM_FIELD = "form_id"
+"""Set by `app.js` on every form it sends: a form sent again (返回 and 提交 once more, a retrying
+proxy) goes where the first went instead of being applied twice."""
+_FORM_ID = re.compile(r"[0-9a-f]{32}")
+FORM_MEMORY_S = 3_600
+FORM_WAIT_S = 5.0
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 _NO_SESSION_PATHS = ("/static/", "/docs-assets/", "/healthz", "/readyz", "/partner/")
 
@@ -84,6 +92,14 @@ class CsrfRefused(Exception):
 
     def __init__(self) -> None:
         super().__init__("页面已过期，请刷新后重试 (csrf_token_missing_or_wrong)")
+
+
+class FormSentAgain(Exception):
+    """A form this browser already sent: `location` is where the first sending went."""
+
+    def __init__(self, location: str | None) -> None:
+        super().__init__("此表单已提交，请勿重复提交 (form_already_sent)")
+        self.location = location
 
 
 class SessionStore:
@@ -190,6 +206,7 @@ def install_sessions(app: FastAPI, store: SessionStore, settings: FrontSettings)
         request.state.session_id = session_id if session else None
         request.state.csrf = session.csrf if session else anonymous_csrf
         response = await call_next(request)
+        await remember_where_the_form_went(request, response)
         if new_csrf:
             set_cookie(response, CSRF_COOKIE, new_csrf, settings=settings)
         if session_id and session is None and not getattr(request.state, "session_opened", False):
@@ -250,14 +267,52 @@ async def csrf_protect(request: Request) -> None:
         return
     expected = getattr(request.state, "csrf", None)
     sent = request.headers.get(CSRF_HEADER)
-    if sent is None and request.headers.get("content-type", "").startswith(
+    form = None
+    if request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
         form = await request.form()
         field = form.get(CSRF_FIELD)
-        sent = field if isinstance(field, str) else None
+        sent = sent or (field if isinstance(field, str) else None)
     if not expected or not sent or not secrets.compare_digest(sent, expected):
         raise CsrfRefused()
+    if form is not None and isinstance(form_id := form.get(FORM_FIELD), str):
+        await _send_once(request, expected, form_id)
+
+
+async def _send_once(request: Request, csrf: str, form_id: str) -> None:
+    """Let a form through the first time; a second sending goes where the first went.
+
+    The first sending's answer is remembered only when it was a redirect (done); one that
+    failed may be sent again.
+    """
+    if not _FORM_ID.fullmatch(form_id):
+        return
+    state = request.app.state
+    browser = hashlib.sha256(csrf.encode()).hexdigest()[:16]
+    key = f"{state.keys.prefix}front.form.{browser}.{form_id}"
+    if await state.redis.set(key, "", nx=True, ex=FORM_MEMORY_S):
+        request.state.form_key = key
+        return
+    location = await state.redis.get(key)
+    for _ in range(int(FORM_WAIT_S / 0.1)):
+        if location != b"":
+            break
+        await asyncio.sleep(0.1)  # the first sending is still being answered, elsewhere
+        location = await state.redis.get(key)
+    raise FormSentAgain(location.decode() if location else None)
+
+
+async def remember_where_the_form_went(request: Request, response: Response) -> None:
+    """After a form's first sending: where it went, or forget it if it did not get through."""
+    key = getattr(request.state, "form_key", None)
+    if key is None:
+        return
+    redis = request.app.state.redis
+    if response.status_code == 303 and (location := response.headers.get("location")):
+        await redis.set(key, location, ex=FORM_MEMORY_S)
+    else:
+        await redis.delete(key)
 
 
 def page_router() -> APIRouter:

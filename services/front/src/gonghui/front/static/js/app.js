@@ -23,6 +23,19 @@
     if (event.defaultPrevented || (form.method || "").toLowerCase() !== "post") { return; }
     if (form.dataset.sent) { event.preventDefault(); return; }
     form.dataset.sent = "1";
+    // The server applies a form once by this id: sent again after 返回, it goes where the
+    // first sending went.
+    if (!form.elements.form_id) {
+      var bytes = new Uint8Array(16);
+      window.crypto.getRandomValues(bytes);
+      var id = document.createElement("input");
+      id.type = "hidden";
+      id.name = "form_id";
+      id.value = Array.prototype.map.call(bytes, function (b) {
+        return ("0" + b.toString(16)).slice(-2);
+      }).join("");
+      form.appendChild(id);
+    }
     // After this turn, so the button that sent the form is still sent with it.
     setTimeout(function () {
       form.querySelectorAll("button").forEach(function (button) { button.disabled = true; });
