@@ -319,14 +319,32 @@ def rate(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
+def new_case_page(
+    system: RunningSystem, open_page: Callable[..., Page], representative: str
+) -> Page:
+    """A representative of the area on the new-case page, on a phone."""
+    account(system, Principal(sub=representative, role=Role.REPRESENTATIVE, area=AREA))
+    page = open_page(PHONE)
+    sign_in(page, system, representative, "/cases/new")
+    return page
+
+
+def cases_of(system: RunningSystem, representative: str) -> list[dict]:
+    """The cases a representative submitted, as the union's admin lists them."""
+    listed = httpx.get(
+        system.url("proposals", "/proposals"),
+        params={"submitted_by": representative},
+        headers=ADMIN,
+    )
+    return listed.json()["items"]
+
+
 def test_a_second_tap_while_the_form_is_on_its_way_sends_nothing(
     front_system: RunningSystem, open_page
 ) -> None:
     # A double tap on a slow network submitted the case twice.
     system = front_system
-    account(system, Principal(sub="rep-tap", role=Role.REPRESENTATIVE, area=AREA))
-    rep = open_page(PHONE)
-    sign_in(rep, system, "rep-tap", "/cases/new")
+    rep = new_case_page(system, open_page, "rep-tap")
     rep.select_option("select[name=kind]", "proposal")  # the dashboard's test counts the issues
     rep.fill("input[name=title]", "关于增设环卫工人午休点的提案")
     rep.fill("textarea[name=body]", "城东片区环卫工人中午无处休息，建议增设休息点。")
@@ -341,10 +359,7 @@ def test_a_second_tap_while_the_form_is_on_its_way_sends_nothing(
         route.continue_()
     assert len(held) == 1
     rep.wait_for_url(re.compile(r"/cases/330482-\d{4}-\d{6}$"))
-    mine = httpx.get(
-        system.url("proposals", "/proposals"), params={"submitted_by": "rep-tap"}, headers=ADMIN
-    )
-    assert len(mine.json()["items"]) == 1
+    assert len(cases_of(system, "rep-tap")) == 1
 
 
 def test_a_form_sent_again_goes_where_the_first_went(
@@ -352,9 +367,7 @@ def test_a_form_sent_again_goes_where_the_first_went(
 ) -> None:
     # 返回 and 提交 once more (or a proxy that retries): the same form, sent twice.
     system = front_system
-    account(system, Principal(sub="rep-again", role=Role.REPRESENTATIVE, area=AREA))
-    rep = open_page(PHONE)
-    sign_in(rep, system, "rep-again", "/cases/new")
+    rep = new_case_page(system, open_page, "rep-again")
     csrf = rep.locator("meta[name=csrf-token]").get_attribute("content")
     form = {
         "csrf_token": csrf or "",
@@ -372,10 +385,7 @@ def test_a_form_sent_again_goes_where_the_first_went(
     assert first.status == again.status == other.status == 303
     assert again.headers["location"] == first.headers["location"]
     assert other.headers["location"] != first.headers["location"]  # a new form is a new case
-    mine = httpx.get(
-        system.url("proposals", "/proposals"), params={"submitted_by": "rep-again"}, headers=ADMIN
-    )
-    assert len(mine.json()["items"]) == 2
+    assert len(cases_of(system, "rep-again")) == 2
     refused = {**form, "form_id": "e" * 32, "title": ""}
     assert rep.request.post(url, form=refused, max_redirects=0).status == 422
     assert rep.request.post(url, form=refused, max_redirects=0).status == 422  # may try again
