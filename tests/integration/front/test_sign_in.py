@@ -298,3 +298,21 @@ async def test_a_blocked_account_may_not_sign_in_with_its_password(
         assert refused.status_code == 403 and "account_blocked" in refused.text
         await users.unblock("blocked-clerk")
         assert web.post("/sign-in/password", data=form).status_code == 303
+
+
+async def test_signing_in_again_with_the_same_form_signs_the_second_person_in(
+    system: RunningSystem, users: UserDirectory
+) -> None:
+    # A shared phone, 返回 to the sign-in page: the form's once-only id must not send the second
+    # person to where the first one's sign-in went.
+    for sub in ("desk-a", "desk-b"):
+        principal = Principal(sub=sub, role=Role.REVIEWER, area="330482")
+        await users.set_password(principal, "Desk-pass-2026!", must_change=False)
+    with browser(system) as web:
+        csrf = csrf_of(web.get("/sign-in"))
+        form = {"password": "Desk-pass-2026!", "csrf_token": csrf, "form_id": "a" * 32}
+        assert web.post("/sign-in/password", data={**form, "account": "desk-a"}).is_redirect
+        web.post("/sign-out", data={"csrf_token": csrf_of(web.get("/sign-in"))})
+        second = web.post("/sign-in/password", data={**form, "account": "desk-b"})
+        assert second.status_code == 303
+        assert "desk-b" in web.get("/password").text

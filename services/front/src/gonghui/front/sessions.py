@@ -42,6 +42,8 @@ FORM_FIELD = "form_id"
 """Set by `app.js` on every form it sends: a form sent again (返回 and 提交 once more, a retrying
 proxy) goes where the first went instead of being applied twice."""
 _FORM_ID = re.compile(r"[0-9a-f]{32}")
+_SENT_AGAIN_ON_PURPOSE = ("/sign-in",)
+"""Forms whose second sending is meant: signing in again (as someone else), a new code."""
 FORM_MEMORY_S = 3_600
 FORM_WAIT_S = 5.0
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -276,7 +278,11 @@ async def csrf_protect(request: Request) -> None:
         sent = sent or (field if isinstance(field, str) else None)
     if not expected or not sent or not secrets.compare_digest(sent, expected):
         raise CsrfRefused()
-    if form is not None and isinstance(form_id := form.get(FORM_FIELD), str):
+    if (
+        form is not None
+        and isinstance(form_id := form.get(FORM_FIELD), str)
+        and not request.url.path.startswith(_SENT_AGAIN_ON_PURPOSE)
+    ):
         await _send_once(request, expected, form_id)
 
 
