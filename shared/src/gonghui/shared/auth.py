@@ -237,10 +237,8 @@ class UserDirectory:
 
     async def block(self, sub: str) -> None:
         """End the person's sessions and refuse them new ones: a worker's number gets no code."""
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self._revoked_people, sub, repr(time.time()))
-            pipe.sadd(self._blocked_people, sub)
-            await pipe.execute()
+        await self._redis.sadd(self._blocked_people, sub)  # first: no new session after this
+        await self.end_sessions(sub)
 
     async def unblock(self, sub: str) -> bool:
         """Let a blocked person sign in again; False if they were not blocked."""

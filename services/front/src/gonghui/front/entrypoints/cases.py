@@ -44,7 +44,7 @@ _STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 
 def case_path(case: dict[str, Any]) -> str:
     """The case page's path: by readable number when it has one."""
-    return f"/cases/{segment(str(case.get('case_no') or case['id']))}"
+    return f"/cases/{segment(case.get('case_no') or case['id'])}"
 
 
 async def fetch_case(services: Services, case_ref: str) -> dict[str, Any]:

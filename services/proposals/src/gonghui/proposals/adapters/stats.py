@@ -160,16 +160,6 @@ class StatsQueries:
             return func.extract("epoch", later - earlier) / 3600.0
         return (func.julianday(later) - func.julianday(earlier)) * 24.0
 
-    async def cases_by(
-        self, column: str, start: datetime | None, end: datetime | None
-    ) -> dict[str, int]:
-        """How many cases per `kind` or `status`."""
-        grouped = {"kind": P.kind, "status": P.status}[column]
-        rows = await self._session.execute(
-            select(grouped, func.count()).where(*self._cases(start, end)).group_by(grouped)
-        )
-        return {str(value): count for value, count in rows}
-
     async def cases_by_kind_and_status(
         self, start: datetime | None, end: datetime | None
     ) -> dict[str, dict[str, int]]:

@@ -528,14 +528,16 @@ async def stats(
         queries = uow.stats(area_prefix=area_prefix)
         total = (await queries.figures(start, end)).get("total", _NO_FIGURES)
         groups = {name: await queries.figures(start, end, by=name) for name in by}
-        by_kind = await queries.cases_by("kind", start, end)
-        by_status = await queries.cases_by("status", start, end)
         by_kind_and_status = await queries.cases_by_kind_and_status(start, end)
         overdue = await queries.overdue_by_kind(start, end, now=uow.clock.now())
         satisfaction = await queries.satisfaction(start, end, threshold=threshold)
         key_contacts = await queries.key_contacts()
         visits = await queries.home_visits(start, end)
         problems = await queries.problems(start, end)
+    by_kind = {kind: sum(counts.values()) for kind, counts in by_kind_and_status.items()}
+    by_status: Counter[str] = Counter()
+    for counts in by_kind_and_status.values():
+        by_status.update(counts)
     return {
         "from": start,
         "to": end,
@@ -544,7 +546,7 @@ async def stats(
         "by": {name: dict(sorted(found.items())) for name, found in groups.items()},
         "cases": {
             "by_kind": by_kind,
-            "by_status": by_status,
+            "by_status": dict(by_status),
             "by_step": cases_by_step(by_status),
             "by_kind_and_status": by_kind_and_status,
             "overdue_by_kind": overdue,
