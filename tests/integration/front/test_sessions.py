@@ -9,10 +9,11 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from fastapi.responses import RedirectResponse
 from redis.asyncio import Redis
 
 from gonghui.front.bootstrap import create_app
-from gonghui.front.sessions import SessionStore
+from gonghui.front.sessions import FORM_ANSWERING_S, SessionStore, page_router
 from gonghui.front.settings import FrontSettings
 from gonghui.front.signin import CodeRefused, SignInCodes, normalize_mobile, worker_account
 from gonghui.shared.auth import Principal, Role, UserDirectory, auth_secret, read_token
@@ -131,11 +132,23 @@ def test_mobile_numbers_are_read_as_people_type_them() -> None:
 
 @pytest.fixture
 async def front(settings: FrontSettings) -> AsyncIterator[httpx.AsyncClient]:
-    """The front's app in-process (no services behind it: these pages do not call them)."""
+    """The front's app in-process (no services behind it: these pages do not call them), with
+    a form whose answering breaks as a bug would."""
     app = create_app(settings)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app), base_url="http://front"
-    ) as client:
+    broken = page_router()
+
+    @broken.post("/broken-form")
+    async def _break() -> None:
+        raise RuntimeError("a bug while answering the form")
+
+    @broken.post("/slow-form")
+    async def _answer_slowly() -> RedirectResponse:
+        await asyncio.sleep(0.5)
+        return RedirectResponse("/done", status_code=303)
+
+    app.include_router(broken)
+    transport = httpx.ASGITransport(app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://front") as client:
         yield client
     await app.state.redis.aclose()
 
@@ -158,3 +171,38 @@ async def test_pages_that_need_a_person_send_the_browser_to_sign_in(
     assert answer.status_code == 303 and answer.headers["location"] == "/sign-in?next=/password"
     fetched = await front.get("/password", headers={"Accept": "application/json"})
     assert fetched.status_code == 401 and "sign_in_required" in fetched.json()["detail"]
+
+
+async def test_a_form_whose_answer_broke_may_be_sent_again(
+    front: httpx.AsyncClient, redis: Redis, keys: StreamKeys
+) -> None:
+    # A bug answering the first sending left the form claimed for the hour: sent again, it was
+    # refused as 已提交 though nothing had been done.
+    page = await front.get("/sign-in")
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    form = {"csrf_token": token, "form_id": "b" * 32}
+    assert (await front.post("/broken-form", data=form)).status_code == 500
+    assert (await front.post("/broken-form", data=form)).status_code == 500  # not 409
+    claims = [k async for k in redis.scan_iter(match=f"{keys.prefix}front.form.*")]
+    assert claims == []
+
+
+async def test_a_form_claimed_while_it_is_answered_is_released_if_its_process_dies(
+    front: httpx.AsyncClient, redis: Redis, keys: StreamKeys
+) -> None:
+    page = await front.get("/sign-in")
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    form = {"csrf_token": token, "form_id": "c" * 32}
+    sending = asyncio.create_task(front.post("/slow-form", data=form))
+    assert 0 < await _first_claim(redis, keys) <= FORM_ANSWERING_S  # while it is answered
+    assert (await sending).headers["location"] == "/done"
+    assert await _first_claim(redis, keys) > FORM_ANSWERING_S  # where it went, for the hour
+
+
+async def _first_claim(redis: Redis, keys: StreamKeys) -> int:
+    """The time to live of the first form claim seen under the prefix."""
+    for _ in range(500):
+        async for key in redis.scan_iter(match=f"{keys.prefix}front.form.*"):
+            return await redis.ttl(key)
+        await asyncio.sleep(0.001)
+    raise AssertionError("no form was claimed")

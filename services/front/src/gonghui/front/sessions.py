@@ -45,6 +45,9 @@ _FORM_ID = re.compile(r"[0-9a-f]{32}")
 _SENT_AGAIN_ON_PURPOSE = ("/sign-in",)
 """Forms whose second sending is meant: signing in again (as someone else), a new code."""
 FORM_MEMORY_S = 3_600
+FORM_ANSWERING_S = 120
+"""How long a form's first sending holds its claim unanswered: a process killed while answering
+must not leave the form refused for the hour."""
 FORM_WAIT_S = 5.0
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 _NO_SESSION_PATHS = ("/static/", "/docs-assets/", "/healthz", "/readyz", "/partner/")
@@ -207,7 +210,11 @@ def install_sessions(app: FastAPI, store: SessionStore, settings: FrontSettings)
         request.state.session = session
         request.state.session_id = session_id if session else None
         request.state.csrf = session.csrf if session else anonymous_csrf
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except BaseException:
+            await forget_the_form(request)  # it did not get through: it may be sent again
+            raise
         await remember_where_the_form_went(request, response)
         if new_csrf:
             set_cookie(response, CSRF_COOKIE, new_csrf, settings=settings)
@@ -297,7 +304,7 @@ async def _send_once(request: Request, csrf: str, form_id: str) -> None:
     state = request.app.state
     browser = hashlib.sha256(csrf.encode()).hexdigest()[:16]
     key = f"{state.keys.prefix}front.form.{browser}.{form_id}"
-    if await state.redis.set(key, "", nx=True, ex=FORM_MEMORY_S):
+    if await state.redis.set(key, "", nx=True, ex=FORM_ANSWERING_S):
         request.state.form_key = key
         return
     location = await state.redis.get(key)
@@ -314,11 +321,16 @@ async def remember_where_the_form_went(request: Request, response: Response) -> 
     key = getattr(request.state, "form_key", None)
     if key is None:
         return
-    redis = request.app.state.redis
     if response.status_code == 303 and (location := response.headers.get("location")):
-        await redis.set(key, location, ex=FORM_MEMORY_S)
+        await request.app.state.redis.set(key, location, ex=FORM_MEMORY_S)
     else:
-        await redis.delete(key)
+        await forget_the_form(request)
+
+
+async def forget_the_form(request: Request) -> None:
+    """Release a form's first sending that did not get through, so it may be sent again."""
+    if (key := getattr(request.state, "form_key", None)) is not None:
+        await request.app.state.redis.delete(key)
 
 
 def page_router() -> APIRouter:
