@@ -40,6 +40,7 @@ from gonghui.shared.db import create_engine, session_factory
 from gonghui.shared.deadletters import DeadLetters
 from gonghui.shared.envelope import CloudEvent
 from gonghui.shared.migrations import upgrade
+from gonghui.shared.receivers import ReceiverAddresses
 from gonghui.shared.streams import StreamKeys
 
 CONCURRENCY = 8
@@ -107,7 +108,7 @@ async def ours(url: str, sink_url: str, n: int, batch: int) -> float:
             await uow.deliveries.add_many(rows[start : start + 1000])
         await uow.commit()
     redis = Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
-    channels = Channels()
+    channels = Channels(ReceiverAddresses(anywhere=True))
     dispatcher = Dispatcher(
         uow_factory,
         channels=channels,

@@ -23,6 +23,7 @@ from gonghui.shared.clock import SHANGHAI, ManualClock
 from gonghui.shared.db import OutboxRow, session_factory
 from gonghui.shared.deadletters import DeadLetters
 from gonghui.shared.envelope import CloudEvent
+from gonghui.shared.receivers import ReceiverAddresses
 from gonghui.shared.streams import StreamKeys
 
 POLICY = DeliveryPolicy(retry_base_s=10, retry_cap_s=600, attempts_per_channel=3, lease_s=30)
@@ -50,7 +51,7 @@ async def uow(notify_engine: AsyncEngine, keys: StreamKeys, clock: ManualClock) 
 @pytest.fixture
 async def dispatcher(uow: Uow, redis: Redis, keys: StreamKeys) -> AsyncIterator[Dispatcher]:
     """A dispatcher with real channels; retries 10 s, 20 s, ... with jitter; 3 tries a channel."""
-    channels = Channels(timeout_s=5)
+    channels = Channels(ReceiverAddresses(anywhere=True), timeout_s=5)
     yield Dispatcher(
         uow,
         channels=channels,

@@ -16,6 +16,7 @@ from gonghui.notify.domain.model import Target
 from gonghui.shared.db import OutboxRow
 from gonghui.shared.deadletters import DeadLetters
 from gonghui.shared.envelope import CloudEvent
+from gonghui.shared.receivers import ReceiverAddresses
 from gonghui.shared.streams import StreamKeys
 from tests.integration.notify.conftest import (
     POLICY,
@@ -183,7 +184,7 @@ async def test_two_dispatchers_never_send_the_same_delivery(
         for n in range(60):
             submitted = event("proposal.submitted.v1", f"P-{n}", {"title": f"事项{n}"})
             await apply_rules(submitted, submitted.data, uow=uow())
-        channels = Channels()
+        channels = Channels(ReceiverAddresses(anywhere=True))
         small = dataclasses.replace(POLICY, batch_size=7)
         replicas = [
             Dispatcher(

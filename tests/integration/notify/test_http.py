@@ -18,6 +18,7 @@ from gonghui.notify.application.policy import DeliveryPolicy
 from gonghui.notify.entrypoints.http import admin_router, notifications_router
 from gonghui.shared.auth import Authenticator, Role, UserDirectory, auth_secret
 from gonghui.shared.http import Conflict, NotFound
+from gonghui.shared.receivers import ReceiverAddresses
 from gonghui.shared.streams import StreamKeys
 from tests.integration.notify.conftest import Uow, drain, event
 from tests.support.auth import bearer
@@ -29,7 +30,8 @@ async def api(uow: Uow, redis: Redis, keys: StreamKeys) -> AsyncIterator[httpx.A
     app = FastAPI()
     app.state.authenticate = Authenticator(secret=auth_secret(), users=UserDirectory(redis, keys))
     app.include_router(notifications_router(uow))
-    app.include_router(admin_router(uow, broadcasters=frozenset()))
+    anywhere = ReceiverAddresses(anywhere=True)
+    app.include_router(admin_router(uow, anywhere, broadcasters=frozenset()))
     app.add_exception_handler(NotFound, lambda _, exc: error(404, exc))
     app.add_exception_handler(Conflict, lambda _, exc: error(409, exc))
     async with httpx.AsyncClient(

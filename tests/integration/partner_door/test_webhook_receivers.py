@@ -13,8 +13,8 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from gonghui.front.partner.receivers import ReceiverAddresses, receivers_client
 from gonghui.front.partner.webhooks import WebhookRefused, Webhooks
+from gonghui.shared.receivers import ReceiverAddresses, receivers_client
 from gonghui.shared.streams import StreamKeys
 
 PUBLIC_ONLY = ReceiverAddresses(anywhere=False)

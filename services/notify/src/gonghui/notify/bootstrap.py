@@ -48,7 +48,8 @@ def create_app(settings: NotifySettings | None = None, *, clock: Clock | None = 
     def uow_factory() -> NotifyUnitOfWork:
         return NotifyUnitOfWork(sessions, service="notify", keys=keys, clock=clock)
 
-    channels = Channels()
+    receivers = settings.receivers()
+    channels = Channels(receivers)
     rules = RuleCache()  # one per process: both event streams read it
     runtime = StreamRuntime(
         service="notify",
@@ -80,8 +81,8 @@ def create_app(settings: NotifySettings | None = None, *, clock: Clock | None = 
         engine=engine,
         routers=[
             notifications_router(uow_factory),
-            preferences_router(uow_factory),
-            admin_router(uow_factory, broadcasters=settings.broadcasters()),
+            preferences_router(uow_factory, receivers),
+            admin_router(uow_factory, receivers, broadcasters=settings.broadcasters()),
             sign_in_codes_router(settings),
         ],
         on_shutdown=channels.aclose,

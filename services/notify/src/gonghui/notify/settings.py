@@ -1,9 +1,12 @@
 """Settings of the notify service (env prefix NOTIFY_)."""
 
+from ipaddress import IPv4Network, IPv6Network
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from gonghui.notify.application.policy import DeliveryPolicy
+from gonghui.shared.receivers import ReceiverAddresses
 from gonghui.shared.settings import ServiceSettings
 
 
@@ -27,6 +30,12 @@ class NotifySettings(ServiceSettings):
         "goes, e.g. `smseagle://TOKEN@sms-gw.union.local/{mobile}`. Empty in development: the "
         "code is logged (masked number) instead of sent.",
     )
+    webhook_internal_networks: list[IPv4Network | IPv6Network] = Field(
+        default_factory=list,
+        description='Internal networks webhook channels may reach, e.g. `["10.20.0.0/16"]` for '
+        "departments on a government network. Other private, loopback and link-local "
+        "addresses are refused (every address in `development`).",
+    )
     broadcast_departments: str = Field(
         "", description="Comma-separated department codes allowed to send notify.broadcast.v1."
     )
@@ -41,6 +50,14 @@ class NotifySettings(ServiceSettings):
             batch_size=self.dispatch_batch,
             digest_hour=self.digest_hour,
             broadcast_page=self.broadcast_page,
+        )
+
+    def receivers(self) -> ReceiverAddresses:
+        """Where webhook channels may go."""
+        return ReceiverAddresses(
+            self.webhook_internal_networks,
+            anywhere=self.environment == "development",
+            setting="NOTIFY_WEBHOOK_INTERNAL_NETWORKS",
         )
 
     def broadcasters(self) -> frozenset[str]:

@@ -10,12 +10,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from gonghui.front.partner.door import Door, door_router, refusal
-from gonghui.front.partner.receivers import ReceiverAddresses, receivers_client
 from gonghui.front.partner.settings import PartnerDoorSettings
 from gonghui.front.partner.webhooks import Deliverer, WebhookRefused, Webhooks
 from gonghui.front.settings import FrontSettings
 from gonghui.shared.connections import redis_client
 from gonghui.shared.departments import Department
+from gonghui.shared.receivers import ReceiverAddresses, receivers_client
 from gonghui.shared.streams import StreamKeys
 
 

@@ -27,9 +27,9 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from gonghui.front.partner.door import as_cloud_event
-from gonghui.front.partner.receivers import ReceiverAddresses, ReceiverRefused
 from gonghui.front.partner.settings import PartnerDoorSettings
 from gonghui.shared.clock import SHANGHAI
+from gonghui.shared.receivers import ReceiverAddresses, ReceiverRefused
 from gonghui.shared.streams import StreamKeys
 
 log = logging.getLogger(__name__)

@@ -16,6 +16,7 @@ import apprise
 import httpx
 
 from gonghui.notify.domain.model import APPRISE_KINDS, INBOX, WEBHOOK, Target
+from gonghui.shared.receivers import ReceiverAddresses, receivers_client, refused_receiver
 from gonghui.shared.streams import DEPARTMENT_CODE
 
 log = logging.getLogger(__name__)
@@ -98,8 +99,8 @@ def check_target(target: Target) -> str | None:
 class Channels:
     """Sends one message to one target; never raises for a failed send."""
 
-    def __init__(self, *, timeout_s: float = 10.0) -> None:
-        self._http = httpx.AsyncClient(timeout=timeout_s, follow_redirects=False)
+    def __init__(self, receivers: ReceiverAddresses, *, timeout_s: float = 10.0) -> None:
+        self._http = receivers_client(receivers, timeout_s=timeout_s)
 
     async def aclose(self) -> None:
         """Release connections."""
@@ -129,6 +130,8 @@ class Channels:
         try:
             response = await self._http.post(target.address, content=body, headers=headers)
         except httpx.HTTPError as exc:
+            if (refusal := refused_receiver(exc)) is not None:
+                return Outcome(ok=False, error=str(refusal)[:500], permanent=True)
             return Outcome(ok=False, error=f"{type(exc).__name__}: {exc}"[:500])
         if 200 <= response.status_code < 300:
             return Outcome(ok=True)

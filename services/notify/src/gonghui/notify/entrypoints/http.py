@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, field_validator
 
 from gonghui.notify.adapters.channels import check_target
@@ -14,7 +16,14 @@ from gonghui.notify.adapters.unit_of_work import NotifyUnitOfWork
 from gonghui.notify.application.broadcast import request_broadcast
 from gonghui.notify.application.handlers import preview, put_recipient, put_rule
 from gonghui.notify.domain import selectors, templates
-from gonghui.notify.domain.model import RULE_CHANNELS, TARGET_KINDS, Recipient, Rule, Target
+from gonghui.notify.domain.model import (
+    RULE_CHANNELS,
+    TARGET_KINDS,
+    WEBHOOK,
+    Recipient,
+    Rule,
+    Target,
+)
 from gonghui.notify.domain.policy import check_hhmm
 from gonghui.shared.auth import Principal, Role, require
 from gonghui.shared.clock import LocalTime
@@ -22,6 +31,7 @@ from gonghui.shared.consumer import Rejected
 from gonghui.shared.contracts.notify import BroadcastRequested
 from gonghui.shared.envelope import CloudEvent
 from gonghui.shared.http import Conflict, NotFound
+from gonghui.shared.receivers import ReceiverAddresses, ReceiverRefused
 from gonghui.shared.streams import service_source
 
 UNION = "union"
@@ -185,7 +195,31 @@ def notifications_router(uow_factory: Callable[[], NotifyUnitOfWork]) -> APIRout
     return router
 
 
-def preferences_router(uow_factory: Callable[[], NotifyUnitOfWork]) -> APIRouter:
+async def check_receivers(channels: list[TargetIn], receivers: ReceiverAddresses) -> None:
+    """Refuse webhook channels whose host resolves where webhooks may not go (422, with why)."""
+    for index, target in enumerate(channels):
+        if target.kind != WEBHOOK:
+            continue
+        parts = urlsplit(target.address)
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            await receivers.resolve(parts.hostname or "", port)
+        except (ValueError, ReceiverRefused) as exc:
+            raise RequestValidationError(
+                [
+                    {
+                        "type": "value_error",
+                        "loc": ("body", "channels", index, "address"),
+                        "msg": str(exc),
+                        "input": target.address,
+                    }
+                ]
+            ) from exc
+
+
+def preferences_router(
+    uow_factory: Callable[[], NotifyUnitOfWork], receivers: ReceiverAddresses
+) -> APIRouter:
     """Routes for a person's own channels and preferences."""
     router = APIRouter(prefix="/me", tags=["preferences"])
 
@@ -206,6 +240,7 @@ def preferences_router(uow_factory: Callable[[], NotifyUnitOfWork]) -> APIRouter
     @router.put("/preferences", summary="Set the caller's own channels and preferences")
     async def put_preferences(preferences: PreferencesIn, caller: Caller) -> RecipientOut:
         current = await own_record(caller)
+        await check_receivers(preferences.channels, receivers)
         data = preferences.model_dump()
         data["channels"] = [Target(**t) for t in data["channels"]]
         stored = await put_recipient(replace(current, **data), uow=uow_factory())
@@ -389,6 +424,11 @@ class RecipientIn(RecipientFields):
         return _usable(value)
 
 
+SET_BY_ADMINS = ("sms", "apprise")
+"""Channel kinds whose URL names a gateway host to post to: a union admin sets them (an in-house
+SMS gateway is on an internal network), as a person's own could aim the platform anywhere."""
+
+
 class PreferencesIn(BaseModel):
     """What a person sets for themselves: language, channels, quiet hours, opt-outs, digest."""
 
@@ -411,6 +451,12 @@ class PreferencesIn(BaseModel):
     @field_validator("channels")
     @classmethod
     def _usable(cls, value: list[TargetIn]) -> list[TargetIn]:
+        for target in value:
+            if target.kind in SET_BY_ADMINS:
+                raise ValueError(
+                    f"{target.kind} 渠道由工会管理员设置 / a {target.kind} channel is set by a "
+                    "union admin"
+                )
         return _usable(value)
 
 
@@ -485,7 +531,10 @@ def _recipient_out(recipient: Recipient) -> RecipientOut:
 
 
 def admin_router(
-    uow_factory: Callable[[], NotifyUnitOfWork], *, broadcasters: frozenset[str]
+    uow_factory: Callable[[], NotifyUnitOfWork],
+    receivers: ReceiverAddresses,
+    *,
+    broadcasters: frozenset[str],
 ) -> APIRouter:
     """Routes for admins and operators."""
     router = APIRouter()
@@ -560,6 +609,7 @@ def admin_router(
         if existing is not None:
             check_area(caller, existing.area_code, "该联系人 / this recipient")
         check_area(caller, recipient.area_code, "该联系人 / this recipient")
+        await check_receivers(recipient.channels, receivers)
         data = recipient.model_dump()
         data["channels"] = [Target(**t) for t in data["channels"]]
         stored = await put_recipient(Recipient(id=recipient_id, **data), uow=uow_factory())

@@ -1,10 +1,11 @@
-"""Which addresses a department's webhook may reach: public ones, and the networks a deployment
-names for departments on an internal (government) network.
+"""Which addresses a webhook may reach: public ones, and the networks a deployment names for
+departments on an internal (government) network.
 
-A department registers its own URL, so without this the door would post wherever that URL
-points: the deployment's own services, a cloud's metadata address. The addresses are checked
-when the URL is registered (a clear refusal) and again on every connection, on the address
-actually dialled, so a name that later resolves elsewhere (DNS rebinding) is refused too.
+A department (the partners' door) or a person (notify's channels) gives its own URL, so without
+this the platform would post wherever that URL points: the deployment's own services, a cloud's
+metadata address. The addresses are checked when the URL is given (a clear refusal) and again
+on every connection, on the address actually dialled, so a name that later resolves elsewhere
+(DNS rebinding) is refused too.
 """
 
 from __future__ import annotations
@@ -19,18 +20,33 @@ import httpx
 
 
 class ReceiverRefused(Exception):
-    """An address the door will not push to; the message says why (zh / en)."""
+    """An address webhooks will not go to; the message says why (zh / en)."""
+
+
+def refused_receiver(exc: BaseException) -> ReceiverRefused | None:
+    """The refusal behind an HTTP client's connection error, if an address check caused it."""
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, ReceiverRefused):
+        # httpcore's pool raises its own error while handling the backend's (context, not cause).
+        cause = cause.__cause__ or cause.__context__
+    return cause
 
 
 class ReceiverAddresses:
     """The rule for where webhooks go."""
 
     def __init__(
-        self, internal_networks: Sequence[IPv4Network | IPv6Network] = (), *, anywhere: bool
+        self,
+        internal_networks: Sequence[IPv4Network | IPv6Network] = (),
+        *,
+        anywhere: bool,
+        setting: str = "FRONT_PARTNER_WEBHOOK_INTERNAL_NETWORKS",
     ) -> None:
         self._internal = tuple(internal_networks)
         self._anywhere = anywhere
         """Development: every address (a receiver on this machine)."""
+        self._setting = setting
+        """The environment variable naming the internal networks, for the refusal's text."""
 
     def allows(self, address: IPv4Address | IPv6Address) -> bool:
         """Public, or in a network the deployment named."""
@@ -60,7 +76,7 @@ class ReceiverAddresses:
             if not self.allows(ip_address(text.partition("%")[0])):
                 raise ReceiverRefused(
                     f"{host} 解析为内部地址 {text}，不予推送（如属政务内网，请管理员配置 "
-                    f"FRONT_PARTNER_WEBHOOK_INTERNAL_NETWORKS） / {host} resolves to the internal "
+                    f"{self._setting}） / {host} resolves to the internal "
                     f"address {text}; webhooks go to public addresses and the internal networks "
                     "the deployment names"
                 )
@@ -99,7 +115,7 @@ class _CheckedBackend(httpcore.AsyncNetworkBackend):
         await self._dial.sleep(seconds)
 
 
-def receivers_client(addresses: ReceiverAddresses) -> httpx.AsyncClient:
+def receivers_client(addresses: ReceiverAddresses, *, timeout_s: float = 5.0) -> httpx.AsyncClient:
     """An HTTP client that connects to allowed addresses only, never through the environment's
     proxies and never following a redirect (it could point anywhere)."""
     transport = httpx.AsyncHTTPTransport()
@@ -111,4 +127,4 @@ def receivers_client(addresses: ReceiverAddresses) -> httpx.AsyncClient:
         keepalive_expiry=5.0,
         network_backend=_CheckedBackend(addresses),
     )
-    return httpx.AsyncClient(transport=transport, follow_redirects=False)
+    return httpx.AsyncClient(transport=transport, follow_redirects=False, timeout=timeout_s)
