@@ -141,10 +141,14 @@ async def front(settings: FrontSettings) -> AsyncIterator[httpx.AsyncClient]:
     async def _break() -> None:
         raise RuntimeError("a bug while answering the form")
 
+    answered = 0
+
     @broken.post("/slow-form")
     async def _answer_slowly() -> RedirectResponse:
+        nonlocal answered
+        answered += 1
         await asyncio.sleep(0.5)
-        return RedirectResponse("/done", status_code=303)
+        return RedirectResponse("/done", status_code=303, headers={"x-answered": str(answered)})
 
     app.include_router(broken)
     transport = httpx.ASGITransport(app, raise_app_exceptions=False)
@@ -206,3 +210,23 @@ async def _first_claim(redis: Redis, keys: StreamKeys) -> int:
             return await redis.ttl(key)
         await asyncio.sleep(0.001)
     raise AssertionError("no form was claimed")
+
+
+async def test_every_page_form_carries_a_fresh_id_so_it_is_applied_once_without_scripts(
+    front: httpx.AsyncClient,
+) -> None:
+    page = (await front.get("/sign-in")).text
+    ids = re.findall(r'name="form_id" value="([0-9a-f]{32})"', page)
+    assert len(ids) == page.count("<form") >= 2 and len(set(ids)) == len(ids)
+    assert set(ids).isdisjoint(re.findall(r'name="form_id" value="(\w+)"', await _page(front)))
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    form = {"csrf_token": token, "form_id": ids[0]}
+    first, again = await asyncio.gather(
+        front.post("/slow-form", data=form), front.post("/slow-form", data=form)
+    )  # a double tap, no script to stop the second
+    assert first.headers["location"] == again.headers["location"] == "/done"
+    assert sorted(r.headers.get("x-answered", "") for r in (first, again)) == ["", "1"]
+
+
+async def _page(front: httpx.AsyncClient) -> str:
+    return (await front.get("/sign-in")).text

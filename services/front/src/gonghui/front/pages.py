@@ -3,6 +3,7 @@ the nav for their role), and the pages for refusals."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -11,9 +12,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from gonghui.front.adapters.services import ServiceRefusal, ServiceUnavailable
 from gonghui.front.sessions import (
+    CSRF_FIELD,
+    FORM_FIELD,
     SESSION_COOKIE,
     CsrfRefused,
     FormSentAgain,
@@ -74,7 +80,18 @@ def templates() -> Jinja2Templates:
     environment = Jinja2Templates(directory=TEMPLATES)
     environment.env.filters["beijing"] = beijing_time
     environment.env.filters["distance"] = distance_text
+    environment.env.globals["form_fields"] = form_fields
     return environment
+
+
+@pass_context
+def form_fields(context: Context) -> Markup:
+    """The hidden fields of every form on a page: the browser's CSRF token, and a fresh id the
+    server applies the form once by (sent again, after 返回 or by a retrying proxy, it goes
+    where the first sending went), with or without the page's scripts."""
+    return Markup(
+        '<input type="hidden" name="{}" value="{}"><input type="hidden" name="{}" value="{}">'
+    ).format(CSRF_FIELD, context.get("csrf_token", ""), FORM_FIELD, secrets.token_hex(16))
 
 
 def beijing_time(value: str | datetime | None, fmt: str = "%m-%d %H:%M") -> str:

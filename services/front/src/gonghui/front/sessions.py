@@ -39,8 +39,8 @@ CSRF_COOKIE = "gonghui_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 FORM_FIELD = "form_id"
-"""Set by `app.js` on every form it sends: a form sent again (返回 and 提交 once more, a retrying
-proxy) goes where the first went instead of being applied twice."""
+"""Carried by every page form (`form_fields` in the templates): a form sent again (返回 and 提交
+once more, a retrying proxy) goes where the first went instead of being applied twice."""
 _FORM_ID = re.compile(r"[0-9a-f]{32}")
 _SENT_AGAIN_ON_PURPOSE = ("/sign-in",)
 """Forms whose second sending is meant: signing in again (as someone else), a new code."""

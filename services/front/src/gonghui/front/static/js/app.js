@@ -17,25 +17,13 @@
 
   // A form is sent once: a second tap while the next page loads would send it again (a case
   // submitted twice, a complaint counted twice). Scripts that send a form themselves prevent
-  // the default first, and are left alone.
+  // the default first, and are left alone. (The server also applies a form once, by the
+  // `form_id` every page form carries: sent again after 返回, it goes where the first went.)
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (event.defaultPrevented || (form.method || "").toLowerCase() !== "post") { return; }
     if (form.dataset.sent) { event.preventDefault(); return; }
     form.dataset.sent = "1";
-    // The server applies a form once by this id: sent again after 返回, it goes where the
-    // first sending went.
-    if (!form.elements.form_id) {
-      var bytes = new Uint8Array(16);
-      window.crypto.getRandomValues(bytes);
-      var id = document.createElement("input");
-      id.type = "hidden";
-      id.name = "form_id";
-      id.value = Array.prototype.map.call(bytes, function (b) {
-        return ("0" + b.toString(16)).slice(-2);
-      }).join("");
-      form.appendChild(id);
-    }
     // After this turn, so the button that sent the form is still sent with it.
     setTimeout(function () {
       form.querySelectorAll("button").forEach(function (button) { button.disabled = true; });
