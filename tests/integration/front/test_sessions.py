@@ -182,9 +182,7 @@ async def test_a_form_whose_answer_broke_may_be_sent_again(
 ) -> None:
     # A bug answering the first sending left the form claimed for the hour: sent again, it was
     # refused as 已提交 though nothing had been done.
-    page = await front.get("/sign-in")
-    token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    form = {"csrf_token": token, "form_id": "b" * 32}
+    form = {"csrf_token": await csrf_token(front), "form_id": "b" * 32}
     assert (await front.post("/broken-form", data=form)).status_code == 500
     assert (await front.post("/broken-form", data=form)).status_code == 500  # not 409
     claims = [k async for k in redis.scan_iter(match=f"{keys.prefix}front.form.*")]
@@ -194,9 +192,7 @@ async def test_a_form_whose_answer_broke_may_be_sent_again(
 async def test_a_form_claimed_while_it_is_answered_is_released_if_its_process_dies(
     front: httpx.AsyncClient, redis: Redis, keys: StreamKeys
 ) -> None:
-    page = await front.get("/sign-in")
-    token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    form = {"csrf_token": token, "form_id": "c" * 32}
+    form = {"csrf_token": await csrf_token(front), "form_id": "c" * 32}
     sending = asyncio.create_task(front.post("/slow-form", data=form))
     assert 0 < await _first_claim(redis, keys) <= FORM_ANSWERING_S  # while it is answered
     assert (await sending).headers["location"] == "/done"
@@ -218,9 +214,9 @@ async def test_every_page_form_carries_a_fresh_id_so_it_is_applied_once_without_
     page = (await front.get("/sign-in")).text
     ids = re.findall(r'name="form_id" value="([0-9a-f]{32})"', page)
     assert len(ids) == page.count("<form") >= 2 and len(set(ids)) == len(ids)
-    assert set(ids).isdisjoint(re.findall(r'name="form_id" value="(\w+)"', await _page(front)))
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    form = {"csrf_token": token, "form_id": ids[0]}
+    again = (await front.get("/sign-in")).text
+    assert set(ids).isdisjoint(re.findall(r'name="form_id" value="(\w+)"', again))
+    form = {"csrf_token": await csrf_token(front), "form_id": ids[0]}
     first, again = await asyncio.gather(
         front.post("/slow-form", data=form), front.post("/slow-form", data=form)
     )  # a double tap, no script to stop the second
@@ -228,5 +224,7 @@ async def test_every_page_form_carries_a_fresh_id_so_it_is_applied_once_without_
     assert sorted(r.headers.get("x-answered", "") for r in (first, again)) == ["", "1"]
 
 
-async def _page(front: httpx.AsyncClient) -> str:
-    return (await front.get("/sign-in")).text
+async def csrf_token(front: httpx.AsyncClient) -> str:
+    """This browser's CSRF token, as a page gives it."""
+    page = await front.get("/sign-in")
+    return re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
