@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from gonghui.shared.auth import Role
 from tests.support.auth import bearer
 from tests.support.builders import entry, station_data
 from tests.support.servers import run_cli
-from tests.support.system import RunningSystem, running_system, wait_until
+from tests.support.system import RunningSystem, eventually, running_system, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -148,9 +147,9 @@ async def test_partner_lifecycle_nearest_open_search_and_sign_up(
 
 async def published_types(redis: Redis, stream: str, last: str) -> list[str]:
     """The types the relay put on the stream, once `last` is among them."""
-    for _ in range(100):
+
+    async def once_last_is_there() -> list[str] | None:
         types = [fields[b"type"].decode() for _, fields in await redis.xrange(stream)]
-        if last in types:
-            return types
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{last} never reached {stream}")
+        return types if last in types else None
+
+    return await eventually(once_last_is_there, within=10, failing=f"{last} never reached {stream}")

@@ -32,6 +32,7 @@ from gonghui.stations.settings import StationsSettings
 from tests.support.builders import entry, station_data
 from tests.support.cluster import LocalCluster, local_cluster
 from tests.support.servers import run_cli
+from tests.support.system import eventually
 
 
 @pytest.fixture
@@ -202,7 +203,7 @@ async def test_a_primary_killed_mid_flow_loses_and_doubles_nothing(
     sent: list[str] = []
     try:
         async for http in serving(create_stations_app(settings)):
-            await _until(lambda http=http: _reading(http, 1))
+            await eventually(lambda http=http: _reading(http, 1), within=30, every=0.2)
             for n in range(total):
                 event_id = f"cib-{n:04d}"
                 fields = entry(
@@ -215,7 +216,7 @@ async def test_a_primary_killed_mid_flow_loses_and_doubles_nothing(
                 if n == total // 3:
                     own_cluster.kill(victim)  # its replica is promoted within ~2 s
                 await asyncio.sleep(0.01)
-            await _until(lambda: _applied_count(database_url, total), timeout=90)
+            await eventually(lambda: _applied_count(database_url, total), within=90, every=0.2)
             events = await admin.xrange(keys.events("stations"))
     finally:
         await partner.aclose()
@@ -272,13 +273,6 @@ async def _applied_ids(database_url: str) -> set[str]:
 
 async def _applied_count(database_url: str, total: int) -> bool:
     return len(await _applied_ids(database_url)) >= total
-
-
-async def _until(condition, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not await condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.2)
 
 
 async def test_every_pipeline_and_script_of_the_plumbing_runs_on_a_cluster(

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
 import sys
-import time
 
 from redis.asyncio import Redis
 from sqlalchemy import func, select
@@ -24,6 +22,7 @@ from gonghui.stations.application.handlers import register_station
 from tests.integration.test_consumer import consumer_for, station_count
 from tests.support.builders import entry, station_data
 from tests.support.streams import create_group, pending_count, read_new
+from tests.support.system import eventually
 
 DEPT = "cib-bank"
 
@@ -88,10 +87,9 @@ async def test_relay_killed_between_xadd_and_marking_sent_has_exactly_one_effect
 
     # The killed relay's lease runs out (500 ms); this one takes over and sends the row again.
     survivor = OutboxRelay(stations_sessions, redis, service="stations", keys=keys)
-    deadline = time.monotonic() + 5
-    while not (sent := await survivor.relay_once()):
-        assert time.monotonic() < deadline, "the killed relay's lease never ran out"
-        await asyncio.sleep(0.1)
+    sent = await eventually(
+        survivor.relay_once, within=5, failing="the killed relay's lease never ran out"
+    )
     assert sent == 1
     assert await redis.xlen(events) == 2, "the event went out twice (at least once)"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,12 +16,28 @@ from gonghui.notify.settings import NotifySettings
 from gonghui.shared.groups import forget_departed_consumers
 from gonghui.shared.migrations import upgrade
 from gonghui.shared.streams import StreamKeys
+from tests.support.system import eventually
 
 
 async def consumers(redis: Redis, stream: str, group: str) -> dict[str, int]:
     """Each consumer of the group and how many entries it holds pending."""
     rows = await redis.xinfo_consumers(stream, group)
     return {row["name"].decode(): row["pending"] for row in rows}
+
+
+async def _listed(redis: Redis, stream: str, consumer: str, *, listed: bool = True) -> bool:
+    """Whether notify's group lists `consumer` (or, with `listed=False`, no longer does)."""
+    return (consumer in await consumers(redis, stream, "notify")) is listed
+
+
+async def _read_and_settled(redis: Redis, stream: str) -> bool:
+    """Whether notify's group has read the stream's one entry and holds nothing pending."""
+    read = (await redis.xinfo_groups(stream))[0]["entries-read"] == 1
+    return read and not (await redis.xpending(stream, "notify"))["pending"]
+
+
+async def _ready(http: httpx.AsyncClient) -> bool:
+    return (await http.get("/readyz")).status_code == 200
 
 
 async def test_only_idle_consumers_holding_nothing_are_removed(
@@ -88,10 +103,7 @@ async def notify_service(
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://n") as http,
     ):
-        deadline = time.monotonic() + 20
-        while (await http.get("/readyz")).status_code != 200:
-            assert time.monotonic() < deadline, "notify never became ready"
-            await asyncio.sleep(0.1)
+        await eventually(lambda: _ready(http), within=20, failing="notify never became ready")
         yield settings
 
 
@@ -104,26 +116,27 @@ async def test_a_running_service_removes_a_dead_replicas_consumer_and_keeps_its_
     assert await consumers(redis, stream, "notify") == {notify_service.consumer_name: 0}
     await redis.xgroup_createconsumer(stream, "notify", "notify-replica-that-died")
 
-    deadline = time.monotonic() + 15
-    while "notify-replica-that-died" in await consumers(redis, stream, "notify"):
-        assert time.monotonic() < deadline, "the departed consumer was never removed"
-        await asyncio.sleep(0.1)
+    await eventually(
+        lambda: _listed(redis, stream, "notify-replica-that-died", listed=False),
+        within=15,
+        failing="the departed consumer was never removed",
+    )
     assert notify_service.consumer_name in await consumers(redis, stream, "notify")
 
     # Removed by another replica after a quiet spell (Redis < 7.2 does not count an empty read
     # as activity), it lists itself again at its next round.
     await redis.xgroup_delconsumer(stream, "notify", notify_service.consumer_name)
-    deadline = time.monotonic() + 5
-    while notify_service.consumer_name not in await consumers(redis, stream, "notify"):
-        assert time.monotonic() < deadline, "the replica never listed itself again"
-        await asyncio.sleep(0.1)
+    await eventually(
+        lambda: _listed(redis, stream, notify_service.consumer_name),
+        within=5,
+        failing="the replica never listed itself again",
+    )
 
     # It goes on reading: a malformed entry is read, dead-lettered and acknowledged.
     await redis.xadd(stream, {"not": "a cloudevent"})
-    deadline = time.monotonic() + 15
-    while (await redis.xinfo_groups(stream))[0]["entries-read"] != 1 or (
-        await redis.xpending(stream, "notify")
-    )["pending"]:
-        assert time.monotonic() < deadline, "the service never read the entry"
-        await asyncio.sleep(0.1)
+    await eventually(
+        lambda: _read_and_settled(redis, stream),
+        within=15,
+        failing="the service never read the entry",
+    )
     assert notify_service.consumer_name in await consumers(redis, stream, "notify")

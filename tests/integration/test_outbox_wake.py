@@ -12,6 +12,7 @@ from gonghui.shared.outbox import OutboxRelay
 from gonghui.shared.streams import StreamKeys
 from gonghui.stations.application.handlers import register_station
 from tests.support.builders import station_data
+from tests.support.system import eventually
 
 
 async def test_a_commit_wakes_the_relay_of_its_process(
@@ -28,9 +29,12 @@ async def test_a_commit_wakes_the_relay_of_its_process(
             RegisterStation(**station_data()), operator="cib-bank", uow=stations_uow()
         )
         committed = time.monotonic()
-        while not await redis.xlen(keys.events("stations")):
-            assert time.monotonic() - committed < 5, "the commit did not wake the relay"
-            await asyncio.sleep(0.005)
+        await eventually(
+            lambda: redis.xlen(keys.events("stations")),
+            within=5,
+            every=0.005,
+            failing="the commit did not wake the relay",
+        )
     finally:
         stop.set()
         await asyncio.wait_for(running, 5)

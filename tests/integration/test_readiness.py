@@ -18,6 +18,7 @@ from gonghui.shared.migrations import upgrade
 from gonghui.shared.streams import StreamKeys
 from gonghui.stations.bootstrap import MIGRATIONS, create_app
 from gonghui.stations.settings import StationsSettings
+from tests.support.system import eventually
 
 DEPARTMENTS = ("cib-bank", "post-fz", "city-fz", "power-fz")
 BACK_WITHIN_S = 5.0
@@ -117,7 +118,14 @@ async def _wait_for_redis(url: str) -> None:
 
 
 async def _until(http: httpx.AsyncClient, status: int, *, within: float) -> None:
-    deadline = time.monotonic() + within
-    while (answer := await http.get("/readyz")).status_code != status:
-        assert time.monotonic() < deadline, f"/readyz still {answer.status_code}: {answer.text}"
-        await asyncio.sleep(0.1)
+    answers: list[httpx.Response] = []
+
+    async def answered() -> bool:
+        answers.append(await http.get("/readyz"))
+        return answers[-1].status_code == status
+
+    await eventually(
+        answered,
+        within=within,
+        failing=lambda: f"/readyz still {answers[-1].status_code}: {answers[-1].text}",
+    )

@@ -20,6 +20,7 @@ from gonghui.shared.outbox import OutboxRelay
 from gonghui.shared.streams import StreamKeys
 from gonghui.stations.adapters.unit_of_work import StationsUnitOfWork
 from tests.support.relaying import commit_numbered, first_occurrences, numbered, subjects_on
+from tests.support.system import eventually
 
 LEASE_MS = 2000
 """Long enough that a batch on a loaded machine (CI) never outlasts the lease it renewed."""
@@ -67,9 +68,12 @@ async def test_only_the_lease_holder_sends_and_a_standby_takes_over_when_it_dies
     for n in range(31, 61):
         await commit_numbered(stations_uow, keys, n)
     started = time.monotonic()
-    while not await standby.relay_once():
-        assert time.monotonic() - started < LEASE_MS / 1000 + 1.0, "the standby never took over"
-        await asyncio.sleep(0.05)
+    await eventually(
+        standby.relay_once,
+        within=LEASE_MS / 1000 + 1.0,
+        every=0.05,
+        failing="the standby never took over",
+    )
     taken_over_s = time.monotonic() - started
     await standby.drain()
 
@@ -100,6 +104,11 @@ async def test_a_relay_that_lost_its_lease_can_never_write_again(
     with pytest.raises(LeaseLost):
         await FencedStreams(redis).add(stream, [numbered(99).to_fields()], token=old_token)
     assert await subjects_on(redis, stream) == expected(1, 5)
+
+
+async def _all_sent(redis: Redis, stream: str, total: int) -> bool:
+    """Whether every one of the `total` numbered rows is on the stream."""
+    return len(set(await subjects_on(redis, stream))) >= total
 
 
 def start_relay_process(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -134,10 +143,12 @@ async def test_active_relay_killed_mid_flow_the_stream_is_complete_and_in_commit
     relays = [start_relay_process(env, tmp_path / f"relay{i}.log") for i in range(2)]
     stream, total = keys.events("stations"), 150
     try:
-        deadline = time.monotonic() + 60
-        while not await redis.exists(keys.relay_lease("stations")):
-            assert time.monotonic() < deadline, (tmp_path / "relay0.log").read_text()
-            await asyncio.sleep(0.2)
+        await eventually(
+            lambda: redis.exists(keys.relay_lease("stations")),
+            within=60,
+            every=0.2,
+            failing=lambda: (tmp_path / "relay0.log").read_text(),
+        )
         killed = None
         for n in range(1, total + 1):
             await commit_numbered(stations_uow, keys, n)
@@ -149,10 +160,12 @@ async def test_active_relay_killed_mid_flow_the_stream_is_complete_and_in_commit
                 killed.wait()
         assert killed is not None, "the relays never sent half the flow"
 
-        deadline = time.monotonic() + 60
-        while len(set(await subjects_on(redis, stream))) < total:
-            assert time.monotonic() < deadline, "the standby did not send the rest"
-            await asyncio.sleep(0.2)
+        await eventually(
+            lambda: _all_sent(redis, stream, total),
+            within=60,
+            every=0.2,
+            failing="the standby did not send the rest",
+        )
     finally:
         for process in relays:
             if process.poll() is None:

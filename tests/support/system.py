@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import inspect
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -57,6 +59,30 @@ def wait_until(
                 return last
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout} s; last value: {last!r}")
+
+
+T = TypeVar("T")
+
+
+async def eventually(
+    check: Callable[[], Awaitable[T] | T],
+    *,
+    within: float,
+    every: float = 0.1,
+    failing: str | Callable[[], str] = "condition not met in time",
+) -> T:
+    """Call `check` (awaiting what it returns) every `every` s until it gives something truthy,
+    and return that; fail after `within` s saying `failing` (called then, if a function)."""
+    deadline = time.monotonic() + within
+    while True:
+        value = check()
+        if inspect.isawaitable(value):
+            value = await value
+        if value:
+            return value  # type: ignore[return-value]
+        if time.monotonic() >= deadline:
+            raise AssertionError(failing() if callable(failing) else failing)
+        await asyncio.sleep(every)
 
 
 @contextlib.contextmanager

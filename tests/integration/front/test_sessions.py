@@ -19,6 +19,7 @@ from gonghui.front.signin import CodeRefused, SignInCodes, normalize_mobile, wor
 from gonghui.shared.auth import Principal, Role, UserDirectory, auth_secret, read_token
 from gonghui.shared.ratelimit import RateLimited
 from gonghui.shared.streams import StreamKeys
+from tests.support.system import eventually
 
 REP = Principal(sub="rep-7", role=Role.REPRESENTATIVE, area="350104")
 
@@ -201,11 +202,13 @@ async def test_a_form_claimed_while_it_is_answered_is_released_if_its_process_di
 
 async def _first_claim(redis: Redis, keys: StreamKeys) -> int:
     """The time to live of the first form claim seen under the prefix."""
-    for _ in range(500):
+
+    async def ttl_of_a_claim() -> int | None:
         async for key in redis.scan_iter(match=f"{keys.prefix}front.form.*"):
             return await redis.ttl(key)
-        await asyncio.sleep(0.001)
-    raise AssertionError("no form was claimed")
+        return None
+
+    return await eventually(ttl_of_a_claim, within=0.4, every=0.001, failing="no form was claimed")
 
 
 async def test_every_page_form_carries_a_fresh_id_so_it_is_applied_once_without_scripts(

@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 from gonghui.shared.heartbeat import age_s, beat
+from tests.support.system import eventually
 
 
 async def test_the_file_is_written_while_checks_pass_and_left_alone_when_one_fails(
@@ -21,10 +22,7 @@ async def test_the_file_is_written_while_checks_pass_and_left_alone_when_one_fai
     stop = asyncio.Event()
     task = asyncio.create_task(beat(path, [database_answers], stop, every_s=0.1))
     try:
-        for _ in range(50):
-            if path.exists():
-                break
-            await asyncio.sleep(0.05)
+        await eventually(path.exists, within=2.5, every=0.05)
         assert age_s(path) is not None and age_s(path) < 1
 
         healthy = False
