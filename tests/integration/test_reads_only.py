@@ -1,4 +1,5 @@
-"""Reading SQLite while writers hold its lock: a read-only snapshot at once, never a wait."""
+"""Reading while writers write: on SQLite a read-only snapshot at once, never a wait for the
+lock; on PostgreSQL a READ ONLY transaction."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
-from gonghui.shared.db import create_engine, reads_only
+from gonghui.shared.db import create_engine, may_write, reads_only
+from tests.support.servers import scratch_postgres_database
 
 COUNT = text("SELECT count(*) FROM visits")
 INSERT = text("INSERT INTO visits (station) VALUES ('PH-0001')")
@@ -47,3 +49,24 @@ async def test_a_write_under_reads_only_is_refused_and_writers_write_after_it(en
             await connection.execute(INSERT)
     async with engine.connect() as reader:
         assert await reader.scalar(COUNT) == 4
+
+
+async def test_a_write_under_reads_only_is_refused_by_postgresql(postgres_url: str | None) -> None:
+    if postgres_url is None:
+        pytest.skip("no PostgreSQL: set DATABASE_URL or run a Docker engine")
+    async with scratch_postgres_database(postgres_url) as url:
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(text("CREATE TABLE visits (id serial, station text)"))
+            for _ in range(3):  # the pooled connections go from reading to writing and back
+                with reads_only(), pytest.raises(DBAPIError, match="read-only transaction"):
+                    async with engine.begin() as connection:
+                        await connection.execute(INSERT)
+                with reads_only(), may_write():  # an audited read
+                    async with engine.begin() as connection:
+                        await connection.execute(INSERT)
+            async with engine.connect() as reader:
+                assert await reader.scalar(COUNT) == 3
+        finally:
+            await engine.dispose()

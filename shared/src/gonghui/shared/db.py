@@ -165,8 +165,9 @@ def _reading(only: bool) -> Iterator[None]:
 
 
 def reads_only() -> AbstractContextManager[None]:
-    """Transactions begun inside only read. On SQLite they neither take nor wait for the write
-    lock (a WAL reader sees the last commit, whatever the writers do), and a write is refused."""
+    """Transactions begun inside only read, and a write is refused. On SQLite they neither take
+    nor wait for the write lock (a WAL reader sees the last commit, whatever the writers do); on
+    PostgreSQL they are READ ONLY transactions."""
     return _reading(True)
 
 
@@ -182,9 +183,16 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     # JSON columns (the outbox's fields above all) are written and read with every event.
     json_codec = {"json_serializer": jsontext.dumps, "json_deserializer": jsontext.loads}
     if make_url(url).get_backend_name() != "sqlite":
-        return create_async_engine(
+        engine = create_async_engine(
             url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5, **json_codec
         )
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _read_only(connection) -> None:  # type: ignore[no-untyped-def]
+            # asyncpg begins at the first statement: BEGIN READ ONLY, no round trip of its own.
+            connection.connection.dbapi_connection.readonly = _READS_ONLY.get()
+
+        return engine
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)

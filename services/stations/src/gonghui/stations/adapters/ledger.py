@@ -73,11 +73,12 @@ class LedgerRepository:
         """Record a new application."""
         self._session.add(SubsidyRow(**_subsidy_row(subsidy)))
 
-    async def subsidy(self, subsidy_id: str) -> Subsidy | None:
-        """One application (locked for the transaction)."""
-        row = await self._session.scalar(
-            select(SubsidyRow).where(SubsidyRow.id == subsidy_id).with_for_update()
-        )
+    async def subsidy(self, subsidy_id: str, *, for_update: bool = False) -> Subsidy | None:
+        """One application (locked for the transaction if `for_update`)."""
+        query = select(SubsidyRow).where(SubsidyRow.id == subsidy_id)
+        if for_update:
+            query = query.with_for_update()
+        row = await self._session.scalar(query)
         return _to_subsidy(row) if row else None
 
     async def subsidies(self, code: str | None = None) -> list[Subsidy]:

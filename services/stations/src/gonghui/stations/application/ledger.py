@@ -130,7 +130,7 @@ async def subsidy_step(
 ) -> Subsidy:
     """One step of the workflow: review, approve, reject, disburse or report (usage)."""
     async with uow:
-        subsidy = await uow.ledger.subsidy(subsidy_id)
+        subsidy = await uow.ledger.subsidy(subsidy_id, for_update=True)
         if subsidy is None:
             raise Missing(f"no subsidy application {subsidy_id}")
         now = uow.clock.now()
