@@ -36,6 +36,14 @@ ROWS = Table(
     Column("at", UtcDateTime()),
     Column("test_data", Boolean, default=False),
 )
+REPEATED = Table(
+    "repeated_rows",
+    METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("group", String(20)),
+    Column("documents", JSON),
+    Column("at", UtcDateTime()),
+)
 COMPUTED = Table(
     "computed_default",
     METADATA,
@@ -110,3 +118,41 @@ async def test_a_computed_default_must_be_given(engine: AsyncEngine) -> None:
         with pytest.raises(ValueError, match="made_at explicitly"):
             await insert_rows(session, COMPUTED, [{"code": "a"}])
         assert await insert_rows(session, ROWS, []) == []
+
+
+async def test_values_every_row_shares_go_in_as_cores_insert_writes_them(
+    engine: AsyncEngine,
+) -> None:
+    # Sent once, not as an array (most columns of a batch's deliveries are the same).
+    at = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
+    shared = [row("a"), row("b"), row("c", documents=None)]
+    async with engine.begin() as connection:
+        await connection.execute(insert(ROWS), shared)
+    by_core = await stored(engine)
+    nulls_by_core = await json_nulls(engine)
+    async with engine.begin() as connection:
+        await connection.execute(ROWS.delete())
+
+    async with AsyncSession(engine) as session, session.begin():
+        await insert_rows(session, ROWS, shared)
+    assert await stored(engine) == by_core
+    assert await json_nulls(engine) == nulls_by_core
+
+    same = {"group": "驿站", "documents": None, "at": at}
+    async with AsyncSession(engine) as session, session.begin():
+        ids = await insert_rows(session, REPEATED, [same] * 3, returning="id")
+        ids += await insert_rows(session, REPEATED, [same], returning="id")
+    assert len(ids) == 4 and ids == sorted(ids)
+    async with engine.connect() as connection:
+        stored_rows = (await connection.execute(select(REPEATED.c.group, REPEATED.c.at))).all()
+    assert [tuple(r) for r in stored_rows] == [("驿站", at)] * 4
+    async with engine.connect() as connection:
+        nulls = await connection.execute(select(REPEATED.c.documents.is_(None)))
+    assert list(nulls.scalars()) == [False] * 4  # JSON's null, as Core writes None
+
+
+async def json_nulls(engine: AsyncEngine) -> list[bool]:
+    """Whether each row's `documents` is SQL's NULL (not JSON's null), in order."""
+    async with engine.connect() as connection:
+        query = select(ROWS.c.documents.is_(None)).order_by(ROWS.c.id)
+        return list((await connection.execute(query)).scalars())

@@ -245,8 +245,9 @@ async def insert_rows(
     """Insert rows (all with the same keys) in one statement, in order; return the `returning`
     column of those that went in. `skip_conflicts` leaves out rows whose key is taken.
 
-    On PostgreSQL each column travels as one array and the statement's text is the same for
-    any number of rows: SQLAlchemy's multi-row VALUES binds every value of every row in Python
+    On PostgreSQL each column travels as one array, or as one value where every row has the same
+    (asyncpg checks each element of an array in Python), and the statement's text is the same
+    for any number of rows: SQLAlchemy's multi-row VALUES binds every value of every row in Python
     and is a new prepared statement for each new row count, the largest part of writing a
     batch's stations, notices, deliveries and outbox rows in the profiles.
     """
@@ -263,18 +264,27 @@ async def insert_rows(
         result = await session.execute(insert, list(rows))
         return list(result.scalars()) if returning is not None else []
     columns = {name: [row[name] for row in rows] for name in names}
-    columns |= {name: [value] * len(rows) for name, value in defaults.items()}
     dialect = session.bind.dialect
-    params: dict[str, list[Any]] = {}
-    for i, (name, values) in enumerate(columns.items()):
+    params: dict[str, Any] = {}
+    varying, same = [], list(defaults)
+    for name, values in columns.items():
+        if values.count(values[0]) == len(values):  # one value for every row: sent once
+            same.append(name)
+            params[name] = values[0]
+            continue
+        varying.append(name)
         kind = table.c[name].type
         if isinstance(kind, JSON):
             # As JSON text: an array parameter would take a JSON list for another dimension.
             serialize = kind.dialect_impl(dialect).bind_processor(dialect)
             values = list(map(serialize, values)) if serialize else values
-        params[f"c{i}"] = values
-    statement = _unnest_insert(table, tuple(columns), skip_conflicts, returning)
-    result = await session.execute(statement, params)
+        params[name] = values
+    params |= defaults
+    statement = _unnest_insert(table, tuple(varying), tuple(same), skip_conflicts, returning)
+    bound = {_bind_name(name): value for name, value in params.items()}
+    if not varying:  # every row the same (or one row): as many rows of the one set of values
+        bound["rows"] = len(rows)
+    result = await session.execute(statement, bound)
     return list(result.scalars()) if returning is not None else []
 
 
@@ -294,30 +304,53 @@ def _scalar_defaults(table: Table, given: tuple[str, ...]) -> dict[str, Any]:
     return defaults
 
 
+def _bind_name(column: str) -> str:
+    """A bind parameter's name for a column, whatever characters the column's name has."""
+    return "p_" + column.encode().hex()
+
+
 @cache
 def _unnest_insert(
-    table: Table, names: tuple[str, ...], skip_conflicts: bool, returning: str | None
+    table: Table,
+    varying: tuple[str, ...],
+    same: tuple[str, ...],
+    skip_conflicts: bool,
+    returning: str | None,
 ) -> TextClause:
-    """INSERT ... SELECT FROM unnest(one array per column), rows in the arrays' order."""
+    """INSERT ... SELECT FROM unnest(one array per varying column), rows in the arrays' order,
+    each column whose value every row shares bound once."""
     dialect = postgresql.dialect()
     quote = dialect.identifier_preparer.quote
-    arrays, binds = [], []
-    for i, name in enumerate(names):
+    arrays, selected, binds = [], [], []
+    for i, name in enumerate(varying):
         kind = table.c[name].type
         sql_type = kind.compile(dialect=dialect)
+        bind = _bind_name(name)
         if isinstance(kind, JSON):
-            arrays.append(f"CAST(CAST(:c{i} AS TEXT[]) AS {sql_type}[])")
-            binds.append(bindparam(f"c{i}", type_=postgresql.ARRAY(Text)))
+            arrays.append(f"CAST(CAST(:{bind} AS TEXT[]) AS {sql_type}[])")
+            binds.append(bindparam(bind, type_=postgresql.ARRAY(Text)))
         else:
-            arrays.append(f"CAST(:c{i} AS {sql_type}[])")
-            binds.append(bindparam(f"c{i}", type_=postgresql.ARRAY(kind)))
-    listed = ", ".join(quote(name) for name in names)
-    aliases = ", ".join(f"c{i}" for i in range(len(names)))
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({listed}) SELECT {aliases} "
-        f"FROM unnest({', '.join(arrays)}) WITH ORDINALITY AS given({aliases}, position) "
-        "ORDER BY position"
+            arrays.append(f"CAST(:{bind} AS {sql_type}[])")
+            binds.append(bindparam(bind, type_=postgresql.ARRAY(kind)))
+        selected.append(f"c{i}")
+    for name in same:
+        kind = table.c[name].type
+        bind = _bind_name(name)
+        selected.append(f"CAST(:{bind} AS {kind.compile(dialect=dialect)})")
+        binds.append(bindparam(bind, type_=kind))
+    listed = ", ".join(quote(name) for name in (*varying, *same))
+    aliases = ", ".join(f"c{i}" for i in range(len(varying)))
+    source = (
+        f"unnest({', '.join(arrays)}) WITH ORDINALITY AS given({aliases}, position)"
+        if varying
+        else "generate_series(1, :rows) AS given(position)"
     )
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({listed}) SELECT {', '.join(selected)} "
+        f"FROM {source} ORDER BY position"
+    )
+    if not varying:
+        binds.append(bindparam("rows", type_=Integer))
     if skip_conflicts:
         sql += " ON CONFLICT DO NOTHING"
     if returning is not None:
