@@ -76,6 +76,20 @@ def test_numbers_are_masked_in_every_form_people_type_them(typed: str) -> None:
     assert leaks(typed) and leaks(mask_text(typed)) == []
 
 
+@pytest.mark.parametrize(
+    "identifier",
+    [
+        "3f2aa166-4167-8349-9c1d-0123456789ab",  # a UUID whose middle groups read 166 4167 8349
+        "01JD3V6QX13812345678ABCD",  # a ULID with eleven digits in a row
+        "sha256:e13812345678f0",
+    ],
+)
+def test_digits_inside_an_identifier_are_no_ones_number(identifier: str) -> None:
+    # A partner's random event id once read as a phone number and failed a run.
+    assert leaks(identifier) == []
+    assert leaks(f"电话13812345678，编号 {identifier}") == ["13812345678"]
+
+
 def test_free_text_is_masked_and_identifiers_are_kept() -> None:
     data = {
         "proposal_id": "01JD13800138000X",

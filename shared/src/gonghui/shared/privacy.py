@@ -128,8 +128,17 @@ def _masked(value: Any) -> Any:
 
 
 def leaks(text: str) -> list[str]:
-    """The unmasked mobile and ID numbers in text."""
-    found = [m.group(0) for m in MOBILE.finditer(text)]
+    """The unmasked mobile and ID numbers in text.
+
+    Eleven digits right after an ASCII letter are part of an identifier (a ULID, a UUID's
+    groups, a digest), which holds no one's number and is never masked: random ids hold such
+    runs now and then.
+    """
+    found = [
+        m.group(0)
+        for m in MOBILE.finditer(text)
+        if not (m.start() and text[m.start() - 1].isascii() and text[m.start() - 1].isalpha())
+    ]
     found += [m.group(0) for m in ID_CARD.finditer(text) if is_id_card("".join(m.groups()))]
     return found
 
