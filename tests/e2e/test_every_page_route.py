@@ -20,6 +20,7 @@ from gonghui.front.pages import TEMPLATES
 from gonghui.front.settings import FrontSettings
 from gonghui.shared.auth import Principal
 from tests.e2e.pages import seed_cases as cases
+from tests.support.auth import csrf_of
 from tests.support.system import RunningSystem, shared_system
 
 pytestmark = pytest.mark.e2e
@@ -103,11 +104,6 @@ def signed_in(system: RunningSystem, person: Principal | None) -> tuple[httpx.Cl
         assert web.post("/sign-in/password", data=form).status_code == 303
         token = csrf_of(web.get("/password"))
     return web, token
-
-
-def csrf_of(page: httpx.Response) -> str:
-    found = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
-    return found.group(1) if found else ""
 
 
 @pytest.mark.parametrize("person", PEOPLE, ids=lambda p: p.role.value if p else "anonymous")

@@ -1,4 +1,5 @@
-"""Bearer tokens for tests, and the check that every non-public route asks for one."""
+"""Bearer tokens for tests, the CSRF token a page gives, and the check that every non-public
+route asks for one."""
 
 from __future__ import annotations
 
@@ -17,6 +18,13 @@ def bearer(
     principal = Principal(sub=sub, role=role, area=area, department=department)
     token, _ = issue_token(principal, secret=auth_secret())
     return {"Authorization": f"Bearer {token}"}
+
+
+def csrf_of(page: httpx.Response) -> str:
+    """The CSRF token a page embeds for its forms."""
+    found = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
+    assert found, page.text[:500]
+    return found.group(1)
 
 
 async def unguarded_routes(app: FastAPI, *, public: set[tuple[str, str]]) -> list[str]:

@@ -19,6 +19,7 @@ from gonghui.front.signin import CodeRefused, SignInCodes, normalize_mobile, wor
 from gonghui.shared.auth import Principal, Role, UserDirectory, auth_secret, read_token
 from gonghui.shared.ratelimit import RateLimited
 from gonghui.shared.streams import StreamKeys
+from tests.support.auth import csrf_of
 from tests.support.system import eventually
 
 REP = Principal(sub="rep-7", role=Role.REPRESENTATIVE, area="350104")
@@ -161,7 +162,7 @@ async def front(settings: FrontSettings) -> AsyncIterator[httpx.AsyncClient]:
 async def test_fetch_calls_carry_the_csrf_token_in_a_header(front: httpx.AsyncClient) -> None:
     page = await front.get("/sign-in")
     assert "HttpOnly" in page.headers["set-cookie"] and "SameSite=lax" in page.headers["set-cookie"]
-    token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    token = csrf_of(page)
     refused = await front.post("/sign-out", headers={"Accept": "application/json"})
     assert refused.status_code == 403
     assert "csrf_token_missing_or_wrong" in refused.json()["detail"]
@@ -229,5 +230,4 @@ async def test_every_page_form_carries_a_fresh_id_so_it_is_applied_once_without_
 
 async def csrf_token(front: httpx.AsyncClient) -> str:
     """This browser's CSRF token, as a page gives it."""
-    page = await front.get("/sign-in")
-    return re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    return csrf_of(await front.get("/sign-in"))

@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 
 from gonghui.shared.auth import Principal, Role, UserDirectory
 from gonghui.shared.streams import StreamKeys
+from tests.support.auth import csrf_of
 from tests.support.servers import run_cli
 from tests.support.system import RunningSystem, shared_system, wait_until
 
@@ -48,13 +49,6 @@ def users(running: tuple[RunningSystem, str], redis: Redis) -> UserDirectory:
 def browser(system: RunningSystem) -> httpx.Client:
     """A client that keeps cookies like a browser, without following redirects."""
     return httpx.Client(base_url=system.url("front"), follow_redirects=False, timeout=10)
-
-
-def csrf_of(page: httpx.Response) -> str:
-    """The CSRF token a page embeds for its forms."""
-    found = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
-    assert found, page.text[:500]
-    return found.group(1)
 
 
 def last_code(system: RunningSystem, mobile: str = MOBILE) -> str:

@@ -281,7 +281,7 @@ async def insert_rows(
         params[name] = values
     params |= defaults
     statement = _unnest_insert(table, tuple(varying), tuple(same), skip_conflicts, returning)
-    bound = {_bind_name(name): value for name, value in params.items()}
+    bound = {f"c{i}": params[name] for i, name in enumerate((*varying, *same))}
     if not varying:  # every row the same (or one row): as many rows of the one set of values
         bound["rows"] = len(rows)
     result = await session.execute(statement, bound)
@@ -304,11 +304,6 @@ def _scalar_defaults(table: Table, given: tuple[str, ...]) -> dict[str, Any]:
     return defaults
 
 
-def _bind_name(column: str) -> str:
-    """A bind parameter's name for a column, whatever characters the column's name has."""
-    return "p_" + column.encode().hex()
-
-
 @cache
 def _unnest_insert(
     table: Table,
@@ -318,14 +313,15 @@ def _unnest_insert(
     returning: str | None,
 ) -> TextClause:
     """INSERT ... SELECT FROM unnest(one array per varying column), rows in the arrays' order,
-    each column whose value every row shares bound once."""
+    each column whose value every row shares bound once; parameter `c<i>` is the i-th of
+    `varying` then `same`."""
     dialect = postgresql.dialect()
     quote = dialect.identifier_preparer.quote
     arrays, selected, binds = [], [], []
     for i, name in enumerate(varying):
         kind = table.c[name].type
         sql_type = kind.compile(dialect=dialect)
-        bind = _bind_name(name)
+        bind = f"c{i}"
         if isinstance(kind, JSON):
             arrays.append(f"CAST(CAST(:{bind} AS TEXT[]) AS {sql_type}[])")
             binds.append(bindparam(bind, type_=postgresql.ARRAY(Text)))
@@ -333,9 +329,9 @@ def _unnest_insert(
             arrays.append(f"CAST(:{bind} AS {sql_type}[])")
             binds.append(bindparam(bind, type_=postgresql.ARRAY(kind)))
         selected.append(f"c{i}")
-    for name in same:
+    for i, name in enumerate(same, start=len(varying)):
         kind = table.c[name].type
-        bind = _bind_name(name)
+        bind = f"c{i}"
         selected.append(f"CAST(:{bind} AS {kind.compile(dialect=dialect)})")
         binds.append(bindparam(bind, type_=kind))
     listed = ", ".join(quote(name) for name in (*varying, *same))

@@ -14,9 +14,12 @@ import asyncio
 import socket
 from collections.abc import Iterable, Sequence
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
+from urllib.parse import urlsplit
 
 import httpcore
 import httpx
+
+DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 class ReceiverRefused(Exception):
@@ -55,6 +58,18 @@ class ReceiverAddresses:
         if self._anywhere or address.is_global:
             return True
         return any(address in network for network in self._internal)
+
+    async def check_url(self, url: str) -> None:
+        """Refuse (ReceiverRefused, naming why) an http(s) URL whose host goes where webhooks
+        may not: checked when a URL is given, so the refusal is clear at once."""
+        parts = urlsplit(url)
+        try:
+            port = parts.port or DEFAULT_PORTS.get(parts.scheme)
+        except ValueError as exc:
+            raise ReceiverRefused(f"端口无效 / invalid port: {exc}") from exc
+        if parts.scheme not in DEFAULT_PORTS or not parts.hostname or port is None:
+            raise ReceiverRefused("地址须为 https:// URL / the URL must be an https:// URL")
+        await self.resolve(parts.hostname, port)
 
     async def resolve(self, host: str, port: int) -> list[str]:
         """The addresses to dial for the host, every one allowed, or ReceiverRefused naming why.

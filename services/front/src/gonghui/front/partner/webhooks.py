@@ -66,9 +66,6 @@ class WebhookRefused(Exception):
     """A URL the door will not push to; the message says why (zh / en)."""
 
 
-_DEFAULT_PORTS = {"https": 443, "http": 80}
-
-
 class Webhooks:
     """The registered webhooks (one Redis hash) and each department's delivery log."""
 
@@ -80,17 +77,10 @@ class Webhooks:
 
     async def register(self, code: str, url: str, *, feed: bool, allow_http: bool) -> Webhook:
         """Set the department's URL with a new signing secret (returned once)."""
-        parts = urlsplit(url)
-        try:
-            port = parts.port or _DEFAULT_PORTS.get(parts.scheme)
-        except ValueError as exc:
-            raise WebhookRefused(f"端口无效 / invalid port: {exc}") from exc
-        if parts.scheme not in ("https", "http") or not parts.hostname or port is None:
-            raise WebhookRefused("地址须为 https:// URL / the URL must be an https:// URL")
-        if parts.scheme == "http" and not allow_http:
+        if urlsplit(url).scheme == "http" and not allow_http:
             raise WebhookRefused("只接受 https:// 地址 / only https:// URLs are accepted")
         try:
-            await self._receivers.resolve(parts.hostname, port)
+            await self._receivers.check_url(url)
         except ReceiverRefused as exc:
             raise WebhookRefused(str(exc)) from exc
         secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 from fastapi.exceptions import RequestValidationError
@@ -200,11 +199,9 @@ async def check_receivers(channels: list[TargetIn], receivers: ReceiverAddresses
     for index, target in enumerate(channels):
         if target.kind != WEBHOOK:
             continue
-        parts = urlsplit(target.address)
         try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-            await receivers.resolve(parts.hostname or "", port)
-        except (ValueError, ReceiverRefused) as exc:
+            await receivers.check_url(target.address)
+        except ReceiverRefused as exc:
             raise RequestValidationError(
                 [
                     {
