@@ -19,6 +19,7 @@ from sqlalchemy import (
     insert,
     select,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from gonghui.shared.db import UtcDateTime, create_engine, insert_rows
@@ -111,6 +112,30 @@ async def test_taken_keys_are_skipped_and_only_the_new_ones_returned(engine: Asy
     assert new == ["c"]
     assert [r[0] for r in await stored(engine)] == ["a", "b", "c"]
     assert (await stored(engine))[1][4] == 26.0878  # b was left as it was
+
+
+async def test_rows_whose_key_is_taken_overwrite_it_as_cores_upsert_does(
+    engine: AsyncEngine,
+) -> None:
+    first = [row("a"), row("b"), row("c")]
+    again = [row("b", lat=1.5, group="站点", documents=None), row("d"), row("a", services=[])]
+    async with engine.begin() as connection:
+        await connection.execute(insert(ROWS), first)
+        upsert = (postgresql if engine.dialect.name == "postgresql" else sqlite).insert(ROWS)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=["code"],
+            set_={name: upsert.excluded[name] for name in again[0] if name != "code"},
+        )
+        await connection.execute(upsert, again)
+    by_core = sorted(await stored(engine))
+    async with engine.begin() as connection:
+        await connection.execute(ROWS.delete())
+
+    async with AsyncSession(engine) as session, session.begin():
+        await insert_rows(session, ROWS, first)
+        await insert_rows(session, ROWS, again, update_on=("code",))
+    assert sorted(await stored(engine)) == by_core
+    assert [r[4] for r in sorted(await stored(engine))] == [26.0878, 1.5, 26.0878, 26.0878]
 
 
 async def test_a_computed_default_must_be_given(engine: AsyncEngine) -> None:

@@ -240,10 +240,13 @@ async def insert_rows(
     rows: Sequence[Mapping[str, Any]],
     *,
     skip_conflicts: bool = False,
+    update_on: tuple[str, ...] = (),
     returning: str | None = None,
 ) -> list[Any]:
     """Insert rows (all with the same keys) in one statement, in order; return the `returning`
-    column of those that went in. `skip_conflicts` leaves out rows whose key is taken.
+    column of those that went in. `skip_conflicts` leaves out rows whose key is taken;
+    `update_on` (a unique key's columns) overwrites the row holding the key with the given one
+    (each key at most once in `rows`).
 
     On PostgreSQL each column travels as one array, or as one value where every row has the same
     (asyncpg checks each element of an array in Python), and the statement's text is the same
@@ -259,6 +262,11 @@ async def insert_rows(
         insert = sqlite.insert(table)
         if skip_conflicts:
             insert = insert.on_conflict_do_nothing()
+        if update_on:
+            insert = insert.on_conflict_do_update(
+                index_elements=update_on,
+                set_={name: insert.excluded[name] for name in names if name not in update_on},
+            )
         if returning is not None:
             insert = insert.returning(table.c[returning])
         result = await session.execute(insert, list(rows))
@@ -280,7 +288,8 @@ async def insert_rows(
             values = list(map(serialize, values)) if serialize else values
         params[name] = values
     params |= defaults
-    statement = _unnest_insert(table, tuple(varying), tuple(same), skip_conflicts, returning)
+    conflicts = _on_conflict(skip_conflicts, update_on, names)
+    statement = _unnest_insert(table, tuple(varying), tuple(same), conflicts, returning)
     bound = {f"c{i}": params[name] for i, name in enumerate((*varying, *same))}
     if not varying:  # every row the same (or one row): as many rows of the one set of values
         bound["rows"] = len(rows)
@@ -304,12 +313,26 @@ def _scalar_defaults(table: Table, given: tuple[str, ...]) -> dict[str, Any]:
     return defaults
 
 
+def _on_conflict(skip: bool, update_on: tuple[str, ...], names: tuple[str, ...]) -> str:
+    """The ON CONFLICT clause of a batch insert, with a leading space, or nothing."""
+    if skip:
+        return " ON CONFLICT DO NOTHING"
+    if not update_on:
+        return ""
+    quote = postgresql.dialect().identifier_preparer.quote
+    key = ", ".join(map(quote, update_on))
+    updated = [quote(name) for name in names if name not in update_on]
+    return f" ON CONFLICT ({key}) DO UPDATE SET " + ", ".join(
+        f"{name} = EXCLUDED.{name}" for name in updated
+    )
+
+
 @cache
 def _unnest_insert(
     table: Table,
     varying: tuple[str, ...],
     same: tuple[str, ...],
-    skip_conflicts: bool,
+    on_conflict: str,
     returning: str | None,
 ) -> TextClause:
     """INSERT ... SELECT FROM unnest(one array per varying column), rows in the arrays' order,
@@ -347,8 +370,7 @@ def _unnest_insert(
     )
     if not varying:
         binds.append(bindparam("rows", type_=Integer))
-    if skip_conflicts:
-        sql += " ON CONFLICT DO NOTHING"
+    sql += on_conflict
     if returning is not None:
         sql += f" RETURNING {quote(returning)}"
     return text(sql).bindparams(*binds)

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, literal, or_, select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gonghui.notify.adapters.orm import (
@@ -405,16 +404,7 @@ class StationRepository:
 
     async def put_rows(self, rows: Collection[dict[str, Any]]) -> None:
         """Write whole rows (new or changed), one statement for all; one row per code."""
-        if not rows:
-            return
-        dialect = postgresql if self._session.bind.dialect.name == "postgresql" else sqlite
-        table = StationRow.__table__
-        statement = dialect.insert(table)
-        statement = statement.on_conflict_do_update(
-            index_elements=[table.c.code],
-            set_={c.name: statement.excluded[c.name] for c in table.columns if c.name != "code"},
-        )
-        await self._session.execute(statement, list(rows))
+        await insert_rows(self._session, StationRow.__table__, list(rows), update_on=("code",))
 
     async def all(self) -> list[StationRow]:
         """Every station (a province has thousands: fine to hold)."""
