@@ -90,10 +90,40 @@ def check_target(target: Target) -> str | None:
             return "an inbox address is a department code, e.g. `transport`"
         return None
     if target.kind in APPRISE_KINDS:
-        if apprise.Apprise.instantiate(target.address) is None:
-            return f"{target.address.split('://')[0]}:// is not an Apprise URL it understands"
-        return None
+        return _apprise_problem(target)
     return f"unknown channel kind {target.kind!r}"
+
+
+APPRISE_SCHEMES = {
+    "dingtalk": ("dingtalk",),
+    "wecom": ("wecombot",),
+    "feishu": ("feishu",),
+    "email": ("mailto", "mailtos"),
+}
+"""The Apprise schemes a kind's address may use (`sms` and `apprise`, set by admins, take any):
+the kind a person may set is not a way to post elsewhere."""
+
+
+def _apprise_problem(target: Target) -> str | None:
+    plugins = apprise.Apprise()
+    plugins.add(target.address)
+    if not plugins:
+        return f"{target.address.split('://')[0]}:// is not an Apprise URL it understands"
+    if len(plugins) > 1:  # Apprise reads a list of URLs from one string
+        return "一个渠道只能填一个地址 / a channel holds one Apprise URL"
+    schemes = APPRISE_SCHEMES.get(target.kind)
+    if schemes is not None and target.address.split("://", 1)[0].lower() not in schemes:
+        starts = " / ".join(f"{scheme}://" for scheme in schemes)
+        kind = target.kind
+        return f"{kind} 渠道的地址须以 {starts} 开头 / a {kind} address starts with {starts}"
+    return None
+
+
+def smtp_server(address: str) -> tuple[str, int] | None:
+    """The host and port an `email` channel's Apprise URL sends through, if it is one."""
+    plugin = apprise.Apprise.instantiate(address)
+    host = getattr(plugin, "smtp_host", None)
+    return (host, int(plugin.port or 25)) if host else None
 
 
 class Channels:
@@ -143,6 +173,9 @@ class Channels:
         )
 
     async def _apprise(self, target: Target, message: Outgoing) -> Outcome:
+        # Checked again when sent: a channel stored before a rule was added is held to it too.
+        if (problem := check_target(target)) is not None:
+            return Outcome(ok=False, error=problem, permanent=True)
         sender = apprise.Apprise()
         if not sender.add(target.address):
             return Outcome(ok=False, error="Apprise cannot use this address", permanent=True)

@@ -14,7 +14,8 @@ PREFERRED = "preferred"
 WEBHOOK = "webhook"
 INBOX = "inbox"
 """A department's own `dept.<code>.inbox` stream on the bus; the address is its code."""
-APPRISE_KINDS = ("dingtalk", "wecom", "feishu", "email", "sms", "apprise")
+EMAIL = "email"
+APPRISE_KINDS = ("dingtalk", "wecom", "feishu", EMAIL, "sms", "apprise")
 TARGET_KINDS = (WEBHOOK, INBOX, *APPRISE_KINDS)
 RULE_CHANNELS = (IN_APP, PREFERRED, *TARGET_KINDS)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Annotated, Any, Literal
 
@@ -10,12 +10,13 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, field_validator
 
-from gonghui.notify.adapters.channels import check_target
+from gonghui.notify.adapters.channels import check_target, smtp_server
 from gonghui.notify.adapters.unit_of_work import NotifyUnitOfWork
 from gonghui.notify.application.broadcast import request_broadcast
 from gonghui.notify.application.handlers import preview, put_recipient, put_rule
 from gonghui.notify.domain import selectors, templates
 from gonghui.notify.domain.model import (
+    EMAIL,
     RULE_CHANNELS,
     TARGET_KINDS,
     WEBHOOK,
@@ -194,13 +195,26 @@ def notifications_router(uow_factory: Callable[[], NotifyUnitOfWork]) -> APIRout
     return router
 
 
-async def check_receivers(channels: list[TargetIn], receivers: ReceiverAddresses) -> None:
-    """Refuse webhook channels whose host resolves where webhooks may not go (422, with why)."""
+async def check_receivers(
+    channels: list[TargetIn],
+    receivers: ReceiverAddresses,
+    *,
+    kept: Sequence[Target] = (),
+    persons_own: bool = False,
+) -> None:
+    """Refuse channels that would reach where the platform may not post (422, with why): a
+    webhook's host, and the SMTP host of a person's own email channel (an admin may name the
+    union's internal mail server). A channel on record as it is now is not looked up again, so
+    a receiver whose name does not resolve today does not block editing the rest."""
+    on_record = {(target.kind, target.address) for target in kept}
     for index, target in enumerate(channels):
-        if target.kind != WEBHOOK:
+        if (target.kind, target.address) in on_record:
             continue
         try:
-            await receivers.check_url(target.address)
+            if target.kind == WEBHOOK:
+                await receivers.check_url(target.address)
+            elif target.kind == EMAIL and persons_own and (server := smtp_server(target.address)):
+                await receivers.resolve(*server)
         except ReceiverRefused as exc:
             raise RequestValidationError(
                 [
@@ -237,7 +251,9 @@ def preferences_router(
     @router.put("/preferences", summary="Set the caller's own channels and preferences")
     async def put_preferences(preferences: PreferencesIn, caller: Caller) -> RecipientOut:
         current = await own_record(caller)
-        await check_receivers(preferences.channels, receivers)
+        await check_receivers(
+            preferences.channels, receivers, kept=current.channels, persons_own=True
+        )
         data = preferences.model_dump()
         data["channels"] = [Target(**t) for t in data["channels"]]
         stored = await put_recipient(replace(current, **data), uow=uow_factory())
@@ -606,7 +622,9 @@ def admin_router(
         if existing is not None:
             check_area(caller, existing.area_code, "该联系人 / this recipient")
         check_area(caller, recipient.area_code, "该联系人 / this recipient")
-        await check_receivers(recipient.channels, receivers)
+        await check_receivers(
+            recipient.channels, receivers, kept=existing.channels if existing else ()
+        )
         data = recipient.model_dump()
         data["channels"] = [Target(**t) for t in data["channels"]]
         stored = await put_recipient(Recipient(id=recipient_id, **data), uow=uow_factory())
