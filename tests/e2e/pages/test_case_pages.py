@@ -154,7 +154,12 @@ def transport_bureau(front_system: RunningSystem, tmp_path: Path) -> Iterator[No
 def provision(system: RunningSystem) -> None:
     """Units, the routing rule and the people of the story."""
     department(system, "dushu-town", "独山港镇人民政府")
-    for code, name in (("jx-transport", "平湖市交通运输局"), ("dushu-town", "独山港镇人民政府")):
+    units = (
+        ("jx-transport", "平湖市交通运输局"),
+        ("dushu-town", "独山港镇人民政府"),
+        ("ph-women", "平湖市妇联"),
+    )
+    for code, name in units:
         put = httpx.put(
             system.url("proposals", f"/units/{code}"),
             json={"name": name, "kind": "department"},
@@ -228,6 +233,18 @@ def test_a_case_moves_through_the_five_steps_live_on_the_representatives_phone(
     wait_until(lambda: a_case(system, pid)["status"] == "accepted")
     group.reload()
     assign = group.locator("[data-testid=move-assign]")
+    # The unit chosen to lead is not offered as its own co-handler.
+    co_handler = {
+        code: assign.locator(f"input[name=co_unit_codes][value='{code}']")
+        for code in ("dushu-town", "ph-women")
+    }
+    assign.locator("select[name=unit_code]").select_option("dushu-town")
+    expect(co_handler["dushu-town"]).to_be_disabled()
+    co_handler["ph-women"].check()
+    assign.locator("select[name=unit_code]").select_option("ph-women")
+    expect(co_handler["ph-women"]).not_to_be_checked()
+    expect(co_handler["ph-women"]).to_be_disabled()
+    expect(co_handler["dushu-town"]).to_be_enabled()
     assign.locator("select[name=unit_code]").select_option("dushu-town")
     assign.locator("input[name=note]").fill("改派独山港镇")
     assign.locator("button").click()

@@ -30,6 +30,25 @@
     }, 0);
   });
 
+  // A choice that rules out the same value among a form's checkboxes (the unit chosen to lead
+  // a case is not also its co-handler): `<select data-excludes="co_unit_codes">`. Without a
+  // script the server refuses the pair and says why.
+  function applyExclusions(root) {
+    root.querySelectorAll("select[data-excludes]").forEach(function (select) {
+      var name = select.getAttribute("data-excludes");
+      select.form.querySelectorAll("input[name='" + name + "']").forEach(function (box) {
+        var excluded = box.value === select.value;
+        if (excluded) { box.checked = false; }
+        box.disabled = excluded;
+      });
+    });
+  }
+  window.gonghuiApplyExclusions = applyExclusions;
+  applyExclusions(document);
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("select[data-excludes]")) { applyExclusions(event.target.form); }
+  });
+
   // Back to a page kept in memory: its forms may be sent again.
   window.addEventListener("pageshow", function (event) {
     if (!event.persisted) { return; }

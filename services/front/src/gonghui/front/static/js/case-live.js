@@ -47,6 +47,7 @@
         });
     });
     container.replaceChildren.apply(container, Array.prototype.slice.call(next.childNodes));
+    window.gonghuiApplyExclusions(container);
   }
   var source = new EventSource(live.getAttribute("data-events-url"));
   source.addEventListener("case", function (event) {
