@@ -99,14 +99,31 @@ async def test_revoking_a_person_revokes_every_token_issued_to_them(app_and_user
     assert (await http.get("/reviews", headers=bearer(first))).status_code == 401
 
 
+async def test_pages_name_a_person_by_the_name_their_account_was_given(
+    redis: Redis, keys: StreamKeys
+) -> None:
+    users = UserDirectory(redis, keys)
+    chen = Principal(sub="rev-5", role=Role.REVIEWER, area="330482")
+    await users.add(chen, secret=auth_secret(), name="陈静（审议小组）")
+    await users.add(chen, secret=auth_secret())  # a new token keeps the name
+    await users.set_password(chen, "a-long-enough-password", must_change=True)
+    await users.add(Principal(sub="sup-1", role=Role.SUPERVISOR), secret=auth_secret())
+
+    assert await users.names({"rev-5", "sup-1", "nobody"}) == {"rev-5": "陈静（审议小组）"}
+    assert await users.names(set()) == {}
+    assert (await users.get("rev-5")).name == "陈静（审议小组）"
+
+
 def test_the_command_line_lists_each_live_token_and_revokes_them_all(
     redis_url: str, prefix: str
 ) -> None:
     env = {"REDIS_URL": redis_url, "GONGHUI_STREAM_PREFIX": prefix}
     add = ("user", "add", "u-cli", "--role", "supervisor", "--area", "330482")
-    tokens = [run_cli(*add, env=env).stdout.strip().splitlines()[-1] for _ in range(2)]
+    named = (*add, "--name", " 陈静（督查） ")
+    tokens = [run_cli(*given, env=env).stdout.strip().splitlines()[-1] for given in (named, add)]
     [listed] = json.loads(run_cli("user", "list", "--json", env=env).stdout)
     assert (listed["sub"], listed["role"], listed["area"]) == ("u-cli", "supervisor", "330482")
+    assert listed["name"] == "陈静（督查）"  # kept when the second token was issued
     assert sorted(t["token_id"] for t in listed["tokens"]) == sorted(
         read_token(t, secret=auth_secret()).token_id for t in tokens
     )

@@ -481,6 +481,10 @@ def user_add(
     department: Annotated[
         str | None, typer.Option(help="For handlers and partners: their department")
     ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(help="How pages name the person instead of the id, e.g. 陈静（审议小组）"),
+    ] = None,
     password: Annotated[
         bool,
         typer.Option("--password", help="Also set a first password for the pages (printed once)"),
@@ -488,8 +492,13 @@ def user_add(
 ) -> None:
     """Issue a bearer token (printed once) for a person with a role and an area."""
     principal = Principal(sub=sub, role=role, area=area, department=department)
+    if name is not None:
+        name = name.strip()
+        if not 1 <= len(name) <= 60:
+            raise _refuse("--name: 1 to 60 characters")
     token = _run(
-        _with_redis, lambda r: UserDirectory(r, _keys()).add(principal, secret=auth_secret())
+        _with_redis,
+        lambda r: UserDirectory(r, _keys()).add(principal, secret=auth_secret(), name=name),
     )
     console.print(
         f"{sub}: {role.value}" + (f" in {area}" if area else "") + "; bearer token (shown once):"
@@ -531,7 +540,12 @@ def user_list(
     users = _run(_with_redis, lambda r: UserDirectory(r, _keys()).all())
     if as_json:
         listed = [
-            {**vars(user.principal), "role": user.principal.role.value, "tokens": user.tokens}
+            {
+                **vars(user.principal),
+                "role": user.principal.role.value,
+                "name": user.name,
+                "tokens": user.tokens,
+            }
             for user in users
         ]
         for person in listed:
@@ -539,7 +553,7 @@ def user_list(
             person["tokens"] = [vars(token) for token in person["tokens"]]
         print(json.dumps(listed, ensure_ascii=False))
         return
-    table = Table("id", "role", "area", "department", "token", "issued", "expires")
+    table = Table("id", "name", "role", "area", "department", "token", "issued", "expires")
     for column in table.columns:
         column.overflow = "fold"  # piped output is 80 columns wide: wrap, never cut an id
     for user in users:
@@ -547,6 +561,7 @@ def user_list(
         for token in user.tokens:
             table.add_row(
                 person.sub,
+                user.name or "-",
                 person.role.value,
                 person.area or "-",
                 person.department or "-",

@@ -9,7 +9,7 @@ import asyncio
 import httpx
 from redis.asyncio import Redis
 
-from gonghui.shared.auth import Principal, Role, UserDirectory
+from gonghui.shared.auth import Principal, Role, UserDirectory, auth_secret
 from gonghui.shared.departments import DepartmentDirectory
 from gonghui.shared.streams import StreamKeys
 from tests.support.auth import bearer
@@ -20,6 +20,12 @@ REPRESENTATIVE = Principal(sub="shots-rep-lin", role=Role.REPRESENTATIVE, area=A
 UNIT_DESK = Principal(sub="shots-gulou-desk", role=Role.HANDLER, department=UNIT)
 ADMIN = Principal(sub="shots-admin-fz", role=Role.UNION_ADMIN, area="350100")
 REVIEW_GROUP = Principal(sub="shots-review-group", role=Role.REVIEWER, area=AREA)
+STAFF_NAMES = {
+    UNIT_DESK.sub: "王科长（东街街道）",
+    ADMIN.sub: "李明（福州市总工会）",
+    REVIEW_GROUP.sub: "陈静（审议小组）",
+}
+"""How pages name the staff accounts (the representative is named by the registry)."""
 
 
 def seed_case(proposals_url: str, redis_url: str, prefix: str, *, password: str) -> str:
@@ -91,6 +97,8 @@ async def _provision(redis_url: str, prefix: str, password: str) -> None:
         await DepartmentDirectory(redis, keys).add(UNIT, "鼓楼区东街街道办事处")
         users = UserDirectory(redis, keys)
         for person in (REPRESENTATIVE, UNIT_DESK, ADMIN, REVIEW_GROUP):
+            if person.sub in STAFF_NAMES:
+                await users.add(person, secret=auth_secret(), name=STAFF_NAMES[person.sub])
             await users.set_password(person, password, must_change=False)
     finally:
         await redis.aclose()

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from gonghui.shared.auth import Principal, Role, UserDirectory
+from gonghui.shared.auth import Principal, Role, UserDirectory, auth_secret
 from gonghui.shared.streams import StreamKeys
 from tests.support.auth import csrf_of
 from tests.support.servers import run_cli
@@ -113,6 +113,7 @@ async def test_staff_sign_in_with_a_first_password_change_it_and_are_ended_by_re
     system: RunningSystem, users: UserDirectory
 ) -> None:
     rep = Principal(sub="rep-0042", role=Role.REPRESENTATIVE, area="350104")
+    await users.add(rep, secret=auth_secret(), name="沈代表")
     await users.set_password(rep, "first-Password-1", must_change=True)
     with browser(system) as web:
         csrf = csrf_of(web.get("/sign-in"))
@@ -150,7 +151,9 @@ async def test_staff_sign_in_with_a_first_password_change_it_and_are_ended_by_re
             },
         )
         assert changed.status_code == 303
-        assert "首次登录" not in web.get("/password").text
+        page = web.get("/password").text
+        assert "首次登录" not in page
+        assert '<span class="signed-in" data-testid="signed-in">沈代表</span>' in page
         assert (await users.get("rep-0042")).must_change_password is False  # type: ignore[union-attr]
         await users.revoke("rep-0042")
         ended = web.get("/password")

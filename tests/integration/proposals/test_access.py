@@ -7,11 +7,13 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
 from gonghui.proposals.bootstrap import create_app
 from gonghui.proposals.entrypoints.retention import AuditRetention
 from gonghui.proposals.settings import ProposalsSettings
-from gonghui.shared.auth import Role
+from gonghui.shared.auth import Principal, Role, UserDirectory, auth_secret
+from gonghui.shared.streams import StreamKeys
 from tests.support.auth import bearer, unguarded_routes
 
 pytestmark = pytest.mark.usefixtures("units")
@@ -293,9 +295,13 @@ async def test_personal_data_roles_are_configurable(
     assert audit.json()["items"] == []
 
 
-async def test_the_assigned_unit_reads_the_representatives_names_on_its_case(api) -> None:
+async def test_the_assigned_unit_reads_the_names_of_the_people_on_its_case(
+    api, redis: Redis, keys: StreamKeys
+) -> None:
     admin = bearer(Role.UNION_ADMIN)
     await api.put("/representatives/rep-shen", json={"name": "沈代表"}, headers=admin)
+    reviewer = Principal(sub="g", role=Role.REVIEWER)
+    await UserDirectory(redis, keys).add(reviewer, secret=auth_secret(), name="陈静（审议小组）")
     pid = await submitted(api)
     group = bearer(Role.REVIEWER, sub="g")
     await api.post(f"/proposals/{pid}/accept", json={}, headers=group)
@@ -305,6 +311,7 @@ async def test_the_assigned_unit_reads_the_representatives_names_on_its_case(api
     case = (await api.get(f"/proposals/{pid}", headers=town)).json()
     (listed,) = (await api.get("/proposals", headers=town)).json()["items"]
 
-    assert case["names"] == {"rep-shen": "沈代表"}
+    # The representative from the registry, the review group's member from their account.
+    assert case["names"] == {"rep-shen": "沈代表", "g": "陈静（审议小组）"}
     assert listed["names"] == {"rep-shen": "沈代表"}  # the work queue reads the list
     assert (await api.get("/representatives", headers=town)).status_code == 403

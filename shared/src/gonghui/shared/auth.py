@@ -6,7 +6,7 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from functools import cache
@@ -148,6 +148,8 @@ class User:
     has_password: bool = False
     must_change_password: bool = False
     """Set by an admin, so the person chooses their own at the next sign-in."""
+    name: str | None = None
+    """How pages name the person (陈静（审议小组）) where they would show the account's id."""
 
 
 class UserDirectory:
@@ -164,8 +166,11 @@ class UserDirectory:
         self._revoked_people = f"{keys.prefix}gonghui.revoked_people"
         self._blocked_people = f"{keys.prefix}gonghui.blocked_people"
 
-    async def add(self, principal: Principal, *, secret: str) -> str:
-        """Record a user and return a new token for them; their earlier tokens stay valid."""
+    async def add(self, principal: Principal, *, secret: str, name: str | None = None) -> str:
+        """Record a user and return a new token for them; their earlier tokens stay valid.
+
+        `name` is how pages show them; without one an earlier name is kept.
+        """
         token, token_id = issue_token(principal, secret=secret)
         issued = read_token(token, secret=secret)
         now = time.time()
@@ -178,8 +183,10 @@ class UserDirectory:
         tokens[token_id] = IssuedToken(
             token_id, issued.issued_at, issued.issued_at + TOKEN_DAYS * 86_400
         )
+        name = name or (existing or {}).get("name")
         record = {
             **_password_fields(existing or {}),
+            **({"name": name} if name else {}),
             **asdict(principal),
             "role": principal.role.value,
             "tokens": [asdict(t) for t in tokens.values()],
@@ -210,6 +217,15 @@ class UserDirectory:
             verify_password(password, _decoy_hash())
             return None
         return _user(json.loads(raw)) if verify_password(password, stored) else None
+
+    async def names(self, subs: Collection[str]) -> dict[str, str]:
+        """The names of those of `subs` who have an account with a name, by id."""
+        wanted = sorted(subs)
+        if not wanted:
+            return {}
+        raw = await self._redis.hmget(self._users, wanted)
+        records = (json.loads(r) for r in raw if r)
+        return {str(r["sub"]): str(r["name"]) for r in records if r.get("name")}
 
     async def get(self, sub: str) -> User | None:
         """One person as the directory holds them, or None."""
@@ -285,6 +301,7 @@ def _user(record: dict[str, Any]) -> User:
         tokens,
         has_password=bool(record.get("password_hash")),
         must_change_password=bool(record.get("must_change_password")),
+        name=record.get("name"),
     )
 
 

@@ -61,7 +61,7 @@ class Session:
     token: str
     csrf: str
     name: str
-    """What the header shows: the account, or a worker's masked phone."""
+    """What the header shows: the account's name (else its id), or a worker's masked phone."""
     signed_in_at: float
     must_change_password: bool = False
     uses_password: bool = False

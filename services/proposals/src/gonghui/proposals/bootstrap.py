@@ -16,6 +16,7 @@ from gonghui.proposals.entrypoints.photos_http import photos_router
 from gonghui.proposals.entrypoints.problems_http import problems_router
 from gonghui.proposals.entrypoints.retention import AuditRetention
 from gonghui.proposals.settings import ProposalsSettings
+from gonghui.shared.auth import UserDirectory
 from gonghui.shared.clock import Clock, SystemClock
 from gonghui.shared.db import create_engine, session_factory
 from gonghui.shared.http import create_service_app
@@ -63,7 +64,7 @@ def create_app(settings: ProposalsSettings | None = None, *, clock: Clock | None
         runtime=runtime,
         engine=engine,
         routers=[
-            proposals_router(uow_factory, policy),
+            proposals_router(uow_factory, policy, UserDirectory(runtime.redis, runtime.keys)),
             routing_router(uow_factory),
             problems_router(
                 uow_factory,

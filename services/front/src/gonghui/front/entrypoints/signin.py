@@ -173,7 +173,7 @@ def signin_router():  # type: ignore[no-untyped-def]
             )
         session_id, _ = await state.sessions.open(
             user.principal,
-            name=user.principal.sub,
+            name=user.name or user.principal.sub,
             must_change_password=user.must_change_password,
             uses_password=True,
         )

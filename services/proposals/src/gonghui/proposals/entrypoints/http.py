@@ -41,7 +41,7 @@ from gonghui.proposals.entrypoints.access import (
     may_read_case,
     own,
 )
-from gonghui.shared.auth import Principal, area_prefix
+from gonghui.shared.auth import Principal, UserDirectory, area_prefix
 from gonghui.shared.clock import SHANGHAI, LocalTime
 from gonghui.shared.contracts.proposals import ClaimReport
 from gonghui.shared.errors import Conflict
@@ -174,9 +174,9 @@ class ProposalOut(BaseModel):
     )
     names: dict[str, str] = Field(
         default_factory=dict,
-        description="Names of the representatives this case mentions, by id, so whoever may read "
-        "the case can say who: its submitter and the people on its timeline (a list's items: "
-        "the submitter's).",
+        description="Names of the people this case mentions, by id, so whoever may read the "
+        "case can say who: its submitter and the people on its timeline (a list's items: the "
+        "submitter's); representatives' from their registry, staff's from their accounts.",
     )
 
     @classmethod
@@ -353,10 +353,19 @@ class RuleOut(RuleIn):
 
 
 def proposals_router(
-    uow_factory: Callable[[], ProposalsUnitOfWork], policy: DeadlinePolicy
+    uow_factory: Callable[[], ProposalsUnitOfWork],
+    policy: DeadlinePolicy,
+    accounts: UserDirectory,
 ) -> APIRouter:
     """Routes for submitting, reviewing, assigning, supervising and following cases."""
     router = APIRouter(prefix="/proposals", tags=["proposals"])
+
+    async def names_of(uow: ProposalsUnitOfWork, ids: set[str]) -> dict[str, str]:
+        """Representatives' names from the registry, other staff's from their accounts."""
+        return {
+            **await accounts.names(ids),
+            **await uow.routing.representative_names(ids),
+        }
 
     async def view(case: Case) -> ProposalOut:
         mentioned = {case.submitted_by, *(t.actor for t in case.timeline)}
@@ -367,7 +376,7 @@ def proposals_router(
                 uow.clock.now(),
                 await uow.outcome_ratings.of(case.id),
             )
-            answer.names = await uow.routing.representative_names(mentioned)
+            answer.names = await names_of(uow, mentioned)
             return answer
 
     async def checked(proposal_id: str, check: Callable[[Case], None]) -> None:
@@ -432,7 +441,7 @@ def proposals_router(
                 limit=limit,
             )
             deadlines = await uow.deadlines.of_each([c.id for c in found])
-            names = await uow.routing.representative_names({c.submitted_by for c in found})
+            names = await names_of(uow, {c.submitted_by for c in found})
             now = uow.clock.now()
         items = [ProposalOut.of(c, deadlines[c.id], now) for c in found]
         for item in items:
