@@ -80,7 +80,7 @@ def test_a_worker_finds_an_open_station_with_water_signs_up_and_rates_it(
     assert activity["confirmed"] == 1
 
 
-def test_a_typed_address_finds_stations_on_a_desktop_with_the_map_tiles_out_of_reach(
+def test_a_typed_address_or_landmark_finds_stations_with_the_map_tiles_out_of_reach(
     front_system: RunningSystem, seeded: Seeded, desktop: Page
 ) -> None:
     desktop.goto(front_system.url("front", "/"))
@@ -90,6 +90,20 @@ def test_a_typed_address_finds_stations_on_a_desktop_with_the_map_tiles_out_of_r
     expect(desktop.locator(".result").first).to_be_visible()
     count = desktop.locator(".result").count()
     expect(desktop.locator("#map .leaflet-marker-icon")).to_have_count(count)
+
+    # A street or landmark is where a station naming it is, not the district's centre.
+    for typed, label in (("鼓楼区五四路154号", "五四路154号"), ("五四路", "五四路")):
+        desktop.get_by_label("或输入地址").fill(typed)
+        desktop.get_by_role("button", name="查找").click()
+        expect(desktop.locator("#searched")).to_contain_text(
+            f"按“{label}”的位置查找（以“兴业银行五四路爱心驿站”为准）"
+        )
+        expect(desktop.locator(".result").first).to_have_attribute(
+            "data-code", seeded.open_with_water
+        )
+    desktop.get_by_label("或输入地址").fill("不存在的地方")
+    desktop.get_by_role("button", name="查找").click()
+    expect(desktop.get_by_role("alert")).to_contain_text("place_not_found")
 
 
 def test_a_poster_link_opens_the_finder_at_its_place(

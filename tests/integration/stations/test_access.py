@@ -27,6 +27,7 @@ PUBLIC = {
     ("GET", "/asyncapi"),
     ("GET", "/stations"),
     ("GET", "/stations.geojson"),
+    ("GET", "/places"),
     ("GET", "/stations/{code}"),
     ("GET", "/areas"),
     ("GET", "/areas/{code}"),

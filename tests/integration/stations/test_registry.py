@@ -272,6 +272,48 @@ async def test_geojson_is_rfc7946(client: httpx.AsyncClient) -> None:
         assert feature["properties"]["compliant"] is False  # no six-point assessment yet
 
 
+async def test_a_typed_landmark_or_street_is_found_at_the_stations_mentioning_it(
+    client: httpx.AsyncClient,
+) -> None:
+    by_address = await register(client, external_ref="P-1", name="兴业银行爱心驿站")
+    by_name = await register(
+        client, external_ref="P-2", name="五四路环卫驿站", address="福州市鼓楼区温泉路3号"
+    )
+    elsewhere = await register(
+        client,
+        external_ref="P-3",
+        name="思明区五四路驿站",
+        address="厦门市思明区五四路",
+        lat=24.45,
+        lon=118.08,
+    )
+    gone = await register(
+        client, external_ref="P-4", name="东街口驿站", address="福州市鼓楼区东街口"
+    )
+    exited = await client.post(
+        f"/stations/{gone['code']}/exit", json={"actor": STAFF, "reason": "撤并"}
+    )
+    assert exited.status_code == 200, exited.text
+
+    found = (await client.get("/places", params={"q": "五四路"})).json()
+    # Those naming it first, then those whose address does.
+    naming = sorted([by_name["code"], elsewhere["code"]])
+    assert [p["code"] for p in found] == [*naming, by_address["code"]]
+    inside = (await client.get("/places", params={"q": "五四路", "area_code": "350100"})).json()
+    assert [p["code"] for p in inside] == [by_name["code"], by_address["code"]]
+    assert inside[0]["lat"] == by_name["lat"] and inside[0]["name"] == "五四路环卫驿站"
+    either = {"q": "五四路", "area_code": ["320106", "350203"]}  # 鼓楼区 of Nanjing, 思明区
+    assert [p["code"] for p in (await client.get("/places", params=either)).json()] == [
+        elsewhere["code"]
+    ]
+    bad_area = await client.get("/places", params={"q": "五四路", "area_code": "35"})
+    assert bad_area.status_code == 422
+    assert (await client.get("/places", params={"q": "东街口"})).json() == []  # exited
+    assert (await client.get("/places", params={"q": "%%"})).json() == []  # no wildcards
+    too_short = await client.get("/places", params={"q": "路"})
+    assert too_short.status_code == 422
+
+
 async def test_registration_records_who_registered(
     client: httpx.AsyncClient, stations_engine: AsyncEngine
 ) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import json
 import math
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Form, Query, Request
@@ -16,12 +17,14 @@ from gonghui.front.hours import describe_hours
 from gonghui.front.navigation import map_position, navigation_links
 from gonghui.front.pages import render
 from gonghui.front.sessions import Session, current_session, page_router, require_role
-from gonghui.shared.auth import Role
+from gonghui.shared.auth import Role, area_prefix
 
 SEARCH_RADIUS_M = 20_000
 RESULTS = 10
 WORKERS = (Role.WORKER, Role.MEMBER)
 _AREA_WORDS = re.compile(r"[\u4e00-\u9fff]{1,10}?(?:自治区|自治州|特别行政区|省|市|州|盟|区|县|旗)")
+_STREET = re.compile(r"^.+?(?:大道|大街|路|街|巷|弄|里|桥|口|村)")
+"""A street or landmark at the start of the rest of an address: `五四路` of `五四路154号`."""
 _DONE = {
     "feedback_rating": "感谢您的评价！",
     "feedback_complaint": "投诉已收到，驿站管理人员和工会将跟进处理。",
@@ -45,21 +48,52 @@ def _coordinate(raw: str | None, *, limit: float) -> float | None:
     return value
 
 
-async def locate_address(services: Services, text: str) -> dict[str, Any] | None:
-    """The most specific area named in an address that the area table knows, with its seat."""
-    candidates = [text.strip(), *reversed(_AREA_WORDS.findall(text))]
-    for candidate in candidates:
+async def areas_named(services: Services, text: str) -> list[dict[str, Any]]:
+    """The areas (with a seat) named in an address, most specific name first, those whose full
+    name agrees most with the rest of the address first (鼓楼区 is in Fuzhou and in Nanjing)."""
+    words = _AREA_WORDS.findall(text)
+    for candidate in [text.strip(), *reversed(words)]:
         if not candidate or len(candidate) > 40:
             continue
         found = await services.get("stations", "/areas", params={"q": candidate, "limit": 20})
         placed = [a for a in found if a.get("lat") is not None]
-        # Prefer the area whose full name agrees with the rest of the address.
-        placed.sort(
-            key=lambda a: -sum(1 for word in _AREA_WORDS.findall(text) if word in a["full_name"])
-        )
         if placed:
-            return placed[0]
-    return None
+            return sorted(placed, key=lambda a: -sum(word in a["full_name"] for word in words))
+    return []
+
+
+@dataclass(frozen=True)
+class TypedPlace:
+    """Where a typed place is taken to be, and how the page says so."""
+
+    lat: float
+    lon: float
+    label: str
+    how: str
+
+
+async def locate_typed_place(services: Services, text: str) -> TypedPlace | None:
+    """A typed landmark or street, at a station whose name or address mentions it (inside an
+    area the text names, the likeliest first); else the seat of the area it names; else None."""
+    areas = await areas_named(services, text)
+    rest = _AREA_WORDS.sub("", text).strip() if areas else text.strip()
+    street = _STREET.match(rest)
+    for words in dict.fromkeys((rest, street.group(0) if street else "")):
+        if not 2 <= len(words) <= 40:
+            continue
+        params: dict[str, Any] = {"q": words, "limit": 20}
+        if areas:
+            params["area_code"] = [area["code"] for area in areas]
+        found = await services.get("stations", "/places", params=params)
+        for area in areas or [None]:
+            inside = area_prefix(area["code"]) if area else ""
+            station = next((p for p in found if p["area_code"].startswith(inside)), None)
+            if station is not None:
+                how = f"以“{station['name']}”为准"
+                return TypedPlace(station["lat"], station["lon"], words, how)
+    if not areas:
+        return None
+    return TypedPlace(areas[0]["lat"], areas[0]["lon"], areas[0]["full_name"], "区县中心")
 
 
 def finder_router():  # type: ignore[no-untyped-def]
@@ -88,15 +122,14 @@ def finder_router():  # type: ignore[no-untyped-def]
             problem = "位置无效，请重新定位或输入地址 (invalid_position)"
             lat = lon = None
         if lat is None and q.strip():
-            area = await locate_address(services, q[:100])
-            if area is None:
+            place = await locate_typed_place(services, q[:100])
+            if place is None:
                 problem = (
-                    f"未找到“{q[:40]}”所在的区县，请输入省市区县名，如“福州市鼓楼区” "
+                    f"未找到“{q[:40]}”，请输入区县名、街道或地标，如“福州市鼓楼区”“东街口” "
                     "(place_not_found)"
                 )
             else:
-                lat, lon = area["lat"], area["lon"]
-                place = area["full_name"]
+                lat, lon = place.lat, place.lon
         results: list[dict[str, Any]] = []
         searched_at = None
         if lat is not None and lon is not None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 
-from sqlalchemy import String, bindparam, case, func, select, true, update
+from sqlalchemy import String, bindparam, case, func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -96,6 +96,18 @@ CANDIDATE_COLUMNS = (
 
 
 @dataclass(frozen=True)
+class Place:
+    """A station standing for a place a worker typed (a landmark, a street)."""
+
+    code: str
+    name: str
+    address: str
+    lat: float
+    lon: float
+    area_code: str
+
+
+@dataclass(frozen=True)
 class VisitDay:
     """Visits of one station on one day."""
 
@@ -180,6 +192,31 @@ class StationRepository:
             )
         )
         return [Candidate(*row) for row in rows]
+
+    async def mentioning(
+        self, words: str, *, area_codes: Sequence[str] | None = None, limit: int = 5
+    ) -> list[Place]:
+        """Stations (not exited, not test data) whose name or address contains `words`: those
+        naming it first, inside one of `area_codes` if given. A scan, for a typed place."""
+        named = StationRow.name.contains(words, autoescape=True)
+        query = select(*(StationRow.__table__.c[f.name] for f in fields(Place))).where(
+            or_(named, StationRow.address.contains(words, autoescape=True)),
+            StationRow.status != StationStatus.EXITED.value,
+            StationRow.test_data.is_(False),
+        )
+        if area_codes:
+            query = query.where(
+                or_(
+                    *(
+                        StationRow.area_code.startswith(code_stem(code), autoescape=True)
+                        for code in area_codes
+                    )
+                )
+            )
+        rows = await self._session.execute(
+            query.order_by(named.desc(), StationRow.code).limit(limit)
+        )
+        return [Place(*row) for row in rows]
 
     async def every(
         self, *, include_exited: bool = False, include_test_data: bool = False

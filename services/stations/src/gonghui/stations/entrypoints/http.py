@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from gonghui.shared.auth import Principal, Role, signed_in
 from gonghui.shared.clock import SHANGHAI, Clock, local
@@ -149,6 +149,17 @@ class NearbyStation(BaseModel):
     )
     lat: float
     lon: float
+
+
+class PlaceOut(BaseModel):
+    """A station whose name or address mentions a typed place, where the place is."""
+
+    code: str
+    name: str
+    address: str
+    lat: float
+    lon: float
+    area_code: str
 
 
 class NearbyPage(BaseModel):
@@ -427,6 +438,26 @@ def stations_router(
             for s in stations
         ]
         return GeoJSONResponse({"type": "FeatureCollection", "features": features})
+
+    @router.get("/places", summary="Where a typed landmark or street is: stations mentioning it")
+    async def places(
+        q: Annotated[
+            str,
+            Query(
+                min_length=2,
+                max_length=40,
+                description="A landmark or street, e.g. `东街口` or `五四路`.",
+            ),
+        ],
+        area_code: Annotated[
+            list[Annotated[str, StringConstraints(pattern=r"^\d{6}$")]] | None,
+            Query(max_length=20, description="Only inside these areas (repeat the parameter)."),
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=20)] = 5,
+    ) -> list[PlaceOut]:
+        async with uow_factory() as uow:
+            found = await uow.stations.mentioning(q.strip(), area_codes=area_code, limit=limit)
+        return [PlaceOut(**vars(place)) for place in found]
 
     @router.post("/stations", status_code=201, summary="Register a station (union staff)")
     async def register(body: StaffRegistration, principal: Staff) -> StationOut:
