@@ -142,6 +142,30 @@ async def test_a_run_costs_the_same_statements_whatever_its_size(
     assert {d.note for d, _ in await deliveries(uow, recipient="admin-b")} == {"opted out"}
 
 
+async def test_a_sandbox_departments_stations_tell_no_one(
+    redis: Redis, keys: StreamKeys, uow: Uow
+) -> None:
+    def complaint(code: str) -> CloudEvent:
+        data = {"code": code, "name": f"驿站{code}", "category": "hygiene", "text": "没有热水"}
+        return event("station.complaint_received.v1", code, data)
+
+    handlers = station_event_handlers()
+    rehearsal = registered("SB-1", operator="cib-bank-test", test_data=True)
+    await consume(redis, keys, uow, handlers, registered("REAL-1"), rehearsal)
+    # A later event about the rehearsal station carries no flag of its own: notify's copy knows.
+    await consume(redis, keys, uow, handlers, complaint("SB-1"), complaint("REAL-1"))
+
+    told = {(n.cause_type, n.subject) for n in await inbox(uow, "role:station_admin")}
+    assert told == {
+        ("station.registered.v1", "REAL-1"),
+        ("station.complaint_received.v1", "REAL-1"),
+    }
+    assert {d.subject for d, _ in await deliveries(uow)} == {"REAL-1"}
+    async with uow() as unit:
+        copy = await unit.stations.rows({"SB-1"})
+    assert copy["SB-1"]["test_data"] is True  # kept, and never named to workers
+
+
 async def test_a_rule_put_over_http_takes_effect_for_the_next_batch(
     api: httpx.AsyncClient,  # noqa: F811
     redis: Redis,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -340,7 +341,7 @@ async def apply_events(
     async with uow:
         rule_set = await rules.current(uow.rules) if rules else RuleSet(await uow.rules.all())
         firing = rule_set.firing(event_type)
-        areas = await _areas(
+        about = await _areas(
             [(event_type, data) for _, data in events],
             uow=uow,
             keep_stations=keep_stations,
@@ -352,7 +353,7 @@ async def apply_events(
             subjects={cause.subject for cause, _ in events if cause.subject},
             at=uow.clock.now(),
         )
-        made = await _tell(events, areas, firing, cancelling=cancelling, uow=uow)
+        made = await _tell(events, about, firing, cancelling=cancelling, uow=uow)
         await uow.commit()
         return made
 
@@ -362,15 +363,25 @@ def _station_code(data: dict[str, Any]) -> str | None:
     return code if isinstance(code, str) else None
 
 
+@dataclass(frozen=True)
+class _About:
+    """What an event is about, for its rules: its area, and whether it is a sandbox's test data
+    (a rehearsing department's stations tell no one: rules do not fire for them)."""
+
+    area: str | None = None
+    test_data: bool = False
+
+
 async def _areas(
     events: Sequence[tuple[str, dict[str, Any]]],
     *,
     uow: NotifyUnitOfWork,
     keep_stations: bool,
     firing: bool,
-) -> list[str | None]:
-    """The area each event is about (if rules fire): its own `area_code`, else its station's in
-    notify's copy as that event left it; the copy follows the events first if `keep_stations`.
+) -> list[_About]:
+    """What each event is about (if rules fire): its own `area_code`, else its station's in
+    notify's copy as that event left it, and whether it or its station is test data; the copy
+    follows the events first if `keep_stations`.
 
     The copy's rows are read in one statement and written in one.
     """
@@ -380,14 +391,10 @@ async def _areas(
     ]
     wanted = {data["code"] for (_, data), follows in zip(events, followed, strict=True) if follows}
     if firing:
-        wanted |= {
-            code
-            for _, data in events
-            if not isinstance(data.get("area_code"), str) and (code := _station_code(data))
-        }
+        wanted |= {code for _, data in events if (code := _station_code(data))}
     copy = await uow.stations.rows(wanted)
     changed: set[str] = set()
-    areas: list[str | None] = []
+    about: list[_About] = []
     for (event_type, data), follows in zip(events, followed, strict=True):
         if follows:
             code = data["code"]
@@ -396,19 +403,23 @@ async def _areas(
                 copy[code] = row
                 changed.add(code)
         if not firing:
-            areas.append(None)
-        elif isinstance(data.get("area_code"), str):
-            areas.append(data["area_code"])
-        else:
-            row = copy.get(_station_code(data) or "")
-            areas.append(row["area_code"] if row is not None else None)
+            about.append(_About())
+            continue
+        row = copy.get(_station_code(data) or "")
+        area = data.get("area_code")
+        about.append(
+            _About(
+                area=area if isinstance(area, str) else row["area_code"] if row else None,
+                test_data=data.get("test_data") is True or bool(row and row["test_data"]),
+            )
+        )
     await uow.stations.put_rows([copy[code] for code in changed])
-    return areas
+    return about
 
 
 async def _tell(
     events: Sequence[Event],
-    areas: Sequence[str | None],
+    about: Sequence[_About],
     firing: list[Rule],
     *,
     cancelling: list[str],
@@ -417,12 +428,12 @@ async def _tell(
     """Notices and deliveries of a run: recipients resolved, then everyone looked up at once."""
     directory = Directory(uow.recipients)
     plans: list[tuple[CloudEvent, dict[str, Any], str | None, list[tuple[Rule, list[str]]]]] = []
-    for (cause, data), area in zip(events, areas, strict=True):
+    for (cause, data), subject in zip(events, about, strict=True):
         told = []
-        for rule in firing:
-            if rule.applies_to(data, area_code=area):
+        for rule in [] if subject.test_data else firing:
+            if rule.applies_to(data, area_code=subject.area):
                 told.append((rule, await _recipients_of(rule, data, directory)))
-        plans.append((cause, data, area, told))
+        plans.append((cause, data, subject.area, told))
     await directory.load(
         [i for *_, told in plans for _, ids in told for i in ids]
         + [i for _, data, _, told in plans if told for i in _named_ids(data).values()]
