@@ -7,7 +7,9 @@ import dataclasses
 from datetime import timedelta
 
 from redis.asyncio import Redis
+from sqlalchemy import event as sql_event
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gonghui.notify.adapters.channels import Channels
 from gonghui.notify.application.dispatch import Dispatcher, delivery_dlq_stream
@@ -346,3 +348,49 @@ async def test_a_hotline_case_reaches_its_unit_and_its_responsible_person_at_onc
     assert li["priority"] == "urgent" and li["body"].startswith("李主任：您负责的 12351 热线事项")
     held = [d for d, _ in await deliveries(uow, recipient="dept:ph-legal") if d.subject == "P-1"]
     assert {d.status for d in held if d.channel == "preferred"} == {"digest"}
+
+
+async def test_the_dispatchers_look_ups_use_the_indexes_of_waiting_rows(
+    uow: Uow, dispatcher, notify_engine: AsyncEngine
+) -> None:
+    # Those indexes hold only waiting and claimed rows (most rows are written finished): the
+    # queries a dispatch round makes must still be able to use them.
+    looked_up: list[tuple[str, object]] = []
+
+    def keep(_conn, _cursor, statement, parameters, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().startswith("SELECT") and "FROM deliveries" in statement:
+            looked_up.append((statement, parameters))
+
+    async with http_sink() as sink:
+        await person(uow, "role:review_group", webhook(sink.url("/review")))
+        await apply_rules(SUBMITTED, SUBMITTED.data, uow=uow())
+        sql_event.listen(notify_engine.sync_engine, "before_cursor_execute", keep)
+        try:
+            assert await drain(dispatcher) == 1
+        finally:
+            sql_event.remove(notify_engine.sync_engine, "before_cursor_execute", keep)
+
+    postgres = notify_engine.dialect.name == "postgresql"
+    plans = []
+    async with notify_engine.connect() as connection:
+        if postgres:
+            await connection.exec_driver_sql("SET enable_seqscan = off")
+        for statement, parameters in looked_up:
+            explain = "EXPLAIN " if postgres else "EXPLAIN QUERY PLAN "
+            rows = await connection.exec_driver_sql(explain + statement, parameters)
+            plans.append(" ".join(str(row[-1]) for row in rows))
+    conditions = [statement.partition("WHERE")[2] for statement, _ in looked_up]
+    due = [p for p, where in zip(plans, conditions, strict=True) if "next_attempt_at" in where]
+    claimed = [p for p, where in zip(plans, conditions, strict=True) if "claim_token =" in where]
+    assert due and claimed, looked_up
+    assert all("ix_deliveries_due" in plan for plan in due), due
+    assert all("ix_deliveries_claim" in plan for plan in claimed), claimed
+    partial = {"ix_deliveries_claim", *(["ix_deliveries_due"] if postgres else [])}
+    defined = (
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'deliveries'"
+        if postgres
+        else "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'deliveries'"
+    )
+    async with notify_engine.connect() as connection:
+        definitions = dict((await connection.exec_driver_sql(defined)).all())
+    assert all(" WHERE " in definitions[name] for name in partial), definitions

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -161,10 +162,22 @@ class DeliveryRow(Base):
         UniqueConstraint(
             "event_source", "event_id", "recipient", "channel", "purpose", name="uq_deliveries_key"
         ),
-        Index("ix_deliveries_due", "status", "next_attempt_at"),
+        # Most rows are written finished: the dispatcher's indexes hold only waiting ones
+        # (SQLite's planner would not use an IN-list partial index for `status = 'pending'`).
+        Index(
+            "ix_deliveries_due",
+            "status",
+            "next_attempt_at",
+            postgresql_where=text("status IN ('pending', 'sending', 'digest')"),
+        ),
         Index("ix_deliveries_event", "event_id"),
         Index("ix_deliveries_subject_rule", "subject", "rule_id"),
-        Index("ix_deliveries_claim", "claim_token"),
+        Index(
+            "ix_deliveries_claim",
+            "claim_token",
+            postgresql_where=text("claim_token IS NOT NULL"),
+            sqlite_where=text("claim_token IS NOT NULL"),
+        ),
     )
 
 
