@@ -91,6 +91,10 @@ def test_a_typed_address_or_landmark_finds_stations_with_the_map_tiles_out_of_re
     count = desktop.locator(".result").count()
     expect(desktop.locator("#map .leaflet-marker-icon")).to_have_count(count)
 
+    # A bare district name shared by several cities: the one where stations are.
+    desktop.get_by_label("或输入地址").fill("鼓楼区")
+    desktop.get_by_role("button", name="查找").click()
+    expect(desktop.locator("#searched")).to_contain_text("按“福建省福州市鼓楼区”的位置查找")
     # A street or landmark is where a station naming it is, not the district's centre.
     for typed, label in (("鼓楼区五四路154号", "五四路154号"), ("五四路", "五四路")):
         desktop.get_by_label("或输入地址").fill(typed)
