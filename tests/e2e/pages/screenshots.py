@@ -63,6 +63,7 @@ SHOTS = [
     Shot("case-new-phone", lambda s: "/cases/new", account=cases.REPRESENTATIVE.sub),
     Shot("cases-phone", lambda s: "/cases", account=cases.REPRESENTATIVE.sub),
     Shot("case-phone", lambda s: f"/cases/{s.case_no}", account=cases.REPRESENTATIVE.sub),
+    Shot("messages-phone", lambda s: "/messages", account=cases.REPRESENTATIVE.sub),
     Shot("work-queue-desktop", lambda s: "/work", DESKTOP, account=cases.UNIT_DESK.sub),
     Shot("work-case-phone", lambda s: f"/work/{s.case_no}", account=cases.UNIT_DESK.sub),
     Shot("desk-queue-desktop", lambda s: "/desk", DESKTOP, account=cases.REVIEW_GROUP.sub),
