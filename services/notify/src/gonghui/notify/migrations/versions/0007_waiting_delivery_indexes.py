@@ -36,7 +36,10 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.drop_index("ix_deliveries_due", table_name="deliveries")
         op.create_index(
-            "ix_deliveries_due", "deliveries", ["status", "next_attempt_at"], postgresql_where=WAITING
+            "ix_deliveries_due",
+            "deliveries",
+            ["status", "next_attempt_at"],
+            postgresql_where=WAITING,
         )
 
 
