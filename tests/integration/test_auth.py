@@ -112,6 +112,11 @@ async def test_pages_name_a_person_by_the_name_their_account_was_given(
     assert await users.names({"rev-5", "sup-1", "nobody"}) == {"rev-5": "陈静（审议小组）"}
     assert await users.names(set()) == {}
     assert (await users.get("rev-5")).name == "陈静（审议小组）"
+    signed = await users.check_password("rev-5", "a-long-enough-password")
+    assert signed is not None and signed.name == "陈静（审议小组）"
+    # Revoked, they are still named on the cases they acted on.
+    assert await users.revoke("rev-5")
+    assert await users.names({"rev-5"}) == {"rev-5": "陈静（审议小组）"}
 
 
 def test_the_command_line_lists_each_live_token_and_revokes_them_all(

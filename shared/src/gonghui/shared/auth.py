@@ -165,11 +165,13 @@ class UserDirectory:
         self._revoked_tokens = f"{keys.prefix}gonghui.revoked_tokens"
         self._revoked_people = f"{keys.prefix}gonghui.revoked_people"
         self._blocked_people = f"{keys.prefix}gonghui.blocked_people"
+        self._names = f"{keys.prefix}gonghui.user_names"
+        """How pages name each person: kept when they are revoked, for the cases they acted on."""
 
     async def add(self, principal: Principal, *, secret: str, name: str | None = None) -> str:
         """Record a user and return a new token for them; their earlier tokens stay valid.
 
-        `name` is how pages show them; without one an earlier name is kept.
+        `name` is how pages show them; without one an earlier name stays.
         """
         token, token_id = issue_token(principal, secret=secret)
         issued = read_token(token, secret=secret)
@@ -183,10 +185,8 @@ class UserDirectory:
         tokens[token_id] = IssuedToken(
             token_id, issued.issued_at, issued.issued_at + TOKEN_DAYS * 86_400
         )
-        name = name or (existing or {}).get("name")
         record = {
             **_password_fields(existing or {}),
-            **({"name": name} if name else {}),
             **asdict(principal),
             "role": principal.role.value,
             "tokens": [asdict(t) for t in tokens.values()],
@@ -194,6 +194,8 @@ class UserDirectory:
         for field in ("token_id", "issued_at"):
             record.pop(field)
         await self._redis.hset(self._users, principal.sub, json.dumps(record, ensure_ascii=False))
+        if name:
+            await self._redis.hset(self._names, principal.sub, name)
         return token
 
     async def set_password(self, principal: Principal, password: str, *, must_change: bool) -> None:
@@ -216,21 +218,26 @@ class UserDirectory:
             # As slow as a real check, so timing does not tell which accounts exist.
             verify_password(password, _decoy_hash())
             return None
-        return _user(json.loads(raw)) if verify_password(password, stored) else None
+        if not verify_password(password, stored):
+            return None
+        return _user(json.loads(raw), name=await self._name(sub))
 
     async def names(self, subs: Collection[str]) -> dict[str, str]:
         """The names of those of `subs` who have an account with a name, by id."""
         wanted = sorted(subs)
         if not wanted:
             return {}
-        raw = await self._redis.hmget(self._users, wanted)
-        records = (json.loads(r) for r in raw if r)
-        return {str(r["sub"]): str(r["name"]) for r in records if r.get("name")}
+        found = await self._redis.hmget(self._names, wanted)
+        return {sub: name.decode() for sub, name in zip(wanted, found, strict=True) if name}
+
+    async def _name(self, sub: str) -> str | None:
+        name = await self._redis.hget(self._names, sub)
+        return name.decode() if name else None
 
     async def get(self, sub: str) -> User | None:
         """One person as the directory holds them, or None."""
         raw = await self._redis.hget(self._users, sub)
-        return _user(json.loads(raw)) if raw else None
+        return _user(json.loads(raw), name=await self._name(sub)) if raw else None
 
     async def revoke(self, sub: str) -> bool:
         """Revoke every token of the person; every service refuses them from the next request on."""
@@ -268,7 +275,9 @@ class UserDirectory:
         """Every user with a live token, and those tokens."""
         raw = await self._redis.hgetall(self._users)
         now = time.time()
-        users = [_user(json.loads(v)) for v in raw.values()]
+        named = await self._redis.hgetall(self._names)
+        names = {sub.decode(): name.decode() for sub, name in named.items()}
+        users = [_user(json.loads(v), name=names.get(k.decode())) for k, v in raw.items()]
         return sorted(
             (replace(u, tokens=tuple(t for t in u.tokens if t.expires_at > now)) for u in users),
             key=lambda u: u.principal.sub,
@@ -285,7 +294,7 @@ class UserDirectory:
         return person_revoked_at is not None and principal.issued_at <= float(person_revoked_at)
 
 
-def _user(record: dict[str, Any]) -> User:
+def _user(record: dict[str, Any], *, name: str | None = None) -> User:
     principal = Principal(
         sub=str(record["sub"]),
         role=Role(str(record["role"])),
@@ -301,7 +310,7 @@ def _user(record: dict[str, Any]) -> User:
         tokens,
         has_password=bool(record.get("password_hash")),
         must_change_password=bool(record.get("must_change_password")),
-        name=record.get("name"),
+        name=name,
     )
 
 

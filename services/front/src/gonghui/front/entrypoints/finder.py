@@ -58,20 +58,17 @@ async def areas_named(services: Services, text: str) -> list[dict[str, Any]]:
         found = await services.get("stations", "/areas", params={"q": candidate, "limit": 20})
         placed = [a for a in found if a.get("lat") is not None]
         if placed:
-            return sorted(placed, key=lambda a: -_agreement(a, words))
+            agreeing = [
+                {**a, "agreement": sum(word in a["full_name"] for word in words)} for a in placed
+            ]
+            return sorted(agreeing, key=lambda a: -a["agreement"])
     return []
 
 
-def _agreement(area: dict[str, Any], words: list[str]) -> int:
-    """How many of the address's area words the area's full name holds."""
-    return sum(word in area["full_name"] for word in words)
-
-
-async def _likeliest(services: Services, areas: list[dict[str, Any]], text: str) -> dict[str, Any]:
+async def _likeliest(services: Services, areas: list[dict[str, Any]]) -> dict[str, Any]:
     """Of the areas the address agrees with best, the first with a station near its seat: a
     bare `鼓楼区` typed on a Fuzhou deployment means Fuzhou's, not Nanjing's."""
-    words = _AREA_WORDS.findall(text)
-    best = [a for a in areas if _agreement(a, words) == _agreement(areas[0], words)]
+    best = [a for a in areas if a["agreement"] == areas[0]["agreement"]]
     for area in best[:5]:
         params = {"lat": area["lat"], "lon": area["lon"], "radius_m": SEARCH_RADIUS_M, "limit": 1}
         if (await services.get("stations", "/stations", params=params))["items"]:
@@ -110,7 +107,7 @@ async def locate_typed_place(services: Services, text: str) -> TypedPlace | None
                 return TypedPlace(station["lat"], station["lon"], words, how)
     if not areas:
         return None
-    seat = await _likeliest(services, areas, text)
+    seat = await _likeliest(services, areas)
     return TypedPlace(seat["lat"], seat["lon"], seat["full_name"], "区县中心")
 
 
