@@ -256,6 +256,41 @@ async def test_an_inbox_without_a_recipient_is_the_callers_own_and_their_groups(
     assert {n["recipient"] for n in seen} == {"role:review_group"}
 
 
+async def test_a_group_notice_read_by_one_member_stays_unread_for_the_others(
+    api: httpx.AsyncClient, uow: Uow
+) -> None:
+    for case in ("P-1", "P-2"):
+        cause = event("proposal.submitted.v1", case, {"title": "驿站漏雨", "submitted_by": "rep-9"})
+        await apply_rules(cause, cause.data, uow=uow())
+    first, second = bearer(Role.REVIEWER, sub="rv-1"), bearer(Role.REVIEWER, sub="rv-2")
+    group = {"recipient": "role:review_group"}
+
+    async def unread(headers: dict[str, str]) -> int:
+        count = await api.get("/notifications/unread-count", params=group, headers=headers)
+        return count.json()["unread"]
+
+    assert (await unread(first), await unread(second)) == (2, 2)
+    notices = (await api.get("/notifications", params=group, headers=first)).json()["items"]
+    one = {**group, "ids": [notices[0]["id"]]}
+    assert (await api.post("/notifications/read", json=one, headers=first)).json()["marked"] == 1
+    assert (await api.post("/notifications/read", json=one, headers=first)).json()["marked"] == 0
+    assert (await unread(first), await unread(second)) == (1, 2)
+    assert (await api.post("/notifications/read", json=group, headers=first)).json()["marked"] == 1
+    assert (await unread(first), await unread(second)) == (0, 2)
+
+    seen_by_first = (await api.get("/notifications", params=group, headers=first)).json()
+    assert all(n["read_at"] for n in seen_by_first["items"])
+    still = await api.get("/notifications", params={**group, "unread": True}, headers=second)
+    assert len(still.json()["items"]) == 2
+    assert all(n["read_at"] is None for n in still.json()["items"])
+    everything = await api.get("/notifications/unread-count", headers=second)
+    assert everything.json() == {"recipient": None, "unread": 2}
+    capped = await api.get("/notifications/unread-count", params={"most": 1}, headers=second)
+    assert capped.json()["unread"] == 1
+    assert (await api.post("/notifications/read", json=group, headers=second)).json()["marked"] == 2
+    assert await unread(second) == 0
+
+
 async def test_group_inboxes_show_each_reader_only_their_own_area(
     api: httpx.AsyncClient, uow: Uow
 ) -> None:

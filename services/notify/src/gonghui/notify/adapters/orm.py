@@ -57,6 +57,17 @@ class NotificationRow(Base):
     )
 
 
+class NotificationReadRow(Base):
+    """One member's mark on a group inbox's notification: a group's notice is read per person,
+    so one member reading it does not hide it from the others."""
+
+    __tablename__ = "notification_reads"
+
+    notification_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    reader: Mapped[str] = mapped_column(String(100), primary_key=True)
+    read_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class RecipientRow(Base):
     """A person, a role's group or a department, with its channels and preferences."""
 

@@ -7,7 +7,18 @@ from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, literal, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Subquery,
+    delete,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gonghui.notify.adapters.orm import (
@@ -15,6 +26,7 @@ from gonghui.notify.adapters.orm import (
     Base,
     BroadcastRow,
     DeliveryRow,
+    NotificationReadRow,
     NotificationRow,
     RecipientRoleRow,
     RecipientRow,
@@ -74,46 +86,105 @@ class NotificationRepository:
         unread: bool = False,
         limit: int = 50,
         scope: str | None = None,
+        reader: str | None = None,
     ) -> list[Notification]:
         """The newest notifications, of one recipient, of several, or all.
 
         `scope`: the reader's area; group inboxes (`role:...`) show only what lies in it.
+        `reader`: whose marks say what is read in a group's inbox (each member reads for
+        themselves); without one, only the notification's own mark counts.
         """
-        query = select(NotificationRow).order_by(NotificationRow.created_at.desc()).limit(limit)
+        mine = _reader_marks(reader)
+        query = (
+            select(NotificationRow, mine.c.read_at.label("marked_at"))
+            .outerjoin(mine, mine.c.notification_id == NotificationRow.id)
+            .order_by(NotificationRow.created_at.desc())
+            .limit(limit)
+        )
         if isinstance(recipient, str):
             query = query.where(NotificationRow.recipient == recipient)
         elif recipient is not None:
             query = query.where(NotificationRow.recipient.in_(sorted(recipient)))
         if unread:
-            query = query.where(NotificationRow.read_at.is_(None))
-        rows = await self._session.scalars(query.where(_in_scope(scope)))
-        return [Notification(**{name: getattr(row, name) for name in _COLUMNS}) for row in rows]
+            query = query.where(*_unread(mine))
+        found = await self._session.execute(query.where(_in_scope(scope)))
+        return [
+            Notification(
+                **{name: getattr(row, name) for name in _COLUMNS}
+                | {"read_at": row.read_at or marked_at}
+            )
+            for row, marked_at in found
+        ]
 
-    async def unread_count(self, recipient: str, *, scope: str | None = None) -> int:
-        """How many of a recipient's notifications are unread (in the reader's area)."""
-        return await self._session.scalar(
-            select(func.count())
-            .select_from(NotificationRow)
-            .where(
+    async def unread_count(
+        self,
+        recipient: str | Collection[str],
+        *,
+        scope: str | None = None,
+        reader: str | None = None,
+        most: int | None = None,
+    ) -> int:
+        """How many of the inboxes' notifications are unread (in the reader's area, by their
+        own marks on a group's notices), counting no further than `most`."""
+        inboxes = [recipient] if isinstance(recipient, str) else sorted(recipient)
+        mine = _reader_marks(reader)
+        unread = (
+            select(NotificationRow.id)
+            .outerjoin(mine, mine.c.notification_id == NotificationRow.id)
+            .where(NotificationRow.recipient.in_(inboxes), *_unread(mine), _in_scope(scope))
+            .limit(most)
+            .subquery()
+        )
+        return await self._session.scalar(select(func.count()).select_from(unread))
+
+    async def mark_read(
+        self,
+        ids: list[str] | None,
+        *,
+        recipient: str,
+        at: datetime,
+        scope: str | None = None,
+        reader: str | None = None,
+    ) -> int:
+        """Mark some (or all) of a recipient's notifications read; return how many changed.
+
+        A reader marking a group's inbox (`recipient` not their own) marks them for themselves.
+        """
+        if reader is None or reader == recipient:
+            statement = update(NotificationRow).where(
                 NotificationRow.recipient == recipient,
                 NotificationRow.read_at.is_(None),
                 _in_scope(scope),
             )
-        )
-
-    async def mark_read(
-        self, ids: list[str] | None, *, recipient: str, at: datetime, scope: str | None = None
-    ) -> int:
-        """Mark some (or all) of a recipient's notifications read; return how many changed."""
-        statement = update(NotificationRow).where(
-            NotificationRow.recipient == recipient,
-            NotificationRow.read_at.is_(None),
-            _in_scope(scope),
+            if ids is not None:
+                statement = statement.where(NotificationRow.id.in_(ids))
+            result = await self._session.execute(statement.values(read_at=at))
+            return result.rowcount or 0
+        mine = _reader_marks(reader)
+        unread = (
+            select(NotificationRow.id)
+            .outerjoin(mine, mine.c.notification_id == NotificationRow.id)
+            .where(NotificationRow.recipient == recipient, *_unread(mine), _in_scope(scope))
         )
         if ids is not None:
-            statement = statement.where(NotificationRow.id.in_(ids))
-        result = await self._session.execute(statement.values(read_at=at))
-        return result.rowcount or 0
+            unread = unread.where(NotificationRow.id.in_(ids))
+        rows = [
+            {"notification_id": notification_id, "reader": reader, "read_at": at}
+            for notification_id in await self._session.scalars(unread)
+        ]
+        return len(await insert_new(self._session, NotificationReadRow, rows))
+
+
+def _reader_marks(reader: str | None) -> Subquery:
+    """The reader's own marks on group notices (none without a reader)."""
+    marks = NotificationReadRow.__table__
+    mine = marks.c.reader == reader if reader is not None else false()
+    return select(marks.c.notification_id, marks.c.read_at).where(mine).subquery("mine")
+
+
+def _unread(mine: Subquery) -> tuple[ColumnElement[bool], ...]:
+    """Read neither by its recipient nor, for a group's notice, by the reader."""
+    return NotificationRow.read_at.is_(None), mine.c.read_at.is_(None)
 
 
 def _in_scope(scope: str | None) -> ColumnElement[bool]:

@@ -124,14 +124,18 @@ class NotificationPage(BaseModel):
 
 
 class UnreadCount(BaseModel):
-    """How many notifications a recipient has not read."""
+    """How many notifications the caller has not read, in one inbox or in all theirs."""
 
-    recipient: str
+    recipient: str | None = Field(description="The inbox counted; none: all the caller's.")
     unread: int
 
 
 class MarkRead(BaseModel):
-    """Mark a recipient's notifications read: the given ids, or all when `ids` is omitted."""
+    """Mark a recipient's notifications read: the given ids, or all when `ids` is omitted.
+
+    A group's inbox (`role:...`, `dept:...`) is marked for the caller alone: the other members
+    still see its notices unread.
+    """
 
     recipient: str | None = Field(
         None, max_length=100, description="Whose inbox: the caller's own if omitted."
@@ -167,27 +171,46 @@ def notifications_router(uow_factory: Callable[[], NotifyUnitOfWork]) -> APIRout
         readable = {own_inbox(caller, recipient)} if recipient else inboxes(caller)
         async with uow_factory() as uow:
             found = await uow.notifications.list(
-                recipient=readable, unread=unread, limit=limit, scope=caller.area
+                recipient=readable,
+                unread=unread,
+                limit=limit,
+                scope=caller.area,
+                reader=caller.sub,
             )
         return NotificationPage(items=[NotificationOut(**vars(n)) for n in found])
 
-    @router.get("/unread-count", summary="How many notifications a recipient has not read")
+    @router.get("/unread-count", summary="How many notifications the caller has not read")
     async def unread_count(
-        caller: Caller, recipient: Annotated[str | None, Query(max_length=100)] = None
+        caller: Caller,
+        recipient: Annotated[
+            str | None,
+            Query(
+                max_length=100,
+                description="One inbox, e.g. `role:station_admin`; all the caller's if omitted",
+            ),
+        ] = None,
+        most: Annotated[
+            int | None,
+            Query(ge=1, le=10_000, description="Count no further (a badge shows `99+`)"),
+        ] = None,
     ) -> UnreadCount:
-        recipient = own_inbox(caller, recipient)
+        readable = {own_inbox(caller, recipient)} if recipient else inboxes(caller)
         async with uow_factory() as uow:
-            return UnreadCount(
-                recipient=recipient,
-                unread=await uow.notifications.unread_count(recipient, scope=caller.area),
+            unread = await uow.notifications.unread_count(
+                readable, scope=caller.area, reader=caller.sub, most=most
             )
+        return UnreadCount(recipient=recipient, unread=unread)
 
     @router.post("/read", summary="Mark notifications read")
     async def mark_read(request: MarkRead, caller: Caller) -> Marked:
         recipient = own_inbox(caller, request.recipient)
         async with uow_factory() as uow:
             marked = await uow.notifications.mark_read(
-                request.ids, recipient=recipient, at=uow.clock.now(), scope=caller.area
+                request.ids,
+                recipient=recipient,
+                at=uow.clock.now(),
+                scope=caller.area,
+                reader=caller.sub,
             )
             await uow.commit()
         return Marked(marked=marked)
