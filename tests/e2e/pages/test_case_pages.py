@@ -333,6 +333,8 @@ def test_a_case_moves_through_the_five_steps_live_on_the_representatives_phone(
     # Each step reached the representative's messages, and a notice leads to its case.
     rep.goto(system.url("front", "/messages"))
     expect(rep.get_by_test_id("unread")).to_contain_text("条未读")
+    unread = int(rep.get_by_test_id("unread").inner_text().split()[0])
+    expect(rep.get_by_test_id("unread-badge")).to_have_text(str(unread))
     receipt = rep.get_by_test_id("messages").get_by_role("link", name=re.compile("^已提交："))
     expect(receipt).to_have_text("已提交：关于为货车司机建设“司机之家”的提案")
     receipt.click()
@@ -342,6 +344,7 @@ def test_a_case_moves_through_the_five_steps_live_on_the_representatives_phone(
     expect(rep.get_by_role("status")).to_have_text("已全部标为已读。")
     expect(rep.get_by_test_id("unread")).to_have_text("没有未读消息")
     expect(rep.locator("[data-testid=messages] [data-read=no]")).to_have_count(0)
+    expect(rep.get_by_test_id("unread-badge")).to_have_count(0)
 
 
 def rate(value: float | None) -> str:

@@ -17,6 +17,8 @@ from gonghui.shared.auth import Role
 
 SHOWN = 100
 """The newest notices the page shows."""
+COUNTED = 100
+"""The nav's badge counts unread notices this far (then reads `99+`)."""
 
 CASE_PAGES = {
     Role.REVIEWER: "/desk",
@@ -56,6 +58,14 @@ def messages_router():  # type: ignore[no-untyped-def]
                 "done": "已全部标为已读。" if request.query_params.get("ok") == "read" else "",
             },
         )
+
+    @router.get("/messages/unread")
+    async def unread(request: Request, session: SignedIn) -> dict[str, int]:
+        """How many notices are unread, for the nav's badge (fetched after the page shows)."""
+        found = await services_for(request).get(
+            "notify", "/notifications/unread-count", params={"most": COUNTED}
+        )
+        return {"unread": found["unread"]}
 
     @router.post("/messages/read")
     async def mark_read(request: Request, session: SignedIn) -> Response:

@@ -49,6 +49,24 @@
     if (event.target.matches("select[data-excludes]")) { applyExclusions(event.target.form); }
   });
 
+  // How many messages are unread, beside 消息 in the nav: asked after the page shows, so no
+  // page waits on notify (and without a script the messages page says it).
+  var messages = document.querySelector('.site-nav a[href="/messages"]');
+  if (messages) {
+    fetch("/messages/unread", { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (found) {
+        if (!found || !found.unread) { return; }
+        var badge = document.createElement("span");
+        badge.className = "badge";
+        badge.setAttribute("data-testid", "unread-badge");
+        badge.textContent = found.unread >= 100 ? "99+" : String(found.unread);
+        messages.setAttribute("aria-label", "消息（" + badge.textContent + " 条未读）");
+        messages.appendChild(badge);
+      })
+      .catch(function () { /* no badge: the page itself still lists what is unread */ });
+  }
+
   // Back to a page kept in memory: its forms may be sent again.
   window.addEventListener("pageshow", function (event) {
     if (!event.persisted) { return; }
