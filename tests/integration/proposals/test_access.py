@@ -315,3 +315,18 @@ async def test_the_assigned_unit_reads_the_names_of_the_people_on_its_case(
     assert case["names"] == {"rep-shen": "沈代表", "g": "陈静（审议小组）"}
     assert listed["names"] == {"rep-shen": "沈代表"}  # the work queue reads the list
     assert (await api.get("/representatives", headers=town)).status_code == 403
+
+
+async def test_a_registered_representative_is_named_in_their_own_header(
+    api, redis: Redis, keys: StreamKeys
+) -> None:
+    rep = Principal(sub="rep-lin", role=Role.REPRESENTATIVE, area="350104")
+    accounts = UserDirectory(redis, keys)
+    await accounts.add(rep, secret=auth_secret())
+    await accounts.set_password(rep, "a-Password-for-lin-1", must_change=False)
+    admin = bearer(Role.UNION_ADMIN)
+    await api.put("/representatives/rep-lin", json={"name": "林代表"}, headers=admin)
+    signed_in = await accounts.check_password("rep-lin", "a-Password-for-lin-1")
+    assert signed_in is not None and signed_in.name == "林代表"  # what the header shows
+    await api.put("/representatives/rep-lin", json={"name": "林晓代表"}, headers=admin)
+    assert await accounts.names({"rep-lin"}) == {"rep-lin": "林晓代表"}

@@ -195,7 +195,7 @@ class UserDirectory:
             record.pop(field)
         await self._redis.hset(self._users, principal.sub, json.dumps(record, ensure_ascii=False))
         if name:
-            await self._redis.hset(self._names, principal.sub, name)
+            await self.rename(principal.sub, name)
         return token
 
     async def set_password(self, principal: Principal, password: str, *, must_change: bool) -> None:
@@ -229,6 +229,10 @@ class UserDirectory:
             return {}
         found = await self._redis.hmget(self._names, wanted)
         return {sub: name.decode() for sub, name in zip(wanted, found, strict=True) if name}
+
+    async def rename(self, sub: str, name: str) -> None:
+        """How pages name the person from now on (the header once they next sign in)."""
+        await self._redis.hset(self._names, sub, name)
 
     async def _name(self, sub: str) -> str | None:
         name = await self._redis.hget(self._names, sub)

@@ -57,6 +57,7 @@ def create_app(settings: ProposalsSettings | None = None, *, clock: Clock | None
         department_handlers=department_handlers(policy),
         workers=[checker.run, retention.run],
     )
+    accounts = UserDirectory(runtime.redis, runtime.keys)
     app = create_service_app(
         title="gonghui proposals",
         description="云履职: proposals and issues carried by member representatives "
@@ -64,8 +65,8 @@ def create_app(settings: ProposalsSettings | None = None, *, clock: Clock | None
         runtime=runtime,
         engine=engine,
         routers=[
-            proposals_router(uow_factory, policy, UserDirectory(runtime.redis, runtime.keys)),
-            routing_router(uow_factory),
+            proposals_router(uow_factory, policy, accounts),
+            routing_router(uow_factory, accounts),
             problems_router(
                 uow_factory,
                 policy,

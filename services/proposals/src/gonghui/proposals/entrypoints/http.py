@@ -616,7 +616,9 @@ def proposals_router(
     return router
 
 
-def routing_router(uow_factory: Callable[[], ProposalsUnitOfWork]) -> APIRouter:
+def routing_router(
+    uow_factory: Callable[[], ProposalsUnitOfWork], accounts: UserDirectory
+) -> APIRouter:
     """Routes for handling units and routing rules."""
     router = APIRouter(tags=["routing"])
 
@@ -646,6 +648,7 @@ def routing_router(uow_factory: Callable[[], ProposalsUnitOfWork]) -> APIRouter:
         async with uow_factory() as uow:
             await uow.routing.put_representative(representative_id, **body.model_dump())
             await uow.commit()
+        await accounts.rename(representative_id, body.name)  # their header, once signed in
         return RepresentativeOut(id=representative_id, **body.model_dump())
 
     @router.get(
