@@ -133,6 +133,31 @@ async def test_inbox_counts_unread_and_marks_read(api: httpx.AsyncClient, uow: U
     ).json() == {"marked": 2}
 
 
+async def test_an_inbox_is_read_page_by_page_newest_first(
+    api: httpx.AsyncClient, uow: Uow
+) -> None:
+    for n in range(5):
+        submitted = event(
+            "proposal.submitted.v1", f"P-{n}", {"title": f"事项{n}", "submitted_by": "rep-1"}
+        )
+        await apply_rules(submitted, submitted.data, uow=uow())
+    rep = person("rep-1", Role.REPRESENTATIVE)
+
+    async def page(**params: object) -> list[str]:
+        found = await api.get("/notifications", params={"limit": 2, **params}, headers=rep)
+        assert found.status_code == 200, found.text
+        return [n["subject"] for n in found.json()["items"]]
+
+    first = (await api.get("/notifications", params={"limit": 2}, headers=rep)).json()["items"]
+    assert [n["subject"] for n in first] == ["P-4", "P-3"]
+    second = (
+        await api.get("/notifications", params={"limit": 2, "before": first[-1]["id"]}, headers=rep)
+    ).json()["items"]
+    assert [n["subject"] for n in second] == ["P-2", "P-1"]
+    assert await page(before=second[-1]["id"]) == ["P-0"]
+    assert await page(before="no-such-notice") == []
+
+
 @pytest.mark.parametrize(
     ("change", "reason"),
     [

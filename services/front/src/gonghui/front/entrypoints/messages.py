@@ -3,10 +3,9 @@ groups and their unit, newest first, each leading to what it is about."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from gonghui.front.adapters.services import segment, services_for
@@ -18,7 +17,9 @@ from gonghui.shared.auth import Role
 SHOWN = 100
 """The newest notices the page shows."""
 COUNTED = 100
-"""The nav's badge counts unread notices this far (then reads `99+`)."""
+"""Unread notices are counted this far (then read `99+`), for the nav's badge and the page."""
+MARKING_ROUNDS = 5
+"""全部标为已读 marks every inbox among the newest 500 unread, again until none is left."""
 
 CASE_PAGES = {
     Role.REVIEWER: "/desk",
@@ -46,15 +47,27 @@ def messages_router():  # type: ignore[no-untyped-def]
     router = page_router()
 
     @router.get("/messages")
-    async def messages(request: Request, session: SignedIn) -> Response:
-        found = await services_for(request).get("notify", "/notifications", params={"limit": SHOWN})
+    async def messages(
+        request: Request,
+        session: SignedIn,
+        before: Annotated[str | None, Query(max_length=40)] = None,
+    ) -> Response:
+        services = services_for(request)
+        shown = {"limit": SHOWN} | ({"before": before} if before else {})
+        found = await services.get("notify", "/notifications", params=shown)
+        counted = await services.get(
+            "notify", "/notifications/unread-count", params={"most": COUNTED}
+        )
         notices = [{**n, "link": link_of(n, session)} for n in found["items"]]
         return render(
             request,
             "messages.html",
             {
                 "notices": notices,
-                "unread": sum(1 for n in notices if n["read_at"] is None),
+                "unread": counted["unread"],
+                "most": COUNTED,
+                "older": notices[-1]["id"] if len(notices) == SHOWN else None,
+                "paged": bool(before),
                 "done": "已全部标为已读。" if request.query_params.get("ok") == "read" else "",
             },
         )
@@ -70,15 +83,16 @@ def messages_router():  # type: ignore[no-untyped-def]
     @router.post("/messages/read")
     async def mark_read(request: Request, session: SignedIn) -> Response:
         services = services_for(request)
-        found = await services.get(
-            "notify", "/notifications", params={"limit": SHOWN, "unread": True}
-        )
-        by_inbox: dict[str, list[str]] = defaultdict(list)
-        for notice in found["items"]:
-            by_inbox[notice["recipient"]].append(notice["id"])
-        for inbox, ids in by_inbox.items():  # a person's own, their groups' and their unit's
-            marked = {"recipient": inbox, "ids": ids}
-            await services.post("notify", "/notifications/read", json=marked)
+        for _ in range(MARKING_ROUNDS):
+            found = await services.get(
+                "notify", "/notifications", params={"limit": 500, "unread": True}
+            )
+            # A person's own inbox, their groups' and their unit's, each marked whole.
+            inboxes = sorted({notice["recipient"] for notice in found["items"]})
+            if not inboxes:
+                break
+            for inbox in inboxes:
+                await services.post("notify", "/notifications/read", json={"recipient": inbox})
         return RedirectResponse("/messages?ok=read", status_code=303)
 
     return router

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Subquery,
+    and_,
     delete,
     false,
     func,
@@ -87,20 +88,32 @@ class NotificationRepository:
         limit: int = 50,
         scope: str | None = None,
         reader: str | None = None,
+        before: str | None = None,
     ) -> list[Notification]:
         """The newest notifications, of one recipient, of several, or all.
 
         `scope`: the reader's area; group inboxes (`role:...`) show only what lies in it.
         `reader`: whose marks say what is read in a group's inbox (each member reads for
         themselves); without one, only the notification's own mark counts.
+        `before`: a notification's id; the page starts after it (an unknown id: no page).
         """
         mine = _reader_marks(reader)
+        newest_first = (NotificationRow.created_at.desc(), NotificationRow.id.desc())
         query = (
             select(NotificationRow, mine.c.read_at.label("marked_at"))
             .outerjoin(mine, mine.c.notification_id == NotificationRow.id)
-            .order_by(NotificationRow.created_at.desc())
+            .order_by(*newest_first)
             .limit(limit)
         )
+        if before is not None:
+            at = select(NotificationRow.created_at).where(NotificationRow.id == before)
+            at = at.scalar_subquery()
+            query = query.where(
+                or_(
+                    NotificationRow.created_at < at,
+                    and_(NotificationRow.created_at == at, NotificationRow.id < before),
+                )
+            )
         if isinstance(recipient, str):
             query = query.where(NotificationRow.recipient == recipient)
         elif recipient is not None:

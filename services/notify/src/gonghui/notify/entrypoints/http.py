@@ -167,6 +167,13 @@ def notifications_router(uow_factory: Callable[[], NotifyUnitOfWork]) -> APIRout
         ] = None,
         unread: Annotated[bool, Query(description="Only unread ones")] = False,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        before: Annotated[
+            str | None,
+            Query(
+                max_length=40,
+                description="A notification's id: the page of those older than it",
+            ),
+        ] = None,
     ) -> NotificationPage:
         readable = {own_inbox(caller, recipient)} if recipient else inboxes(caller)
         async with uow_factory() as uow:
@@ -176,6 +183,7 @@ def notifications_router(uow_factory: Callable[[], NotifyUnitOfWork]) -> APIRout
                 limit=limit,
                 scope=caller.area,
                 reader=caller.sub,
+                before=before,
             )
         return NotificationPage(items=[NotificationOut(**vars(n)) for n in found])
 
