@@ -310,6 +310,42 @@ async def test_each_staff_route_admits_its_roles_and_refuses_the_rest_with_the_r
     assert refusals == []
 
 
+async def test_each_manager_lists_the_stations_they_run_and_no_others(
+    anonymous: httpx.AsyncClient,
+) -> None:
+    bank = [await _active_station(anonymous, external_ref=f"CIB-{n}") for n in range(3)]
+    post = await _active_station(
+        anonymous, external_ref="POST-1", operator="fj-post", name="鼓楼邮政爱心驿站"
+    )
+    xiamen = {
+        **station_data(external_ref="XM-1", name="思明环卫驿站"),
+        "address": "厦门市思明区中山路1号",
+        "lat": 24.4539,
+        "lon": 118.0819,
+    }
+    registered = await anonymous.post("/stations", json=xiamen, headers=XIAMEN_ADMIN)
+    assert registered.status_code == 201, registered.text
+
+    async def listed(headers: dict[str, str], **params: Any) -> list[str]:
+        page = await anonymous.get("/stations/managed", params=params, headers=headers)
+        assert page.status_code == 200, page.text
+        return [s["code"] for s in page.json()["items"]]
+
+    assert await listed(OWNER) == sorted(bank)
+    assert await listed(bearer(Role.PARTNER, sub="post-ops", department="fj-post")) == [post]
+    assert await listed(bearer(Role.PARTNER, sub="stray")) == []
+    assert await listed(FUZHOU_ADMIN) == sorted([*bank, post])
+    assert await listed(XIAMEN_ADMIN) == [registered.json()["code"]]
+    assert await listed(FUZHOU_ADMIN, q="邮政") == [post]
+    first = (await anonymous.get("/stations/managed", params={"limit": 2}, headers=OWNER)).json()
+    assert [s["code"] for s in first["items"]] == sorted(bank)[:2]
+    rest = await listed(OWNER, after=first["next_after"])
+    assert rest == sorted(bank)[2:]
+    assert first["items"][0]["status_label"] and first["items"][0]["compliant"] is True
+    refused = await anonymous.get("/stations/managed", headers=WORKER)
+    assert refused.status_code == 403
+
+
 async def test_area_refusals_say_why_in_chinese_and_english(
     anonymous: httpx.AsyncClient,
 ) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gonghui.shared.auth import area_prefix
 from gonghui.shared.db import insert_rows
 from gonghui.stations.adapters.orm import (
     GRID_DEGREES,
@@ -217,6 +218,38 @@ class StationRepository:
             query.order_by(named.desc(), StationRow.code).limit(limit)
         )
         return [Place(*row) for row in rows]
+
+    async def managed(
+        self,
+        *,
+        operator: str | None,
+        area_code: str | None,
+        words: str | None = None,
+        after: str | None = None,
+        limit: int = 50,
+    ) -> list[Station]:
+        """The stations someone manages, by code: those `operator` runs (a sandbox's test data
+        included: it is theirs), else the area's (none of it); `words` in a name, address or code.
+        """
+        query = select(StationRow).order_by(StationRow.code).limit(limit)
+        if operator is not None:
+            query = query.where(StationRow.operator == operator)
+        else:
+            query = query.where(StationRow.test_data.is_(False))
+        if area_code is not None:
+            query = query.where(StationRow.area_code.startswith(area_prefix(area_code)))
+        if words:
+            query = query.where(
+                or_(
+                    *(
+                        column.contains(words, autoescape=True)
+                        for column in (StationRow.name, StationRow.address, StationRow.code)
+                    )
+                )
+            )
+        if after is not None:
+            query = query.where(StationRow.code > after)
+        return [_to_station(row) for row in await self._session.scalars(query)]
 
     async def every(
         self, *, include_exited: bool = False, include_test_data: bool = False

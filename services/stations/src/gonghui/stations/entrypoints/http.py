@@ -175,6 +175,29 @@ class StaffRegistration(RegisterStation):
     operator: DepartmentCode | None = None
 
 
+class ManagedStation(BaseModel):
+    """A station in the list of those someone manages."""
+
+    code: str
+    name: str
+    address: str
+    area_code: str
+    operator: str | None
+    status: str
+    status_label: str = Field(description="The status in zh-CN.")
+    open_state: str = Field(description="`open`, `closed` or `unknown` now.")
+    open_phrase: str
+    compliant: bool = Field(description="Passed the six-point (六有) assessment.")
+    test_data: bool = Field(description="A sandbox department's rehearsal, not a real station.")
+
+
+class ManagedPage(BaseModel):
+    """A page of the stations someone manages."""
+
+    items: list[ManagedStation]
+    next_after: str | None = Field(description="The `after` of the next page, if there is one.")
+
+
 class StaffUpdate(BaseModel):
     """Fields to change (absent ones stay)."""
 
@@ -477,6 +500,53 @@ def stations_router(
                 body, operator=operator, actor=actor_of(principal), uow=uow_factory()
             )
         return await out(station, CoordSystem.WGS84)
+
+    @router.get(
+        "/stations/managed",
+        summary="The stations the caller manages: a partner's own, an admin's area's, by code",
+    )
+    async def managed(
+        principal: Staff,
+        q: Annotated[
+            str | None,
+            Query(max_length=40, description="Words in a name, an address or a code."),
+        ] = None,
+        after: Annotated[
+            str | None, Query(max_length=40, description="The page after this station code.")
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    ) -> ManagedPage:
+        operator = principal.department if principal.role is Role.PARTNER else None
+        if principal.role is Role.PARTNER and operator is None:
+            return ManagedPage(items=[], next_after=None)  # a partner of no unit runs nothing
+        async with uow_factory() as uow:
+            found = await uow.stations.managed(
+                operator=operator,
+                area_code=principal.area,
+                words=(q or "").strip() or None,
+                after=after,
+                limit=limit,
+            )
+        now = clock.now()
+        items = []
+        for station in found:
+            opening = _opening_of(station, now)
+            items.append(
+                ManagedStation(
+                    code=station.code,
+                    name=station.name,
+                    address=station.address,
+                    area_code=station.area_code,
+                    operator=station.operator,
+                    status=station.status.value,
+                    status_label=STATUS_LABELS[station.status.value],
+                    open_state=opening.state,
+                    open_phrase=opening.phrase,
+                    compliant=station.compliant,
+                    test_data=station.test_data,
+                )
+            )
+        return ManagedPage(items=items, next_after=found[-1].code if len(found) == limit else None)
 
     @router.get("/stations/{code}", summary="One station's public information")
     async def get_station(code: str, coord_system: CoordQuery = CoordSystem.WGS84) -> StationOut:
