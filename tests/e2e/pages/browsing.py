@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 from playwright.sync_api import Page, expect
+from redis.asyncio import Redis
 
+from gonghui.shared.streams import StreamKeys
 from tests.support.system import RunningSystem, wait_until
+
+T = TypeVar("T")
 
 CHROMIUM = Path("/usr/bin/chromium")
 PHONE = {"width": 375, "height": 812}
@@ -44,3 +52,20 @@ def sign_in_with_password(page: Page, account: str, password: str) -> None:
     page.get_by_label("账号").fill(account)
     page.get_by_label("密码").fill(password)
     page.locator("#password-sign-in").get_by_role("button", name="登录", exact=True).click()
+
+
+def on_redis(system: RunningSystem, work: Callable[[Redis, StreamKeys], Awaitable[T]]) -> T:
+    """Do something with the system's Redis as its operator would (`gonghui user|dept ...`).
+
+    Playwright's sync API keeps an event loop running in this thread: the work runs in another.
+    """
+
+    async def run() -> T:
+        redis = Redis.from_url(system.env["REDIS_URL"])
+        try:
+            return await work(redis, StreamKeys(system.env["GONGHUI_STREAM_PREFIX"]))
+        finally:
+            await redis.aclose()
+
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, run()).result()

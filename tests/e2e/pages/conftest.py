@@ -71,6 +71,14 @@ class PageErrors:
         page.on("console", self._console)
         return page
 
+    def forgive(self, path: str) -> None:
+        """A refusal the test provoked on purpose: the browser logs its 4xx page as an error."""
+        self.errors = [
+            e
+            for e in self.errors
+            if not (e.startswith("console error: Failed to load") and path in e)
+        ]
+
     def check_width(self, page: Page) -> None:
         """A page fits its screen's width: what is wider (a table) scrolls inside its own box."""
         try:

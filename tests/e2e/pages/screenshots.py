@@ -70,6 +70,8 @@ SHOTS = [
     Shot("desk-case-phone", lambda s: f"/desk/{s.case_no}", account=cases.REVIEW_GROUP.sub),
     Shot("dashboard-desktop", lambda s: "/dashboard", DESKTOP, account=cases.ADMIN.sub),
     Shot("dashboard-phone", lambda s: "/dashboard", account=cases.ADMIN.sub),
+    Shot("manage-phone", lambda s: "/manage", account=cases.ADMIN.sub),
+    Shot("manage-station-phone", lambda s: f"/manage/{s.open_with_water}", account=cases.ADMIN.sub),
 ]
 """The pages the README shows; the cases, work queue, desk and dashboard pages add theirs here."""
 

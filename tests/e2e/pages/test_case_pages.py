@@ -9,15 +9,13 @@ shows the API's figures.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import signal
 import struct
 import subprocess
 import sys
 import zlib
-from collections.abc import Awaitable, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -29,7 +27,13 @@ from redis.asyncio import Redis
 from gonghui.shared.auth import Principal, Role, UserDirectory
 from gonghui.shared.departments import DepartmentDirectory, connection_url
 from gonghui.shared.streams import StreamKeys
-from tests.e2e.pages.browsing import DESKTOP, PHONE, sign_in_with_code, sign_in_with_password
+from tests.e2e.pages.browsing import (
+    DESKTOP,
+    PHONE,
+    on_redis,
+    sign_in_with_code,
+    sign_in_with_password,
+)
 from tests.support.auth import bearer
 from tests.support.system import RunningSystem, wait_until
 
@@ -60,23 +64,6 @@ def png(width: int = 4, height: int = 3) -> bytes:
         + chunk(b"IDAT", zlib.compress(rows))
         + chunk(b"IEND", b"")
     )
-
-
-def on_redis(system: RunningSystem, work: Callable[[Redis, StreamKeys], Awaitable[T]]) -> T:
-    """Do something with the system's Redis as its operator would (`gonghui user|dept ...`).
-
-    Playwright's sync API keeps an event loop running in this thread: the work runs in another.
-    """
-
-    async def run() -> T:
-        redis = Redis.from_url(system.env["REDIS_URL"])
-        try:
-            return await work(redis, StreamKeys(system.env["GONGHUI_STREAM_PREFIX"]))
-        finally:
-            await redis.aclose()
-
-    with ThreadPoolExecutor(1) as thread:
-        return thread.submit(asyncio.run, run()).result()
 
 
 def account(system: RunningSystem, principal: Principal) -> None:

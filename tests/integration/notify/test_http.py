@@ -133,9 +133,7 @@ async def test_inbox_counts_unread_and_marks_read(api: httpx.AsyncClient, uow: U
     ).json() == {"marked": 2}
 
 
-async def test_an_inbox_is_read_page_by_page_newest_first(
-    api: httpx.AsyncClient, uow: Uow
-) -> None:
+async def test_an_inbox_is_read_page_by_page_newest_first(api: httpx.AsyncClient, uow: Uow) -> None:
     for n in range(5):
         submitted = event(
             "proposal.submitted.v1", f"P-{n}", {"title": f"事项{n}", "submitted_by": "rep-1"}

@@ -17,6 +17,7 @@ from gonghui.front.entrypoints.dashboard import dashboard_router
 from gonghui.front.entrypoints.desk import desk_router
 from gonghui.front.entrypoints.finder import finder_router
 from gonghui.front.entrypoints.health import health_router
+from gonghui.front.entrypoints.manage import manage_router
 from gonghui.front.entrypoints.messages import messages_router
 from gonghui.front.entrypoints.signin import signin_router
 from gonghui.front.entrypoints.work import work_router
@@ -90,6 +91,7 @@ def create_app(settings: FrontSettings | None = None, *, clock: Clock | None = N
     app.include_router(desk_router())
     app.include_router(dashboard_router())
     app.include_router(messages_router())
+    app.include_router(manage_router())
     app.include_router(finder_router())
     app.include_router(checkin_router())
     app.include_router(apidocs_router())

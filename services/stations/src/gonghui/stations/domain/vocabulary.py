@@ -55,6 +55,17 @@ REINSPECTION_LABELS: dict[str, str] = {
 """A re-inspection opened by complaints (动态管理), and how it ended."""
 
 
+CRITERION_LABELS: dict[str, str] = {
+    "sign": "统一标识和名称",
+    "layout": "合理布局",
+    "facilities": "完善设施",
+    "services": "齐全服务功能",
+    "rules": "规范管理制度",
+    "map_info": "及时的地图信息",
+}
+"""六有: what a station must have before it hangs the union plaque (挂牌)."""
+
+
 def labelled(labels: dict[str, str]) -> list[dict[str, str]]:
     """`[{"key": ..., "label": ...}]` in the vocabulary's order."""
     return [{"key": key, "label": label} for key, label in labels.items()]

@@ -20,6 +20,7 @@ from gonghui.stations.domain.areas import (
 )
 from gonghui.stations.domain.vocabulary import (
     COMPLAINT_CATEGORY_LABELS,
+    CRITERION_LABELS,
     FEEDBACK_KIND_LABELS,
     OPEN_STATE_LABELS,
     REINSPECTION_LABELS,
@@ -59,6 +60,7 @@ class Vocabulary(BaseModel):
     feedback_kinds: list[Term] = Field(description="Rating (服务评价) or complaint (投诉).")
     complaint_categories: list[Term] = Field(description="Why a worker complains.")
     reinspection: list[Term] = Field(description="States of a re-inspection.")
+    criteria: list[Term] = Field(description="The six-point (六有) assessment's criteria.")
 
 
 class AreaDetail(AreaOut):
@@ -96,6 +98,7 @@ def areas_router() -> APIRouter:
             feedback_kinds=labelled(FEEDBACK_KIND_LABELS),
             complaint_categories=labelled(COMPLAINT_CATEGORY_LABELS),
             reinspection=labelled(REINSPECTION_LABELS),
+            criteria=labelled(CRITERION_LABELS),
         )
 
     @router.get("/areas", summary="Areas: search by name or code, or one level of the hierarchy")

@@ -1,0 +1,221 @@
+"""Stations managed on a page (`/manage`): a unit's own stations, and an admin's area's.
+
+The manager of a station at a bank branch or a shop, without a system of their own, keeps its
+public information right (hours, services, who is on duty), closes it for a while and opens it
+again, and shows the rotating QR code workers scan to check in; union staff assess the six
+points (六有) and hang the plaque (挂牌). Every change goes through the stations API as the
+signed-in person, so the page can do exactly what the API lets them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Annotated, Any
+
+import segno
+from fastapi import Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
+
+from gonghui.front.adapters.services import ServiceRefusal, Services, segment, services_for
+from gonghui.front.hours import describe_hours
+from gonghui.front.pages import render
+from gonghui.front.sessions import Session, page_router, require_role
+from gonghui.shared.auth import Role
+
+MANAGERS = (Role.PARTNER, Role.UNION_ADMIN)
+Manager = Annotated[Session, Depends(require_role(*MANAGERS))]
+LISTED = 50
+"""Stations a page of the list shows."""
+
+_DONE = {
+    "info": "公开信息已更新，找站点和站点页即时显示。",
+    "suspend": "已暂停服务，找站点显示“暂停服务”。",
+    "resume": "已恢复服务。",
+    "assess": "六有评估已记录。",
+    "activate": "已挂牌，站点开始运营。",
+    "exit": "站点已退出，不再对外显示。",
+}
+"""What the station's page says after a step went through (`?ok=<step>`)."""
+
+
+def qr_image(url: str, *, scale: int) -> Markup:
+    """The check-in URL as an inline SVG QR code (drawn here: no request leaves the page)."""
+    svg = segno.make(url, error="m").svg_inline(scale=scale, border=2, omitsize=True)
+    return Markup(svg.replace("<svg ", '<svg role="img" aria-label="签到二维码" ', 1))
+
+
+def _info(form: Any) -> dict[str, Any]:
+    """The public information a manager edits, as the PATCH body."""
+    return {
+        "open_hours": str(form.get("open_hours") or "").strip(),
+        "services": [str(s) for s in form.getlist("services")],
+        "manager_name": str(form.get("manager_name") or "").strip(),
+        "manager_phone": str(form.get("manager_phone") or "").strip(),
+    }
+
+
+def _assessment(form: Any, criteria: list[dict[str, str]]) -> dict[str, Any]:
+    """A six-point assessment from the form: each criterion passed or not, with its note."""
+    body: dict[str, Any] = {
+        "criteria": {
+            c["key"]: {
+                "passed": form.get(f"passed_{c['key']}") == "yes",
+                "note": str(form.get(f"note_{c['key']}") or "").strip(),
+            }
+            for c in criteria
+        }
+    }
+    if verified := str(form.get("map_verified_on") or "").strip():
+        body["map_verified_on"] = verified
+    return body
+
+
+def _beijing(local: str) -> str:
+    """A `datetime-local` field's value (Beijing time) as RFC 3339; empty stays empty."""
+    if not local:
+        return ""
+    return f"{local}:00+08:00" if len(local) == 16 else f"{local}+08:00"
+
+
+def _reason(form: Any, default: str) -> str:
+    return str(form.get("reason") or "").strip() or default
+
+
+def manage_router():  # type: ignore[no-untyped-def]
+    """`/manage`, one station's page, its QR code full screen, and the steps taken on it."""
+    router = page_router()
+
+    @router.get("/manage")
+    async def listing(
+        request: Request,
+        session: Manager,
+        q: Annotated[str | None, Query(max_length=40)] = None,
+        after: Annotated[str | None, Query(max_length=40)] = None,
+    ) -> Response:
+        params: dict[str, Any] = {"limit": LISTED}
+        params |= {"q": q} if q else {}
+        params |= {"after": after} if after else {}
+        page = await services_for(request).get("stations", "/stations/managed", params=params)
+        return render(
+            request,
+            "manage/list.html",
+            {
+                "stations": page["items"],
+                "next_after": page["next_after"],
+                "q": q or "",
+                "paged": bool(after),
+            },
+        )
+
+    async def station_page(
+        request: Request,
+        session: Session,
+        code: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        info: dict[str, Any] | None = None,
+    ) -> Response:
+        services = services_for(request)
+        path = f"/stations/{segment(code)}"
+        # Its assessments first: the API refuses a station the person does not manage.
+        assessments = await services.get("stations", f"{path}/assessments")
+        station, vocabulary = await asyncio.gather(
+            services.get("stations", path), services.get("stations", "/vocabulary")
+        )
+        qr = await services.get("stations", f"{path}/qr") if station["status"] == "active" else None
+        return render(
+            request,
+            "manage/station.html",
+            {
+                "station": station,
+                "hours": describe_hours(station["open_hours"]),
+                "vocabulary": vocabulary,
+                "latest": assessments[0] if assessments else None,
+                "is_admin": session.role is Role.UNION_ADMIN,
+                "qr": qr,
+                "qr_svg": qr_image(qr["url"], scale=5) if qr else None,
+                "info": info
+                or {name: station[name] for name in ("open_hours", "manager_name", "manager_phone")}
+                | {"services": station["services"]},
+                "error": error,
+                "done": _DONE.get(request.query_params.get("ok", "")),
+            },
+            status_code=status,
+        )
+
+    @router.get("/manage/{code}")
+    async def station(code: str, request: Request, session: Manager) -> Response:
+        return await station_page(request, session, code)
+
+    @router.get("/manage/{code}/qr")
+    async def qr_screen(code: str, request: Request, session: Manager) -> Response:
+        """The QR code alone, large, for a screen at the station: it reloads as it changes."""
+        services = services_for(request)
+        path = f"/stations/{segment(code)}"
+        qr = await services.get("stations", f"{path}/qr")
+        station = await services.get("stations", path)
+        now = request.app.state.clock.now()
+        left = (datetime.fromisoformat(qr["valid_until"]) - now).total_seconds()
+        return render(
+            request,
+            "manage/qr.html",
+            {
+                "station": station,
+                "qr": qr,
+                "qr_svg": qr_image(qr["url"], scale=10),
+                "refresh_s": max(5, int(left) + 1),
+            },
+        )
+
+    @router.post("/manage/{code}/{step}")
+    async def take_step(code: str, step: str, request: Request, session: Manager) -> Response:
+        services = services_for(request)
+        form = await request.form()
+        try:
+            await _take(services, code, step, form)
+        except ServiceRefusal as refused:
+            if refused.status == 404:
+                raise
+            info = _info(form) if step == "info" else None
+            return await station_page(
+                request, session, code, status=refused.status, error=refused.message, info=info
+            )
+        return RedirectResponse(f"/manage/{segment(code)}?ok={step}", status_code=303)
+
+    return router
+
+
+async def _take(services: Services, code: str, step: str, form: Any) -> None:
+    """One step on a station, as the stations API takes it (its refusal raised)."""
+    path = f"/stations/{segment(code)}"
+    if step == "info":
+        await services.request("PATCH", "stations", path, json=_info(form))
+    elif step == "suspend":
+        until = _beijing(str(form.get("until") or "").strip())
+        body = {"reason": _reason(form, "暂停服务"), "until": until}
+        await services.post("stations", f"{path}/suspend", json=body)
+    elif step == "resume":
+        await services.post(
+            "stations", f"{path}/resume", json={"reason": _reason(form, "恢复服务")}
+        )
+    elif step == "assess":
+        vocabulary = await services.get("stations", "/vocabulary")
+        body = _assessment(form, vocabulary["criteria"])
+        await services.post("stations", f"{path}/assessments", json=body)
+    elif step == "activate":
+        await services.post(
+            "stations", f"{path}/activate", json={"reason": _reason(form, "六有达标")}
+        )
+    elif step == "exit":
+        if form.get("confirm") != "yes":
+            raise ServiceRefusal(
+                422,
+                "请勾选“确认退出”：退出后站点不再对外显示，且不能恢复 (confirm_exit)",
+                key="invalid_input",
+            )
+        await services.post("stations", f"{path}/exit", json={"reason": _reason(form, "")})
+    else:
+        raise ServiceRefusal(404, f"找不到 (no step {step})", key="not_found")
