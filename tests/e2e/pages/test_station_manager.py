@@ -131,6 +131,35 @@ def test_the_union_assesses_and_hangs_the_plaque_and_the_branch_runs_its_station
     branch.get_by_role("button", name="现在恢复服务").click()
     expect(branch.get_by_test_id("status")).to_have_text("运营中")
 
+    # Stock kept, and a worker's complaint handled.
+    supplies = branch.locator("#supplies")
+    supplies.get_by_label("物资").select_option(label="饮用水")
+    supplies.get_by_label("数量").fill("48")
+    supplies.get_by_label("提醒线", exact=False).fill("12")
+    supplies.get_by_role("button", name="补充").click()
+    expect(branch.get_by_role("status")).to_have_text("物资数量已更新。")
+    supplies.get_by_label("物资").select_option(label="饮用水")
+    supplies.get_by_label("数量").fill("40")
+    supplies.get_by_role("button", name="领用").click()
+    water = branch.locator("#supplies tr[data-item=water]")
+    expect(water).to_contain_text("8")
+    expect(water).to_contain_text("不足")
+
+    complaint = httpx.post(
+        front_system.url("stations", f"/stations/{station}/feedback"),
+        json={"kind": "complaint", "category": "service_missing", "text": "饮水机没有热水"},
+        timeout=5,
+    )
+    assert complaint.status_code == 201, complaint.text
+    branch.reload()
+    expect(branch.get_by_test_id("open-complaints")).to_have_text("1")
+    handled = branch.get_by_test_id("complaint")
+    expect(handled).to_contain_text("饮水机没有热水")
+    handled.get_by_label("处理结果").fill("已修好加热模块")
+    handled.get_by_role("button", name="办结").click()
+    expect(branch.get_by_role("status")).to_have_text("投诉已办结，处理结果已记录。")
+    expect(branch.get_by_test_id("open-complaints")).to_have_text("0")
+
     # The QR code alone, for a screen at the station: it reloads when the code changes.
     branch.get_by_role("link", name=re.compile("全屏显示")).click()
     expect(branch.locator("h1")).to_have_text("兴业银行温泉支行爱心驿站")

@@ -12,6 +12,8 @@ from gonghui.shared.contracts.stations import StationService
 from gonghui.shared.db import create_engine
 from gonghui.shared.migrations import upgrade
 from gonghui.stations.bootstrap import MIGRATIONS, create_app
+from gonghui.stations.domain.ledger import SupplyItem
+from gonghui.stations.domain.model import Criterion
 from gonghui.stations.settings import StationsSettings
 from tests.support.auth import bearer
 from tests.support.builders import station_data
@@ -124,6 +126,8 @@ async def test_vocabulary_gives_every_key_its_chinese_label(client: httpx.AsyncC
     assert {t["key"] for t in words["statuses"]} == {"proposed", "active", "suspended", "exited"}
     assert {t["key"] for t in words["open_states"]} == {"open", "closed", "unknown"}
     assert "closed_when_open" in {t["key"] for t in words["complaint_categories"]}
+    assert {t["key"] for t in words["criteria"]} == {c.value for c in Criterion}
+    assert {t["key"] for t in words["supplies"]} == {i.value for i in SupplyItem}
     station = await client.post("/stations", json=station_data())
     shown = station.json()
     assert shown["status_label"] == "待挂牌"

@@ -10,7 +10,7 @@ signed-in person, so the page can do exactly what the API lets them.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import segno
@@ -23,11 +23,14 @@ from gonghui.front.hours import describe_hours
 from gonghui.front.pages import render
 from gonghui.front.sessions import Session, page_router, require_role
 from gonghui.shared.auth import Role
+from gonghui.shared.clock import SHANGHAI
 
 MANAGERS = (Role.PARTNER, Role.UNION_ADMIN)
 Manager = Annotated[Session, Depends(require_role(*MANAGERS))]
 LISTED = 50
 """Stations a page of the list shows."""
+RECENT = 100
+"""The newest ratings and complaints a station's page reads (its open complaints among them)."""
 
 _DONE = {
     "info": "公开信息已更新，找站点和站点页即时显示。",
@@ -36,6 +39,8 @@ _DONE = {
     "assess": "六有评估已记录。",
     "activate": "已挂牌，站点开始运营。",
     "exit": "站点已退出，不再对外显示。",
+    "supply": "物资数量已更新。",
+    "complaint": "投诉已办结，处理结果已记录。",
 }
 """What the station's page says after a step went through (`?ok=<step>`)."""
 
@@ -77,6 +82,30 @@ def _beijing(local: str) -> str:
     if not local:
         return ""
     return f"{local}:00+08:00" if len(local) == 16 else f"{local}+08:00"
+
+
+def week_ago(request: Request) -> str:
+    """The first day of the last seven (Beijing), for the visits table."""
+    today = request.app.state.clock.now().astimezone(SHANGHAI).date()
+    return (today - timedelta(days=6)).isoformat()
+
+
+def _supply(form: Any) -> tuple[str, dict[str, Any]]:
+    """The item and the change from the supplies form: 补充 adds, 领用 takes away."""
+    try:
+        count = int(str(form.get("count") or "0"))
+    except ValueError:
+        raise ServiceRefusal(
+            422, "数量须为整数 (count must be a whole number)", key="invalid_input"
+        ) from None
+    body: dict[str, Any] = {"change": -count if form.get("direction") == "use" else count}
+    if threshold := str(form.get("low_threshold") or "").strip():
+        if not threshold.isdigit():
+            raise ServiceRefusal(
+                422, "提醒线须为整数 (low_threshold must be a whole number)", key="invalid_input"
+            )
+        body["low_threshold"] = int(threshold)
+    return str(form.get("item") or ""), body
 
 
 def _reason(form: Any, default: str) -> str:
@@ -122,10 +151,15 @@ def manage_router():  # type: ignore[no-untyped-def]
         path = f"/stations/{segment(code)}"
         # Its assessments first: the API refuses a station the person does not manage.
         assessments = await services.get("stations", f"{path}/assessments")
-        station, vocabulary = await asyncio.gather(
-            services.get("stations", path), services.get("stations", "/vocabulary")
+        station, vocabulary, feedback, supplies, visits = await asyncio.gather(
+            services.get("stations", path),
+            services.get("stations", "/vocabulary"),
+            services.get("stations", f"{path}/feedback", params={"limit": RECENT}),
+            services.get("stations", f"{path}/supplies"),
+            services.get("stations", f"{path}/visits", params={"since": week_ago(request)}),
         )
         qr = await services.get("stations", f"{path}/qr") if station["status"] == "active" else None
+        stock = {s["item"]: s for s in supplies}
         return render(
             request,
             "manage/station.html",
@@ -134,6 +168,14 @@ def manage_router():  # type: ignore[no-untyped-def]
                 "hours": describe_hours(station["open_hours"]),
                 "vocabulary": vocabulary,
                 "latest": assessments[0] if assessments else None,
+                "complaints": [f for f in feedback["items"] if f["status"] == "open"],
+                "ratings": [f for f in feedback["items"] if f["kind"] == "rating"][:5],
+                "totals": feedback["totals"],
+                "stock": [
+                    {"item": t["key"], "label": t["label"], **stock.get(t["key"], {"quantity": 0})}
+                    for t in vocabulary["supplies"]
+                ],
+                "visits": visits,
                 "is_admin": session.role is Role.UNION_ADMIN,
                 "qr": qr,
                 "qr_svg": qr_image(qr["url"], scale=5) if qr else None,
@@ -209,6 +251,13 @@ async def _take(services: Services, code: str, step: str, form: Any) -> None:
         await services.post(
             "stations", f"{path}/activate", json={"reason": _reason(form, "六有达标")}
         )
+    elif step == "supply":
+        item, body = _supply(form)
+        await services.post("stations", f"{path}/supplies/{segment(item)}", json=body)
+    elif step == "complaint":
+        feedback_id = segment(str(form.get("feedback_id") or ""))
+        resolution = {"resolution": str(form.get("resolution") or "").strip()}
+        await services.post("stations", f"{path}/feedback/{feedback_id}/close", json=resolution)
     elif step == "exit":
         if form.get("confirm") != "yes":
             raise ServiceRefusal(

@@ -66,6 +66,15 @@ CRITERION_LABELS: dict[str, str] = {
 """六有: what a station must have before it hangs the union plaque (挂牌)."""
 
 
+SUPPLY_LABELS: dict[str, str] = {
+    "water": "饮用水",
+    "food": "食品",
+    "medicine": "药品",
+    "protective_kit": "防护用品",
+}
+"""What a station keeps in stock for workers (补给)."""
+
+
 def labelled(labels: dict[str, str]) -> list[dict[str, str]]:
     """`[{"key": ..., "label": ...}]` in the vocabulary's order."""
     return [{"key": key, "label": label} for key, label in labels.items()]

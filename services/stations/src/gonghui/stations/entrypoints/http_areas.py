@@ -26,6 +26,7 @@ from gonghui.stations.domain.vocabulary import (
     REINSPECTION_LABELS,
     SERVICE_LABELS,
     STATUS_LABELS,
+    SUPPLY_LABELS,
     labelled,
 )
 
@@ -61,6 +62,7 @@ class Vocabulary(BaseModel):
     complaint_categories: list[Term] = Field(description="Why a worker complains.")
     reinspection: list[Term] = Field(description="States of a re-inspection.")
     criteria: list[Term] = Field(description="The six-point (六有) assessment's criteria.")
+    supplies: list[Term] = Field(description="What a station keeps in stock for workers.")
 
 
 class AreaDetail(AreaOut):
@@ -99,6 +101,7 @@ def areas_router() -> APIRouter:
             complaint_categories=labelled(COMPLAINT_CATEGORY_LABELS),
             reinspection=labelled(REINSPECTION_LABELS),
             criteria=labelled(CRITERION_LABELS),
+            supplies=labelled(SUPPLY_LABELS),
         )
 
     @router.get("/areas", summary="Areas: search by name or code, or one level of the hierarchy")
