@@ -160,6 +160,27 @@ def test_the_union_assesses_and_hangs_the_plaque_and_the_branch_runs_its_station
     expect(branch.get_by_role("status")).to_have_text("投诉已办结，处理结果已记录。")
     expect(branch.get_by_test_id("open-complaints")).to_have_text("0")
 
+    # An activity published here is on the station's page for workers to sign up to.
+    branch.locator("#activities summary").click()
+    form = branch.locator("#activities form")
+    form.get_by_label("活动名称").fill("冬日送温暖")
+    form.get_by_label("地点").fill("驿站门口")
+    form.get_by_label("开始（北京时间）").fill("2030-01-05T09:00")
+    form.get_by_label("结束（北京时间）").fill("2030-01-05T08:00")  # before it starts
+    form.get_by_label("名额").fill("30")
+    form.get_by_role("button", name="发布").click()
+    expect(branch.get_by_test_id("form-error")).to_be_visible()
+    page_errors.forgive(f"/manage/{station}/activity")
+    expect(form.get_by_label("活动名称")).to_have_value("冬日送温暖")
+    form.get_by_label("结束（北京时间）").fill("2030-01-05T11:00")
+    form.get_by_role("button", name="发布").click()
+    expect(branch.get_by_role("status")).to_contain_text("活动已发布")
+    expect(branch.get_by_test_id("activity")).to_contain_text("冬日送温暖")
+    workers_see = httpx.get(
+        front_system.url("stations", "/activities"), params={"station_code": station}, timeout=5
+    ).json()
+    assert [a["title"] for a in workers_see] == ["冬日送温暖"]
+
     # The QR code alone, for a screen at the station: it reloads when the code changes.
     branch.get_by_role("link", name=re.compile("全屏显示")).click()
     expect(branch.locator("h1")).to_have_text("兴业银行温泉支行爱心驿站")

@@ -41,6 +41,7 @@ _DONE = {
     "exit": "站点已退出，不再对外显示。",
     "supply": "物资数量已更新。",
     "complaint": "投诉已办结，处理结果已记录。",
+    "activity": "活动已发布，工友可在站点页一键报名。",
 }
 """What the station's page says after a step went through (`?ok=<step>`)."""
 
@@ -90,21 +91,22 @@ def week_ago(request: Request) -> str:
     return (today - timedelta(days=6)).isoformat()
 
 
+def _whole(value: Any, name: str, label: str) -> int:
+    """A form's whole number, or the refusal that says which field is not one."""
+    text = str(value or "").strip()
+    if not text.isdigit():
+        raise ServiceRefusal(
+            422, f"{label}须为整数 ({name} must be a whole number)", key="invalid_input"
+        )
+    return int(text)
+
+
 def _supply(form: Any) -> tuple[str, dict[str, Any]]:
     """The item and the change from the supplies form: 补充 adds, 领用 takes away."""
-    try:
-        count = int(str(form.get("count") or "0"))
-    except ValueError:
-        raise ServiceRefusal(
-            422, "数量须为整数 (count must be a whole number)", key="invalid_input"
-        ) from None
+    count = _whole(form.get("count"), "count", "数量")
     body: dict[str, Any] = {"change": -count if form.get("direction") == "use" else count}
-    if threshold := str(form.get("low_threshold") or "").strip():
-        if not threshold.isdigit():
-            raise ServiceRefusal(
-                422, "提醒线须为整数 (low_threshold must be a whole number)", key="invalid_input"
-            )
-        body["low_threshold"] = int(threshold)
+    if str(form.get("low_threshold") or "").strip():
+        body["low_threshold"] = _whole(form.get("low_threshold"), "low_threshold", "提醒线")
     return str(form.get("item") or ""), body
 
 
@@ -146,17 +148,19 @@ def manage_router():  # type: ignore[no-untyped-def]
         status: int = 200,
         error: str | None = None,
         info: dict[str, Any] | None = None,
+        activity: dict[str, Any] | None = None,
     ) -> Response:
         services = services_for(request)
         path = f"/stations/{segment(code)}"
         # Its assessments first: the API refuses a station the person does not manage.
         assessments = await services.get("stations", f"{path}/assessments")
-        station, vocabulary, feedback, supplies, visits = await asyncio.gather(
+        station, vocabulary, feedback, supplies, visits, activities = await asyncio.gather(
             services.get("stations", path),
             services.get("stations", "/vocabulary"),
             services.get("stations", f"{path}/feedback", params={"limit": RECENT}),
             services.get("stations", f"{path}/supplies"),
             services.get("stations", f"{path}/visits", params={"since": week_ago(request)}),
+            services.get("stations", "/activities", params={"station_code": code}),
         )
         qr = await services.get("stations", f"{path}/qr") if station["status"] == "active" else None
         stock = {s["item"]: s for s in supplies}
@@ -176,6 +180,8 @@ def manage_router():  # type: ignore[no-untyped-def]
                     for t in vocabulary["supplies"]
                 ],
                 "visits": visits,
+                "activities": activities,
+                "activity": activity or {},
                 "is_admin": session.role is Role.UNION_ADMIN,
                 "qr": qr,
                 "qr_svg": qr_image(qr["url"], scale=5) if qr else None,
@@ -221,9 +227,14 @@ def manage_router():  # type: ignore[no-untyped-def]
         except ServiceRefusal as refused:
             if refused.status == 404:
                 raise
-            info = _info(form) if step == "info" else None
             return await station_page(
-                request, session, code, status=refused.status, error=refused.message, info=info
+                request,
+                session,
+                code,
+                status=refused.status,
+                error=refused.message,
+                info=_info(form) if step == "info" else None,
+                activity=dict(form) if step == "activity" else None,
             )
         return RedirectResponse(f"/manage/{segment(code)}?ok={step}", status_code=303)
 
@@ -258,6 +269,17 @@ async def _take(services: Services, code: str, step: str, form: Any) -> None:
         feedback_id = segment(str(form.get("feedback_id") or ""))
         resolution = {"resolution": str(form.get("resolution") or "").strip()}
         await services.post("stations", f"{path}/feedback/{feedback_id}/close", json=resolution)
+    elif step == "activity":
+        body = {
+            "station_code": code,
+            "title": str(form.get("title") or "").strip(),
+            "description": str(form.get("description") or "").strip(),
+            "place": str(form.get("place") or "").strip(),
+            "starts_at": _beijing(str(form.get("starts_at") or "").strip()),
+            "ends_at": _beijing(str(form.get("ends_at") or "").strip()),
+            "capacity": _whole(form.get("capacity"), "capacity", "名额"),
+        }
+        await services.post("stations", "/activities", json=body)
     elif step == "exit":
         if form.get("confirm") != "yes":
             raise ServiceRefusal(
