@@ -51,8 +51,10 @@ def station(front_system: RunningSystem) -> Iterator[str]:
     yield registered.json()["code"]
 
 
-def signed_in(open_page: Callable[..., Page], system: RunningSystem, person: Principal) -> Page:
-    page = open_page(PHONE)
+def signed_in(
+    open_page: Callable[..., Page], system: RunningSystem, person: Principal, **options: object
+) -> Page:
+    page = open_page(PHONE, **options)
     page.goto(system.url("front", "/sign-in?next=/manage"))
     sign_in_with_password(page, person.sub, PASSWORD)
     page.wait_for_url(re.compile(r"/manage$"))
@@ -207,3 +209,42 @@ def test_another_unit_neither_lists_nor_opens_a_station_it_does_not_run(
     )
     assert refused.status in (400, 403)
     assert public(front_system, station)["status"] != "suspended"
+
+
+def test_a_branch_registers_its_new_station_standing_in_it(
+    front_system: RunningSystem,
+    station: str,
+    open_page: Callable[..., Page],
+    page_errors: PageErrors,
+) -> None:
+    branch = signed_in(
+        open_page,
+        front_system,
+        BRANCH,
+        geolocation={"latitude": 26.0712, "longitude": 119.2968},
+        permissions=["geolocation"],
+    )
+    branch.get_by_role("link", name="登记新站点").click()
+    branch.get_by_label("站点名称").fill("兴业银行南门支行爱心驿站")
+    branch.get_by_label("地址").fill("福州市鼓楼区八一七北路68号")
+    branch.get_by_role("button", name="使用我的位置（在站点现场）").click()
+    expect(branch.get_by_label("纬度")).to_have_value("26.071200")
+    branch.get_by_label("站长", exact=True).fill("郑红")
+    branch.get_by_label("站长电话").fill("13905910088")
+    branch.get_by_role("button", name="登记").click()  # no service ticked
+    expect(branch.get_by_test_id("form-error")).to_contain_text("services")
+    page_errors.forgive("/manage/new")
+    expect(branch.get_by_label("站点名称")).to_have_value("兴业银行南门支行爱心驿站")
+    expect(branch.get_by_label("经度")).to_have_value("119.296800")
+
+    branch.get_by_label("饮水").check()
+    branch.get_by_label("充电").check()
+    branch.get_by_role("button", name="登记").click()
+    expect(branch.get_by_role("status")).to_contain_text("站点已登记")
+    expect(branch.get_by_test_id("status")).to_have_text("待挂牌")
+    code = branch.url.rsplit("/", 1)[-1].split("?")[0]
+    registered = public(front_system, code)
+    assert registered["operator"] == "cib-bank" and registered["area_code"] == "350102"
+    assert sorted(registered["services"]) == ["charging", "drinking_water"]
+    branch.goto(front_system.url("front", "/manage"))
+    expect(branch.get_by_test_id("managed").locator(".result")).to_have_count(2)

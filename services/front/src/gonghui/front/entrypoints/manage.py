@@ -10,6 +10,7 @@ signed-in person, so the page can do exactly what the API lets them.
 from __future__ import annotations
 
 import asyncio
+import math
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -21,7 +22,7 @@ from markupsafe import Markup
 from gonghui.front.adapters.services import ServiceRefusal, Services, segment, services_for
 from gonghui.front.hours import describe_hours
 from gonghui.front.pages import render
-from gonghui.front.sessions import Session, page_router, require_role
+from gonghui.front.sessions import FORM_FIELD, Session, page_router, require_role
 from gonghui.shared.auth import Role
 from gonghui.shared.clock import SHANGHAI
 
@@ -42,6 +43,7 @@ _DONE = {
     "supply": "物资数量已更新。",
     "complaint": "投诉已办结，处理结果已记录。",
     "activity": "活动已发布，工友可在站点页一键报名。",
+    "new": "站点已登记，编号已分配。六有评估达标后由工会挂牌。",
 }
 """What the station's page says after a step went through (`?ok=<step>`)."""
 
@@ -110,6 +112,38 @@ def _supply(form: Any) -> tuple[str, dict[str, Any]]:
     return str(form.get("item") or ""), body
 
 
+def _registration(form: Any) -> dict[str, Any]:
+    """A station to register from the form, but its coordinates. The form's own once-only id
+    is the station's reference: sent again, it is the same station, not a second one."""
+    values: dict[str, Any] = {
+        "external_ref": f"web-{form.get(FORM_FIELD) or ''}",
+        **{
+            name: str(form.get(name) or "").strip()
+            for name in ("name", "address", "open_hours", "manager_name", "manager_phone")
+        },
+        "services": [str(s) for s in form.getlist("services")],
+    }
+    if operator := str(form.get("operator") or "").strip():
+        values["operator"] = operator
+    return values
+
+
+def _degrees(form: Any, name: str) -> float:
+    """A coordinate from the form, or the refusal that says where to get it."""
+    try:
+        degrees = float(str(form.get(name) or ""))
+    except ValueError:
+        degrees = math.nan
+    if not math.isfinite(degrees):
+        raise ServiceRefusal(
+            422,
+            "请点“使用我的位置”（在站点现场）或填写站点的经纬度 "
+            f"({name} must be a number of degrees)",
+            key="invalid_input",
+        )
+    return degrees
+
+
 def _reason(form: Any, default: str) -> str:
     return str(form.get("reason") or "").strip() or default
 
@@ -139,6 +173,45 @@ def manage_router():  # type: ignore[no-untyped-def]
                 "paged": bool(after),
             },
         )
+
+    async def registration_page(
+        request: Request,
+        session: Session,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> Response:
+        vocabulary = await services_for(request).get("stations", "/vocabulary")
+        return render(
+            request,
+            "manage/new.html",
+            {
+                "vocabulary": vocabulary,
+                "values": values or {"services": [], "open_hours": "Mo-Su 08:00-20:00; PH off"},
+                "is_admin": session.role is Role.UNION_ADMIN,
+                "error": error,
+            },
+            status_code=status,
+        )
+
+    @router.get("/manage/new")
+    async def new_station(request: Request, session: Manager) -> Response:
+        return await registration_page(request, session)
+
+    @router.post("/manage/new")
+    async def register(request: Request, session: Manager) -> Response:
+        form = await request.form()
+        values = _registration(form)
+        try:
+            body = {**values, "lat": _degrees(form, "lat"), "lon": _degrees(form, "lon")}
+            station = await services_for(request).post("stations", "/stations", json=body)
+        except ServiceRefusal as refused:
+            shown = {**values, "lat": form.get("lat"), "lon": form.get("lon")}
+            return await registration_page(
+                request, session, status=refused.status, error=refused.message, values=shown
+            )
+        return RedirectResponse(f"/manage/{segment(station['code'])}?ok=new", status_code=303)
 
     async def station_page(
         request: Request,
