@@ -71,7 +71,12 @@ SHOTS = [
     Shot("dashboard-desktop", lambda s: "/dashboard", DESKTOP, account=cases.ADMIN.sub),
     Shot("dashboard-phone", lambda s: "/dashboard", account=cases.ADMIN.sub),
     Shot("manage-phone", lambda s: "/manage", account=cases.ADMIN.sub),
-    Shot("manage-station-phone", lambda s: f"/manage/{s.open_with_water}", account=cases.ADMIN.sub),
+    Shot(
+        "manage-station-phone",
+        lambda s: f"/manage/{s.open_with_water}",
+        account=cases.ADMIN.sub,
+        full_page=False,
+    ),
 ]
 """The pages the README shows; the cases, work queue, desk and dashboard pages add theirs here."""
 
