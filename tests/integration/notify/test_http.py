@@ -105,12 +105,17 @@ async def test_admin_adds_a_rule_for_a_new_event_type_and_people_see_it(
     assert by_key[("staff-1", "preferred")]["status"] == "skipped"
 
 
-async def test_inbox_counts_unread_and_marks_read(api: httpx.AsyncClient, uow: Uow) -> None:
-    for n in range(3):
+async def cases_submitted_by_rep_1(count: int, uow: Uow) -> None:
+    """`P-0`, `P-1`, ... submitted by `rep-1`, each telling them it arrived."""
+    for n in range(count):
         submitted = event(
             "proposal.submitted.v1", f"P-{n}", {"title": f"事项{n}", "submitted_by": "rep-1"}
         )
         await apply_rules(submitted, submitted.data, uow=uow())
+
+
+async def test_inbox_counts_unread_and_marks_read(api: httpx.AsyncClient, uow: Uow) -> None:
+    await cases_submitted_by_rep_1(3, uow)
     rep = person("rep-1", Role.REPRESENTATIVE)
     count = lambda: api.get(  # noqa: E731
         "/notifications/unread-count", params={"recipient": "rep-1"}, headers=rep
@@ -134,11 +139,7 @@ async def test_inbox_counts_unread_and_marks_read(api: httpx.AsyncClient, uow: U
 
 
 async def test_an_inbox_is_read_page_by_page_newest_first(api: httpx.AsyncClient, uow: Uow) -> None:
-    for n in range(5):
-        submitted = event(
-            "proposal.submitted.v1", f"P-{n}", {"title": f"事项{n}", "submitted_by": "rep-1"}
-        )
-        await apply_rules(submitted, submitted.data, uow=uow())
+    await cases_submitted_by_rep_1(5, uow)
     rep = person("rep-1", Role.REPRESENTATIVE)
 
     async def page(**params: object) -> list[str]:

@@ -41,6 +41,13 @@ Priority = Literal["normal", "urgent", "critical"]
 
 
 Caller = Annotated[Principal, Depends(require(*Role))]
+InboxQuery = Annotated[
+    str | None,
+    Query(
+        max_length=100,
+        description="One inbox, e.g. `role:station_admin`; all the caller's if omitted",
+    ),
+]
 Admin = Annotated[Principal, Depends(require(Role.UNION_ADMIN))]
 Broadcaster = Annotated[Principal, Depends(require(Role.UNION_ADMIN, Role.PARTNER))]
 
@@ -158,13 +165,7 @@ def notifications_router(uow_factory: Callable[[], NotifyUnitOfWork]) -> APIRout
     @router.get("", summary="Newest notifications of the caller, their groups and their unit")
     async def list_notifications(
         caller: Caller,
-        recipient: Annotated[
-            str | None,
-            Query(
-                max_length=100,
-                description="One inbox, e.g. `role:station_admin`; all the caller's if omitted",
-            ),
-        ] = None,
+        recipient: InboxQuery = None,
         unread: Annotated[bool, Query(description="Only unread ones")] = False,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         before: Annotated[
@@ -190,13 +191,7 @@ def notifications_router(uow_factory: Callable[[], NotifyUnitOfWork]) -> APIRout
     @router.get("/unread-count", summary="How many notifications the caller has not read")
     async def unread_count(
         caller: Caller,
-        recipient: Annotated[
-            str | None,
-            Query(
-                max_length=100,
-                description="One inbox, e.g. `role:station_admin`; all the caller's if omitted",
-            ),
-        ] = None,
+        recipient: InboxQuery = None,
         most: Annotated[
             int | None,
             Query(ge=1, le=10_000, description="Count no further (a badge shows `99+`)"),

@@ -528,24 +528,7 @@ def stations_router(
                 limit=limit,
             )
         now = clock.now()
-        items = []
-        for station in found:
-            opening = _opening_of(station, now)
-            items.append(
-                ManagedStation(
-                    code=station.code,
-                    name=station.name,
-                    address=station.address,
-                    area_code=station.area_code,
-                    operator=station.operator,
-                    status=station.status.value,
-                    status_label=STATUS_LABELS[station.status.value],
-                    open_state=opening.state,
-                    open_phrase=opening.phrase,
-                    compliant=station.compliant,
-                    test_data=station.test_data,
-                )
-            )
+        items = [_managed(station, _opening_of(station, now)) for station in found]
         return ManagedPage(items=items, next_after=found[-1].code if len(found) == limit else None)
 
     @router.get("/stations/{code}", summary="One station's public information")
@@ -838,6 +821,18 @@ def _activity_out(a: Activity) -> ActivityOut:
     values = {n: getattr(a, n) for n in ActivityOut.model_fields if n != "places_left"}
     values.update(starts_at=local(a.starts_at), ends_at=local(a.ends_at))
     return ActivityOut(**values, places_left=max(0, a.capacity - a.confirmed))
+
+
+def _managed(station: Station, now: Opening) -> ManagedStation:
+    """A station as the list of those someone manages shows it (`now`: whether it is open)."""
+    same = ("code", "name", "address", "area_code", "operator", "compliant", "test_data")
+    return ManagedStation(
+        **{name: getattr(station, name) for name in same},
+        status=station.status.value,
+        status_label=STATUS_LABELS[station.status.value],
+        open_state=now.state,
+        open_phrase=now.phrase,
+    )
 
 
 def _opening_of(station: Station, at: datetime) -> Opening:

@@ -30,6 +30,27 @@
     }, 0);
   });
 
+  // The phone's position into a form's `lat` and `lon` (browsers report WGS-84, the datum the
+  // stations service takes), saying on `status` how it goes; `otherwise` is what to do instead.
+  window.gonghuiLocate = function (form, status, otherwise, then) {
+    if (!navigator.geolocation) {
+      status.textContent = "此浏览器无法定位，请" + otherwise + "。";
+      return;
+    }
+    status.textContent = "正在定位…";
+    navigator.geolocation.getCurrentPosition(
+      function (position) {
+        form.elements.lat.value = position.coords.latitude.toFixed(6);
+        form.elements.lon.value = position.coords.longitude.toFixed(6);
+        then();
+      },
+      function () {
+        status.textContent = "无法获取位置（可能未授权），请" + otherwise + "。";
+      },
+      { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 }
+    );
+  };
+
   // A choice that rules out the same value among a form's checkboxes (the unit chosen to lead
   // a case is not also its co-handler): `<select data-excludes="co_unit_codes">`. Without a
   // script the server refuses the pair and says why.

@@ -7,24 +7,10 @@
 
   if (locate && form) {
     locate.addEventListener("click", function () {
-      if (!navigator.geolocation) {
-        status.textContent = "此浏览器无法定位，请输入地址。";
-        return;
-      }
-      status.textContent = "正在定位…";
-      navigator.geolocation.getCurrentPosition(
-        function (position) {
-          // Browsers report WGS-84, the datum the stations service searches in.
-          form.elements.lat.value = position.coords.latitude.toFixed(6);
-          form.elements.lon.value = position.coords.longitude.toFixed(6);
-          form.elements.q.value = "";
-          form.submit();
-        },
-        function () {
-          status.textContent = "无法获取位置（可能未授权），请输入地址。";
-        },
-        { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 }
-      );
+      window.gonghuiLocate(form, status, "输入地址", function () {
+        form.elements.q.value = "";
+        form.submit();
+      });
     });
     // Typing an address replaces a position found earlier.
     form.elements.q.addEventListener("input", function () {
