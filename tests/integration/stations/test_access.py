@@ -327,7 +327,7 @@ async def test_each_manager_lists_the_stations_they_run_and_no_others(
     assert registered.status_code == 201, registered.text
 
     async def listed(headers: dict[str, str], **params: Any) -> list[str]:
-        page = await anonymous.get("/stations/managed", params=params, headers=headers)
+        page = await anonymous.get("/managed-stations", params=params, headers=headers)
         assert page.status_code == 200, page.text
         return [s["code"] for s in page.json()["items"]]
 
@@ -337,12 +337,12 @@ async def test_each_manager_lists_the_stations_they_run_and_no_others(
     assert await listed(FUZHOU_ADMIN) == sorted([*bank, post])
     assert await listed(XIAMEN_ADMIN) == [registered.json()["code"]]
     assert await listed(FUZHOU_ADMIN, q="邮政") == [post]
-    first = (await anonymous.get("/stations/managed", params={"limit": 2}, headers=OWNER)).json()
+    first = (await anonymous.get("/managed-stations", params={"limit": 2}, headers=OWNER)).json()
     assert [s["code"] for s in first["items"]] == sorted(bank)[:2]
     rest = await listed(OWNER, after=first["next_after"])
     assert rest == sorted(bank)[2:]
     assert first["items"][0]["status_label"] and first["items"][0]["compliant"] is True
-    refused = await anonymous.get("/stations/managed", headers=WORKER)
+    refused = await anonymous.get("/managed-stations", headers=WORKER)
     assert refused.status_code == 403
 
 

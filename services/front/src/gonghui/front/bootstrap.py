@@ -15,6 +15,7 @@ from gonghui.front.entrypoints.cases import cases_router
 from gonghui.front.entrypoints.checkin import checkin_router
 from gonghui.front.entrypoints.dashboard import dashboard_router
 from gonghui.front.entrypoints.desk import desk_router
+from gonghui.front.entrypoints.discuss import discuss_router
 from gonghui.front.entrypoints.finder import finder_router
 from gonghui.front.entrypoints.health import health_router
 from gonghui.front.entrypoints.manage import manage_router
@@ -92,6 +93,7 @@ def create_app(settings: FrontSettings | None = None, *, clock: Clock | None = N
     app.include_router(dashboard_router())
     app.include_router(messages_router())
     app.include_router(manage_router())
+    app.include_router(discuss_router())
     app.include_router(finder_router())
     app.include_router(checkin_router())
     app.include_router(apidocs_router())

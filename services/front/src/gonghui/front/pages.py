@@ -52,13 +52,14 @@ NAV = (
     NavLink("/cases", "我的诉求", (Role.WORKER, Role.MEMBER, Role.REPRESENTATIVE)),
     NavLink("/work", "工作台", UNITS),
     NavLink("/desk", "审议督查", (Role.REVIEWER, Role.SUPERVISOR)),
+    NavLink("/discuss", "大家议", (Role.MEMBER, Role.REPRESENTATIVE, Role.REVIEWER)),
     NavLink("/dashboard", "数据看板", (Role.SUPERVISOR, Role.UNION_ADMIN)),
     NavLink("/manage", "站点管理", (Role.PARTNER, Role.UNION_ADMIN)),
     NavLink("/api", "接口文档", STAFF),
     NavLink("/messages", "消息", tuple(role for role in Role if role is not Role.SERVICE)),
 )
 """The nav by role; the pages for cases, the work queue, the desk and the dashboard live in their
-own routers (entrypoints/cases.py, work.py, desk.py, dashboard.py, manage.py)."""
+own routers (entrypoints/cases.py, work.py, desk.py, dashboard.py, manage.py, discuss.py)."""
 
 
 HOMES: dict[Role, str] = {

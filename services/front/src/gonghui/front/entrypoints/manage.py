@@ -30,8 +30,8 @@ MANAGERS = (Role.PARTNER, Role.UNION_ADMIN)
 Manager = Annotated[Session, Depends(require_role(*MANAGERS))]
 LISTED = 50
 """Stations a page of the list shows."""
-RECENT = 100
-"""The newest ratings and complaints a station's page reads (its open complaints among them)."""
+RATINGS = 5
+"""The newest ratings a station's page shows (its open complaints all, up to the API's 100)."""
 
 _DONE = {
     "info": "公开信息已更新，找站点和站点页即时显示。",
@@ -162,7 +162,7 @@ def manage_router():  # type: ignore[no-untyped-def]
         params: dict[str, Any] = {"limit": LISTED}
         params |= {"q": q} if q else {}
         params |= {"after": after} if after else {}
-        page = await services_for(request).get("stations", "/stations/managed", params=params)
+        page = await services_for(request).get("stations", "/managed-stations", params=params)
         return render(
             request,
             "manage/list.html",
@@ -227,10 +227,20 @@ def manage_router():  # type: ignore[no-untyped-def]
         path = f"/stations/{segment(code)}"
         # Its assessments first: the API refuses a station the person does not manage.
         assessments = await services.get("stations", f"{path}/assessments")
-        station, vocabulary, feedback, supplies, visits, activities = await asyncio.gather(
+        feedback = f"{path}/feedback"
+        (
+            station,
+            vocabulary,
+            complaints,
+            ratings,
+            supplies,
+            visits,
+            activities,
+        ) = await asyncio.gather(
             services.get("stations", path),
             services.get("stations", "/vocabulary"),
-            services.get("stations", f"{path}/feedback", params={"limit": RECENT}),
+            services.get("stations", feedback, params={"kind": "complaint", "status": "open"}),
+            services.get("stations", feedback, params={"kind": "rating", "limit": RATINGS}),
             services.get("stations", f"{path}/supplies"),
             services.get("stations", f"{path}/visits", params={"since": week_ago(request)}),
             services.get("stations", "/activities", params={"station_code": code}),
@@ -245,9 +255,9 @@ def manage_router():  # type: ignore[no-untyped-def]
                 "hours": describe_hours(station["open_hours"]),
                 "vocabulary": vocabulary,
                 "latest": assessments[0] if assessments else None,
-                "complaints": [f for f in feedback["items"] if f["status"] == "open"],
-                "ratings": [f for f in feedback["items"] if f["kind"] == "rating"][:5],
-                "totals": feedback["totals"],
+                "complaints": complaints["items"],
+                "ratings": ratings["items"],
+                "totals": ratings["totals"],
                 "stock": [
                     {"item": t["key"], "label": t["label"], **stock.get(t["key"], {"quantity": 0})}
                     for t in vocabulary["supplies"]

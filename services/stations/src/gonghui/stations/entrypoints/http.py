@@ -502,7 +502,7 @@ def stations_router(
         return await out(station, CoordSystem.WGS84)
 
     @router.get(
-        "/stations/managed",
+        "/managed-stations",
         summary="The stations the caller manages: a partner's own, an admin's area's, by code",
     )
     async def managed(
