@@ -196,6 +196,8 @@ async def test_key_contact_data_is_masked_unless_the_role_allows_and_every_full_
         and "东湖路" not in everything
     )
     assert "138****5678" in everything
+    (listed,) = (await api.get("/key-contacts", headers=REP_ZHU)).json()["items"]
+    assert listed["visits"] == 1 and listed["last_visit_at"] is not None  # the register counts
 
 
 async def test_duty_report_writes_itself_from_events(

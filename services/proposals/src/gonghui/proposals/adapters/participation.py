@@ -178,12 +178,26 @@ class KeyContactRepository:
         self, *, representative_id: str | None, area_prefix: str | None = None, limit: int
     ) -> list[KeyContact]:
         """Key contacts, in full (callers mask them); every filter in SQL, before the limit."""
-        query = select(KeyContactRow).order_by(KeyContactRow.created_at)
+        visits = (
+            select(
+                HomeVisitRow.key_contact_id,
+                func.count(HomeVisitRow.id).label("count"),
+                func.max(HomeVisitRow.visited_at).label("last"),
+            )
+            .group_by(HomeVisitRow.key_contact_id)
+            .subquery()
+        )
+        query = (
+            select(KeyContactRow, visits.c.count, visits.c.last)
+            .outerjoin(visits, visits.c.key_contact_id == KeyContactRow.id)
+            .order_by(KeyContactRow.created_at)
+        )
         if representative_id is not None:
             query = query.where(KeyContactRow.representative_id == representative_id)
         if area_prefix is not None:
             query = query.where(KeyContactRow.area_code.startswith(area_prefix, autoescape=True))
-        return [_contact(row, 0, None) for row in await self._session.scalars(query.limit(limit))]
+        found = await self._session.execute(query.limit(limit))
+        return [_contact(row, count or 0, last) for row, count, last in found]
 
     def add_visit(
         self,
