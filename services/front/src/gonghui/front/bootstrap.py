@@ -21,6 +21,7 @@ from gonghui.front.entrypoints.health import health_router
 from gonghui.front.entrypoints.manage import manage_router
 from gonghui.front.entrypoints.messages import messages_router
 from gonghui.front.entrypoints.signin import signin_router
+from gonghui.front.entrypoints.visits import visits_router
 from gonghui.front.entrypoints.work import work_router
 from gonghui.front.pages import install_error_pages, templates
 from gonghui.front.partner import partner_router
@@ -94,6 +95,7 @@ def create_app(settings: FrontSettings | None = None, *, clock: Clock | None = N
     app.include_router(messages_router())
     app.include_router(manage_router())
     app.include_router(discuss_router())
+    app.include_router(visits_router())
     app.include_router(finder_router())
     app.include_router(checkin_router())
     app.include_router(apidocs_router())
