@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 from gonghui.shared.auth import Principal, Role, UserDirectory
 from gonghui.shared.streams import StreamKeys
 from tests.e2e.pages.browsing import PHONE, on_redis, sign_in_with_password
-from tests.support.system import RunningSystem
+from tests.support.system import RunningSystem, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -64,3 +64,12 @@ def test_a_visit_that_finds_a_need_raises_a_zero_distance_report(
 
     rep.goto(front_system.url("front", "/visits"))
     expect(rep.get_by_test_id("contacts").locator(".result")).to_contain_text("走访 2 次")
+
+    # The duty report wrote itself from the visits' events.
+    def visits_on_record() -> bool:
+        rep.goto(front_system.url("front", "/duty"))
+        row = rep.get_by_test_id("duty-counts").locator("tr", has_text="入户走访")
+        return row.locator("td").inner_text() == "2"
+
+    wait_until(visits_on_record, timeout=15, interval=0.5)
+    expect(rep.get_by_test_id("timeline")).to_contain_text("入户走访")

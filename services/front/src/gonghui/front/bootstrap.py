@@ -16,6 +16,7 @@ from gonghui.front.entrypoints.checkin import checkin_router
 from gonghui.front.entrypoints.dashboard import dashboard_router
 from gonghui.front.entrypoints.desk import desk_router
 from gonghui.front.entrypoints.discuss import discuss_router
+from gonghui.front.entrypoints.duty import duty_router
 from gonghui.front.entrypoints.finder import finder_router
 from gonghui.front.entrypoints.health import health_router
 from gonghui.front.entrypoints.manage import manage_router
@@ -96,6 +97,7 @@ def create_app(settings: FrontSettings | None = None, *, clock: Clock | None = N
     app.include_router(manage_router())
     app.include_router(discuss_router())
     app.include_router(visits_router())
+    app.include_router(duty_router())
     app.include_router(finder_router())
     app.include_router(checkin_router())
     app.include_router(apidocs_router())

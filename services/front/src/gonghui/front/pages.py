@@ -54,13 +54,14 @@ NAV = (
     NavLink("/desk", "审议督查", (Role.REVIEWER, Role.SUPERVISOR)),
     NavLink("/discuss", "大家议", (Role.MEMBER, Role.REPRESENTATIVE, Role.REVIEWER)),
     NavLink("/visits", "走访", (Role.REPRESENTATIVE,)),
+    NavLink("/duty", "我的履职", (Role.REPRESENTATIVE,)),
     NavLink("/dashboard", "数据看板", (Role.SUPERVISOR, Role.UNION_ADMIN)),
     NavLink("/manage", "站点管理", (Role.PARTNER, Role.UNION_ADMIN)),
     NavLink("/api", "接口文档", STAFF),
     NavLink("/messages", "消息", tuple(role for role in Role if role is not Role.SERVICE)),
 )
 """The nav by role; each page lives in a router of its own (entrypoints/cases.py, work.py,
-desk.py, discuss.py, visits.py, dashboard.py, manage.py, messages.py)."""
+desk.py, discuss.py, visits.py, duty.py, dashboard.py, manage.py, messages.py)."""
 
 
 HOMES: dict[Role, str] = {
