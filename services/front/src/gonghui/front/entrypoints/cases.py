@@ -25,6 +25,7 @@ from gonghui.front.adapters.services import (
     segment,
     services_for,
 )
+from gonghui.front.forms import text, texts
 from gonghui.front.pages import render
 from gonghui.front.sessions import Session, page_router, require_role, signed_in
 from gonghui.front.signin import normalize_mobile, worker_account
@@ -174,7 +175,7 @@ def cases_router():  # type: ignore[no-untyped-def]
     @router.post("/cases/new")
     async def submit_case(request: Request, session: Submitter) -> Response:
         form = await request.form()
-        values = {k: str(form.get(k) or "").strip() for k in CASE_FIELDS}
+        values = texts(form, *CASE_FIELDS)
         photos = photo_uploads(form)
         problem = None
         if len(photos) > MAX_PHOTOS:
@@ -277,7 +278,7 @@ def cases_router():  # type: ignore[no-untyped-def]
         case = await fetch_case(services, case_ref)
         form = await request.form()
         score = str(form.get("satisfaction") or "")
-        comment = str(form.get("comment") or "").strip() or None
+        comment = text(form, "comment") or None
         if score not in {"1", "2", "3", "4", "5"}:
             raise ServiceRefusal(
                 422, "请选择 1-5 星的满意度 (satisfaction_required)", key="invalid"
@@ -297,7 +298,7 @@ def cases_router():  # type: ignore[no-untyped-def]
         score = str(form.get("score") or "")
         if score not in {"1", "2", "3", "4", "5"}:
             raise ServiceRefusal(422, "请选择 1-5 星 (score_required)", key="invalid")
-        comment = str(form.get("comment") or "").strip() or None
+        comment = text(form, "comment") or None
         await services.post(
             "proposals",
             f"/proposals/{segment(case['id'])}/outcome-rating",

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from gonghui.front.adapters.directory import names_for
 from gonghui.front.adapters.services import ServiceRefusal, Services, segment, services_for
+from gonghui.front.forms import text, texts
 from gonghui.front.pages import render
 from gonghui.front.sessions import Session, page_router, require_role
 from gonghui.front.views.cases import CATEGORY_LABELS, KIND_LABELS
@@ -91,10 +92,7 @@ def discuss_router():  # type: ignore[no-untyped-def]
     @router.post("/discuss/new")
     async def open_discussion(request: Request, session: Participant) -> Response:
         form = await request.form()
-        values = {
-            name: str(form.get(name) or "").strip()
-            for name in ("title", "body", "category", "area_code")
-        }
+        values = texts(form, "title", "body", "category", "area_code")
         body = {name: value for name, value in values.items() if value}
         try:
             opened = await services_for(request).post("proposals", "/discussions", json=body)
@@ -146,13 +144,13 @@ def discuss_router():  # type: ignore[no-untyped-def]
         path = f"/discussions/{segment(discussion_id)}"
         try:
             if act == "comment":
-                body = {"body": str(form.get("body") or "").strip()}
+                body = {"body": text(form, "body")}
                 await services.post("proposals", f"{path}/comments", json=body)
             elif act == "support":
                 await services.post("proposals", f"{path}/supports")
             elif act == "convert":
-                body = {"kind": str(form.get("kind") or "proposal")}
-                if note := str(form.get("note") or "").strip():
+                body = {"kind": text(form, "kind") or "proposal"}
+                if note := text(form, "note"):
                     body["note"] = note
                 case = await services.post("proposals", f"{path}/convert", json=body)
                 target = CASE_PAGES.get(session.role, "/cases")

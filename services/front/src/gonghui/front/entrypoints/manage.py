@@ -20,6 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from gonghui.front.adapters.services import ServiceRefusal, Services, segment, services_for
+from gonghui.front.forms import text, texts
 from gonghui.front.hours import describe_hours
 from gonghui.front.pages import render
 from gonghui.front.sessions import FORM_FIELD, Session, page_router, require_role
@@ -57,10 +58,8 @@ def qr_image(url: str, *, scale: int) -> Markup:
 def _info(form: Any) -> dict[str, Any]:
     """The public information a manager edits, as the PATCH body."""
     return {
-        "open_hours": str(form.get("open_hours") or "").strip(),
+        **texts(form, "open_hours", "manager_name", "manager_phone"),
         "services": [str(s) for s in form.getlist("services")],
-        "manager_name": str(form.get("manager_name") or "").strip(),
-        "manager_phone": str(form.get("manager_phone") or "").strip(),
     }
 
 
@@ -70,12 +69,12 @@ def _assessment(form: Any, criteria: list[dict[str, str]]) -> dict[str, Any]:
         "criteria": {
             c["key"]: {
                 "passed": form.get(f"passed_{c['key']}") == "yes",
-                "note": str(form.get(f"note_{c['key']}") or "").strip(),
+                "note": text(form, f"note_{c['key']}"),
             }
             for c in criteria
         }
     }
-    if verified := str(form.get("map_verified_on") or "").strip():
+    if verified := text(form, "map_verified_on"):
         body["map_verified_on"] = verified
     return body
 
@@ -95,21 +94,21 @@ def week_ago(request: Request) -> str:
 
 def _whole(value: Any, name: str, label: str) -> int:
     """A form's whole number, or the refusal that says which field is not one."""
-    text = str(value or "").strip()
-    if not text.isdigit():
+    written = str(value or "").strip()
+    if not written.isdigit():
         raise ServiceRefusal(
             422, f"{label}须为整数 ({name} must be a whole number)", key="invalid_input"
         )
-    return int(text)
+    return int(written)
 
 
 def _supply(form: Any) -> tuple[str, dict[str, Any]]:
     """The item and the change from the supplies form: 补充 adds, 领用 takes away."""
     count = _whole(form.get("count"), "count", "数量")
     body: dict[str, Any] = {"change": -count if form.get("direction") == "use" else count}
-    if str(form.get("low_threshold") or "").strip():
+    if text(form, "low_threshold"):
         body["low_threshold"] = _whole(form.get("low_threshold"), "low_threshold", "提醒线")
-    return str(form.get("item") or ""), body
+    return text(form, "item"), body
 
 
 def _registration(form: Any) -> dict[str, Any]:
@@ -117,13 +116,10 @@ def _registration(form: Any) -> dict[str, Any]:
     is the station's reference: sent again, it is the same station, not a second one."""
     values: dict[str, Any] = {
         "external_ref": f"web-{form.get(FORM_FIELD) or ''}",
-        **{
-            name: str(form.get(name) or "").strip()
-            for name in ("name", "address", "open_hours", "manager_name", "manager_phone")
-        },
+        **texts(form, "name", "address", "open_hours", "manager_name", "manager_phone"),
         "services": [str(s) for s in form.getlist("services")],
     }
-    if operator := str(form.get("operator") or "").strip():
+    if operator := text(form, "operator"):
         values["operator"] = operator
     return values
 
@@ -131,7 +127,7 @@ def _registration(form: Any) -> dict[str, Any]:
 def _degrees(form: Any, name: str) -> float:
     """A coordinate from the form, or the refusal that says where to get it."""
     try:
-        degrees = float(str(form.get(name) or ""))
+        degrees = float(text(form, name))
     except ValueError:
         degrees = math.nan
     if not math.isfinite(degrees):
@@ -145,7 +141,7 @@ def _degrees(form: Any, name: str) -> float:
 
 
 def _reason(form: Any, default: str) -> str:
-    return str(form.get("reason") or "").strip() or default
+    return text(form, "reason") or default
 
 
 def manage_router():  # type: ignore[no-untyped-def]
@@ -330,7 +326,7 @@ async def _take(services: Services, code: str, step: str, form: Any) -> None:
     if step == "info":
         await services.request("PATCH", "stations", path, json=_info(form))
     elif step == "suspend":
-        until = _beijing(str(form.get("until") or "").strip())
+        until = _beijing(text(form, "until"))
         body = {"reason": _reason(form, "暂停服务"), "until": until}
         await services.post("stations", f"{path}/suspend", json=body)
     elif step == "resume":
@@ -349,17 +345,15 @@ async def _take(services: Services, code: str, step: str, form: Any) -> None:
         item, body = _supply(form)
         await services.post("stations", f"{path}/supplies/{segment(item)}", json=body)
     elif step == "complaint":
-        feedback_id = segment(str(form.get("feedback_id") or ""))
-        resolution = {"resolution": str(form.get("resolution") or "").strip()}
+        feedback_id = segment(text(form, "feedback_id"))
+        resolution = {"resolution": text(form, "resolution")}
         await services.post("stations", f"{path}/feedback/{feedback_id}/close", json=resolution)
     elif step == "activity":
         body = {
             "station_code": code,
-            "title": str(form.get("title") or "").strip(),
-            "description": str(form.get("description") or "").strip(),
-            "place": str(form.get("place") or "").strip(),
-            "starts_at": _beijing(str(form.get("starts_at") or "").strip()),
-            "ends_at": _beijing(str(form.get("ends_at") or "").strip()),
+            **texts(form, "title", "description", "place"),
+            "starts_at": _beijing(text(form, "starts_at")),
+            "ends_at": _beijing(text(form, "ends_at")),
             "capacity": _whole(form.get("capacity"), "capacity", "名额"),
         }
         await services.post("stations", "/activities", json=body)

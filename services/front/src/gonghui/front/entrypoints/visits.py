@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from gonghui.front.adapters.services import ServiceRefusal, segment, services_for
+from gonghui.front.forms import text, texts
 from gonghui.front.pages import render
 from gonghui.front.sessions import Session, page_router, require_role
 from gonghui.front.views.cases import CATEGORY_LABELS
@@ -27,18 +28,14 @@ _DONE = {
 }
 
 
-def _text(form: Any, name: str) -> str:
-    return str(form.get(name) or "").strip()
-
-
 def _visit(form: Any) -> dict[str, Any]:
     """A home visit from the form, with the zero-distance report if one was filled in."""
     body: dict[str, Any] = {}
-    if note := _text(form, "note"):
+    if note := text(form, "note"):
         body["note"] = note
-    if _text(form, "report_title") or _text(form, "report_body"):
-        report = {"title": _text(form, "report_title"), "body": _text(form, "report_body")}
-        if category := _text(form, "category"):
+    if text(form, "report_title") or text(form, "report_body"):
+        report = {"title": text(form, "report_title"), "body": text(form, "report_body")}
+        if category := text(form, "category"):
             report["category"] = category
         body["report"] = report
     return body
@@ -77,10 +74,7 @@ def visits_router():  # type: ignore[no-untyped-def]
     @router.post("/visits/contacts")
     async def register(request: Request, session: Representative) -> Response:
         form = await request.form()
-        values = {
-            name: _text(form, name)
-            for name in ("name", "phone", "address", "situation", "area_code")
-        }
+        values = texts(form, "name", "phone", "address", "situation", "area_code")
         try:
             await services_for(request).post(
                 "proposals", "/key-contacts", json={k: v for k, v in values.items() if v}

@@ -25,6 +25,7 @@ from gonghui.front.entrypoints.cases import (
     photo_uploads,
     upload_photo,
 )
+from gonghui.front.forms import text
 from gonghui.front.pages import render
 from gonghui.front.sessions import NotAllowed, Session, page_router, require_role
 from gonghui.front.views.work import ACTION_LABELS, work_item, work_queue
@@ -51,14 +52,14 @@ async def offered_ids(request: Request, unit_code: str) -> list[str]:
     entries = await state.redis.xrevrange(state.keys.inbox(unit_code), count=OFFERS_SCANNED)
     found: list[str] = []
     for _, fields in entries:
-        text = {
+        decoded = {
             (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
             for k, v in fields.items()
         }
-        if text.get("type") != "proposal.offered.v1":
+        if decoded.get("type") != "proposal.offered.v1":
             continue
         try:
-            proposal_id = json.loads(text.get("data") or "{}").get("proposal_id")
+            proposal_id = json.loads(decoded.get("data") or "{}").get("proposal_id")
         except ValueError:
             continue
         if isinstance(proposal_id, str) and proposal_id not in found:
@@ -187,7 +188,7 @@ def _move_fields(action: str, form: Any) -> dict[str, Any]:
     }[action]
     fields: dict[str, Any] = {}
     for name in names:
-        value = str(form.get(name) or "").strip()
+        value = text(form, name)
         if value:
             fields[name] = value
     return fields
