@@ -35,7 +35,7 @@ PEOPLE: list[Principal | None] = [
 ]
 """The anonymous visitor last: its odd sign-ins use up the address's sign-in attempts."""
 ODD_SEGMENTS = ["0", "-1", "x" * 300, "%00", "😀", "..%2F..%2Fstats", "a b"]
-ODD_VALUES = ["", "-1", "x" * 5000, "\x00", "1e400", "😀", "<script>", "9" * 40]
+ODD_VALUES = ["", "-1", "x" * 5000, "\x00", "1e400", "😀", "<script>", "9" * 40, "²"]
 LEFT_OUT = ("/partner/", "/docs", "/openapi.json", "/healthz", "/readyz")
 """The partners' door (tested on its own) and the operations endpoints."""
 STREAMING = "/events"
@@ -152,3 +152,22 @@ def test_no_page_route_breaks_on_odd_input(
     assert sent >= 400, f"only {sent} requests: the probe missed routes"
     assert not broken, "\n".join(broken[:20])
     assert not any(tracebacks.values()), tracebacks
+
+
+def test_digits_that_are_not_decimal_are_refused_not_a_crash(
+    probed: tuple[RunningSystem, str],
+) -> None:
+    """`"²".isdigit()` is true and `int("²")` fails: every number a form takes is read as such."""
+    system, _ = probed
+    web, token = signed_in(system, cases.ADMIN)
+    try:
+        for superscript in ("²", "１", "٣x"):
+            rating = {"kind": "rating", "stars": superscript, "csrf_token": token}
+            answer = web.post("/stations/350102-0001/feedback", data=rating)
+            assert answer.status_code in (400, 404, 422), (superscript, answer.status_code)
+            supply = {"item": "water", "count": superscript, "csrf_token": token}
+            answer = web.post("/manage/350102-0001/supply", data=supply)
+            assert answer.status_code in (400, 403, 404, 422), (superscript, answer.status_code)
+    finally:
+        web.close()
+    assert system.log("front").count("Traceback") == 0

@@ -298,7 +298,7 @@ def finder_router():  # type: ignore[no-untyped-def]
         session = current_session(request)
         body: dict[str, Any] = {"kind": kind, "text": text.strip()[:1000]}
         if kind == "rating":
-            if not stars.isdigit():
+            if not stars.isdecimal():
                 return await station_page(
                     request,
                     services,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import secrets
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -95,7 +96,7 @@ def week_ago(request: Request) -> str:
 def _whole(value: Any, name: str, label: str) -> int:
     """A form's whole number, or the refusal that says which field is not one."""
     written = str(value or "").strip()
-    if not written.isdigit():
+    if not written.isdecimal():  # isdigit() would take "²", which int() refuses
         raise ServiceRefusal(
             422, f"{label}须为整数 ({name} must be a whole number)", key="invalid_input"
         )
@@ -115,7 +116,7 @@ def _registration(form: Any) -> dict[str, Any]:
     """A station to register from the form, but its coordinates. The form's own once-only id
     is the station's reference: sent again, it is the same station, not a second one."""
     values: dict[str, Any] = {
-        "external_ref": f"web-{form.get(FORM_FIELD) or ''}",
+        "external_ref": f"web-{text(form, FORM_FIELD) or secrets.token_hex(16)}",
         **texts(form, "name", "address", "open_hours", "manager_name", "manager_phone"),
         "services": [str(s) for s in form.getlist("services")],
     }

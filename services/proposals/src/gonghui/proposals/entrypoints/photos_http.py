@@ -96,7 +96,7 @@ def photos_router(
                 415, f"只接受 JPEG 或 PNG 照片 (Content-Type must be one of {', '.join(TYPES)})"
             )
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > max_bytes:
+        if declared.isdecimal() and int(declared) > max_bytes:
             raise HTTPException(413, f"照片不能超过 {max_bytes // 1024} KB (limit {max_bytes})")
         body = bytearray()
         async for chunk in request.stream():
