@@ -63,8 +63,9 @@ class NotificationReadRow(Base):
 
     __tablename__ = "notification_reads"
 
-    notification_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    # The reader first: every question asked of the marks is one reader's.
     reader: Mapped[str] = mapped_column(String(100), primary_key=True)
+    notification_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     read_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 

@@ -185,7 +185,11 @@ class NotificationRepository:
             {"notification_id": notification_id, "reader": reader, "read_at": at}
             for notification_id in await self._session.scalars(unread)
         ]
-        return len(await insert_new(self._session, NotificationReadRow, rows))
+        marks = NotificationReadRow.__table__
+        marked = await insert_rows(
+            self._session, marks, rows, skip_conflicts=True, returning="notification_id"
+        )
+        return len(marked)
 
 
 def _reader_marks(reader: str | None) -> Subquery:

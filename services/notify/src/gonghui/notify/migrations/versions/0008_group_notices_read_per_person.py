@@ -24,10 +24,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "notification_reads",
-        sa.Column("notification_id", sa.String(length=40), nullable=False),
         sa.Column("reader", sa.String(length=100), nullable=False),
+        sa.Column("notification_id", sa.String(length=40), nullable=False),
         sa.Column("read_at", gonghui.shared.db.UtcDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("notification_id", "reader", name=op.f("pk_notification_reads")),
+        sa.PrimaryKeyConstraint("reader", "notification_id", name=op.f("pk_notification_reads")),
     )
 
 
